@@ -1,0 +1,17 @@
+# One image for web, worker, clock and beat (docker-compose.yml picks the command).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    FLASK_APP=web RAPPORT_INSTANCE_PATH=/var/lib/rapport
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY web ./web
+COPY workers ./workers
+COPY workflows ./workflows
+COPY models ./models
+RUN pip install --no-cache-dir . \
+    && useradd --system --home /var/lib/rapport --create-home rapport
+USER rapport
+EXPOSE 8000
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "web:create_app()"]

@@ -1,0 +1,48 @@
+"""The deployment files are valid and say what the design asks for."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_docker_compose_file_is_valid() -> None:
+    compose = shutil.which("docker-compose")
+    if compose is None:
+        pytest.fail("docker-compose is missing: bin/install --test installs it")
+    result = subprocess.run(
+        [compose, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_compose_runs_every_process_and_a_durable_redis() -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+    for service in (
+        "postgres:",
+        "redis:",
+        "web:",
+        "worker:",
+        "clock:",
+        "beat:",
+        "mailpit:",
+        "migrate:",
+    ):
+        assert f"\n  {service}" in text
+    assert '"--appendonly", "yes"' in text
+    assert '"--maxmemory-policy", "noeviction"' in text
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "bin/test" in readme
+    assert "\nbin/test\n" in ci
+    assert "RAPPORT_TEST_DATABASE=postgresql bin/test" in ci

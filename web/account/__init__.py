@@ -1,0 +1,105 @@
+"""The signed-in user's own settings: profile and time zone, password, API tokens."""
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, login_user
+from werkzeug.wrappers import Response
+
+from models import ApiToken
+from web.account.forms import PasswordForm, ProfileForm, TokenForm
+from web.clocks import current_clock
+from web.extensions import db
+from workflows import accounts
+from workflows.errors import StaleEdit, ValidationFailed
+from workflows.passwords import verify_password
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _render(**forms: object) -> str:
+    forms.setdefault("profile", ProfileForm(obj=current_user, prefix="profile"))
+    forms.setdefault("password", PasswordForm(prefix="password"))
+    forms.setdefault("token", TokenForm(prefix="token"))
+    tokens = sorted(current_user.api_tokens, key=lambda t: t.created_at, reverse=True)
+    return render_template("account/show.html", tokens=tokens, **forms)
+
+
+@bp.get("")
+@login_required
+def show() -> str:
+    return _render()
+
+
+@bp.post("/profile")
+@login_required
+def update_profile() -> Response | tuple[str, int]:
+    form = ProfileForm(prefix="profile")
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(
+                db.session,
+                current_user,
+                expected_version=int(form.version.data or 0),
+                name=form.name.data or "",
+                role=current_user.role,
+                time_zone=form.time_zone.data or "UTC",
+                is_active=True,
+            )
+        except StaleEdit as exc:
+            db.session.rollback()
+            form.version.errors = [str(exc)]
+            flash(str(exc) + " Your entries are kept below; save again to apply them.", "error")
+            form.version.data = str(current_user.version)
+            return _render(profile=form), 409
+        db.session.commit()
+        flash("Your profile is saved.", "success")
+        return redirect(url_for("account.show"))
+    return _render(profile=form), 422
+
+
+@bp.post("/password")
+@login_required
+def change_password() -> Response | tuple[str, int]:
+    form = PasswordForm(prefix="password")
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data or ""):
+            form.current_password.errors.append("This is not your current password.")
+        else:
+            try:
+                accounts.set_password(db.session, current_user, form.new_password.data or "")
+            except ValidationFailed as exc:
+                form.new_password.errors.extend(exc.errors.get("password", []))
+            else:
+                db.session.commit()
+                login_user(current_user)  # the session id includes the password digest
+                flash("Password changed; other sessions are signed out.", "success")
+                return redirect(url_for("account.show"))
+    return _render(password=form), 422
+
+
+@bp.post("/tokens")
+@login_required
+def create_token() -> Response | tuple[str, int] | str:
+    form = TokenForm(prefix="token")
+    if not form.validate_on_submit():
+        return _render(token=form), 422
+    issued = accounts.issue_token(
+        db.session, current_user, form.name.data or "", clock=current_clock()
+    )
+    db.session.commit()
+    return render_template("account/token_created.html", token=issued.token, secret=issued.secret)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Response:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    accounts.revoke_token(db.session, token, clock=current_clock())
+    db.session.commit()
+    flash(f"Token “{token.name}” is revoked.", "success")
+    return redirect(url_for("account.show"))
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)

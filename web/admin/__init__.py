@@ -1,0 +1,11 @@
+"""Admin pages: users, teams and the outbox."""
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from web.admin import outbox, teams, users  # noqa: E402, F401  (views register on bp)
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,119 @@
+from flask import current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, or_, select
+from werkzeug.wrappers import Response
+
+from models import Role, User
+from web.access import role_required
+from web.admin import bp
+from web.admin.forms import EditUserForm, NewUserForm
+from web.clocks import current_clock
+from web.extensions import db
+from workflows import accounts
+from workflows.errors import StaleEdit, ValidationFailed
+from workflows.passwords import generate_password
+
+PAGE_SIZE = 50
+
+
+@bp.get("/users")
+@role_required(Role.ADMIN)
+def users() -> str:
+    q = request.args.get("q", "").strip()
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = select(User).order_by(func.lower(User.name), User.id)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(User.name).like(like), User.email.like(like)))
+    rows = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
+    return render_template(
+        "admin/users.html",
+        users=rows[:PAGE_SIZE],
+        has_next=len(rows) > PAGE_SIZE,
+        page=page,
+        q=q,
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def new_user() -> Response | str | tuple[str, int]:
+    form = NewUserForm()
+    if request.method == "GET":
+        form.time_zone.data = current_app.config["DEFAULT_TIMEZONE"]
+    if form.validate_on_submit():
+        password = generate_password()
+        try:
+            user = accounts.create_user(
+                db.session,
+                email=form.email.data or "",
+                name=form.name.data or "",
+                password=password,
+                role=form.role.data or Role.AGENT,
+                time_zone=form.time_zone.data or "UTC",
+                clock=current_clock(),
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _attach_errors(form, exc)
+            return render_template("admin/user_new.html", form=form), 422
+        db.session.commit()
+        return render_template("admin/user_created.html", user=user, password=password)
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/user_new.html", form=form), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_user(user_id: int) -> Response | str | tuple[str, int]:
+    user = db.get_or_404(User, user_id)
+    form = EditUserForm(obj=user)
+    if request.method == "GET":
+        form.role.data = user.role.value
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(
+                db.session,
+                user,
+                expected_version=int(form.version.data or 0),
+                name=form.name.data or "",
+                role=form.role.data or user.role,
+                time_zone=form.time_zone.data or "UTC",
+                is_active=bool(form.is_active.data),
+            )
+        except StaleEdit as exc:
+            db.session.rollback()
+            mine = {f.label.text: f.data for f in form if f.name not in ("csrf_token", "version")}
+            theirs = EditUserForm(formdata=None, obj=db.session.get(User, user_id))
+            theirs.role.data = user.role.value
+            flash(f"{exc} The form now shows the saved version; yours is listed above it.", "error")
+            return render_template(
+                "admin/user_edit.html", form=theirs, user=user, conflict=mine
+            ), 409
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _attach_errors(form, exc)
+            return render_template("admin/user_edit.html", form=form, user=user), 422
+        db.session.commit()
+        flash(f"{user.name} is saved.", "success")
+        return redirect(url_for("admin.users"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/user_edit.html", form=form, user=user), status
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+@role_required(Role.ADMIN)
+def reset_password(user_id: int) -> str:
+    user = db.get_or_404(User, user_id)
+    password = generate_password()
+    accounts.set_password(db.session, user, password)
+    db.session.commit()
+    return render_template("admin/user_created.html", user=user, password=password, reset=True)
+
+
+def _attach_errors(form: object, exc: ValidationFailed) -> None:
+    for name, messages in exc.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = list(field.errors) + messages
+        else:
+            flash(" ".join(messages), "error")

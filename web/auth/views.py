@@ -1,0 +1,81 @@
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+
+from web.auth.forms import LoginForm
+from web.clocks import current_clock
+from web.extensions import db, limiter
+from workflows import accounts
+
+bp = Blueprint("auth", __name__)
+
+LOGIN_FAILED_STATUS = 401
+
+
+def _account_key() -> str:
+    return "login-account:" + request.form.get("email", "").strip().lower()
+
+
+def _login_failed(response: Response) -> bool:
+    return response.status_code == LOGIN_FAILED_STATUS
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths, never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("dashboard.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
+    methods=["POST"],
+    deduct_when=_login_failed,
+    scope="login-ip",
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+    scope="login-account",
+)
+def login() -> Response | str | tuple[str, int]:
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(
+            db.session,
+            form.email.data or "",
+            form.password.data or "",
+            clock=current_clock(),
+        )
+        if user is not None:
+            db.session.commit()
+            login_user(user, remember=bool(form.remember.data))
+            flash(f"Welcome back, {user.name}.", "success")
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append("Wrong email or password.")
+        return render_template("auth/login.html", form=form), LOGIN_FAILED_STATUS
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))

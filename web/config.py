@@ -1,0 +1,151 @@
+"""Settings: one commented line each in DEFAULTS, read from the environment, then derived.
+
+Conventional names are read as they are (`DATABASE_URL`, `REDIS_URL`, `SECRET_KEY`); every other
+setting is `RAPPORT_<KEY>` (nested keys with `__`, e.g. `RAPPORT_CELERY__worker_concurrency=4`),
+parsed as JSON where it parses (so `RAPPORT_SMTP_PORT=2525` arrives as an int).
+"""
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # SQLAlchemy URL; default: SQLite file `instance/rapport.sqlite3` (WAL, 30 s busy timeout).
+    "DATABASE_URL": None,
+    # Redis: Celery broker, login rate limits, clock heartbeat and wake-ups.
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    # Signs sessions and CSRF tokens; default: generated once into instance/secret_key.
+    "SECRET_KEY": None,
+    # Where outgoing email goes.
+    "SMTP_HOST": "127.0.0.1",
+    "SMTP_PORT": 1025,
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": False,
+    "SMTP_SSL": False,
+    # From address of every email Rapport sends; its domain also names Message-IDs.
+    "MAIL_FROM": "Rapport <rapport@example.com>",
+    # Time zone for users who have not chosen one, and for new users.
+    "DEFAULT_TIMEZONE": "UTC",
+    # Public base URL, used in links inside emails.
+    "BASE_URL": "http://127.0.0.1:8000",
+    # Failed logins allowed per account and per client IP (Flask-Limiter syntax).
+    "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+    "LOGIN_LIMIT_PER_IP": "30 per 15 minutes",
+    # Set the session cookie's Secure flag (turn on when served over HTTPS).
+    "SECURE_COOKIES": False,
+    # Clock: "system" in production; "offset" (a Redis-shared offset) only for end-to-end tests.
+    "CLOCK": "system",
+    # The clock process loops at least this often (seconds) and writes its heartbeat.
+    "CLOCK_INTERVAL": 1.0,
+    # /healthz calls the clock unhealthy when its heartbeat is older than this (seconds).
+    "CLOCK_STALE_AFTER": 10.0,
+    # Seconds a claimed Celery message may stay unacknowledged before Redis redelivers it.
+    "VISIBILITY_TIMEOUT": 3600,
+    # Extra Celery settings, merged over the derived ones.
+    "CELERY": {},
+    # Instance folder (SQLite file, secret key, beat schedule); default: ./instance.
+    "INSTANCE_PATH": None,
+}
+
+ENV_PREFIX = "RAPPORT"
+PLAIN_ENV_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
+
+
+def instance_path(config: dict[str, Any]) -> Path:
+    path = Path(config.get("INSTANCE_PATH") or Path.cwd() / "instance")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def read_plain_env(config: dict[str, Any]) -> None:
+    for name in PLAIN_ENV_NAMES:
+        if os.environ.get(name):
+            config[name] = os.environ[name]
+
+
+def persistent_secret_key(folder: Path) -> str:
+    """The instance's secret key, generated on first use and kept (mode 0600)."""
+    path = folder / "secret_key"
+    if not path.exists():
+        # Write a private temp file, then link it into place: when several processes start at
+        # once, exactly one link wins and everyone reads the winner's complete key.
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=".secret_key.")
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temp)
+    return path.read_text().strip()
+
+
+def derive(config: dict[str, Any]) -> None:
+    """Fill settings computed from others: database URI, engine options, Celery, cookies."""
+    folder = instance_path(config)
+    config["INSTANCE_PATH"] = str(folder)
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = persistent_secret_key(folder)
+    url = config.get("DATABASE_URL") or f"sqlite:///{folder / 'rapport.sqlite3'}"
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    config["DATABASE_URL"] = url
+    config["SQLALCHEMY_DATABASE_URI"] = url
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(url)
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["SESSION_COOKIE_SECURE"] = bool(config["SECURE_COOKIES"])
+    config["REMEMBER_COOKIE_HTTPONLY"] = True
+    config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    config["REMEMBER_COOKIE_SECURE"] = bool(config["SECURE_COOKIES"])
+    config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+    config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+    config["RATELIMIT_HEADERS_ENABLED"] = True
+    config["CELERY"] = celery_settings(config)
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # A long busy timeout: without it, "database is locked" strands claimed work (DESIGN §5).
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
+    visibility = int(config["VISIBILITY_TIMEOUT"])
+    settings = {
+        "broker_url": config["REDIS_URL"],
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {
+            "visibility_timeout": visibility,
+            # kombu restores unacked messages of dead workers only on this sweep (ENVIRONMENT.md).
+            "unacked_restore_interval": max(1, min(visibility, 60)),
+            "unacked_restore_throttle": max(1, min(visibility, 60)),
+        },
+        "task_ignore_result": True,
+        "result_backend": None,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "task_default_queue": "default",
+        "task_routes": {
+            "timers.*": {"queue": "timers"},
+            "outbox.*": {"queue": "outbox"},
+            "outreach.*": {"queue": "outreach"},
+        },
+        "beat_schedule": {
+            "outbox-sweep": {"task": "outbox.sweep", "schedule": 15.0},
+        },
+        "worker_hijack_root_logger": False,
+        "timezone": "UTC",
+    }
+    settings.update(config.get("CELERY") or {})
+    return settings

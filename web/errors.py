@@ -1,0 +1,76 @@
+"""Every error, mapped to HTTP in one place: HTML pages for the UI, problem+json under /api/."""
+
+from flask import Flask, Response, current_app, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from web.extensions import db
+from web.problems import flatten_webargs_messages, problem
+from workflows.errors import StaleEdit, ValidationFailed
+
+FRIENDLY = {
+    400: ("Bad request", "The request could not be understood. Reload the page and try again."),
+    401: ("Sign-in needed", "Please sign in to continue."),
+    403: ("Not allowed", "Your role does not allow this. Ask an admin if you need it."),
+    404: ("Not found", "There is nothing here. It may have been moved or deleted."),
+    409: ("Conflict", "Someone changed this at the same time. Reload to see their version."),
+    429: ("Too many attempts", "Too many attempts in a short time. Wait a few minutes."),
+    500: ("Something went wrong", "An error on our side; it has been logged. Please try again."),
+}
+
+
+def wants_problem() -> bool:
+    return request.path.startswith("/api/")
+
+
+def handle_http_exception(exc: HTTPException) -> Response | tuple[str, int]:
+    code = exc.code or 500
+    if wants_problem():
+        errors = None
+        data = getattr(exc, "data", None)
+        if isinstance(data, dict) and "messages" in data:
+            errors = flatten_webargs_messages(data["messages"])
+        detail = exc.description if not errors else "Some fields are not valid."
+        response = problem(code, detail=detail, errors=errors)
+        for name, value in exc.get_headers() if code in (401, 405, 429) else []:
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
+    title, default = FRIENDLY.get(code, (exc.name, exc.description))
+    description = exc.description if exc.description and code in (400, 403, 429) else default
+    if code == 429:
+        description = f"Too many attempts ({exc.description}). Wait a few minutes and try again."
+    return render_template(
+        "errors/error.html", code=code, title=title, description=description
+    ), code
+
+
+def handle_validation(exc: ValidationFailed) -> Response | tuple[str, int]:
+    db.session.rollback()
+    if wants_problem():
+        return problem(422, detail="Some fields are not valid.", errors=exc.errors)
+    return render_template(
+        "errors/error.html", code=422, title="Not saved", description=str(exc)
+    ), 422
+
+
+def handle_stale(exc: StaleEdit) -> Response | tuple[str, int]:
+    db.session.rollback()
+    if wants_problem():
+        return problem(412, detail=str(exc), current_version=exc.current_version)
+    return render_template(
+        "errors/error.html", code=409, title="Conflict", description=str(exc)
+    ), 409
+
+
+def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
+    db.session.rollback()
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return handle_http_exception(InternalServerError())
+
+
+def register(app: Flask) -> None:
+    # Registered after flask-smorest, so this replaces its JSON handler for HTTPException.
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(ValidationFailed, handle_validation)
+    app.register_error_handler(StaleEdit, handle_stale)
+    app.register_error_handler(Exception, handle_unexpected)

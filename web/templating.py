@@ -1,0 +1,39 @@
+"""Jinja filters and globals: times in the viewer's zone, navigation by role."""
+
+import zoneinfo
+from datetime import datetime
+
+from flask import Flask, current_app
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from models import Role
+
+
+def viewer_zone() -> zoneinfo.ZoneInfo:
+    name = None
+    if current_user and current_user.is_authenticated:
+        name = current_user.time_zone
+    try:
+        return zoneinfo.ZoneInfo(name or current_app.config["DEFAULT_TIMEZONE"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> Markup:
+    """`<time>` showing an aware instant in the viewer's zone, with the zone named."""
+    if value is None:
+        return Markup('<span class="muted">—</span>')
+    local = value.astimezone(viewer_zone())
+    return Markup('<time datetime="{}" title="{}">{} {}</time>').format(
+        value.isoformat(),
+        escape(value.strftime("%Y-%m-%d %H:%M:%S UTC")),
+        local.strftime(fmt),
+        local.tzname(),
+    )
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["all_time_zones"] = lambda: sorted(zoneinfo.available_timezones())

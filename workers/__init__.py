@@ -1,0 +1,1 @@
+"""Celery tasks and the clock process. Thin: each task loads ids, calls `workflows`, commits."""
