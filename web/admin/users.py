@@ -82,12 +82,11 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
             )
         except StaleEdit as exc:
             db.session.rollback()
-            mine = {f.label.text: f.data for f in form if f.name not in ("csrf_token", "version")}
-            theirs = EditUserForm(formdata=None, obj=db.session.get(User, user_id))
-            theirs.role.data = user.role.value
-            flash(f"{exc} The form now shows the saved version; yours is listed above it.", "error")
+            saved = EditUserForm(formdata=None, obj=user)
+            saved.role.data = user.role.value
+            flash(f"{exc} The form now shows the saved version; compare it with yours.", "error")
             return render_template(
-                "admin/user_edit.html", form=theirs, user=user, conflict=mine
+                "admin/user_edit.html", form=saved, user=user, conflict=_differences(form, saved)
             ), 409
         except ValidationFailed as exc:
             db.session.rollback()
@@ -108,6 +107,22 @@ def reset_password(user_id: int) -> str:
     accounts.set_password(db.session, user, password)
     db.session.commit()
     return render_template("admin/user_created.html", user=user, password=password, reset=True)
+
+
+def _differences(mine: EditUserForm, saved: EditUserForm) -> list[tuple[str, str, str]]:
+    """(label, yours, saved) for each field where a stale edit differs from the saved record."""
+    rows = []
+    for name in ("name", "role", "time_zone", "is_active"):
+        yours, theirs = mine[name].data, saved[name].data
+        if yours != theirs:
+            rows.append((mine[name].label.text, _shown(yours), _shown(theirs)))
+    return rows
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _attach_errors(form: object, exc: ValidationFailed) -> None:
