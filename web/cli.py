@@ -1,5 +1,7 @@
 """`flask users …`, `flask tokens …`, `flask demo load`: administration from the shell."""
 
+from typing import NoReturn
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -17,10 +19,10 @@ users_cli = AppGroup("users", help="Create users and set their passwords.")
 tokens_cli = AppGroup("tokens", help="Issue and revoke API tokens.")
 demo_cli = AppGroup("demo", help="Demo data.")
 
-ROLES = click.Choice([r.value for r in Role])
+ROLES = click.Choice([r.value for r in Role], case_sensitive=False)
 
 
-def _fail(exc: ValidationFailed) -> None:
+def _fail(exc: ValidationFailed) -> NoReturn:
     db.session.rollback()
     raise click.ClickException(str(exc))
 
@@ -117,15 +119,18 @@ def ensure_admin(email: str) -> None:
         )
         return
     password = _generated()
-    accounts.create_user(
-        db.session,
-        email=email,
-        name="Administrator",
-        password=password,
-        role=Role.ADMIN,
-        time_zone=current_app.config["DEFAULT_TIMEZONE"],
-        clock=current_clock(),
-    )
+    try:
+        accounts.create_user(
+            db.session,
+            email=email,
+            name="Administrator",
+            password=password,
+            role=Role.ADMIN,
+            time_zone=current_app.config["DEFAULT_TIMEZONE"],
+            clock=current_clock(),
+        )
+    except ValidationFailed as exc:
+        _fail(exc)
     db.session.commit()
     click.secho(f"Admin user: {email}", bold=True)
     click.secho(f"Password (shown once, write it down): {password}", bold=True)

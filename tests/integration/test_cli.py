@@ -1,0 +1,301 @@
+"""`flask users …`, `flask tokens …` and `flask demo load`, run through Flask's CLI runner on the
+real database; what they print is then used the way a person would use it."""
+
+import re
+from typing import Any
+
+from click.testing import Result
+from flask import Flask
+from sqlalchemy import func, select
+
+from models import ApiToken, Role, Team, TeamMembership, User
+from tests.conftest import PASSWORD, login
+from web.demo import TEAMS
+from web.extensions import db
+
+
+def run(app: Flask, *args: str, stdin: str | None = None) -> Result:
+    return app.test_cli_runner().invoke(args=list(args), input=stdin)
+
+
+def printed_password(result: Result) -> str:
+    match = re.search(r"Password \(shown once[^)]*\): (\S+)", result.output)
+    assert match, result.output
+    return match.group(1)
+
+
+def signs_in(app: Flask, email: str, password: str) -> bool:
+    return login(app.test_client(), email, password).status_code == 302
+
+
+def count(app: Flask, model: type, *where: Any) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def stored_user(app: Flask, email: str) -> User | None:
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is not None:
+            db.session.expunge(user)
+        return user
+
+
+# ---------------------------------------------------------------- users create
+
+
+def test_users_create_with_a_generated_password_that_signs_in(app: Flask) -> None:
+    result = run(
+        app,
+        "users",
+        "create",
+        "--email",
+        "Ana.Silva@Example.com",
+        "--role",
+        "supervisor",
+        "--name",
+        "Ana Silva",
+        "--time-zone",
+        "America/Sao_Paulo",
+        "--generate-password",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created supervisor ana.silva@example.com" in result.output
+    password = printed_password(result)
+    assert result.output.count(password) == 1
+
+    user = stored_user(app, "ana.silva@example.com")
+    assert (user.name, user.role, user.time_zone) == (
+        "Ana Silva",
+        Role.SUPERVISOR,
+        "America/Sao_Paulo",
+    )
+    assert signs_in(app, "ana.silva@example.com", password)
+
+
+def test_users_create_reads_the_password_from_the_prompt(app: Flask) -> None:
+    result = run(app, "users", "create", "--email", "bo@example.com", stdin=f"{PASSWORD}\n" * 2)
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output
+    user = stored_user(app, "bo@example.com")
+    assert user.role is Role.AGENT
+    assert user.time_zone == app.config["DEFAULT_TIMEZONE"]
+    assert signs_in(app, "bo@example.com", PASSWORD)
+
+
+def test_users_create_refuses_an_invalid_email_and_creates_nothing(app: Flask) -> None:
+    result = run(app, "users", "create", "--email", "ana.example.com", "--generate-password")
+    assert result.exit_code == 1
+    assert "Error: email:" in result.output
+    assert "@" in result.output  # says what is wrong with it
+    assert "Password" not in result.output
+    assert count(app, User) == 0
+
+
+def test_users_create_refuses_an_unknown_role_and_creates_nothing(app: Flask) -> None:
+    result = run(
+        app,
+        "users",
+        "create",
+        "--email",
+        "ana@example.com",
+        "--role",
+        "boss",
+        "--generate-password",
+    )
+    assert result.exit_code == 2
+    assert "Invalid value for '--role'" in result.output
+    assert "'agent', 'supervisor', 'admin'" in result.output
+    assert count(app, User) == 0
+
+
+def test_users_create_refuses_an_unknown_time_zone(app: Flask) -> None:
+    result = run(
+        app,
+        "users",
+        "create",
+        "--email",
+        "ana@example.com",
+        "--time-zone",
+        "Mars/Olympus_Mons",
+        "--generate-password",
+    )
+    assert result.exit_code == 1
+    assert "Error: time_zone: Unknown time zone 'Mars/Olympus_Mons'." in result.output
+    assert count(app, User) == 0
+
+
+def test_users_create_takes_the_role_in_any_case(app: Flask) -> None:
+    result = run(
+        app,
+        "users",
+        "create",
+        "--email",
+        "ana@example.com",
+        "--role",
+        "Admin",
+        "--password",
+        PASSWORD,
+    )
+    assert result.exit_code == 0, result.output
+    assert stored_user(app, "ana@example.com").role is Role.ADMIN
+
+
+def test_users_create_refuses_a_short_password_and_a_duplicate(app: Flask) -> None:
+    short = run(app, "users", "create", "--email", "ana@example.com", "--password", "short")
+    assert short.exit_code == 1
+    assert "Error: password: Use at least 10 characters." in short.output
+    assert count(app, User) == 0
+
+    assert (
+        run(app, "users", "create", "--email", "ana@example.com", "--password", PASSWORD).exit_code
+        == 0
+    )
+    again = run(app, "users", "create", "--email", "ANA@example.com", "--password", PASSWORD)
+    assert again.exit_code == 1
+    assert "already exists" in again.output
+    assert count(app, User) == 1
+
+
+# ---------------------------------------------------------------- users set-password, list
+
+
+def test_users_set_password_replaces_the_old_one(app: Flask, make_user: Any) -> None:
+    user = make_user(Role.AGENT)
+    result = run(
+        app, "users", "set-password", "--email", user.email, "--password", "a new long secret"
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Password of {user.email} changed." in result.output
+    assert signs_in(app, user.email, "a new long secret")
+    assert not signs_in(app, user.email, PASSWORD)
+
+
+def test_users_set_password_from_the_prompt_or_generated(app: Flask, make_user: Any) -> None:
+    user = make_user(Role.AGENT)
+    prompted = run(
+        app, "users", "set-password", "--email", user.email, stdin="prompted secret\n" * 2
+    )
+    assert prompted.exit_code == 0, prompted.output
+    assert signs_in(app, user.email, "prompted secret")
+
+    generated = run(app, "users", "set-password", "--email", user.email, "--generate-password")
+    assert generated.exit_code == 0, generated.output
+    assert signs_in(app, user.email, printed_password(generated))
+
+
+def test_users_set_password_errors_change_nothing(app: Flask, make_user: Any) -> None:
+    user = make_user(Role.AGENT)
+    unknown = run(
+        app, "users", "set-password", "--email", "nobody@example.com", "--password", "x" * 12
+    )
+    assert unknown.exit_code == 1
+    assert "No user with email nobody@example.com." in unknown.output
+    short = run(app, "users", "set-password", "--email", user.email, "--password", "short")
+    assert short.exit_code == 1
+    assert "Use at least 10 characters." in short.output
+    assert signs_in(app, user.email, PASSWORD)
+
+
+def test_users_list_shows_everyone(app: Flask, make_user: Any) -> None:
+    agent = make_user(Role.AGENT, name="Ada Agent")
+    admin = make_user(Role.ADMIN, name="Al Admin")
+    result = run(app, "users", "list")
+    assert result.exit_code == 0
+    assert re.search(rf"agent\s+{re.escape(agent.email)}\s+Ada Agent", result.output)
+    assert re.search(rf"admin\s+{re.escape(admin.email)}\s+Al Admin", result.output)
+
+
+# ---------------------------------------------------------------- users ensure-admin
+
+
+def test_users_ensure_admin_creates_one_admin_once(app: Flask) -> None:
+    first = run(app, "users", "ensure-admin")
+    assert first.exit_code == 0, first.output
+    assert "Admin user: admin@example.com" in first.output
+    password = printed_password(first)
+    assert signs_in(app, "admin@example.com", password)
+
+    second = run(app, "users", "ensure-admin")
+    assert second.exit_code == 0
+    assert "An admin user exists already" in second.output
+    assert "Password" not in second.output
+    other = run(app, "users", "ensure-admin", "--email", "root@example.com")
+    assert other.exit_code == 0
+    assert count(app, User, User.role == Role.ADMIN) == 1
+    assert signs_in(app, "admin@example.com", password)  # the first password still works
+
+
+def test_users_ensure_admin_refuses_an_invalid_email_cleanly(app: Flask) -> None:
+    result = run(app, "users", "ensure-admin", "--email", "admin")
+    assert result.exit_code == 1
+    assert "Error: email:" in result.output
+    assert "Traceback" not in result.output
+    assert count(app, User) == 0
+
+
+# ---------------------------------------------------------------- tokens
+
+
+def test_tokens_create_prints_a_token_for_the_api(app: Flask, make_user: Any) -> None:
+    user = make_user(Role.SUPERVISOR)
+    result = run(app, "tokens", "create", "--email", user.email, "--name", "billing sync")
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip().splitlines()[-1]
+    assert secret.startswith("rpt_")
+
+    response = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200
+    assert response.get_json()["email"] == user.email
+    with app.app_context():
+        token = db.session.scalar(select(ApiToken))
+        assert token.name == "billing sync"
+        assert secret not in (token.token_digest, token.prefix)
+
+
+def test_tokens_revoke_ends_api_access(app: Flask, make_user: Any) -> None:
+    user = make_user(Role.AGENT)
+    created = run(app, "tokens", "create", "--email", user.email, "--name", "zapier")
+    token_id = re.search(r"Token (\d+) for", created.output).group(1)
+    secret = created.output.strip().splitlines()[-1]
+
+    result = run(app, "tokens", "revoke", token_id)
+    assert result.exit_code == 0, result.output
+    assert f"Token {token_id} revoked." in result.output
+    response = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 401
+
+
+def test_tokens_errors_are_clear(app: Flask, make_user: Any) -> None:
+    user = make_user(Role.AGENT)
+    unknown_user = run(app, "tokens", "create", "--email", "nobody@example.com", "--name", "x")
+    assert unknown_user.exit_code == 1
+    assert "No user with email nobody@example.com." in unknown_user.output
+    blank_name = run(app, "tokens", "create", "--email", user.email, "--name", "  ")
+    assert blank_name.exit_code == 1
+    assert "Error: name:" in blank_name.output
+    unknown_token = run(app, "tokens", "revoke", "999")
+    assert unknown_token.exit_code == 1
+    assert "No token 999." in unknown_token.output
+    assert count(app, ApiToken) == 0
+
+
+# ---------------------------------------------------------------- demo
+
+
+def test_demo_load_is_idempotent(app: Flask) -> None:
+    people = sum(len(members) for members in TEAMS.values())
+    first = run(app, "demo", "load")
+    assert first.exit_code == 0, first.output
+    assert f"({len(TEAMS) + people} new records)" in first.output
+
+    second = run(app, "demo", "load")
+    assert second.exit_code == 0, second.output
+    assert "(0 new records)" in second.output
+    assert count(app, Team) == len(TEAMS)
+    assert count(app, User) == people
+    assert count(app, TeamMembership) == people
+    supervisors = count(app, TeamMembership, TeamMembership.is_supervisor)
+    assert supervisors == sum(
+        1 for members in TEAMS.values() for *_, role, _ in members if role is Role.SUPERVISOR
+    )
