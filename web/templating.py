@@ -1,11 +1,11 @@
 """Jinja filters and globals: times in the viewer's zone, navigation by role."""
 
 import zoneinfo
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Flask, current_app
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from models import Role
 
@@ -21,13 +21,16 @@ def viewer_zone() -> zoneinfo.ZoneInfo:
 
 
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> Markup:
-    """`<time>` showing an aware instant in the viewer's zone, with the zone named."""
+    """`<time>` showing an instant in the viewer's zone, with the zone named; the machine-readable
+    `datetime` carries the local offset (e.g. +09:00) and the tooltip the same instant in UTC."""
     if value is None:
         return Markup('<span class="muted">—</span>')
+    if value.tzinfo is None:  # stored instants are UTC (models.UTCDateTime)
+        value = value.replace(tzinfo=UTC)
     local = value.astimezone(viewer_zone())
     return Markup('<time datetime="{}" title="{}">{} {}</time>').format(
-        value.isoformat(),
-        escape(value.strftime("%Y-%m-%d %H:%M:%S UTC")),
+        local.isoformat(timespec="seconds"),
+        value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         local.strftime(fmt),
         local.tzname(),
     )
