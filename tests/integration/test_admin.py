@@ -294,6 +294,42 @@ def test_team_members_and_supervisors_are_saved(
     assert _memberships(app, "Billing") == {ann.id: True, sue.id: False}
 
 
+def test_saving_a_team_keeps_its_inactive_members(
+    app: Flask, admin_client: FlaskClient, make_user: Any
+) -> None:
+    ann = make_user(Role.AGENT, name="Ann Agent")
+    gone = make_user(Role.AGENT, name="Gus Gone")
+    token = csrf_token(admin_client, "/admin/teams")
+    edit_path = admin_client.post(
+        "/admin/teams", data={"name": "Billing", "csrf_token": token}
+    ).headers["Location"]
+    admin_client.post(edit_path, data={"members": [ann.id, gone.id], "csrf_token": token})
+    values = form_values(page(admin_client, f"/admin/users/{gone.id}"))
+    del values["is_active"]
+    assert admin_client.post(f"/admin/users/{gone.id}", data=values).status_code == 302
+
+    # The page offers the inactive member (marked), so saving the team does not drop him.
+    html = page(admin_client, edit_path)
+    assert "Gus Gone (agent, inactive)" in html
+    picked = [int(v) for v in _selected(html, "members")]
+    assert sorted(picked) == sorted([ann.id, gone.id])
+    saved = admin_client.post(
+        edit_path, data={"members": picked, "supervisors": [ann.id], "csrf_token": token}
+    )
+    assert saved.status_code == 302
+    assert _memberships(app, "Billing") == {ann.id: True, gone.id: False}
+
+
+def _selected(html: str, select_name: str) -> list[str]:
+    """The values of a multiple select's selected options."""
+    part = html.split(f'name="{select_name}"', 1)[1].split("</select>", 1)[0]
+    return [
+        option.split('value="', 1)[1].split('"', 1)[0]
+        for option in part.split("<option")[1:]
+        if " selected" in option.split(">", 1)[0]
+    ]
+
+
 def _memberships(app: Flask, team_name: str) -> dict[int, bool]:
     with app.app_context():
         rows = db.session.execute(

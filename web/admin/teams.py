@@ -1,5 +1,5 @@
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -37,10 +37,15 @@ def teams() -> Response | str | tuple[str, int]:
 def edit_team(team_id: int) -> Response | str | tuple[str, int]:
     team = db.get_or_404(Team, team_id)
     form = TeamMembersForm()
+    # Current members stay on offer even when inactive: a select without their option would
+    # drop them from the team on any unrelated save.
+    member_ids = [m.user_id for m in team.memberships]
     users = db.session.scalars(
-        select(User).where(User.is_active).order_by(func.lower(User.name))
+        select(User)
+        .where(or_(User.is_active, User.id.in_(member_ids)))
+        .order_by(func.lower(User.name))
     ).all()
-    choices = [SelectChoice(u.id, f"{u.name} ({u.role.value})") for u in users]
+    choices = [SelectChoice(u.id, _label(u)) for u in users]
     form.members.choices = choices
     form.supervisors.choices = choices
     if request.method == "GET":
@@ -60,3 +65,8 @@ def edit_team(team_id: int) -> Response | str | tuple[str, int]:
             return redirect(url_for("admin.teams"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/team_edit.html", team=team, form=form), status
+
+
+def _label(user: User) -> str:
+    state = "" if user.is_active else ", inactive"
+    return f"{user.name} ({user.role.value}{state})"
