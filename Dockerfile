@@ -14,4 +14,4 @@ RUN pip install --no-cache-dir . \
     && useradd --system --home /var/lib/rapport --create-home rapport
 USER rapport
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "web:create_app()"]
+CMD ["gunicorn", "--no-control-socket", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "web:create_app()"]

@@ -59,7 +59,7 @@ def redis_server(services_dir: Path) -> Iterator[RedisServer]:
 @pytest.fixture(scope="session")
 def database_url(services_dir: Path) -> Iterator[str]:
     if DATABASE_KIND == "postgresql":
-        server = PostgresServer(services_dir / "postgres").start()
+        server = PostgresServer().start()
         yield server.url
         server.stop()
     elif DATABASE_KIND == "sqlite":
@@ -164,11 +164,34 @@ def service_env(config: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def session_app(app_config: dict[str, Any]) -> Flask:
+def session_app(app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app({**app_config, "TESTING": True})
     with app.app_context():
         upgrade()  # the schema comes from the migrations, as in production
-    return app
+    yield app
+    _dispose(app)
+
+
+def _dispose(app: Flask) -> None:
+    """Close pooled connections before their server stops (else GC warns about them)."""
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
+def make_app(app: Flask, app_config: dict[str, Any]) -> Iterator[Any]:
+    """Another app on the test services, with `overrides`; its connections closed afterwards."""
+    made: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        other = create_app({**app_config, "TESTING": True, **overrides})
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        _dispose(other)
 
 
 TABLES_TO_KEEP = {"alembic_version"}

@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,9 +107,13 @@ def _terminate_pid(pid: int, timeout: float = 5) -> None:
 
 @dataclass
 class PostgresServer:
-    """A private cluster run as the `postgres` user (initdb refuses root) on a free port."""
+    """A private cluster run as the `postgres` user (initdb refuses root) on a free port.
 
-    folder: Path
+    Its folder lives directly in /tmp: pytest's temp folders are root-only (0700), which the
+    `postgres` user cannot enter.
+    """
+
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="rapport-pg-")))
     port: int = field(default_factory=free_port)
     password: str = "rapport-test"  # a throwaway cluster on loopback
 
@@ -118,13 +123,20 @@ class PostgresServer:
 
     def _run(self, *args: str) -> None:
         prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run([*prefix, *args], check=True, capture_output=True)
+        # Output goes to a file, not a pipe: the server that `pg_ctl start` leaves running
+        # would hold a pipe open and make this call wait forever.
+        with (self.folder / "commands.log").open("ab") as log:
+            result = subprocess.run([*prefix, *args], stdout=log, stderr=log, check=False)
+        if result.returncode != 0:
+            tail = (self.folder / "commands.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{' '.join(args[:1])} failed ({result.returncode}):\n{tail}")
 
     def start(self) -> "PostgresServer":
         if not PG_BIN_CANDIDATES:
             raise RuntimeError("PostgreSQL is not installed: run bin/install --test")
         bin_dir = PG_BIN_CANDIDATES[0]
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.chmod(0o755)
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres", "postgres")
         data = self.folder / "data"
@@ -140,8 +152,8 @@ class PostgresServer:
             "rapport",
             "--pwfile",
             str(pwfile),
-            "-A",
-            "scram-sha-256",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
             "-E",
             "UTF8",
             "--no-sync",
@@ -161,10 +173,11 @@ class PostgresServer:
             options,
             "start",
         )
+        # Over the Unix socket, which the cluster trusts: no password prompt.
         self._run(
             str(bin_dir / "createdb"),
             "-h",
-            "127.0.0.1",
+            str(self.folder),
             "-p",
             str(self.port),
             "-U",
@@ -176,6 +189,7 @@ class PostgresServer:
     def stop(self) -> None:
         bin_dir = PG_BIN_CANDIDATES[0]
         self._run(str(bin_dir / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "stop")
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Process:

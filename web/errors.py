@@ -1,6 +1,7 @@
 """Every error, mapped to HTTP in one place: HTML pages for the UI, problem+json under /api/."""
 
 from flask import Flask, Response, current_app, render_template, request
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from web.extensions import db
@@ -62,6 +63,15 @@ def handle_stale(exc: StaleEdit) -> Response | tuple[str, int]:
     ), 409
 
 
+def handle_concurrent_edit(exc: StaleDataError) -> Response | tuple[str, int]:
+    """Two saves passed the version check at once; the database let only one through."""
+    db.session.rollback()
+    detail = "Someone saved this record at the same moment. Reload it and apply your change again."
+    if wants_problem():
+        return problem(409, detail=detail)
+    return render_template("errors/error.html", code=409, title="Conflict", description=detail), 409
+
+
 def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
     db.session.rollback()
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
@@ -73,4 +83,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ValidationFailed, handle_validation)
     app.register_error_handler(StaleEdit, handle_stale)
+    app.register_error_handler(StaleDataError, handle_concurrent_edit)
     app.register_error_handler(Exception, handle_unexpected)

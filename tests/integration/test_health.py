@@ -9,7 +9,6 @@ from flask import Flask
 
 from tests.conftest import service_env
 from tests.services import RedisServer, start_clock, start_worker, wait_until
-from web import create_app
 
 
 def test_healthz_is_200_when_every_component_is_up(
@@ -31,7 +30,7 @@ def _healthy(client: Any) -> Any:
 
 @pytest.fixture
 def private_stack(
-    app: Flask, app_config: dict[str, Any], services_dir: Path, tmp_path: Path
+    make_app: Any, app_config: dict[str, Any], tmp_path: Path
 ) -> Iterator[tuple[Flask, RedisServer]]:
     """An app, worker and clock on a Redis of their own, so the test may stop it."""
     redis_server = RedisServer(tmp_path / "redis").start()
@@ -40,7 +39,7 @@ def private_stack(
     worker = start_worker(env, tmp_path / "worker.log")
     clock = start_clock(env, tmp_path / "clock.log")
     try:
-        yield create_app({**config, "TESTING": True}), redis_server
+        yield make_app(REDIS_URL=redis_server.url), redis_server
     finally:
         clock.stop()
         worker.stop()
@@ -63,12 +62,10 @@ def test_healthz_turns_503_naming_redis_when_redis_stops(private_stack: Any) -> 
     assert "error" in body["checks"]["redis"]
 
 
-def test_healthz_names_a_missing_worker_and_clock(
-    app: Flask, app_config: dict[str, Any], tmp_path: Path
-) -> None:
+def test_healthz_names_a_missing_worker_and_clock(make_app: Any, tmp_path: Path) -> None:
     redis_server = RedisServer(tmp_path / "redis").start()  # no worker or clock uses it
     try:
-        client = create_app({**app_config, "REDIS_URL": redis_server.url}).test_client()
+        client = make_app(REDIS_URL=redis_server.url).test_client()
         response = client.get("/healthz")
     finally:
         redis_server.stop()
