@@ -1,17 +1,58 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers every table."""
 
+from models.audit import AuditEntry
 from models.base import Base, UTCDateTime
+from models.communication import Communication, CommunicationChannel, Direction
+from models.custom_field import CustomFieldDefinition, FieldKind
+from models.customer import (
+    Channel,
+    Consent,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    LifecycleStage,
+    Organisation,
+    Tag,
+    customer_tags,
+)
+from models.idempotency import IdempotencyRecord
+from models.import_job import ImportJob
 from models.outbox import OutboxMessage, OutboxStatus
+from models.search import CustomerSearchDocument
+from models.segment import Segment
+from models.transaction import Transaction, TransactionKind, TransactionStatus
 from models.user import ApiToken, Role, Team, TeamMembership, User
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "Base",
+    "Channel",
+    "Communication",
+    "CommunicationChannel",
+    "Consent",
+    "CustomFieldDefinition",
+    "Customer",
+    "CustomerEmail",
+    "CustomerPhone",
+    "CustomerSearchDocument",
+    "Direction",
+    "FieldKind",
+    "IdempotencyRecord",
+    "ImportJob",
+    "LifecycleStage",
+    "Organisation",
     "OutboxMessage",
     "OutboxStatus",
     "Role",
+    "Segment",
+    "Tag",
     "Team",
     "TeamMembership",
+    "Transaction",
+    "TransactionKind",
+    "TransactionStatus",
     "UTCDateTime",
     "User",
+    "customer_tags",
 ]

@@ -3,10 +3,10 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, Index, String, Text, text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base
+from models.base import Base, value_enum
 
 
 class OutboxStatus(enum.StrEnum):
@@ -38,12 +38,7 @@ class OutboxMessage(Base):
     body_html: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(300), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(
-        Enum(
-            OutboxStatus,
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        value_enum(OutboxStatus),
         default=OutboxStatus.PENDING,
         index=True,
     )

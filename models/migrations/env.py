@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from models.search import is_managed
+
 config = context.config
 # Keep loggers configured by the app (and by pytest) alive.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -36,6 +38,7 @@ def run_migrations_online() -> None:
             logger.info("No changes in schema detected.")
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("include_name", lambda name, type_, parent: is_managed(name))
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)

@@ -1,0 +1,54 @@
+"""Communication records: one timeline per customer (visits, calls, meetings, email, SMS, notes)."""
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, value_enum
+from models.customer import Customer
+
+
+class CommunicationChannel(enum.StrEnum):
+    VISIT = "visit"
+    CALL = "call"
+    MEETING = "meeting"
+    EMAIL = "email"
+    SMS = "sms"
+    NOTE = "note"
+
+
+class Direction(enum.StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    INTERNAL = "internal"
+
+
+class Communication(Base):
+    __tablename__ = "communications"
+    __table_args__ = (
+        Index("ix_communications_customer_timeline", "customer_id", "occurred_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    channel: Mapped[CommunicationChannel] = mapped_column(value_enum(CommunicationChannel))
+    direction: Mapped[Direction] = mapped_column(value_enum(Direction))
+    occurred_at: Mapped[datetime]
+    duration_seconds: Mapped[int | None]
+    subject: Mapped[str | None] = mapped_column(String(300))
+    body_html: Mapped[str | None] = mapped_column(Text)  # sanitised with nh3
+    body_text: Mapped[str | None] = mapped_column(Text)  # plain text, for search and exports
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    participants: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    requirement_id: Mapped[int | None] = mapped_column(index=True)  # FK once requirements exist
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    customer: Mapped[Customer] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

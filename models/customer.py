@@ -1,0 +1,175 @@
+"""Customers, their organisations, contact points, tags, consent and lifecycle stages."""
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, value_enum
+
+
+class Channel(enum.StrEnum):
+    """Channels a customer can consent to be contacted on."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    PHONE = "phone"
+
+
+customer_tags = Table(
+    "customer_tags",
+    Base.metadata,
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class LifecycleStage(Base):
+    """Admin-configurable stages (lead, prospect, customer, churned by default)."""
+
+    __tablename__ = "lifecycle_stages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)  # stored lower-case
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    __table_args__ = (Index("ix_organisations_name", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    website: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    custom: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    customers: Mapped[list["Customer"]] = relationship(back_populates="organisation")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        # One live customer per primary email; deleted and merged-away rows step aside.
+        Index(
+            "uq_customers_primary_email_live",
+            "primary_email",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        Index("ix_customers_live_name", "deleted_at", "name", "id"),
+        Index("ix_customers_owner_id", "owner_id", "deleted_at"),
+        Index("ix_customers_stage_id", "stage_id", "deleted_at"),
+        Index("ix_customers_organisation_id", "organisation_id"),
+        Index("ix_customers_last_contacted_at", "last_contacted_at"),
+        Index("ix_customers_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    primary_email: Mapped[str | None] = mapped_column(String(254))  # copy of the primary row
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("lifecycle_stages.id"))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(16))
+    address_line: Mapped[str | None] = mapped_column(String(300))
+    city: Mapped[str | None] = mapped_column(String(120))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    notes: Mapped[str | None] = mapped_column(Text)
+    custom: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    last_contacted_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="customers")
+    stage: Mapped[LifecycleStage | None] = relationship()
+    emails: Mapped[list["CustomerEmail"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="CustomerEmail.id"
+    )
+    phones: Mapped[list["CustomerPhone"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="CustomerPhone.id"
+    )
+    tags: Mapped[list[Tag]] = relationship(secondary=customer_tags, order_by=Tag.name)
+    consents: Mapped[list["Consent"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="Consent.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    def consent_for(self, channel: Channel) -> "Consent | None":
+        """The latest consent record for `channel` (None: never asked)."""
+        records = [c for c in self.consents if c.channel == channel]
+        return records[-1] if records else None
+
+
+class CustomerEmail(Base):
+    __tablename__ = "customer_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    is_primary: Mapped[bool] = mapped_column(default=False)
+
+    customer: Mapped[Customer] = relationship(back_populates="emails")
+
+
+class CustomerPhone(Base):
+    __tablename__ = "customer_phones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    e164: Mapped[str] = mapped_column(String(20), index=True)
+    label: Mapped[str | None] = mapped_column(String(40))
+
+    customer: Mapped[Customer] = relationship(back_populates="phones")
+
+
+class Consent(Base):
+    """One grant or withdrawal of consent, kept as history; the latest per channel counts."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[Channel] = mapped_column(value_enum(Channel))
+    is_granted: Mapped[bool]
+    at: Mapped[datetime]
+    method: Mapped[str] = mapped_column(String(120))  # e.g. "web form", "phone call"
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    customer: Mapped[Customer] = relationship(back_populates="consents")

@@ -1,0 +1,46 @@
+"""Orders, invoices, payments and refunds: Decimal amounts in an ISO 4217 currency."""
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, value_enum
+
+
+class TransactionKind(enum.StrEnum):
+    ORDER = "order"
+    INVOICE = "invoice"
+    PAYMENT = "payment"
+    REFUND = "refund"
+
+
+class TransactionStatus(enum.StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Transaction(Base):
+    __tablename__ = "transactions"
+    __table_args__ = (Index("ix_transactions_customer_date", "customer_id", "occurred_on", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    kind: Mapped[TransactionKind] = mapped_column(value_enum(TransactionKind))
+    status: Mapped[TransactionStatus] = mapped_column(
+        value_enum(TransactionStatus), default=TransactionStatus.COMPLETED
+    )
+    # Never float: Numeric keeps every cent (4 places cover every ISO 4217 minor unit).
+    amount: Mapped[Decimal] = mapped_column(Numeric(19, 4, asdecimal=True))
+    currency: Mapped[str] = mapped_column(String(3))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
