@@ -11,6 +11,7 @@ from web import (
     admin,
     api,
     auth,
+    backup_cli,
     cli,
     config,
     dashboard,
@@ -53,4 +54,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     api.register(app)
     errors.register(app)
     cli.register(app)
+    backup_cli.register(app)
     return app
