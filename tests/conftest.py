@@ -34,7 +34,7 @@ from tests.services import (
 )
 from web import create_app
 from web.extensions import db
-from workflows import accounts
+from workflows import accounts, stages
 from workflows.clock import SystemClock
 
 DATABASE_KIND = os.environ.get("RAPPORT_TEST_DATABASE", "sqlite")
@@ -205,6 +205,7 @@ def _truncate_all(app: Flask) -> None:
         else:
             for table in tables:
                 db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (our table names)
+        stages.seed_defaults(db.session)  # reference data the migrations insert
         db.session.commit()
         db.session.remove()
 

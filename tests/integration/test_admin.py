@@ -11,12 +11,21 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from models import OutboxMessage, OutboxStatus, Role, Team, TeamMembership, User
+from models import (
+    CustomFieldDefinition,
+    LifecycleStage,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+    Team,
+    TeamMembership,
+    User,
+)
 from tests.conftest import csrf_token, login
 from tests.services import wait_until
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import accounts
+from workflows import accounts, custom_fields
 from workflows.outbox import message_id_for
 
 # ---------------------------------------------------------------- helpers
@@ -350,7 +359,14 @@ def test_every_admin_page_is_403_below_admin(
     victim = make_user(Role.AGENT)
     user = make_user(role)
     team_id, message_id = _a_team_and_a_message(app)
-    ids = {"user_id": victim.id, "team_id": team_id, "message_id": message_id}
+    field_id, stage_id = _a_field_and_a_stage(app)
+    ids = {
+        "user_id": victim.id,
+        "team_id": team_id,
+        "message_id": message_id,
+        "field_id": field_id,
+        "stage_id": stage_id,
+    }
     login(client, user.email)
     token = csrf_token(client, "/account")  # so POSTs reach the role check, not the CSRF one
 
@@ -359,6 +375,8 @@ def test_every_admin_page_is_403_below_admin(
     assert {"admin.users", "admin.new_user", "admin.edit_user", "admin.reset_password"} <= endpoints
     assert {"admin.teams", "admin.edit_team", "admin.outbox", "admin.retry_message"} <= endpoints
     assert "admin.send_test_email" in endpoints
+    assert {"admin.custom_field_list", "admin.edit_custom_field"} <= endpoints
+    assert {"admin.stage_list", "admin.edit_stage"} <= endpoints
     for endpoint, method, url in requests:
         data = {"csrf_token": token, "name": "x", "to_address": "x@example.com"}
         response = client.open(url, method=method, data=data if method == "POST" else None)
@@ -368,6 +386,8 @@ def test_every_admin_page_is_403_below_admin(
     # Nothing was changed on the way.
     assert _count(app, OutboxMessage) == 1
     assert _count(app, Team) == 1
+    assert _count(app, LifecycleStage) == 4
+    assert _count(app, CustomFieldDefinition) == 1
     assert login(app.test_client(), victim.email).status_code == 302
 
 
@@ -387,6 +407,21 @@ def _a_team_and_a_message(app: Flask) -> tuple[int, int]:
         message = _outbox_row(OutboxStatus.DEAD, "An old one")
         db.session.commit()
         return team.id, message.id
+
+
+def _a_field_and_a_stage(app: Flask) -> tuple[int, int]:
+    with app.app_context():
+        field = custom_fields.define_field(
+            db.session,
+            entity="customer",
+            key="plan",
+            label="Plan",
+            kind="text",
+            clock=current_clock(),
+        )
+        stage_id = db.session.scalar(select(LifecycleStage.id).limit(1))
+        db.session.commit()
+        return field.id, stage_id
 
 
 # ---------------------------------------------------------------- outbox

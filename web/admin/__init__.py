@@ -4,7 +4,13 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from web.admin import outbox, teams, users  # noqa: E402, F401  (views register on bp)
+from web.admin import (  # noqa: E402, F401  (views register on bp)
+    custom_fields,
+    outbox,
+    stages,
+    teams,
+    users,
+)
 
 
 def register(app: Flask) -> None:

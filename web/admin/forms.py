@@ -3,14 +3,16 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, InputRequired, Length
 
-from models import Role
+from models import FieldKind, Role
 from web.account.forms import time_zone_choices
 
 ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
@@ -52,3 +54,41 @@ class TeamMembersForm(FlaskForm):
 
 class TestEmailForm(FlaskForm):
     to_address = EmailField("Send a test email to", validators=[DataRequired(), Email()])
+
+
+KIND_CHOICES = [SelectChoice(k.value, k.value.replace("_", " ")) for k in FieldKind]
+ENTITY_CHOICES = [
+    SelectChoice("customer", "Customer"),
+    SelectChoice("organisation", "Organisation"),
+]
+
+
+class CustomFieldForm(FlaskForm):
+    entity = SelectField("Applies to", choices=ENTITY_CHOICES)
+    key = StringField(
+        "Key",
+        validators=[DataRequired(), Length(max=60)],
+        description="Permanent; used in imports and the API, e.g. contract_end.",
+    )
+    label = StringField("Label", validators=[DataRequired(), Length(max=120)])
+    kind = SelectField("Kind", choices=KIND_CHOICES)
+    choices = TextAreaField("Choices", description="One per line, for choice fields.")
+    is_required = BooleanField("Required")
+
+
+class EditCustomFieldForm(FlaskForm):
+    label = StringField("Label", validators=[DataRequired(), Length(max=120)])
+    choices = TextAreaField("Choices", description="One per line, for choice fields.")
+    is_required = BooleanField("Required")
+    is_active = BooleanField("Active (shown and validated)")
+
+
+class StageForm(FlaskForm):
+    key = StringField("Key", validators=[DataRequired(), Length(max=40)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+
+
+class EditStageForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    position = IntegerField("Position", validators=[InputRequired()])
+    is_active = BooleanField("Active")

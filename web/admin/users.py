@@ -8,6 +8,7 @@ from web.admin import bp
 from web.admin.forms import EditUserForm, NewUserForm
 from web.clocks import current_clock
 from web.extensions import db
+from web.forms import attach_errors
 from workflows import accounts
 from workflows.errors import StaleEdit, ValidationFailed
 from workflows.passwords import generate_password
@@ -54,7 +55,7 @@ def new_user() -> Response | str | tuple[str, int]:
             )
         except ValidationFailed as exc:
             db.session.rollback()
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return render_template("admin/user_new.html", form=form), 422
         db.session.commit()
         return render_template("admin/user_created.html", user=user, password=password)
@@ -90,7 +91,7 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
             ), 409
         except ValidationFailed as exc:
             db.session.rollback()
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             return render_template("admin/user_edit.html", form=form, user=user), 422
         db.session.commit()
         flash(f"{user.name} is saved.", "success")
@@ -123,12 +124,3 @@ def _shown(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
-
-
-def _attach_errors(form: object, exc: ValidationFailed) -> None:
-    for name, messages in exc.errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + messages
-        else:
-            flash(" ".join(messages), "error")

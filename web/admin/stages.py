@@ -1,0 +1,58 @@
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from models import LifecycleStage, Role
+from web.access import role_required
+from web.admin import bp
+from web.admin.forms import EditStageForm, StageForm
+from web.extensions import db
+from web.forms import attach_errors
+from workflows import stages
+from workflows.errors import ValidationFailed
+
+
+@bp.route("/stages", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def stage_list() -> Response | str | tuple[str, int]:
+    form = StageForm()
+    if form.validate_on_submit():
+        try:
+            stage = stages.create_stage(
+                db.session, key=form.key.data or "", name=form.name.data or ""
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            attach_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Stage “{stage.name}” added.", "success")
+            return redirect(url_for("admin.stage_list"))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "admin/stages.html", stages=stages.all_stages(db.session), form=form
+    ), status
+
+
+@bp.route("/stages/<int:stage_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_stage(stage_id: int) -> Response | str | tuple[str, int]:
+    stage = db.get_or_404(LifecycleStage, stage_id)
+    form = EditStageForm(obj=stage)
+    if form.validate_on_submit():
+        try:
+            stages.update_stage(
+                db.session,
+                stage,
+                name=form.name.data or "",
+                position=form.position.data or 0,
+                is_active=bool(form.is_active.data),
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            attach_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Stage “{stage.name}” saved.", "success")
+            return redirect(url_for("admin.stage_list"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/stage_edit.html", stage=stage, form=form), status
