@@ -1,0 +1,241 @@
+"""Customers over the API: list and search with the UI's filters and cursor pages, create,
+read (with ETag), edit (If-Match), trash and restore."""
+
+from datetime import UTC
+from typing import Any
+
+import marshmallow as ma
+from flask import abort, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from models import Customer, Role
+from web.access import acting_user
+from web.api.conditional import (
+    IDEMPOTENCY_DOC,
+    IF_MATCH_DOC,
+    expected_version,
+    idempotent,
+    require_role,
+    with_etag,
+)
+from web.clocks import current_clock
+from web.extensions import db
+from workflows import customers, transactions
+from workflows.customer_queries import MAX_LIMIT, SORTS, CustomerFilter, list_customers
+
+blp = Blueprint("api_customers", __name__, url_prefix="/api/v1", description="Customers (people)")
+
+
+def get_customer_or_404(customer_id: int, *, deleted: bool | None = False) -> Customer:
+    """`deleted=False`: live only; `True`: trashed only; `None`: either."""
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        abort(404, "No such customer.")
+    if deleted is not None and (customer.deleted_at is not None) != deleted:
+        abort(404, "No such customer." if not deleted else "This customer is not in the trash.")
+    return customer
+
+
+def _consent(customer: Customer) -> dict[str, Any]:
+    latest: dict[str, Any] = {}
+    for consent in customer.consents:
+        latest[consent.channel.value] = {
+            "granted": consent.is_granted,
+            "at": consent.at.isoformat(),
+            "method": consent.method,
+        }
+    return latest
+
+
+class CustomerSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String()
+    primary_email = ma.fields.String(allow_none=True)
+    emails = ma.fields.Function(lambda c: [e.email for e in c.emails])
+    phones = ma.fields.Function(lambda c: [p.e164 for p in c.phones])
+    organisation_id = ma.fields.Integer(allow_none=True)
+    owner_id = ma.fields.Integer(allow_none=True)
+    stage = ma.fields.Function(lambda c: c.stage.key if c.stage else None)
+    time_zone = ma.fields.String(allow_none=True)
+    language = ma.fields.String(allow_none=True)
+    address_line = ma.fields.String(allow_none=True)
+    city = ma.fields.String(allow_none=True)
+    postal_code = ma.fields.String(allow_none=True)
+    country = ma.fields.String(allow_none=True)
+    notes = ma.fields.String(allow_none=True)
+    tags = ma.fields.Function(lambda c: [t.name for t in c.tags])
+    custom = ma.fields.Dict()
+    consent = ma.fields.Function(
+        _consent, metadata={"description": "Latest grant or withdrawal per channel."}
+    )
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+    last_contacted_at = ma.fields.AwareDateTime(allow_none=True)
+    deleted_at = ma.fields.AwareDateTime(allow_none=True)
+    version = ma.fields.Integer(metadata={"description": "Also the ETag; send it as If-Match."})
+
+
+def _lifetime_value(customer: Customer) -> dict[str, str]:
+    value = transactions.lifetime_value(db.session, customer.id)
+    return {currency: str(amount) for currency, amount in value.items()}
+
+
+def _last_purchase_on(customer: Customer) -> str | None:
+    day = transactions.last_purchase_on(db.session, customer.id)
+    return day.isoformat() if day else None
+
+
+class CustomerDetailSchema(CustomerSchema):
+    lifetime_value = ma.fields.Function(
+        _lifetime_value,
+        metadata={
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "Net revenue per ISO 4217 currency as decimal strings: completed "
+            "payments (else invoices, else orders) minus completed refunds.",
+        },
+    )
+    last_purchase_on = ma.fields.Function(
+        _last_purchase_on, metadata={"type": "string", "format": "date", "nullable": True}
+    )
+
+
+class CustomerInSchema(ma.Schema):
+    """Validated by the workflow, which names every bad field in one 422."""
+
+    class Meta:
+        unknown = ma.INCLUDE  # refused by name ("Unknown field."), never silently dropped
+
+    name = ma.fields.Raw(metadata={"type": "string", "description": "Required on create."})
+    emails = ma.fields.Raw(metadata={"description": "List (or comma-separated); first is primary."})
+    phones = ma.fields.Raw(metadata={"description": "List of numbers in any format; stored E.164."})
+    organisation_id = ma.fields.Raw(metadata={"type": "integer"})
+    owner_id = ma.fields.Raw(metadata={"type": "integer"})
+    stage = ma.fields.Raw(metadata={"type": "string", "description": "A lifecycle stage key."})
+    time_zone = ma.fields.Raw(metadata={"type": "string", "description": "IANA name."})
+    language = ma.fields.Raw(metadata={"type": "string"})
+    address_line = ma.fields.Raw(metadata={"type": "string"})
+    city = ma.fields.Raw(metadata={"type": "string"})
+    postal_code = ma.fields.Raw(metadata={"type": "string"})
+    country = ma.fields.Raw(metadata={"type": "string", "description": "ISO 3166 alpha-2."})
+    notes = ma.fields.Raw(metadata={"type": "string"})
+    tags = ma.fields.Raw(metadata={"description": "List of tag names."})
+    custom = ma.fields.Raw(metadata={"type": "object", "description": "Custom field values."})
+
+
+class CustomerQuerySchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE  # custom.<key>=value filters are read separately
+
+    q = ma.fields.String(metadata={"description": "Full-text search (names, emails, phones…)."})
+    owner_id = ma.fields.Integer()
+    tag = ma.fields.String()
+    stage = ma.fields.String()
+    organisation_id = ma.fields.Integer()
+    created_from = ma.fields.AwareDateTime(default_timezone=UTC)
+    created_to = ma.fields.AwareDateTime(default_timezone=UTC)
+    last_contacted_from = ma.fields.AwareDateTime(default_timezone=UTC)
+    last_contacted_to = ma.fields.AwareDateTime(default_timezone=UTC)
+    trash = ma.fields.Boolean(load_default=False)
+    sort = ma.fields.String(validate=ma.validate.OneOf(SORTS))
+    limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(1, MAX_LIMIT))
+    cursor = ma.fields.String(metadata={"description": "`next_cursor` of the previous page."})
+
+
+class CustomerPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CustomerSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+    highlights = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    sort = ma.fields.String()
+
+
+@blp.route("/customers")
+class Customers(MethodView):
+    @blp.arguments(CustomerQuerySchema, location="query")
+    @blp.response(200, CustomerPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Customers matching the filters, one cursor page at a time.
+
+        Custom field filters: `custom.<key>=value` (repeat for several fields)."""
+        if args["trash"]:
+            require_role(Role.SUPERVISOR)
+        custom = {k[7:]: v for k, v in request.args.items() if k.startswith("custom.") and k[7:]}
+        flt = CustomerFilter(
+            custom=custom,
+            **{k: args.get(k) for k in CustomerFilter.__dataclass_fields__ if k in args},
+        )
+        page = list_customers(
+            db.session, flt, sort=args.get("sort"), limit=args["limit"], cursor=args.get("cursor")
+        )
+        return {
+            "items": page.items,
+            "next_cursor": page.next_cursor,
+            "highlights": {str(k): v for k, v in page.highlights.items()},
+            "sort": page.sort,
+        }
+
+    @idempotent
+    @blp.arguments(CustomerInSchema)
+    @blp.response(201, CustomerDetailSchema)
+    @blp.doc(parameters=[IDEMPOTENCY_DOC])
+    def post(self, data: dict[str, Any]) -> Any:
+        """Create a customer (any agent); 422 names every bad field and nothing is saved."""
+        customer = customers.create_customer(
+            db.session, data, actor_id=acting_user().id, clock=current_clock()
+        )
+        db.session.commit()
+        location = url_for("api_customers.CustomerById", customer_id=customer.id)
+        return with_etag(customer, customer.version, 201, Location=location)
+
+
+@blp.route("/customers/<int:customer_id>")
+class CustomerById(MethodView):
+    @blp.response(200, CustomerDetailSchema)
+    def get(self, customer_id: int) -> Any:
+        """One customer, trashed ones included (see `deleted_at`), with an ETag."""
+        customer = get_customer_or_404(customer_id, deleted=None)
+        return with_etag(customer, customer.version)
+
+    @blp.arguments(CustomerInSchema)
+    @blp.response(200, CustomerDetailSchema)
+    @blp.doc(parameters=[IF_MATCH_DOC])
+    def patch(self, data: dict[str, Any], customer_id: int) -> Any:
+        """Change the fields sent; needs If-Match (428 without, 412 when stale)."""
+        customer = get_customer_or_404(customer_id)
+        customers.update_customer(
+            db.session,
+            customer,
+            data,
+            expected_version=expected_version(customer.version),
+            actor_id=acting_user().id,
+            clock=current_clock(),
+        )
+        db.session.commit()
+        return with_etag(customer, customer.version)
+
+    @blp.response(204)
+    @blp.doc(parameters=[IF_MATCH_DOC])
+    def delete(self, customer_id: int) -> None:
+        """Move to the trash (supervisors and admins); needs If-Match."""
+        require_role(Role.SUPERVISOR)
+        customer = get_customer_or_404(customer_id)
+        expected_version(customer.version)
+        customers.delete_customer(
+            db.session, customer, actor_id=acting_user().id, clock=current_clock()
+        )
+        db.session.commit()
+
+
+@blp.route("/customers/<int:customer_id>/restore")
+class CustomerRestore(MethodView):
+    @blp.response(200, CustomerDetailSchema)
+    def post(self, customer_id: int) -> Any:
+        """Bring a customer back from the trash (supervisors and admins)."""
+        require_role(Role.SUPERVISOR)
+        customer = get_customer_or_404(customer_id, deleted=True)
+        customers.restore_customer(
+            db.session, customer, actor_id=acting_user().id, clock=current_clock()
+        )
+        db.session.commit()
+        return with_etag(customer, customer.version)
