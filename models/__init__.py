@@ -18,8 +18,10 @@ from models.customer import (
 from models.idempotency import IdempotencyRecord
 from models.import_job import ImportJob
 from models.outbox import OutboxMessage, OutboxStatus
+from models.requirement import Priority, Requirement, RequirementEvent
 from models.search import CustomerSearchDocument
 from models.segment import Segment
+from models.timer import Timer, TimerStatus
 from models.transaction import Transaction, TransactionKind, TransactionStatus
 from models.user import ApiToken, Role, Team, TeamMembership, User
 
@@ -44,11 +46,16 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "OutboxStatus",
+    "Priority",
+    "Requirement",
+    "RequirementEvent",
     "Role",
     "Segment",
     "Tag",
     "Team",
     "TeamMembership",
+    "Timer",
+    "TimerStatus",
     "Transaction",
     "TransactionKind",
     "TransactionStatus",

@@ -1,0 +1,72 @@
+"""Requirements (customer needs) tracked through a declared workflow, and their events."""
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, value_enum
+
+
+class Priority(enum.StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Requirement(Base):
+    __tablename__ = "requirements"
+    __table_args__ = (
+        Index("ix_requirements_assignee_state", "assignee_id", "state"),
+        Index("ix_requirements_team_state", "team_id", "state"),
+        Index("ix_requirements_customer_id", "customer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(80))
+    priority: Mapped[Priority] = mapped_column(value_enum(Priority), default=Priority.NORMAL)
+    origin_channel: Mapped[str | None] = mapped_column(String(20))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    workflow: Mapped[str] = mapped_column(String(40))  # a key of workflows.requirements.WORKFLOWS
+    state: Mapped[str] = mapped_column(String(40))
+    state_seq: Mapped[int] = mapped_column(default=0)  # changes only when the state changes
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("requirements.id"))
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    events: Mapped[list["RequirementEvent"]] = relationship(
+        back_populates="requirement", order_by="RequirementEvent.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class RequirementEvent(Base):
+    """One transition: who or which timer, from, to, when, why."""
+
+    __tablename__ = "requirement_events"
+    __table_args__ = (Index("ix_requirement_events_requirement", "requirement_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("requirements.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    timer_id: Mapped[int | None] = mapped_column(ForeignKey("timers.id", ondelete="SET NULL"))
+    trigger: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    requirement: Mapped[Requirement] = relationship(back_populates="events")

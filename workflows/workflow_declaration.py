@@ -1,0 +1,69 @@
+"""What a requirement workflow declares: states, transitions with guards, and the timers each
+state starts. One shared `transitions.Machine` per workflow serves every requirement row."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from transitions import EventData, Machine
+
+
+@dataclass(frozen=True)
+class TimerSpec:
+    """A timer planned when its state is entered and cancelled when the state is left."""
+
+    kind: str
+    after: timedelta
+    trigger: str | None = None  # the transition it fires, or None for a reminder only
+
+
+@dataclass
+class Workflow:
+    key: str
+    label: str
+    states: list[str]
+    initial: str
+    transitions: list[dict[str, Any]]
+    final_states: frozenset[str]
+    timers: dict[str, tuple[TimerSpec, ...]] = field(default_factory=dict)
+    timer_triggers: frozenset[str] = frozenset()  # triggers only timers may fire
+    machine: Machine = field(init=False)
+
+    def __post_init__(self) -> None:
+        # One machine per workflow, never one per row; no auto transitions, no Timeout states
+        # (DESIGN.md §3): the state is a plain column and timers are database rows.
+        self.machine = Machine(
+            model=None,
+            states=self.states,
+            transitions=self.transitions,
+            initial=None,
+            model_attribute="state",
+            auto_transitions=False,
+            send_event=True,
+        )
+
+    def triggers_from(self, state: str, *, include_timer_triggers: bool = False) -> list[str]:
+        triggers = self.machine.get_triggers(state)
+        if include_timer_triggers:
+            return triggers
+        return [t for t in triggers if t not in self.timer_triggers]
+
+    def diagram(self) -> str:
+        """Mermaid state diagram text generated from the declaration."""
+        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
+        for spec in self.transitions:
+            sources = spec["source"] if isinstance(spec["source"], list) else [spec["source"]]
+            for source in sources:
+                lines.append(f"    {source} --> {spec['dest']}: {spec['trigger']}")
+        lines += [f"    {state} --> [*]" for state in sorted(self.final_states)]
+        return "\n".join(lines)
+
+
+def refuse(event: EventData, message: str) -> bool:
+    """A guard's way to say why it failed: collected for the error the user sees."""
+    event.kwargs.setdefault("refusals", []).append(message)
+    return False
+
+
+Guard = Callable[[EventData], bool]
