@@ -12,8 +12,10 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import (
     ColumnElement,
+    Double,
     Select,
     and_,
+    cast,
     column,
     exists,
     false,
@@ -183,11 +185,19 @@ def _search(session: Session, terms: _Terms, trash: bool) -> _Search:
         )
         return _Search(short_conds, sub.c.rank, (sub, sub.c.customer_id == Customer.id))
     conds = [doc.ilike("%" + _like_escape(t) + "%", escape="\\") for t in terms.long]
+    # Word similarity is 1 for every document holding the word; similarity to the name breaks
+    # those ties in favour of customers whose name matches.
+    wanted = " ".join(terms.long)
     sub = (
         select(
             CustomerSearchDocument.customer_id.label("customer_id"),
-            (-func.word_similarity(" ".join(terms.long), doc)).label("rank"),
+            # float8: psycopg reads float4 through its rounded text form, breaking cursors.
+            cast(
+                -(func.word_similarity(wanted, doc) + func.similarity(wanted, Customer.name)),
+                Double,
+            ).label("rank"),
         )
+        .join(Customer, Customer.id == CustomerSearchDocument.customer_id)
         .where(*conds)
         .subquery("search")
     )
