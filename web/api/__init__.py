@@ -3,7 +3,15 @@
 from flask import Flask
 from flask_smorest import Api
 
-from web.api import customers, health, tokens
+from web.api import (
+    communications,
+    custom_fields,
+    customers,
+    health,
+    organisations,
+    tokens,
+    transactions,
+)
 from web.extensions import csrf
 
 api = Api()
@@ -37,6 +45,14 @@ def register(app: Flask) -> None:
     )
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (tokens.blp, health.blp, customers.blp):
+    for blueprint in (
+        tokens.blp,
+        health.blp,
+        customers.blp,
+        communications.blp,
+        transactions.blp,
+        organisations.blp,
+        custom_fields.blp,
+    ):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing to forge
         api.register_blueprint(blueprint)

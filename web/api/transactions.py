@@ -1,0 +1,166 @@
+"""A customer's orders, invoices, payments and refunds over the API. Amounts travel as decimal
+strings in both directions, never as JSON numbers with a fraction."""
+
+from typing import Any
+
+import marshmallow as ma
+from flask import abort, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from models import Role, Transaction, TransactionKind, TransactionStatus
+from web.access import acting_user
+from web.api.conditional import (
+    IDEMPOTENCY_DOC,
+    IF_MATCH_DOC,
+    expected_version,
+    idempotent,
+    require_role,
+    with_etag,
+)
+from web.api.customers import get_customer_or_404
+from web.clocks import current_clock
+from web.extensions import db
+from workflows import transactions
+from workflows.communications import timeline
+
+blp = Blueprint(
+    "api_transactions",
+    __name__,
+    url_prefix="/api/v1",
+    description="Transactions: orders, invoices, payments and refunds",
+)
+
+
+class TransactionSchema(ma.Schema):
+    id = ma.fields.Integer()
+    customer_id = ma.fields.Integer()
+    kind = ma.fields.Function(lambda t: t.kind.value)
+    status = ma.fields.Function(lambda t: t.status.value)
+    amount = ma.fields.Decimal(as_string=True, metadata={"example": "12.50"})
+    currency = ma.fields.String(metadata={"description": "ISO 4217 code."})
+    occurred_on = ma.fields.Date()
+    reference = ma.fields.String(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+    version = ma.fields.Integer()
+
+
+class TransactionInSchema(ma.Schema):
+    """Validated by the workflow, which names every bad field in one 422."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    kind = ma.fields.Raw(metadata={"type": "string", "enum": [k.value for k in TransactionKind]})
+    amount = ma.fields.Raw(
+        metadata={
+            "type": "string",
+            "example": "12.50",
+            "description": "A decimal string (or an integer); never negative — record a "
+            "refund instead. JSON numbers with a fraction are refused.",
+        }
+    )
+    currency = ma.fields.Raw(metadata={"type": "string", "example": "EUR"})
+    occurred_on = ma.fields.Raw(metadata={"type": "string", "format": "date"})
+    reference = ma.fields.Raw(metadata={"type": "string"})
+    status = ma.fields.Raw(
+        metadata={"type": "string", "enum": [s.value for s in TransactionStatus]}
+    )
+
+
+class TransactionQuerySchema(ma.Schema):
+    limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(1, 200))
+    before = ma.fields.String(metadata={"description": "`next_cursor` of the previous page."})
+
+
+class TransactionPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(TransactionSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+    lifetime_value = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    last_purchase_on = ma.fields.Date(allow_none=True)
+
+
+def _get_or_404(transaction_id: int) -> Transaction:
+    transaction = db.session.get(Transaction, transaction_id)
+    if transaction is None or transaction.deleted_at is not None:
+        abort(404, "No such transaction.")
+    get_customer_or_404(transaction.customer_id)
+    return transaction
+
+
+@blp.route("/customers/<int:customer_id>/transactions")
+class CustomerTransactions(MethodView):
+    @blp.arguments(TransactionQuerySchema, location="query")
+    @blp.response(200, TransactionPageSchema)
+    def get(self, args: dict[str, Any], customer_id: int) -> Any:
+        """The customer's transactions, newest first, with lifetime value per currency."""
+        get_customer_or_404(customer_id, deleted=None)
+        page = timeline(
+            db.session,
+            customer_id,
+            kinds={"transaction"},
+            limit=args["limit"],
+            before=args.get("before"),
+        )
+        value = transactions.lifetime_value(db.session, customer_id)
+        return {
+            "items": [i.record for i in page.items],
+            "next_cursor": page.next_cursor,
+            "lifetime_value": {currency: str(amount) for currency, amount in value.items()},
+            "last_purchase_on": transactions.last_purchase_on(db.session, customer_id),
+        }
+
+    @idempotent
+    @blp.arguments(TransactionInSchema)
+    @blp.response(201, TransactionSchema)
+    @blp.doc(parameters=[IDEMPOTENCY_DOC])
+    def post(self, data: dict[str, Any], customer_id: int) -> Any:
+        """Record a transaction (any agent)."""
+        customer = get_customer_or_404(customer_id)
+        transaction = transactions.record_transaction(
+            db.session, customer, data, actor_id=acting_user().id, clock=current_clock()
+        )
+        db.session.commit()
+        location = url_for("api_transactions.TransactionById", transaction_id=transaction.id)
+        return with_etag(transaction, transaction.version, 201, Location=location)
+
+
+@blp.route("/transactions/<int:transaction_id>")
+class TransactionById(MethodView):
+    @blp.response(200, TransactionSchema)
+    def get(self, transaction_id: int) -> Any:
+        transaction = _get_or_404(transaction_id)
+        return with_etag(transaction, transaction.version)
+
+    @blp.arguments(TransactionInSchema)
+    @blp.response(200, TransactionSchema)
+    @blp.doc(parameters=[IF_MATCH_DOC])
+    def patch(self, data: dict[str, Any], transaction_id: int) -> Any:
+        """Change the fields sent; needs If-Match."""
+        transaction = _get_or_404(transaction_id)
+        transactions.update_transaction(
+            db.session,
+            transaction,
+            data,
+            expected_version=expected_version(transaction.version),
+            actor_id=acting_user().id,
+            clock=current_clock(),
+        )
+        db.session.commit()
+        return with_etag(transaction, transaction.version)
+
+    @blp.response(204)
+    @blp.doc(parameters=[IF_MATCH_DOC])
+    def delete(self, transaction_id: int) -> None:
+        """Delete (supervisors and admins); kept in the audit log. Needs If-Match."""
+        require_role(Role.SUPERVISOR)
+        transaction = _get_or_404(transaction_id)
+        transactions.delete_transaction(
+            db.session,
+            transaction,
+            expected_version=expected_version(transaction.version),
+            actor_id=acting_user().id,
+            clock=current_clock(),
+        )
+        db.session.commit()
