@@ -243,11 +243,12 @@ def _filter_conditions(session: Session, flt: CustomerFilter) -> list[ColumnElem
         conds.append(Customer.owner_id == flt.owner_id)
     if flt.organisation_id is not None:
         conds.append(Customer.organisation_id == flt.organisation_id)
+    errors: dict[str, list[str]] = {}
     if flt.stage:
         stage_id = session.scalar(select(LifecycleStage.id).where(LifecycleStage.key == flt.stage))
         if stage_id is None:
             keys = ", ".join(session.scalars(select(LifecycleStage.key)))
-            raise ValidationFailed.field("stage", f"Choose one of: {keys}.")
+            errors["stage"] = [f"Choose one of: {keys}."]
         conds.append(Customer.stage_id == stage_id)
     if flt.tag:
         tag_id = session.scalar(select(Tag.id).where(Tag.name == flt.tag.strip().lower()))
@@ -260,7 +261,12 @@ def _filter_conditions(session: Session, flt: CustomerFilter) -> list[ColumnElem
                 )
             )
     for key, value in (flt.custom or {}).items():
-        conds.append(_custom_condition(session, key, value))
+        try:
+            conds.append(_custom_condition(session, key, value))
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
     for col, low, high in (
         (Customer.created_at, flt.created_from, flt.created_to),
         (Customer.last_contacted_at, flt.last_contacted_from, flt.last_contacted_to),
