@@ -17,6 +17,7 @@ from web import (
     dashboard,
     database,
     errors,
+    imports,
     publishing,
     templating,
 )
@@ -55,4 +56,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
     backup_cli.register(app)
+    imports.register(app)
     return app

@@ -6,4 +6,5 @@ flask_app = create_app()
 celery_app = flask_app.extensions["celery"]
 
 # Register the tasks (each module holds one queue's tasks).
+import workers.imports  # noqa: E402, F401
 from workers import outbox  # noqa: E402, F401

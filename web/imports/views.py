@@ -1,0 +1,122 @@
+"""Upload a CSV, map its columns, dry-run it, start it and watch its progress."""
+
+from typing import Any
+
+from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from models import ImportJob, Role
+from web.access import role_required
+from web.clocks import current_clock
+from web.extensions import db
+from web.imports import bp
+from workflows import imports
+from workflows.errors import ValidationFailed
+
+
+def _job_or_404(job_id: int) -> ImportJob:
+    job = db.get_or_404(ImportJob, job_id)
+    if job.created_by_id != current_user.id and not current_user.has_role(Role.SUPERVISOR):
+        abort(403, "This import belongs to someone else.")
+    return job
+
+
+@bp.get("/imports")
+@role_required(Role.AGENT)
+def index() -> str:
+    query = select(ImportJob).order_by(ImportJob.id.desc()).limit(20)
+    if not current_user.has_role(Role.SUPERVISOR):
+        query = query.where(ImportJob.created_by_id == current_user.id)
+    return render_template("imports/index.html", jobs=list(db.session.scalars(query)), errors={})
+
+
+@bp.post("/imports")
+@role_required(Role.AGENT)
+def upload() -> Response | tuple[str, int]:
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed.field("file", "Choose a CSV file.")
+        content = imports.decode(upload.read(imports.MAX_BYTES + 1))
+        job = imports.create_job(
+            db.session,
+            filename=upload.filename,
+            content=content,
+            created_by_id=current_user.id,
+            clock=current_clock(),
+        )
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return render_template("imports/index.html", jobs=[], errors=exc.errors), 422
+    db.session.commit()
+    return redirect(url_for("imports.show", job_id=job.id))
+
+
+def _mapping_context(job: ImportJob, **extra: Any) -> dict[str, Any]:
+    header, rows = imports.parse(job.content)
+    return {
+        "job": job,
+        "header": header,
+        "preview": rows[:5],
+        "choices": imports.field_choices(db.session),
+        "modes": imports.MODES,
+        "errors": {},
+        "dry_run": None,
+        **extra,
+    }
+
+
+@bp.get("/imports/<int:job_id>")
+@role_required(Role.AGENT)
+def show(job_id: int) -> str | Response:
+    job = _job_or_404(job_id)
+    if job.status != "draft":
+        return redirect(url_for("imports.progress_page", job_id=job.id))
+    return render_template("imports/mapping.html", **_mapping_context(job))
+
+
+def _posted_mapping(job: ImportJob) -> tuple[dict[str, str], str]:
+    header, _ = imports.parse(job.content)
+    mapping = {column: request.form.get(f"map-{i}", "") for i, column in enumerate(header)}
+    return mapping, request.form.get("mode", "")
+
+
+@bp.post("/imports/<int:job_id>")
+@role_required(Role.AGENT)
+def configure(job_id: int) -> Response | tuple[str, int]:
+    """Save the mapping; then either dry-run it (nothing written) or start the import."""
+    job = _job_or_404(job_id)
+    mapping, mode = _posted_mapping(job)
+    try:
+        imports.configure(db.session, job, mapping, mode)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        job = _job_or_404(job_id)
+        return render_template(
+            "imports/mapping.html", **_mapping_context(job, errors=exc.errors)
+        ), 422
+    if request.form.get("action") == "start":
+        imports.start(db.session, job)
+        db.session.commit()
+        return redirect(url_for("imports.progress_page", job_id=job.id))
+    db.session.commit()  # the saved mapping only
+    total, errors = imports.dry_run(db.session, job.content, job.mapping, clock=current_clock())
+    db.session.rollback()  # a dry run writes nothing, whatever a look-up touched
+    job = _job_or_404(job_id)
+    result = {"total": total, "errors": errors, "bad_rows": imports.bad_rows(errors)}
+    return render_template("imports/mapping.html", **_mapping_context(job, dry_run=result))
+
+
+@bp.get("/imports/<int:job_id>/progress")
+@role_required(Role.AGENT)
+def progress_page(job_id: int) -> str:
+    job = _job_or_404(job_id)
+    return render_template("imports/progress.html", job=job, progress=imports.progress(job))
+
+
+@bp.get("/imports/<int:job_id>/status.json")
+@role_required(Role.AGENT)
+def status(job_id: int) -> Response:
+    return jsonify(imports.progress(_job_or_404(job_id)))
