@@ -14,6 +14,7 @@ from web import (
     backup_cli,
     cli,
     config,
+    customers,
     dashboard,
     database,
     errors,
@@ -50,6 +51,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     templating.register(app)
     auth.register(app)
     dashboard.register(app)
+    customers.register(app)
     account.register(app)
     admin.register(app)
     api.register(app)

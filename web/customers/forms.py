@@ -1,0 +1,191 @@
+"""The customer form, built per request: custom fields follow the active definitions."""
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from wtforms import (
+    Field,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length
+
+from models import Channel, CustomFieldDefinition, FieldKind, LifecycleStage, Organisation, User
+from web.account.forms import time_zone_choices
+from workflows import custom_fields
+
+
+def choices(pairs: Any) -> list[SelectChoice]:
+    return [SelectChoice(str(value), str(label)) for value, label in pairs]
+
+
+CONSENT_CHOICES = choices([("", "unchanged"), ("granted", "granted"), ("withdrawn", "withdrawn")])
+# Form fields in the order the form shows them, with the workflow's name for each.
+PROFILE_FIELDS = (
+    "name",
+    "emails",
+    "phones",
+    "organisation_id",
+    "owner_id",
+    "stage",
+    "time_zone",
+    "language",
+    "address_line",
+    "city",
+    "postal_code",
+    "country",
+    "notes",
+    "tags",
+)
+
+
+class CustomerForm(FlaskForm):
+    version = HiddenField()
+    name = StringField("Name", validators=[Length(max=200)])
+    emails = TextAreaField("Emails", description="One per line; the first is the primary.")
+    phones = TextAreaField("Phones", description="One per line, any format; +country or local.")
+    organisation_id = SelectField("Organisation", validate_choice=False)
+    owner_id = SelectField("Owner", validate_choice=False)
+    stage = SelectField("Stage", validate_choice=False)
+    time_zone = SelectField("Time zone", validate_choice=False)
+    language = StringField("Language", description="A language tag such as en or pt-BR.")
+    address_line = StringField("Address")
+    city = StringField("City")
+    postal_code = StringField("Postal code")
+    country = StringField("Country", description="Two letters, e.g. DE.")
+    notes = TextAreaField("Notes")
+    tags = StringField("Tags", description="Separated by commas.")
+
+
+def custom_field_name(key: str) -> str:
+    return f"custom__{key}"
+
+
+def _custom_field(definition: CustomFieldDefinition) -> Field:
+    label = definition.label + ("" if definition.is_required else " (optional)")
+    kind = definition.kind
+    if kind is FieldKind.SINGLE_CHOICE:
+        options = choices([("", "—"), *((c, c) for c in definition.choices)])
+        return SelectField(label, choices=options, validate_choice=False)
+    if kind is FieldKind.MULTI_CHOICE:
+        options = choices((c, c) for c in definition.choices)
+        return SelectMultipleField(label, choices=options, validate_choice=False)
+    if kind is FieldKind.DATE:
+        return StringField(label, render_kw={"type": "date"})
+    if kind is FieldKind.NUMBER:
+        return StringField(label, render_kw={"inputmode": "decimal"})
+    if kind is FieldKind.TEXT:
+        return StringField(label)
+    raise ValueError(kind)
+
+
+def _consent_fields(channel: Channel) -> dict[str, Field]:
+    return {
+        f"consent_{channel.value}": SelectField(
+            f"{channel.value.upper() if channel is Channel.SMS else channel.value.capitalize()}"
+            " consent",
+            choices=CONSENT_CHOICES,
+            validate_choice=False,
+        ),
+        f"consent_{channel.value}_method": StringField(
+            "How", description="e.g. web form, phone call, signed letter"
+        ),
+    }
+
+
+def build_form(session: Session, **kwargs: Any) -> tuple[CustomerForm, list[CustomFieldDefinition]]:
+    """A CustomerForm with one field per active custom field definition and per consent channel."""
+    definitions = custom_fields.definitions(session, "customer")
+    attrs: dict[str, Field] = {custom_field_name(d.key): _custom_field(d) for d in definitions}
+    for channel in Channel:
+        attrs.update(_consent_fields(channel))
+    form_class = type("BoundCustomerForm", (CustomerForm,), attrs)
+    form = form_class(**kwargs)
+    _fill_choices(session, form)
+    return form, definitions
+
+
+def _fill_choices(session: Session, form: CustomerForm) -> None:
+    organisations = session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.deleted_at.is_(None))
+        .order_by(Organisation.name)
+    )
+    form.organisation_id.choices = choices([("", "—"), *organisations])
+    users = session.execute(select(User.id, User.name).where(User.is_active).order_by(User.name))
+    form.owner_id.choices = choices([("", "—"), *users])
+    stages = session.execute(
+        select(LifecycleStage.key, LifecycleStage.name)
+        .where(LifecycleStage.is_active)
+        .order_by(LifecycleStage.position)
+    )
+    form.stage.choices = choices([("", "—"), *stages])
+    form.time_zone.choices = choices([("", "—"), *((z, z) for z in time_zone_choices())])
+
+
+def custom_fields_of(form: CustomerForm, definitions: list[CustomFieldDefinition]) -> list[Field]:
+    return [form[custom_field_name(d.key)] for d in definitions]
+
+
+def consent_fields_of(form: CustomerForm) -> list[tuple[Channel, Field, Field]]:
+    return [(c, form[f"consent_{c.value}"], form[f"consent_{c.value}_method"]) for c in Channel]
+
+
+def load(form: CustomerForm, customer: Any, definitions: list[CustomFieldDefinition]) -> None:
+    """Fill the form from a saved customer (for GET and for showing a stale edit)."""
+    form.version.data = str(customer.version)
+    form.name.data = customer.name
+    form.emails.data = "\n".join(e.email for e in customer.emails)
+    form.phones.data = "\n".join(p.e164 for p in customer.phones)
+    form.organisation_id.data = str(customer.organisation_id or "")
+    form.owner_id.data = str(customer.owner_id or "")
+    form.stage.data = customer.stage.key if customer.stage else ""
+    for name in ("time_zone", "language", "address_line", "city", "postal_code", "country"):
+        form[name].data = getattr(customer, name) or ""
+    form.notes.data = customer.notes or ""
+    form.tags.data = ", ".join(t.name for t in customer.tags)
+    for d in definitions:
+        value = (customer.custom or {}).get(d.key)
+        field = form[custom_field_name(d.key)]
+        if d.kind is FieldKind.MULTI_CHOICE:
+            field.data = list(value or [])
+        else:
+            field.data = "" if value is None else str(value)
+
+
+def data_of(form: CustomerForm, definitions: list[CustomFieldDefinition]) -> dict[str, Any]:
+    """The workflow's input from the submitted form."""
+    data: dict[str, Any] = {name: form[name].data for name in PROFILE_FIELDS}
+    data["custom"] = {d.key: form[custom_field_name(d.key)].data for d in definitions}
+    return data
+
+
+def consent_changes(form: CustomerForm) -> list[tuple[Channel, bool, str]]:
+    """(channel, granted, method) for each channel whose consent the form changes; a missing
+    method is reported at its field."""
+    changes = []
+    for channel, state, method in consent_fields_of(form):
+        if not state.data:
+            continue
+        if state.data not in ("granted", "withdrawn"):
+            state.errors = [*state.errors, "Choose granted or withdrawn."]
+            continue
+        if not (method.data or "").strip():
+            method.errors = [*method.errors, "Say how consent was given or withdrawn."]
+            continue
+        changes.append((channel, state.data == "granted", method.data.strip()))
+    return changes
+
+
+def field_for_error(form: CustomerForm, key: str) -> Field | None:
+    """The form field a workflow error key ("emails", "custom.plan", "stage_id") belongs to."""
+    if key.startswith("custom."):
+        key = custom_field_name(key.removeprefix("custom."))
+    key = {"stage_id": "stage"}.get(key, key)
+    return form._fields.get(key)

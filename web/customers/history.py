@@ -1,0 +1,30 @@
+"""Per-record audit view: who changed what, when, field by field."""
+
+from flask import render_template
+from sqlalchemy import select
+
+from models import AuditEntry, Role, User
+from web.access import role_required
+from web.customers import bp
+from web.customers.access import get_customer_or_404
+from web.extensions import db
+
+
+@bp.get("/<int:customer_id>/history")
+@role_required(Role.AGENT)
+def history(customer_id: int) -> str:
+    customer = get_customer_or_404(customer_id, deleted=None)
+    entries = list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity_type == "customer", AuditEntry.entity_id == customer.id)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        )
+    )
+    actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
+    actors = dict(
+        db.session.execute(select(User.id, User.name).where(User.id.in_(actor_ids))).all()
+    )
+    return render_template(
+        "customers/history.html", customer=customer, entries=entries, actors=actors
+    )

@@ -1,0 +1,96 @@
+"""The customer 360 page and its quick "log a call / visit / note" form."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from models import Channel, CommunicationChannel, Direction, Role, User
+from web.access import role_required
+from web.clocks import current_clock
+from web.customers import bp
+from web.customers.access import get_customer_or_404
+from web.extensions import db
+from web.templating import viewer_zone
+from workflows import communications, custom_fields, transactions
+from workflows.errors import ValidationFailed
+
+PAGE_SIZE = 25
+QUICK_CHANNELS = (
+    (CommunicationChannel.CALL, "c"),
+    (CommunicationChannel.VISIT, "v"),
+    (CommunicationChannel.NOTE, "n"),
+    (CommunicationChannel.MEETING, "m"),
+    (CommunicationChannel.EMAIL, "e"),
+    (CommunicationChannel.SMS, "s"),
+)
+LOG_FIELDS = ("channel", "direction", "occurred_at", "duration_minutes", "subject", "body")
+
+
+@bp.get("/<int:customer_id>")
+@role_required(Role.AGENT)
+def show(customer_id: int) -> str:
+    return _render(customer_id)
+
+
+@bp.post("/<int:customer_id>/communications")
+@role_required(Role.AGENT)
+def log_communication(customer_id: int) -> Response | tuple[str, int]:
+    customer = get_customer_or_404(customer_id)
+    data = {f: request.form.get(f, "") for f in LOG_FIELDS}
+    try:
+        communications.log_communication(
+            db.session,
+            customer,
+            data,
+            actor_id=current_user.id,
+            clock=current_clock(),
+            viewer_zone=viewer_zone().key,
+        )
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _render(customer_id, log_values=data, log_errors=exc.errors), 422
+    db.session.commit()
+    flash(f"{data['channel'].capitalize()} logged.", "success")
+    return redirect(url_for("customers.show", customer_id=customer_id) + "#timeline")
+
+
+def _render(
+    customer_id: int,
+    log_values: dict[str, str] | None = None,
+    log_errors: dict[str, list[str]] | None = None,
+) -> str:
+    customer = get_customer_or_404(customer_id)
+    kind = request.args.get("kind", "")
+    kind = kind if kind in communications.TIMELINE_KINDS else ""
+    page = communications.timeline(
+        db.session,
+        customer.id,
+        kinds={kind} if kind else None,
+        limit=PAGE_SIZE,
+        before=request.args.get("before") or None,
+    )
+    definitions = custom_fields.definitions(db.session, "customer")
+    author_ids = {i.record.author_id for i in page.items if i.kind == "communication"}
+    author_ids |= {i.record.actor_id for i in page.items if i.kind == "event"}
+    author_ids |= {customer.owner_id}
+    authors = dict(
+        db.session.execute(select(User.id, User.name).where(User.id.in_(author_ids))).all()
+    )
+    return render_template(
+        "customers/show.html",
+        customer=customer,
+        custom_values=[(d, (customer.custom or {}).get(d.key)) for d in definitions],
+        consents=[(c, customer.consent_for(c)) for c in Channel],
+        lifetime_value=transactions.lifetime_value(db.session, customer.id),
+        last_purchase_on=transactions.last_purchase_on(db.session, customer.id),
+        transactions=transactions.list_transactions(db.session, customer.id, limit=10),
+        page=page,
+        authors=authors,
+        kind=kind,
+        quick_channels=QUICK_CHANNELS,
+        directions=list(Direction),
+        log_values=log_values or {"channel": "call"},
+        log_errors=log_errors or {},
+        viewer_zone=viewer_zone().key,
+    )

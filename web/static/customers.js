@@ -1,0 +1,57 @@
+// Customer pages: quick-log keyboard shortcuts and search as you type. No dependencies.
+(function () {
+  "use strict";
+
+  function typing(target) {
+    var tag = target && target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+  }
+
+  // Quick log: a channel key ("c", "v", "n", …) picks the channel and focuses the body;
+  // Ctrl/Cmd+Enter anywhere in the form saves.
+  var logForm = document.getElementById("log-form");
+  if (logForm) {
+    var body = document.getElementById("log-body");
+    document.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+      var radio = logForm.querySelector('input[name="channel"][data-key="' + event.key.toLowerCase() + '"]');
+      if (!radio) return;
+      event.preventDefault();
+      radio.checked = true;
+      body.focus();
+    });
+    logForm.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        logForm.requestSubmit();
+      }
+    });
+  }
+
+  // The list: fetch the results fragment as the person types (debounced), no full reload.
+  var searchForm = document.getElementById("customer-search");
+  var results = document.getElementById("results");
+  if (searchForm && results) {
+    var timer = null;
+    var controller = null;
+    var refresh = function () {
+      var params = new URLSearchParams(new FormData(searchForm));
+      var url = searchForm.action + "?" + params.toString();
+      if (controller) controller.abort();
+      controller = new AbortController();
+      results.setAttribute("aria-busy", "true");
+      fetch(url, { headers: { "X-Requested-With": "fetch" }, signal: controller.signal })
+        .then(function (response) { return response.text(); })
+        .then(function (html) {
+          results.innerHTML = html;
+          results.setAttribute("aria-busy", "false");
+          history.replaceState(null, "", url);
+        })
+        .catch(function (error) { if (error.name !== "AbortError") results.setAttribute("aria-busy", "false"); });
+    };
+    var later = function () { clearTimeout(timer); timer = setTimeout(refresh, 250); };
+    searchForm.addEventListener("input", later);
+    searchForm.addEventListener("change", later);
+    searchForm.addEventListener("submit", function (event) { event.preventDefault(); clearTimeout(timer); refresh(); });
+  }
+})();
