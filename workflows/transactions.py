@@ -46,6 +46,16 @@ def parse_amount(value: Any) -> Decimal:
         raise ValueError('Enter an amount such as "12.50".') from exc
 
 
+def amount_text(amount: Decimal) -> str:
+    """A stored amount as text: trailing zeros beyond the cents dropped ("0.1000" -> "0.10")."""
+    text = f"{amount:f}"
+    if "." in text:
+        whole, fraction = text.split(".")
+        fraction = fraction.rstrip("0").ljust(2, "0")
+        return f"{whole}.{fraction}"
+    return f"{text}.00"
+
+
 def parse_currency(value: Any) -> str:
     code = str(value or "").strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code) or pycountry.currencies.get(alpha_3=code) is None:

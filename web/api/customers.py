@@ -78,7 +78,7 @@ class CustomerSchema(ma.Schema):
 
 def _lifetime_value(customer: Customer) -> dict[str, str]:
     value = transactions.lifetime_value(db.session, customer.id)
-    return {currency: str(amount) for currency, amount in value.items()}
+    return {currency: transactions.amount_text(amount) for currency, amount in value.items()}
 
 
 def _last_purchase_on(customer: Customer) -> str | None:

@@ -37,7 +37,10 @@ class TransactionSchema(ma.Schema):
     customer_id = ma.fields.Integer()
     kind = ma.fields.Function(lambda t: t.kind.value)
     status = ma.fields.Function(lambda t: t.status.value)
-    amount = ma.fields.Decimal(as_string=True, metadata={"example": "12.50"})
+    amount = ma.fields.Function(
+        lambda t: transactions.amount_text(t.amount),
+        metadata={"type": "string", "example": "12.50", "description": "Decimal string."},
+    )
     currency = ma.fields.String(metadata={"description": "ISO 4217 code."})
     occurred_on = ma.fields.Date()
     reference = ma.fields.String(allow_none=True)
@@ -107,7 +110,9 @@ class CustomerTransactions(MethodView):
         return {
             "items": [i.record for i in page.items],
             "next_cursor": page.next_cursor,
-            "lifetime_value": {currency: str(amount) for currency, amount in value.items()},
+            "lifetime_value": {
+                currency: transactions.amount_text(amount) for currency, amount in value.items()
+            },
             "last_purchase_on": transactions.last_purchase_on(db.session, customer_id),
         }
 
