@@ -1,6 +1,8 @@
 """The customers API: create, read with ETag, PATCH/DELETE with If-Match, list and search with
 cursor pages, 422 naming each field with nothing half-saved, Idempotency-Key, roles."""
 
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -246,3 +248,59 @@ def test_customer_paths_are_in_the_openapi_document(client: FlaskClient) -> None
     assert "If-Match" in patch_params
     post_params = [p["name"] for p in paths["/api/v1/customers"]["post"]["parameters"]]
     assert "Idempotency-Key" in post_params
+
+
+def test_a_key_still_in_progress_gets_409(app: Flask, client: FlaskClient, agent: Headers) -> None:
+    """A retry racing the first request must not create a second customer."""
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).order_by(User.id.desc()))
+        db.session.add(
+            IdempotencyRecord(
+                user_id=user_id,
+                key="racing",
+                method="POST",
+                path="/api/v1/customers",
+                request_digest=hashlib.sha256(
+                    b"POST /api/v1/customers\n" + json.dumps({"name": "Ana"}).encode()
+                ).hexdigest(),
+                status_code=0,
+                response_body="",
+                created_at=SystemClock().now(),
+            )
+        )
+        db.session.commit()
+    response = client.post(
+        "/api/v1/customers", json={"name": "Ana"}, headers={**agent, "Idempotency-Key": "racing"}
+    )
+    assert response.status_code == 409
+    assert response.mimetype == "application/problem+json"
+    assert _count(app, Customer) == 0
+
+
+def test_segments_save_a_filter_and_list_its_customers(
+    client: FlaskClient, agent: Headers, auth: Callable[..., Headers]
+) -> None:
+    _create(client, agent, name="Ana Lima", tags=["vip"])
+    _create(client, agent, name="Bruno Costa")
+    bad = client.post(
+        "/api/v1/segments",
+        json={"name": "", "definition": {"tag": 5, "colour": "red"}},
+        headers=agent,
+    )
+    assert bad.status_code == 422
+    assert {"tag", "colour"} <= set(bad.get_json()["errors"])
+    created = client.post(
+        "/api/v1/segments", json={"name": "VIPs", "definition": {"tag": "vip"}}, headers=agent
+    )
+    assert created.status_code == 201, created.get_json()
+    segment = created.get_json()
+    assert segment["definition"] == {"tag": "vip"}
+    members = client.get(f"/api/v1/segments/{segment['id']}/customers", headers=agent).get_json()
+    assert [c["name"] for c in members["items"]] == ["Ana Lima"]
+    other_agent = auth(Role.AGENT)
+    url = f"/api/v1/segments/{segment['id']}"
+    assert client.patch(url, json={"name": "x"}, headers=other_agent).status_code == 403
+    renamed = client.patch(url, json={"name": "Top customers"}, headers=agent)
+    assert renamed.status_code == 200 and renamed.get_json()["name"] == "Top customers"
+    listed = client.get("/api/v1/segments", headers=other_agent).get_json()
+    assert [s["name"] for s in listed] == ["Top customers"]

@@ -8,8 +8,9 @@ import marshmallow as ma
 from flask import abort, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy import select
 
-from models import Customer, Role
+from models import Customer, Role, Segment
 from web.access import acting_user
 from web.api.conditional import (
     IDEMPOTENCY_DOC,
@@ -21,7 +22,7 @@ from web.api.conditional import (
 )
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import customers, transactions
+from workflows import customers, segments, transactions
 from workflows.customer_queries import MAX_LIMIT, SORTS, CustomerFilter, list_customers
 
 blp = Blueprint("api_customers", __name__, url_prefix="/api/v1", description="Customers (people)")
@@ -239,3 +240,103 @@ class CustomerRestore(MethodView):
         )
         db.session.commit()
         return with_etag(customer, customer.version)
+
+
+# ---------------------------------------------------------------- segments (saved filters)
+
+
+class SegmentSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.Raw(required=True, metadata={"type": "string"})
+    owner_id = ma.fields.Integer(dump_only=True, allow_none=True)
+    definition = ma.fields.Raw(
+        required=True,
+        metadata={
+            "type": "object",
+            "description": "Filter fields as in GET /customers: q, owner_id, tag, stage, "
+            "organisation_id, custom, created_from/_to, last_contacted_from/_to (ISO 8601 "
+            "with offset), trash.",
+        },
+    )
+    created_at = ma.fields.AwareDateTime(dump_only=True)
+    updated_at = ma.fields.AwareDateTime(dump_only=True)
+
+
+class SegmentUpdateSchema(ma.Schema):
+    name = ma.fields.Raw(metadata={"type": "string"})
+    definition = ma.fields.Raw(metadata={"type": "object"})
+
+
+class SegmentCustomersQuerySchema(ma.Schema):
+    sort = ma.fields.String(validate=ma.validate.OneOf(SORTS))
+    limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(1, MAX_LIMIT))
+    cursor = ma.fields.String()
+
+
+def _segment_or_404(segment_id: int) -> Segment:
+    segment = db.session.get(Segment, segment_id)
+    if segment is None:
+        abort(404, "No such segment.")
+    return segment
+
+
+@blp.route("/segments")
+class Segments(MethodView):
+    @blp.response(200, SegmentSchema(many=True))
+    def get(self) -> Any:
+        """Every saved filter, by name."""
+        return list(db.session.scalars(select(Segment).order_by(Segment.name, Segment.id)))
+
+    @idempotent
+    @blp.arguments(SegmentSchema)
+    @blp.response(201, SegmentSchema)
+    @blp.doc(parameters=[IDEMPOTENCY_DOC])
+    def post(self, data: dict[str, Any]) -> Any:
+        """Save a filter under a name (any agent; the caller owns it)."""
+        flt = segments.from_definition(data["definition"])
+        segment = segments.create_segment(
+            db.session, data["name"], flt, owner_id=acting_user().id, clock=current_clock()
+        )
+        db.session.commit()
+        return segment
+
+
+@blp.route("/segments/<int:segment_id>")
+class SegmentById(MethodView):
+    @blp.response(200, SegmentSchema)
+    def get(self, segment_id: int) -> Any:
+        return _segment_or_404(segment_id)
+
+    @blp.arguments(SegmentUpdateSchema)
+    @blp.response(200, SegmentSchema)
+    def patch(self, data: dict[str, Any], segment_id: int) -> Any:
+        """Rename or change the filter (its owner, supervisors and admins)."""
+        segment = _segment_or_404(segment_id)
+        if segment.owner_id != acting_user().id:
+            require_role(Role.SUPERVISOR)
+        flt = segments.from_definition(data["definition"]) if "definition" in data else None
+        segments.update_segment(
+            db.session, segment, clock=current_clock(), name=data.get("name"), flt=flt
+        )
+        db.session.commit()
+        return segment
+
+
+@blp.route("/segments/<int:segment_id>/customers")
+class SegmentCustomers(MethodView):
+    @blp.arguments(SegmentCustomersQuerySchema, location="query")
+    @blp.response(200, CustomerPageSchema)
+    def get(self, args: dict[str, Any], segment_id: int) -> Any:
+        """The customers in the segment now, one cursor page at a time."""
+        flt = segments.filter_of(_segment_or_404(segment_id))
+        if flt.trash:
+            require_role(Role.SUPERVISOR)
+        page = list_customers(
+            db.session, flt, sort=args.get("sort"), limit=args["limit"], cursor=args.get("cursor")
+        )
+        return {
+            "items": page.items,
+            "next_cursor": page.next_cursor,
+            "highlights": {str(k): v for k, v in page.highlights.items()},
+            "sort": page.sort,
+        }
