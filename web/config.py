@@ -143,6 +143,7 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
         },
         "beat_schedule": {
             "outbox-sweep": {"task": "outbox.sweep", "schedule": 15.0},
+            "timers-sweep": {"task": "timers.sweep", "schedule": 10.0},
         },
         "worker_hijack_root_logger": False,
         "timezone": "UTC",

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import redis
 from celery import Celery, Task
 from flask import Flask
 from flask_limiter import Limiter
@@ -21,6 +22,16 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def redis_client(app: Flask) -> redis.Redis:
+    """One Redis client per app (it pools its connections)."""
+    client = app.extensions.get("redis")
+    if client is None:
+        client = app.extensions["redis"] = redis.Redis.from_url(
+            app.config["REDIS_URL"], socket_timeout=5, socket_connect_timeout=2
+        )
+    return client
 
 
 def celery_init_app(app: Flask) -> Celery:

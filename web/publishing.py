@@ -4,15 +4,24 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from workflows.publishing import take_pending
+from web.extensions import redis_client
+from workflows.publishing import take_pending, take_wake
+
+CLOCK_WAKE_KEY = "rapport:clock:wake"
 
 _installed = False
 
 
 def _after_commit(session: Session) -> None:
     pending = take_pending(session)
-    if not pending or not has_app_context():
+    wake = take_wake(session)
+    if not has_app_context():
         return
+    if wake:
+        try:
+            redis_client(current_app).lpush(CLOCK_WAKE_KEY, 1)
+        except Exception:  # the clock still looks at least every CLOCK_INTERVAL
+            current_app.logger.warning("could not wake the clock; it will find the timers soon")
     celery_app = current_app.extensions["celery"]
     for task_name, args in pending:
         try:
@@ -24,6 +33,7 @@ def _after_commit(session: Session) -> None:
 
 def _after_rollback(session: Session) -> None:
     take_pending(session)
+    take_wake(session)
 
 
 def install() -> None:

@@ -6,5 +6,4 @@ flask_app = create_app()
 celery_app = flask_app.extensions["celery"]
 
 # Register the tasks (each module holds one queue's tasks).
-import workers.imports  # noqa: E402, F401
-from workers import outbox  # noqa: E402, F401
+from workers import outbox, timers  # noqa: E402, F401

@@ -17,3 +17,16 @@ def publish_after_commit(session: Session, task_name: str, *args: object) -> Non
 def take_pending(session: Session) -> list[tuple[str, list[object]]]:
     """Remove and return what `session` still has to publish."""
     return session.info.pop(PUBLISH_KEY, [])
+
+
+WAKE_KEY = "rapport.wake_clock"
+
+
+def wake_clock_after_commit(session: Session) -> None:
+    """Ask the clock process to look for due timers as soon as this transaction commits
+    (a timer nearer than its next planned look may have been written)."""
+    session.info[WAKE_KEY] = True
+
+
+def take_wake(session: Session) -> bool:
+    return bool(session.info.pop(WAKE_KEY, False))

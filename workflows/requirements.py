@@ -23,6 +23,7 @@ from models import (
 )
 from workflows.clock import Clock
 from workflows.errors import DomainError, ValidationFailed
+from workflows.publishing import wake_clock_after_commit
 from workflows.sales_workflow import SALES
 from workflows.support_workflow import SUPPORT
 from workflows.workflow_declaration import Workflow
@@ -212,7 +213,10 @@ def _cancel_timers(session: Session, requirement: Requirement) -> None:
 def _plan_timers(
     session: Session, requirement: Requirement, definition: Workflow, now: datetime
 ) -> None:
-    for spec in definition.timers.get(requirement.state, ()):
+    specs = definition.timers.get(requirement.state, ())
+    if specs:
+        wake_clock_after_commit(session)
+    for spec in specs:
         session.add(
             Timer(
                 requirement_id=requirement.id,

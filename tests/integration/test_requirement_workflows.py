@@ -1,7 +1,7 @@
 """Both declared workflows through `workflows.requirements.fire`, with a ManualClock, on the
 real database: every transition and guard, events, timers planned and cancelled, who may act."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +21,8 @@ from workflows.support_workflow import SUPPORT
 
 @pytest.fixture
 def world(in_app: Flask, make_user: Any) -> dict[str, Any]:
-    clock = ManualClock()
+    # Far in the future: the session's real clock process (if running) never finds these due.
+    clock = ManualClock(datetime(2099, 1, 5, 9, tzinfo=UTC))
     agent = db.session.get(User, make_user(Role.AGENT).id)
     other = db.session.get(User, make_user(Role.AGENT).id)
     supervisor = db.session.get(User, make_user(Role.SUPERVISOR).id)

@@ -1,0 +1,137 @@
+"""Timer rows from due to fired (DESIGN.md §5): the clock claims due rows in batches with one
+UPDATE … RETURNING; a worker fires each claimed row once, or marks it stale when its
+requirement has moved on; expired leases go back to pending, so a lost message only delays."""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from models import Requirement, Timer, TimerStatus
+from workflows import notices, requirements
+from workflows.clock import Clock
+
+CLAIM_LIMIT = 500
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 5
+FIRE_TASK = "timers.fire_batch"
+CHUNK = 200
+
+
+def claim_due(session: Session, *, clock: Clock, limit: int = CLAIM_LIMIT) -> list[int]:
+    """Atomically move up to `limit` due pending timers to `enqueued` with a lease; returns ids.
+    The caller commits, then publishes the ids."""
+    now = clock.now()
+    due = (
+        select(Timer.id)
+        .where(Timer.status == TimerStatus.PENDING, Timer.due_at <= now)
+        .order_by(Timer.due_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)  # two clocks never claim the same row
+    result = session.execute(
+        update(Timer)
+        .where(Timer.id.in_(due.scalar_subquery()))
+        .values(status=TimerStatus.ENQUEUED, lease_until=now + LEASE, attempts=Timer.attempts + 1)
+        .returning(Timer.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(result.scalars())
+
+
+def chunks(ids: Sequence[int], size: int = CHUNK) -> list[list[int]]:
+    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
+def next_due_at(session: Session) -> datetime | None:
+    return session.scalar(select(func.min(Timer.due_at)).where(Timer.status == TimerStatus.PENDING))
+
+
+def release_expired_leases(session: Session, *, clock: Clock) -> int:
+    """Claimed rows whose worker never finished go back to pending (safe to run twice)."""
+    result = session.execute(
+        update(Timer)
+        .where(Timer.status == TimerStatus.ENQUEUED, Timer.lease_until < clock.now())
+        .values(status=TimerStatus.PENDING, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def _take(session: Session, timer_id: int, status: TimerStatus, now: datetime) -> bool:
+    """Compare-and-set enqueued → `status`; False when someone else already did it."""
+    result = session.execute(
+        update(Timer)
+        .where(Timer.id == timer_id, Timer.status == TimerStatus.ENQUEUED)
+        .values(status=status, fired_at=now, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def fire_batch(
+    session: Session,
+    timer_ids: Sequence[int],
+    *,
+    clock: Clock,
+    on_error: Callable[[int, Exception], None] | None = None,
+) -> dict[str, int]:
+    """Fire each claimed timer once, each in its own savepoint: one bad timer is recorded as
+    failed (and retried later) without undoing the others. Flushes; the caller commits."""
+    outcome = {"fired": 0, "stale": 0, "skipped": 0, "failed": 0}
+    for timer_id in timer_ids:
+        savepoint = session.begin_nested()
+        try:
+            outcome[_fire_one(session, timer_id, clock)] += 1
+            savepoint.commit()
+        except Exception as exc:  # recorded on the row; the batch goes on
+            savepoint.rollback()
+            _record_failure(session, timer_id, exc, clock)
+            outcome["failed"] += 1
+            if on_error:
+                on_error(timer_id, exc)
+    return outcome
+
+
+def _fire_one(session: Session, timer_id: int, clock: Clock) -> str:
+    now = clock.now()
+    timer = session.get(Timer, timer_id, populate_existing=True)
+    if timer is None or timer.status != TimerStatus.ENQUEUED:
+        return "skipped"
+    requirement = session.get(Requirement, timer.requirement_id, populate_existing=True)
+    if (
+        requirement is None
+        or requirement.state != timer.expected_state
+        or requirement.state_seq != timer.state_seq
+    ):
+        return "stale" if _take(session, timer_id, TimerStatus.STALE, now) else "skipped"
+    if not _take(session, timer_id, TimerStatus.FIRED, now):
+        return "skipped"
+    notices.timer_notice(session, requirement, timer, clock=clock)
+    if timer.trigger:
+        requirements.fire(
+            session,
+            requirement,
+            timer.trigger,
+            actor=None,
+            clock=clock,
+            timer_id=timer.id,
+            note=f"timer {timer.kind}",
+        )
+    return "fired"
+
+
+def _record_failure(session: Session, timer_id: int, exc: Exception, clock: Clock) -> None:
+    timer = session.get(Timer, timer_id, populate_existing=True)
+    if timer is None:
+        return
+    timer.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    timer.lease_until = None
+    if timer.attempts >= MAX_ATTEMPTS:
+        timer.status = TimerStatus.FAILED
+    else:
+        timer.status = TimerStatus.PENDING
+        timer.due_at = clock.now() + timedelta(seconds=5 * 2**timer.attempts)
+    session.flush()
