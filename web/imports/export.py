@@ -88,8 +88,8 @@ def _row(customer: Customer, owners: dict[int, str], stages: dict[int, str]) -> 
 def generate(flt: CustomerFilter) -> Iterator[str]:
     """The header, then one page of customers at a time (keyset cursor), so memory stays flat."""
     session = db.session
-    owners = dict(session.execute(select(User.id, User.email)).tuples())
-    stages = dict(session.execute(select(LifecycleStage.id, LifecycleStage.key)).tuples())
+    owners = dict(session.execute(select(User.id, User.email)).all())
+    stages = dict(session.execute(select(LifecycleStage.id, LifecycleStage.key)).all())
     yield _line(list(COLUMNS))
     cursor = None
     while True:
