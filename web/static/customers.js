@@ -2,9 +2,12 @@
 (function () {
   "use strict";
 
+  var NOT_TEXT = ["radio", "checkbox", "button", "submit", "reset"];
+
   function typing(target) {
     var tag = target && target.tagName;
-    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+    if (tag === "INPUT") return NOT_TEXT.indexOf(target.type) === -1;
+    return tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
   }
 
   // Quick log: a channel key ("c", "v", "n", …) picks the channel and focuses the body;
@@ -35,7 +38,8 @@
     var timer = null;
     var controller = null;
     var refresh = function () {
-      var params = new URLSearchParams(new FormData(searchForm));
+      var params = new URLSearchParams();
+      new FormData(searchForm).forEach(function (value, name) { if (value !== "") params.append(name, value); });
       var url = searchForm.action + "?" + params.toString();
       if (controller) controller.abort();
       controller = new AbortController();
