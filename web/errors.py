@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from web.extensions import db
 from web.problems import flatten_webargs_messages, problem
 from workflows.errors import StaleEdit, ValidationFailed
+from workflows.requirements import NotPermitted, TransitionRefused
 
 FRIENDLY = {
     400: ("Bad request", "The request could not be understood. Reload the page and try again."),
@@ -63,6 +64,24 @@ def handle_stale(exc: StaleEdit) -> Response | tuple[str, int]:
     ), 409
 
 
+def handle_transition_refused(exc: TransitionRefused) -> Response | tuple[str, int]:
+    db.session.rollback()
+    if wants_problem():
+        return problem(409, detail=str(exc), allowed=exc.allowed, trigger=exc.trigger)
+    return render_template(
+        "errors/error.html", code=409, title="Not possible now", description=str(exc)
+    ), 409
+
+
+def handle_not_permitted(exc: NotPermitted) -> Response | tuple[str, int]:
+    db.session.rollback()
+    if wants_problem():
+        return problem(403, detail=str(exc))
+    return render_template(
+        "errors/error.html", code=403, title="Not allowed", description=str(exc)
+    ), 403
+
+
 def handle_concurrent_edit(exc: StaleDataError) -> Response | tuple[str, int]:
     """Two saves passed the version check at once; the database let only one through."""
     db.session.rollback()
@@ -84,4 +103,6 @@ def register(app: Flask) -> None:
     app.register_error_handler(ValidationFailed, handle_validation)
     app.register_error_handler(StaleEdit, handle_stale)
     app.register_error_handler(StaleDataError, handle_concurrent_edit)
+    app.register_error_handler(TransitionRefused, handle_transition_refused)
+    app.register_error_handler(NotPermitted, handle_not_permitted)
     app.register_error_handler(Exception, handle_unexpected)

@@ -9,6 +9,7 @@ from web.api import (
     customers,
     health,
     organisations,
+    requirements,
     tokens,
     transactions,
 )
@@ -53,6 +54,7 @@ def register(app: Flask) -> None:
         transactions.blp,
         organisations.blp,
         custom_fields.blp,
+        requirements.blp,
     ):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing to forge
         api.register_blueprint(blueprint)
