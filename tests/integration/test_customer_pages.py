@@ -518,8 +518,14 @@ def test_history_shows_who_changed_which_field_when(
         r'city</th>\s*<td class="before">Porto</td><td class="after">Lisbon</td>', update
     )
     assert "+09:00" in update  # the time in the viewer's zone (Tokyo)
-    created = html.split('data-action="create"')[1]
+    created = html.split('data-action="create" data-entity="customer"')[1]
     assert "the system" in created and "Ana Lima" in created
+
+    # The customer's communications are audited on the same page.
+    _log(app, customer_id, channel="call", body="Rang about the order")
+    html = text_of(agent_client.get(f"/customers/{customer_id}/history"))
+    logged = html.split('data-entity="communication"')[1].split("</article>")[0]
+    assert "create</strong> communication #" in logged and "Rang about the order" in logged
 
 
 # ---------------------------------------------------------------- the list
@@ -534,6 +540,7 @@ def test_list_finds_by_phone_fragment_and_returns_a_fragment_to_fetch(
     results = html.split('id="results"')[1]
     assert "Ana Lima" in results and "Bruno Costa" not in results
     assert "<mark>" in results
+    assert 'href="/customers/export.csv?q=151+234"' in results  # the same list as CSV
 
     fragment = agent_client.get("/customers?q=bruno", headers={"X-Requested-With": "fetch"})
     assert fragment.status_code == 200
