@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from models import Customer, Role
@@ -78,17 +79,18 @@ def edit(customer_id: int) -> Page:
             clock=current_clock(),
         )
         _set_consents(customer, consents)
-    except StaleEdit as exc:
+        if _has_errors(form):
+            db.session.rollback()
+            return _render(form, definitions, customer), 422
+        db.session.commit()
+    except (StaleEdit, StaleDataError) as exc:
+        # StaleDataError: another save passed the version check at the same moment.
         db.session.rollback()
         return _conflict(form, definitions, customer, exc)
     except ValidationFailed as exc:
         db.session.rollback()
         attach_errors(form, exc)
         return _render(form, definitions, customer), 422
-    if _has_errors(form):
-        db.session.rollback()
-        return _render(form, definitions, customer), 422
-    db.session.commit()
     flash(f"{customer.name} is saved.", "success")
     return redirect(url_for("customers.show", customer_id=customer.id))
 
@@ -107,7 +109,10 @@ def _set_consents(customer: Customer, consents: list[Any]) -> None:
 
 
 def _conflict(
-    mine: CustomerForm, definitions: list[Any], customer: Customer, exc: StaleEdit
+    mine: CustomerForm,
+    definitions: list[Any],
+    customer: Customer,
+    exc: StaleEdit | StaleDataError,
 ) -> tuple[str, int]:
     """Keep the editor's entries in the form (now against the saved version, so saving again
     applies them) and show the saved version beside them."""
@@ -119,7 +124,10 @@ def _conflict(
         theirs, yours = _shown(saved[field.name]), _shown(field)
         rows.append((field.label.text, theirs, yours, theirs != yours))
     mine.version.data = str(customer.version)
-    flash(f"{exc} Nothing of yours is lost: compare, then save again.", "error")
+    reason = (
+        exc if isinstance(exc, StaleEdit) else "Someone saved this customer at the same moment."
+    )
+    flash(f"{reason} Nothing of yours is lost: compare, then save again.", "error")
     return _render(mine, definitions, customer, conflict=rows), 409
 
 
