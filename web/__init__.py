@@ -19,6 +19,7 @@ from web import (
     database,
     errors,
     imports,
+    merge,
     publishing,
     templating,
 )
@@ -59,4 +60,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     cli.register(app)
     backup_cli.register(app)
     imports.register(app)
+    merge.register(app)
     return app
