@@ -26,7 +26,7 @@ from tests.conftest import csrf_token, login
 from tests.integration.test_admin import _FormReader
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import communications, customers, transactions
+from workflows import communications, customers, organisations, transactions
 
 # ---------------------------------------------------------------- helpers
 
@@ -585,6 +585,39 @@ def test_list_filters_sorts_and_pages(app: Flask, agent: User, agent_client: Fla
     assert "Customer 00" not in long_ago and "No customer matches" in long_ago
     bad = agent_client.get("/customers?created_from=yesterday")
     assert bad.status_code == 422 and "YYYY-MM-DD" in text_of(bad)
+
+
+def _organisations(app: Flask, names: list[str]) -> list[int]:
+    with app.app_context():
+        made = [
+            organisations.create_organisation(
+                db.session, {"name": name}, actor_id=None, clock=current_clock()
+            )
+            for name in names
+        ]
+        db.session.commit()
+        return [o.id for o in made]
+
+
+def test_list_filters_by_organisation_from_a_list_or_by_name_when_there_are_many(
+    app: Flask, agent_client: FlaskClient
+) -> None:
+    acme, globex = _organisations(app, ["Acme", "Globex"])
+    make_customer(app, name="Ana Lima", organisation_id=acme)
+    make_customer(app, name="Bruno Costa", organisation_id=globex)
+    html = text_of(agent_client.get(f"/customers?organisation={acme}"))
+    assert '<select name="organisation">' in html
+    results = html.split('id="results"')[1]
+    assert "Ana Lima" in results and "Bruno Costa" not in results
+
+    _organisations(app, [f"Filler {n:03d}" for n in range(200)])
+    html = text_of(agent_client.get("/customers?organisation_name=globex"))
+    assert '<select name="organisation">' not in html  # a name box instead of 202 options
+    results = html.split('id="results"')[1]
+    assert "Bruno Costa" in results and "Ana Lima" not in results
+    ambiguous = agent_client.get("/customers?organisation_name=Filler")
+    assert ambiguous.status_code == 422
+    assert "Several match" in text_of(ambiguous)
 
 
 # ---------------------------------------------------------------- roles

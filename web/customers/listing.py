@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import render_template, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import LifecycleStage, Organisation, Role, Tag, User
 from web.access import role_required
@@ -16,6 +16,8 @@ from workflows.customer_queries import SORTS, CustomerFilter, list_customers
 from workflows.errors import ValidationFailed
 
 PAGE_SIZE = 25
+# Above this many organisations the filter is a name box, not a drop-down of every one.
+MAX_ORGANISATION_OPTIONS = 200
 SORT_LABELS = {
     "relevance": "Best match",
     "name": "Name A-Z",
@@ -52,12 +54,31 @@ def _filter(errors: dict[str, list[str]]) -> CustomerFilter:
         owner_id=_int("owner"),
         tag=request.args.get("tag", "").strip() or None,
         stage=request.args.get("stage", "").strip() or None,
-        organisation_id=_int("organisation"),
+        organisation_id=_organisation_id(errors),
         created_from=_day("created_from", errors),
         created_to=_day("created_to", errors, end=True),
         last_contacted_from=_day("contacted_from", errors),
         last_contacted_to=_day("contacted_to", errors, end=True),
     )
+
+
+def _organisation_id(errors: dict[str, list[str]]) -> int | None:
+    """From the drop-down (an id) or, with many organisations, the name box (exact name, any
+    case, else a unique prefix)."""
+    if ident := _int("organisation"):
+        return ident
+    name = request.args.get("organisation_name", "").strip()
+    if not name:
+        return None
+    lowered = func.lower(Organisation.name)
+    live = select(Organisation.id).where(Organisation.deleted_at.is_(None))
+    exact = db.session.scalars(live.where(lowered == name.lower()).limit(2)).all()
+    found = exact or db.session.scalars(live.where(lowered.startswith(name.lower())).limit(2)).all()
+    if len(found) == 1:
+        return found[0]
+    message = "No organisation has this name." if not found else "Several match; type more."
+    errors.setdefault("organisation_name", []).append(message)
+    return None
 
 
 @bp.get("")
@@ -107,11 +128,18 @@ def _choices() -> dict[str, Any]:
             .where(LifecycleStage.is_active)
             .order_by(LifecycleStage.position)
         ).all(),
-        "organisation_choices": session.execute(
-            select(Organisation.id, Organisation.name)
-            .where(Organisation.deleted_at.is_(None))
-            .order_by(Organisation.name)
-        ).all(),
+        "organisation_choices": _organisation_choices(),
         "tag_choices": list(session.scalars(select(Tag.name).order_by(Tag.name))),
         "sort_labels": SORT_LABELS,
     }
+
+
+def _organisation_choices() -> list[Any] | None:
+    """Every live organisation, or None when there are too many for a drop-down."""
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.deleted_at.is_(None))
+        .order_by(Organisation.name)
+        .limit(MAX_ORGANISATION_OPTIONS + 1)
+    ).all()
+    return rows if len(rows) <= MAX_ORGANISATION_OPTIONS else None
