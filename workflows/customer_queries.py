@@ -255,9 +255,10 @@ def _filter_conditions(session: Session, flt: CustomerFilter) -> list[ColumnElem
         if tag_id is None:
             conds.append(false())
         else:
+            # IN, not a correlated EXISTS: lets SQLite start from the tag's rows when it is rare.
             conds.append(
-                exists().where(
-                    customer_tags.c.customer_id == Customer.id, customer_tags.c.tag_id == tag_id
+                Customer.id.in_(
+                    select(customer_tags.c.customer_id).where(customer_tags.c.tag_id == tag_id)
                 )
             )
     for key, value in (flt.custom or {}).items():
