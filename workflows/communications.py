@@ -472,6 +472,15 @@ def _keyset(time_col: Any, id_col: Any, kind: str, cursor: tuple[Any, str, int])
     return time_col <= at
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """Whose timeline: a condition per source."""
+
+    communications: Any
+    transactions: Any
+    events: Any
+
+
 def timeline(
     session: Session,
     customer_id: int,
@@ -485,6 +494,48 @@ def timeline(
     first, keyset-paginated by (time, kind, id). `kinds` keeps some sources; `channels` keeps
     only communications on those channels. ValidationFailed for an unknown kind or a bad cursor.
     """
+    scope = _Scope(
+        Communication.customer_id == customer_id,
+        Transaction.customer_id == customer_id,
+        (AuditEntry.entity_type == "customer")
+        & (AuditEntry.entity_id == customer_id)
+        & AuditEntry.action.in_(EVENT_ACTIONS),
+    )
+    return _timeline(session, scope, kinds, channels, limit, before)
+
+
+def organisation_timeline(
+    session: Session,
+    organisation_id: int,
+    *,
+    kinds: set[str] | None = None,
+    channels: set[str] | None = None,
+    limit: int = 30,
+    before: str | None = None,
+) -> TimelinePage:
+    """The same timeline over every live customer of an organisation, with the organisation's
+    own create/restore events; see `timeline`."""
+    members = select(Customer.id).where(
+        Customer.organisation_id == organisation_id, Customer.deleted_at.is_(None)
+    )
+    scope = _Scope(
+        Communication.customer_id.in_(members),
+        Transaction.customer_id.in_(members),
+        (AuditEntry.entity_type == "organisation")
+        & (AuditEntry.entity_id == organisation_id)
+        & AuditEntry.action.in_(EVENT_ACTIONS),
+    )
+    return _timeline(session, scope, kinds, channels, limit, before)
+
+
+def _timeline(
+    session: Session,
+    scope: _Scope,
+    kinds: set[str] | None,
+    channels: set[str] | None,
+    limit: int,
+    before: str | None,
+) -> TimelinePage:
     kinds = set(kinds or TIMELINE_KINDS)
     if unknown := kinds - set(TIMELINE_KINDS):
         raise ValidationFailed.field(
@@ -494,11 +545,11 @@ def timeline(
     limit = max(1, min(limit, 200))
     items: list[TimelineItem] = []
     if "communication" in kinds:
-        items += _timeline_communications(session, customer_id, channels, cursor, limit)
+        items += _timeline_communications(session, scope, channels, cursor, limit)
     if "transaction" in kinds:
-        items += _timeline_transactions(session, customer_id, cursor, limit)
+        items += _timeline_transactions(session, scope, cursor, limit)
     if "event" in kinds:
-        items += _timeline_events(session, customer_id, cursor, limit)
+        items += _timeline_events(session, scope, cursor, limit)
     items.sort(key=lambda i: (i.at, _rank(i.kind), i.id), reverse=True)
     has_more = len(items) > limit
     items = items[:limit]
@@ -507,14 +558,12 @@ def timeline(
 
 def _timeline_communications(
     session: Session,
-    customer_id: int,
+    scope: _Scope,
     channels: set[str] | None,
     cursor: tuple[datetime, str, int] | None,
     limit: int,
 ) -> list[TimelineItem]:
-    query = select(Communication).where(
-        Communication.customer_id == customer_id, Communication.deleted_at.is_(None)
-    )
+    query = select(Communication).where(scope.communications, Communication.deleted_at.is_(None))
     if channels:
         try:
             wanted = [CommunicationChannel(c) for c in channels]
@@ -538,11 +587,9 @@ def _day_start(day: date) -> datetime:
 
 
 def _timeline_transactions(
-    session: Session, customer_id: int, cursor: tuple[datetime, str, int] | None, limit: int
+    session: Session, scope: _Scope, cursor: tuple[datetime, str, int] | None, limit: int
 ) -> list[TimelineItem]:
-    query = select(Transaction).where(
-        Transaction.customer_id == customer_id, Transaction.deleted_at.is_(None)
-    )
+    query = select(Transaction).where(scope.transactions, Transaction.deleted_at.is_(None))
     if cursor:
         at, kind, ident = cursor
         day = at.date()
@@ -561,13 +608,9 @@ def _timeline_transactions(
 
 
 def _timeline_events(
-    session: Session, customer_id: int, cursor: tuple[datetime, str, int] | None, limit: int
+    session: Session, scope: _Scope, cursor: tuple[datetime, str, int] | None, limit: int
 ) -> list[TimelineItem]:
-    query = select(AuditEntry).where(
-        AuditEntry.entity_type == "customer",
-        AuditEntry.entity_id == customer_id,
-        AuditEntry.action.in_(EVENT_ACTIONS),
-    )
+    query = select(AuditEntry).where(scope.events)
     if cursor:
         query = query.where(_keyset(AuditEntry.at, AuditEntry.id, "event", cursor))
     query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())

@@ -331,3 +331,29 @@ def test_only_admins_define_custom_fields_and_values_are_checked(
     assert client.patch(field_url, json={"label": "Licences"}, headers=agent).status_code == 403
     changed = client.patch(field_url, json={"label": "Licences"}, headers=admin)
     assert changed.status_code == 200 and changed.get_json()["label"] == "Licences"
+
+
+def test_organisation_timeline_merges_its_members(
+    client: FlaskClient, agent: Headers, customer_url: str
+) -> None:
+    org = client.post("/api/v1/organisations", json={"name": "Acme"}, headers=agent).get_json()
+    member = client.post(
+        "/api/v1/customers", json={"name": "Bea", "organisation_id": org["id"]}, headers=agent
+    ).headers["Location"]
+    for url, when in ((member, "2026-01-02T10:00:00Z"), (customer_url, "2026-01-03T10:00:00Z")):
+        client.post(
+            f"{url}/communications",
+            json={"channel": "call", "occurred_at": when},
+            headers=agent,
+        )
+    client.post(
+        f"{member}/transactions",
+        json={"kind": "order", "amount": "7", "currency": "EUR", "occurred_on": "2026-01-01"},
+        headers=agent,
+    )
+    page = client.get(f"/api/v1/organisations/{org['id']}/timeline", headers=agent).get_json()
+    assert [(i["kind"], i["at"][:10]) for i in page["items"]][1:] == [
+        ("communication", "2026-01-02"),  # only the member's call, not the other customer's
+        ("transaction", "2026-01-01"),
+    ]
+    assert page["items"][0]["kind"] == "event"  # the organisation's creation

@@ -221,8 +221,12 @@ class CustomerTimeline(MethodView):
             limit=args["limit"],
             before=args.get("before"),
         )
-        items = [
-            {"kind": i.kind, "at": i.at, "id": i.id, "record": _timeline_record(i.kind, i.record)}
-            for i in page.items
-        ]
-        return {"items": items, "next_cursor": page.next_cursor}
+        return timeline_body(page)
+
+
+def timeline_body(page: communications.TimelinePage) -> dict[str, Any]:
+    items = [
+        {"kind": i.kind, "at": i.at, "id": i.id, "record": _timeline_record(i.kind, i.record)}
+        for i in page.items
+    ]
+    return {"items": items, "next_cursor": page.next_cursor}

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from models import Organisation, Role
 from web.access import acting_user
+from web.api.communications import TimelinePageSchema, TimelineQuerySchema, timeline_body
 from web.api.conditional import (
     IDEMPOTENCY_DOC,
     IF_MATCH_DOC,
@@ -23,7 +24,7 @@ from web.api.conditional import (
 )
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import organisations
+from workflows import communications, organisations
 from workflows.errors import ValidationFailed
 
 blp = Blueprint("api_organisations", __name__, url_prefix="/api/v1", description="Organisations")
@@ -189,3 +190,22 @@ class OrganisationRestore(MethodView):
         )
         db.session.commit()
         return with_etag(organisation, organisation.version)
+
+
+@blp.route("/organisations/<int:organisation_id>/timeline")
+class OrganisationTimeline(MethodView):
+    @blp.arguments(TimelineQuerySchema, location="query")
+    @blp.response(200, TimelinePageSchema)
+    def get(self, args: dict[str, Any], organisation_id: int) -> Any:
+        """Every member's communications and transactions, and the organisation's events,
+        newest first, one cursor page at a time."""
+        _get_or_404(organisation_id)
+        page = communications.organisation_timeline(
+            db.session,
+            organisation_id,
+            kinds=set(args.get("kind") or []) or None,
+            channels=set(args.get("channel") or []) or None,
+            limit=args["limit"],
+            before=args.get("before"),
+        )
+        return timeline_body(page)
