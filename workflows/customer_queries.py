@@ -391,6 +391,7 @@ def list_customers(
             selectinload(Customer.emails),
             selectinload(Customer.phones),
             selectinload(Customer.tags),
+            selectinload(Customer.consents),  # the API shows the latest consent per channel
             joinedload(Customer.organisation),
             joinedload(Customer.stage),
         )

@@ -357,7 +357,7 @@ def test_a_page_loads_contact_points_and_tags_without_more_queries(crm: dict[str
         page = list_customers(db.session, CustomerFilter(q="berlin"))
         before = len(statements)
         seen = [
-            (c.name, [e.email for e in c.emails], [p.e164 for p in c.phones], c.tags)
+            (c.name, [e.email for e in c.emails], [p.e164 for p in c.phones], c.tags, c.consents)
             for c in page.items
         ]
         seen += [
