@@ -199,6 +199,8 @@ def test_idempotency_key_replays_instead_of_creating_twice(
     assert first.status_code == retry.status_code == 201
     assert retry.get_json() == first.get_json()
     assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.headers["Location"] == first.headers["Location"]
+    assert retry.headers["ETag"] == first.headers["ETag"]
     assert _count(app, Customer) == 1
     other_body = client.post("/api/v1/customers", json={"name": "Bob"}, headers=headers)
     assert other_body.status_code == 422

@@ -23,6 +23,7 @@ from workflows.errors import StaleEdit
 F = TypeVar("F", bound=Callable[..., Any])
 ETAG_RE = re.compile(r'^(?:W/)?"(\d+)"$')
 IN_PROGRESS = 0  # status_code of a reserved key whose request has not finished
+REPLAYED_HEADERS = ("Location", "ETag")  # kept with the body (as JSON) for a replay
 
 IF_MATCH_DOC = {
     "in": "header",
@@ -48,7 +49,7 @@ def etag(version: int) -> str:
 def with_etag(body: Any, version: int, status: int = 200, **headers: str) -> tuple[Any, int, dict]:
     """A view's return value carrying the row's ETag (304 when the caller already has it)."""
     tag = etag(version)
-    if status == 200 and request.if_none_match.contains(str(version)):
+    if request.method == "GET" and request.if_none_match.contains(str(version)):
         abort(Response(status=304, headers={"ETag": tag}))
     return body, status, {"ETag": tag, **headers}
 
@@ -120,7 +121,10 @@ def idempotent(view: F) -> F:
             raise
         if 200 <= response.status_code < 300:
             record.status_code = response.status_code
-            record.response_body = response.get_data(as_text=True)
+            replayed = {h: response.headers[h] for h in REPLAYED_HEADERS if h in response.headers}
+            record.response_body = json.dumps(
+                {"headers": replayed, "body": response.get_data(as_text=True)}
+            )
             db.session.commit()
         else:
             db.session.rollback()
@@ -155,8 +159,8 @@ def _replay(user_id: int, key: str, digest: str) -> Response:
         )
     if record.status_code == IN_PROGRESS:
         return problem(409, detail="A request with this Idempotency-Key is still running.")
-    response = Response(
-        record.response_body, status=record.status_code, mimetype="application/json"
-    )
+    stored = json.loads(record.response_body)
+    response = Response(stored["body"], status=record.status_code, mimetype="application/json")
+    response.headers.update(stored["headers"])
     response.headers["Idempotent-Replayed"] = "true"
     return response
