@@ -55,7 +55,7 @@ class CustomerForm(FlaskForm):
     stage = SelectField("Stage", validate_choice=False)
     time_zone = SelectField("Time zone", validate_choice=False)
     language = StringField("Language", description="A language tag such as en or pt-BR.")
-    address_line = StringField("Address")
+    address_line = StringField("Street and number")
     city = StringField("City")
     postal_code = StringField("Postal code")
     country = StringField("Country", description="Two letters, e.g. DE.")
@@ -86,15 +86,15 @@ def _custom_field(definition: CustomFieldDefinition) -> Field:
 
 
 def _consent_fields(channel: Channel) -> dict[str, Field]:
+    name = channel.value.upper() if channel is Channel.SMS else channel.value.capitalize()
     return {
         f"consent_{channel.value}": SelectField(
-            f"{channel.value.upper() if channel is Channel.SMS else channel.value.capitalize()}"
-            " consent",
+            f"{name} consent",
             choices=CONSENT_CHOICES,
             validate_choice=False,
         ),
         f"consent_{channel.value}_method": StringField(
-            "How", description="e.g. web form, phone call, signed letter"
+            f"How ({name})", description="e.g. web form, phone call, signed letter"
         ),
     }
 
