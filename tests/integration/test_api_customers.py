@@ -3,6 +3,9 @@ cursor pages, 422 naming each field with nothing half-saved, Idempotency-Key, ro
 
 import hashlib
 import json
+import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -306,3 +309,34 @@ def test_segments_save_a_filter_and_list_its_customers(
     assert renamed.status_code == 200 and renamed.get_json()["name"] == "Top customers"
     listed = client.get("/api/v1/segments", headers=other_agent).get_json()
     assert [s["name"] for s in listed] == ["Top customers"]
+
+
+def test_concurrent_retries_with_one_key_create_once(
+    app: Flask, live_server: str, agent: Headers
+) -> None:
+    """Eight clients send the same keyed POST at once to a threaded server: one creates."""
+    statuses: list[int] = []
+    start = threading.Barrier(8)
+
+    def send() -> None:
+        request = urllib.request.Request(  # noqa: S310 (our live server's http URL)
+            f"{live_server}/api/v1/customers",
+            data=json.dumps({"name": "Ana"}).encode(),
+            headers={**agent, "Idempotency-Key": "burst", "Content-Type": "application/json"},
+            method="POST",
+        )
+        start.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (same)
+                statuses.append(response.status)
+        except urllib.error.HTTPError as exc:
+            statuses.append(exc.code)
+            exc.close()
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert _count(app, Customer) == 1
+    assert statuses.count(201) >= 1 and set(statuses) <= {201, 409}
