@@ -340,3 +340,26 @@ def test_concurrent_retries_with_one_key_create_once(
         thread.join()
     assert _count(app, Customer) == 1
     assert statuses.count(201) >= 1 and set(statuses) <= {201, 409}
+
+
+def test_list_filters_by_custom_field_and_creation_range(
+    client: FlaskClient, agent: Headers, auth: Callable[..., Headers]
+) -> None:
+    admin = auth(Role.ADMIN)
+    field = {"entity": "customer", "key": "plan", "label": "Plan", "kind": "single_choice"}
+    created = client.post(
+        "/api/v1/custom-fields", json={**field, "choices": ["gold", "basic"]}, headers=admin
+    )
+    assert created.status_code == 201
+    _create(client, agent, name="Gold Ana", custom={"plan": "gold"})
+    _create(client, agent, name="Basic Bob", custom={"plan": "basic"})
+    gold = client.get("/api/v1/customers?custom.plan=gold", headers=agent).get_json()
+    assert [c["name"] for c in gold["items"]] == ["Gold Ana"]
+    unknown = client.get("/api/v1/customers?custom.colour=red", headers=agent)
+    assert unknown.status_code == 422 and "custom.colour" in unknown.get_json()["errors"]
+    future = client.get(
+        "/api/v1/customers?created_from=2999-01-01T00:00:00Z", headers=agent
+    ).get_json()
+    assert future["items"] == []
+    bad_date = client.get("/api/v1/customers?created_from=yesterday", headers=agent)
+    assert bad_date.status_code == 422 and "created_from" in bad_date.get_json()["errors"]
