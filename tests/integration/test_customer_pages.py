@@ -619,6 +619,24 @@ def test_list_filters_by_organisation_from_a_list_or_by_name_when_there_are_many
     assert ambiguous.status_code == 422
     assert "Several match" in text_of(ambiguous)
 
+    # The customer form takes the organisation's name too.
+    new = text_of(agent_client.get("/customers/new"))
+    assert 'name="organisation_id" type="text"' in new
+    refused = post_form(
+        agent_client, "/customers/new", {"name": "Carla Dias", "organisation_id": "Filler 1"}
+    )
+    assert refused.status_code == 422
+    assert field_error(text_of(refused), "organisation_id") == "Several match; type more."
+    response = post_form(
+        agent_client, "/customers/new", {"name": "Carla Dias", "organisation_id": "filler 123"}
+    )
+    assert response.status_code == 302
+    customer_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        assert db.session.get(Customer, customer_id).organisation.name == "Filler 123"
+    edit = form_values(text_of(agent_client.get(f"/customers/{customer_id}/edit")))
+    assert edit["organisation_id"] == "Filler 123"
+
 
 # ---------------------------------------------------------------- roles
 

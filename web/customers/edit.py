@@ -43,7 +43,10 @@ def new() -> Page:
     consents = consent_changes(form)
     try:
         customer = customers.create_customer(
-            db.session, data_of(form, definitions), actor_id=current_user.id, clock=current_clock()
+            db.session,
+            data_of(db.session, form, definitions),
+            actor_id=current_user.id,
+            clock=current_clock(),
         )
         _set_consents(customer, consents)
     except ValidationFailed as exc:
@@ -73,7 +76,7 @@ def edit(customer_id: int) -> Page:
         customers.update_customer(
             db.session,
             customer,
-            data_of(form, definitions),
+            data_of(db.session, form, definitions),
             expected_version=_int(form.version.data),
             actor_id=current_user.id,
             clock=current_clock(),

@@ -16,8 +16,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from models import Channel, CustomFieldDefinition, FieldKind, LifecycleStage, Organisation, User
+from models import Channel, CustomFieldDefinition, FieldKind, LifecycleStage, User
 from web.account.forms import time_zone_choices
+from web.customers import organisations as organisation_choices
 from workflows import custom_fields
 
 
@@ -46,6 +47,7 @@ PROFILE_FIELDS = (
 
 
 class CustomerForm(FlaskForm):
+    organisation_by_name = False  # a name box instead of a drop-down (many organisations)
     version = HiddenField()
     name = StringField("Name", validators=[Length(max=200)])
     emails = TextAreaField("Emails", description="One per line; the first is the primary.")
@@ -105,19 +107,21 @@ def build_form(session: Session, **kwargs: Any) -> tuple[CustomerForm, list[Cust
     attrs: dict[str, Field] = {custom_field_name(d.key): _custom_field(d) for d in definitions}
     for channel in Channel:
         attrs.update(_consent_fields(channel))
+    organisation_options = organisation_choices.options(session)
+    if organisation_options is None:
+        attrs["organisation_id"] = StringField(
+            "Organisation", description="Its name, or the beginning of it."
+        )
     form_class = type("BoundCustomerForm", (CustomerForm,), attrs)
     form = form_class(**kwargs)
+    form.organisation_by_name = organisation_options is None
+    if organisation_options is not None:
+        form.organisation_id.choices = choices([("", "—"), *organisation_options])
     _fill_choices(session, form)
     return form, definitions
 
 
 def _fill_choices(session: Session, form: CustomerForm) -> None:
-    organisations = session.execute(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.deleted_at.is_(None))
-        .order_by(Organisation.name)
-    )
-    form.organisation_id.choices = choices([("", "—"), *organisations])
     users = session.execute(select(User.id, User.name).where(User.is_active).order_by(User.name))
     form.owner_id.choices = choices([("", "—"), *users])
     stages = session.execute(
@@ -143,7 +147,10 @@ def load(form: CustomerForm, customer: Any, definitions: list[CustomFieldDefinit
     form.name.data = customer.name
     form.emails.data = "\n".join(e.email for e in customer.emails)
     form.phones.data = "\n".join(p.e164 for p in customer.phones)
-    form.organisation_id.data = str(customer.organisation_id or "")
+    if form.organisation_by_name:
+        form.organisation_id.data = customer.organisation.name if customer.organisation else ""
+    else:
+        form.organisation_id.data = str(customer.organisation_id or "")
     form.owner_id.data = str(customer.owner_id or "")
     form.stage.data = customer.stage.key if customer.stage else ""
     for name in ("time_zone", "language", "address_line", "city", "postal_code", "country"):
@@ -159,10 +166,19 @@ def load(form: CustomerForm, customer: Any, definitions: list[CustomFieldDefinit
             field.data = "" if value is None else str(value)
 
 
-def data_of(form: CustomerForm, definitions: list[CustomFieldDefinition]) -> dict[str, Any]:
-    """The workflow's input from the submitted form."""
+def data_of(
+    session: Session, form: CustomerForm, definitions: list[CustomFieldDefinition]
+) -> dict[str, Any]:
+    """The workflow's input from the submitted form; an organisation name that matches none or
+    several is reported at its field (and left unchanged)."""
     data: dict[str, Any] = {name: form[name].data for name in PROFILE_FIELDS}
     data["custom"] = {d.key: form[custom_field_name(d.key)].data for d in definitions}
+    if form.organisation_by_name and (name := (data["organisation_id"] or "").strip()):
+        try:
+            data["organisation_id"] = organisation_choices.find_by_name(session, name)
+        except ValueError as exc:
+            form.organisation_id.errors = [*form.organisation_id.errors, str(exc)]
+            del data["organisation_id"]
     return data
 
 

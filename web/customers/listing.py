@@ -5,19 +5,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import render_template, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from models import LifecycleStage, Organisation, Role, Tag, User
+from models import LifecycleStage, Role, Tag, User
 from web.access import role_required
-from web.customers import bp
+from web.customers import bp, organisations
 from web.extensions import db
 from web.templating import viewer_zone
 from workflows.customer_queries import SORTS, CustomerFilter, list_customers
 from workflows.errors import ValidationFailed
 
 PAGE_SIZE = 25
-# Above this many organisations the filter is a name box, not a drop-down of every one.
-MAX_ORGANISATION_OPTIONS = 200
 SORT_LABELS = {
     "relevance": "Best match",
     "name": "Name A-Z",
@@ -63,22 +61,17 @@ def _filter(errors: dict[str, list[str]]) -> CustomerFilter:
 
 
 def _organisation_id(errors: dict[str, list[str]]) -> int | None:
-    """From the drop-down (an id) or, with many organisations, the name box (exact name, any
-    case, else a unique prefix)."""
+    """From the drop-down (an id) or, with many organisations, the name box."""
     if ident := _int("organisation"):
         return ident
     name = request.args.get("organisation_name", "").strip()
     if not name:
         return None
-    lowered = func.lower(Organisation.name)
-    live = select(Organisation.id).where(Organisation.deleted_at.is_(None))
-    exact = db.session.scalars(live.where(lowered == name.lower()).limit(2)).all()
-    found = exact or db.session.scalars(live.where(lowered.startswith(name.lower())).limit(2)).all()
-    if len(found) == 1:
-        return found[0]
-    message = "No organisation has this name." if not found else "Several match; type more."
-    errors.setdefault("organisation_name", []).append(message)
-    return None
+    try:
+        return organisations.find_by_name(db.session, name)
+    except ValueError as exc:
+        errors.setdefault("organisation_name", []).append(str(exc))
+        return None
 
 
 @bp.get("")
@@ -128,18 +121,7 @@ def _choices() -> dict[str, Any]:
             .where(LifecycleStage.is_active)
             .order_by(LifecycleStage.position)
         ).all(),
-        "organisation_choices": _organisation_choices(),
+        "organisation_choices": organisations.options(session),
         "tag_choices": list(session.scalars(select(Tag.name).order_by(Tag.name))),
         "sort_labels": SORT_LABELS,
     }
-
-
-def _organisation_choices() -> list[Any] | None:
-    """Every live organisation, or None when there are too many for a drop-down."""
-    rows = db.session.execute(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.deleted_at.is_(None))
-        .order_by(Organisation.name)
-        .limit(MAX_ORGANISATION_OPTIONS + 1)
-    ).all()
-    return rows if len(rows) <= MAX_ORGANISATION_OPTIONS else None
