@@ -86,7 +86,9 @@ def _digest() -> str:
 def idempotent(view: F) -> F:
     """POST with an optional Idempotency-Key: the key is reserved (committed) before the view
     runs, so a concurrent retry gets 409 instead of creating twice; a 2xx response is stored and
-    replayed for the same key and body; an error releases the key so the client can retry."""
+    replayed for the same key and body; an error releases the key so the client can retry.
+    A process killed mid-request leaves its key reserved (409 on every retry with it): the
+    client then needs a new key, which is safer than risking a second create."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -112,12 +114,13 @@ def idempotent(view: F) -> F:
         except IntegrityError:
             db.session.rollback()
             return _replay(user_id, key, digest)
+        record_id = record.id
         try:
             response = view(*args, **kwargs)
             response = response if isinstance(response, Response) else _to_response(response)
         except Exception:
             db.session.rollback()
-            _release(record.id)
+            _release(record_id)
             raise
         if 200 <= response.status_code < 300:
             record.status_code = response.status_code
@@ -128,7 +131,7 @@ def idempotent(view: F) -> F:
             db.session.commit()
         else:
             db.session.rollback()
-            _release(record.id)
+            _release(record_id)
         return response
 
     return wrapped  # type: ignore[return-value]
