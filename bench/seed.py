@@ -10,6 +10,7 @@ for it finds ~1,000 of them. Prints how long each part took. Deterministic (seed
 
 import argparse
 import html
+import json
 import os
 import random
 import sys
@@ -19,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, event, func, insert, select, text
+from sqlalchemy import JSON, Connection, create_engine, event, func, insert, select, text
 
 from models import (
     Communication,
@@ -40,6 +41,7 @@ SEARCH_WORD = "zephyrine"
 SEARCH_SHARE = 0.01
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 CHUNK = 5_000
+TRGM_INDEX = "ix_customer_search_documents_trgm"
 
 FIRST = [
     "Ana",
@@ -194,9 +196,23 @@ class Seeder:
         if not rows:
             return
         started = time.perf_counter()
-        self.conn.execute(insert(table), rows)
+        if self.conn.dialect.name == "postgresql":
+            self._copy(table, rows)
+        else:
+            self.conn.execute(insert(table), rows)
         self.timings[label] += time.perf_counter() - started
         self.counts[label] += len(rows)
+
+    def _copy(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        """PostgreSQL COPY: ~10x faster than executemany INSERTs."""
+        columns = list(rows[0])
+        json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+        cursor = self.conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
+                )
 
     def reference_data(self) -> tuple[list[int], list[int], list[int], list[tuple[int, str]]]:
         started = time.perf_counter()
@@ -350,7 +366,9 @@ class Seeder:
             self.insert("customer emails", CustomerEmail.__table__, emails)
             self.insert("customer phones", CustomerPhone.__table__, phones)
             self.insert("customer tags", customer_tags, tags)
-            self.insert("search documents (+ index)", CustomerSearchDocument.__table__, docs)
+            self.insert(
+                "search documents (+ FTS5 on SQLite)", CustomerSearchDocument.__table__, docs
+            )
             self.insert("communications", Communication.__table__, comms)
             self.insert("transactions", Transaction.__table__, txs)
             self.conn.commit()
@@ -405,7 +423,23 @@ def main() -> None:
         seeder = Seeder(
             conn, args.customers, args.communications_per_customer, args.transactions_per_customer
         )
+        if engine.dialect.name == "postgresql":
+            # Building the trigram index once at the end is several times faster than
+            # maintaining it row by row; same definition as the migration.
+            conn.execute(text(f"DROP INDEX {TRGM_INDEX}"))
+            conn.commit()
         seeder.run()
+        if engine.dialect.name == "postgresql":
+            index_started = time.perf_counter()
+            conn.execute(text("SET maintenance_work_mem = '1GB'"))
+            conn.execute(
+                text(
+                    f"CREATE INDEX {TRGM_INDEX} ON customer_search_documents "
+                    "USING gin (document gin_trgm_ops)"
+                )
+            )
+            conn.commit()
+            seeder.timings["trigram index (PostgreSQL)"] = time.perf_counter() - index_started
         analyse_started = time.perf_counter()
         if engine.dialect.name == "postgresql":
             _fix_sequences(conn)
