@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -388,10 +388,21 @@ def step(session: Session, job_id: int, *, clock: Clock, batch_size: int = BATCH
     """Do the next piece of job `job_id`; True while more remains. The caller commits after
     every call: each piece is one transaction (a batch of rows, or for all_or_nothing the
     validation of a batch, then the whole write). A repeated or resumed call is safe."""
-    job = session.get(ImportJob, job_id, populate_existing=True)
-    if job is None or job.status not in ("pending", "running"):
+    # Claim the row with an UPDATE before reading it: the row lock (the write lock on SQLite)
+    # makes a redelivered task wait for the first one's commit and then see its progress. On
+    # SQLite the UPDATE also makes pysqlite open the transaction; a SAVEPOINT issued first would
+    # run outside one, and releasing it would commit each row on its own.
+    claimed = session.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.status.in_(("pending", "running")))
+        .values(status="running")
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
         return False
-    job.status = "running"
+    job = session.get(ImportJob, job_id, populate_existing=True)
+    if job is None:
+        return False
     header, rows = _rows(job)
     job.total_rows = len(rows)
     ctx = _RowContext(session, clock, job.created_by_id)
