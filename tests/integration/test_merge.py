@@ -185,7 +185,12 @@ def test_merging_two_duplicates_keeps_every_record_and_audits_both(
     response = supervisor.post("/duplicates/merge", data=form)
 
     assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/customers/{pair.a}")
     assert "merged into" in supervisor.get(response.headers["Location"]).get_data(as_text=True)
+    for customer_id in (pair.a, pair.b):  # each record's history page shows the merge
+        history = supervisor.get(f"/customers/{customer_id}/history").get_data(as_text=True)
+        assert 'data-action="merge"' in history
+        assert f"Customer #{pair.b} merged into #{pair.a}" in history
     assert counts(app) == before  # nothing lost, nothing copied
     assert owned_by(app, pair.a) == {k: a_owned[k] + b_owned[k] for k in a_owned}
     assert owned_by(app, pair.b) == {"communications": 0, "transactions": 0, "consents": 0}

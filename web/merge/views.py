@@ -121,4 +121,4 @@ def merge_pair() -> Response:
         f"Customer #{result.merged_id} merged into #{result.survivor_id} (moved {moved}).",
         "success",
     )
-    return redirect(url_for("merge.index"))
+    return redirect(url_for("customers.show", customer_id=result.survivor_id))
