@@ -384,6 +384,10 @@ def test_customer_page_shows_profile_consent_money_and_one_timeline(
     timeline = only_money.split('id="timeline"')[1]
     assert "Refund" in timeline and "Newest note" not in timeline
 
+    calls = text_of(agent_client.get(f"/customers/{customer_id}?channel=call"))
+    timeline = calls.split('id="timeline"')[1]
+    assert "Older call" in timeline and "Newest note" not in timeline and "Refund" not in timeline
+
 
 def test_timeline_pages_with_an_older_link(app: Flask, agent_client: FlaskClient) -> None:
     customer_id = make_customer(app)

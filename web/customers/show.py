@@ -63,10 +63,15 @@ def _render(
     customer = get_customer_or_404(customer_id)
     kind = request.args.get("kind", "")
     kind = kind if kind in communications.TIMELINE_KINDS else ""
+    channel = request.args.get("channel", "")
+    channel = channel if channel in set(CommunicationChannel) else ""
+    if channel:
+        kind = "communication"
     page = communications.timeline(
         db.session,
         customer.id,
         kinds={kind} if kind else None,
+        channels={channel} if channel else None,
         limit=PAGE_SIZE,
         before=request.args.get("before") or None,
     )
@@ -88,6 +93,8 @@ def _render(
         page=page,
         authors=authors,
         kind=kind,
+        channel=channel,
+        channels=list(CommunicationChannel),
         quick_channels=QUICK_CHANNELS,
         directions=list(Direction),
         log_values=log_values or {"channel": "call"},
