@@ -45,7 +45,10 @@
       controller = new AbortController();
       results.setAttribute("aria-busy", "true");
       fetch(url, { headers: { "X-Requested-With": "fetch" }, signal: controller.signal })
-        .then(function (response) { return response.text(); })
+        .then(function (response) {
+          if (response.redirected) { window.location.href = response.url; throw new Error("signed out"); }
+          return response.text();
+        })
         .then(function (html) {
           results.innerHTML = html;
           results.setAttribute("aria-busy", "false");
