@@ -78,8 +78,17 @@ def test_export_needs_sign_in_and_a_valid_filter(
 def test_formula_like_cells_are_defused(app: Flask, client: FlaskClient, make_user: Any) -> None:
     with app.app_context():
         customers.create_customer(
-            db.session, {"name": "=HYPERLINK(1)"}, actor_id=None, clock=SystemClock()
+            db.session,
+            {
+                "name": "=HYPERLINK(1)",
+                "phones": "+49 151 23456789, +49 30 1234567",
+                "notes": "+cmd",
+            },
+            actor_id=None,
+            clock=SystemClock(),
         )
         db.session.commit()
     login(client, make_user(Role.AGENT).email)
-    assert rows(client.get("/customers/export.csv"))[0]["name"] == "'=HYPERLINK(1)"
+    (row,) = rows(client.get("/customers/export.csv"))
+    assert (row["name"], row["notes"]) == ("'=HYPERLINK(1)", "'+cmd")
+    assert row["phones"] == "+4915123456789, +49301234567"  # numbers stay importable

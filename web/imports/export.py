@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 
 from flask import Response, request, stream_with_context
@@ -15,6 +16,7 @@ from web.imports import bp
 from workflows.customer_queries import CustomerFilter, list_customers
 
 PAGE_SIZE = 200
+NUMBERS_RE = re.compile(r"[+-][\d\s,.+()-]*")
 COLUMNS = (
     "id",
     "name",
@@ -56,8 +58,12 @@ def _line(values: list[str]) -> str:
 
 def _cell(value: object) -> str:
     text = "" if value is None else str(value)
-    # A cell starting with = + - @ runs as a formula in spreadsheets (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    # A cell starting with = + - @ runs as a formula in spreadsheets (CSV injection); phone
+    # numbers and amounts (+49 151…, -12.50) stay as they are, being harmless numbers.
+    risky = text[:1] in ("=", "@", "\t", "\r") or (
+        text[:1] in ("+", "-") and not NUMBERS_RE.fullmatch(text)
+    )
+    return "'" + text if risky else text
 
 
 def _row(customer: Customer, owners: dict[int, str], stages: dict[int, str]) -> list[str]:
