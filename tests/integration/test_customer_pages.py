@@ -26,7 +26,7 @@ from tests.conftest import csrf_token, login
 from tests.integration.test_admin import _FormReader
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import communications, customers, organisations, transactions
+from workflows import communications, customers, merge, organisations, transactions
 
 # ---------------------------------------------------------------- helpers
 
@@ -504,6 +504,33 @@ def test_supervisor_trashes_and_restores_and_admin_purges(app: Flask, make_user:
     with app.app_context():
         actions = list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
     assert actions == ["create", "delete", "restore", "delete", "purge"]
+
+
+def test_a_merged_away_customer_leads_to_the_survivor(
+    app: Flask, agent_client: FlaskClient
+) -> None:
+    survivor_id = make_customer(app, name="Ana Lima", emails="ana@example.com")
+    other_id = make_customer(app, name="Ana M. Lima", emails="ana.m@example.com")
+    with app.app_context():
+        survivor = db.session.get(Customer, survivor_id)
+        other = db.session.get(Customer, other_id)
+        merge.merge_customers(
+            db.session,
+            survivor,
+            other,
+            choices={},
+            expected_versions={survivor_id: survivor.version, other_id: other.version},
+            actor_id=None,
+            clock=current_clock(),
+        )
+        db.session.commit()
+    response = agent_client.get(f"/customers/{other_id}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/customers/{survivor_id}")
+    assert "Ana M. Lima was merged into this customer." in text_of(
+        agent_client.get(response.headers["Location"])
+    )
+    assert agent_client.get(f"/customers/{other_id}/edit").status_code == 404
 
 
 def test_history_shows_who_changed_which_field_when(

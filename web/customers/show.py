@@ -29,7 +29,11 @@ LOG_FIELDS = ("channel", "direction", "occurred_at", "duration_minutes", "subjec
 
 @bp.get("/<int:customer_id>")
 @role_required(Role.AGENT)
-def show(customer_id: int) -> str:
+def show(customer_id: int) -> str | Response:
+    customer = get_customer_or_404(customer_id, deleted=None)
+    if customer.deleted_at is not None and customer.merged_into_id is not None:
+        flash(f"{customer.name} was merged into this customer.", "info")
+        return redirect(url_for("customers.show", customer_id=customer.merged_into_id))
     return _render(customer_id)
 
 
