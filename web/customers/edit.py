@@ -142,7 +142,7 @@ def _shown(field: Any) -> str:
     data = field.data
     if isinstance(data, list):
         return ", ".join(str(d) for d in data)
-    text = "" if data is None else str(data).strip()
+    text = "" if data is None else str(data).replace("\r\n", "\n").strip()
     choices = getattr(field, "choices", None)
     if choices and text:
         labels = {c.value: c.label for c in choices}
