@@ -17,10 +17,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, inspect, select, text
 from sqlalchemy.engine import URL
 
+from models import Base, LifecycleStage
 from workflows.clock import Clock
+from workflows.stages import DEFAULT_STAGES
 
 MANIFEST_SUFFIX = ".manifest.json"
 FORMAT_VERSION = 1
@@ -101,10 +103,24 @@ def row_counts(connection: Connection) -> dict[str, int]:
 
 
 def has_data(engine: Engine) -> bool:
-    """True when any table other than Alembic's bookkeeping holds a row."""
+    """True when any model table holds a row, other than what the migrations seed (the default
+    lifecycle stages): a freshly migrated database is empty. Alembic's bookkeeping and the
+    search index's shadow tables are not data."""
     with engine.connect() as connection:
-        counts = row_counts(connection)
-    return any(n for name, n in counts.items() if name != "alembic_version")
+        present = set(table_names(connection))
+        for table in Base.metadata.sorted_tables:
+            if table.name not in present:
+                continue
+            if table.name == LifecycleStage.__tablename__ and _only_default_stages(connection):
+                continue
+            if connection.execute(select(table).limit(1)).first() is not None:
+                return True
+    return False
+
+
+def _only_default_stages(connection: Connection) -> bool:
+    rows = connection.execute(select(LifecycleStage.key, LifecycleStage.name)).all()
+    return {tuple(row) for row in rows} <= set(DEFAULT_STAGES)
 
 
 # ---------------------------------------------------------------- create

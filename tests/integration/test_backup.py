@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from flask import Flask
+from flask_migrate import upgrade
 from sqlalchemy import func, inspect, select, text
 
 from models import Base, Communication, CommunicationChannel, Customer, Direction
@@ -112,6 +113,19 @@ def test_backup_then_restore_into_an_empty_database_gives_identical_counts(
         names = sorted(db.session.scalars(select(Customer.name)))
         db.session.remove()
     assert names == sorted(f"Customer {i}" for i in range(12))
+
+
+def test_a_freshly_migrated_database_counts_as_empty(
+    app: Flask, empty_app: Flask, backup_file: Path
+) -> None:
+    with empty_app.app_context():
+        upgrade()  # schema and the seeded default stages only: nothing to lose
+        db.session.remove()
+
+    result = run(empty_app, "backup", "restore", str(backup_file))
+
+    assert result.exit_code == 0, result.output
+    assert counts(empty_app) == counts(app)
 
 
 def test_restore_refuses_to_overwrite_data_without_force(
