@@ -1,12 +1,15 @@
 """An import that crashes part-way leaves nothing half-imported and resumes where it stopped:
 `imports.step` pieces driven in-process, with a rollback standing in for the crash."""
 
+from typing import Any
+
 from flask import Flask
 from sqlalchemy import func, select
 
-from models import Customer, ImportJob
+from models import Customer, ImportJob, Role
+from tests.conftest import login
 from web.extensions import db
-from workflows import imports
+from workflows import customers, imports
 from workflows.clock import SystemClock
 
 clock = SystemClock()
@@ -85,3 +88,42 @@ def test_a_finished_job_is_left_alone(in_app: Flask) -> None:
     assert imports.step(db.session, job_id, clock=clock) is False  # a duplicate delivery
     db.session.commit()
     assert live_customers() == 10
+
+
+def test_an_export_imports_back_field_for_field(in_app: Flask, make_user: Any) -> None:
+    owner = make_user(Role.AGENT)
+    client = in_app.test_client()
+    login(client, owner.email)
+    for n in range(3):
+        customers.create_customer(
+            db.session,
+            {
+                "name": f"Round Trip {n}",
+                "emails": f"rt{n}@example.com, other{n}@example.com",
+                "phones": "+49 151 2345678" + str(n),
+                "tags": "vip, north",
+                "city": "Lisbon",
+                "country": "PT",
+                "owner_id": owner.id,
+            },
+            actor_id=None,
+            clock=clock,
+        )
+    db.session.commit()
+    before = {c.name: customers.snapshot(c) for c in db.session.scalars(select(Customer))}
+    content = client.get("/customers/export.csv").get_data(as_text=True)
+    for customer in db.session.scalars(select(Customer)):
+        customers.delete_customer(db.session, customer, actor_id=None, clock=clock)
+    db.session.commit()
+
+    job = imports.create_job(
+        db.session, filename="export.csv", content=content, created_by_id=None, clock=clock
+    )
+    assert imports.dry_run(db.session, content, job.mapping, clock=clock) == (3, [])
+    imports.start(db.session, job)
+    db.session.commit()
+    job = run_to_end(job.id)
+
+    assert (job.status, job.imported_rows) == ("done", 3)
+    live = db.session.scalars(select(Customer).where(Customer.deleted_at.is_(None))).all()
+    assert {c.name: customers.snapshot(c) for c in live} == before
