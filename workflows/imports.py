@@ -14,7 +14,6 @@ with the job's progress, so a crashed run resumes where it stopped) and reports 
 import csv
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -219,6 +218,7 @@ class _RowContext:
         self.clock = clock
         self.actor_id = actor_id
         self.organisations: dict[str, int] = {}
+        self.known: dict[str, Customer | None] = {}  # primary email -> live customer
 
     def organisation_id(self, name: str, *, create: bool) -> int | None:
         key = name.strip().lower()
@@ -238,10 +238,25 @@ class _RowContext:
             self.organisations[key] = found
         return found
 
+    def prefetch(self, rows: list[dict[str, Any]]) -> None:
+        """Load the live customers the rows' first emails name, in one query per batch."""
+        wanted = [e[0] for e in (_emails_of(v.get("emails")) for v in rows) if e]
+        self.known = dict.fromkeys(wanted)
+        for chunk in range(0, len(wanted), 500):
+            found = self.session.scalars(
+                select(Customer).where(
+                    Customer.primary_email.in_(wanted[chunk : chunk + 500]),
+                    Customer.deleted_at.is_(None),
+                )
+            )
+            self.known.update({c.primary_email: c for c in found})
+
     def existing(self, data: dict[str, Any]) -> Customer | None:
         emails = _emails_of(data.get("emails"))
         if not emails:
             return None
+        if emails[0] in self.known:
+            return self.known[emails[0]]
         return self.session.scalar(
             select(Customer).where(
                 Customer.primary_email == emails[0], Customer.deleted_at.is_(None)
@@ -314,9 +329,11 @@ def dry_run(
     ctx = _RowContext(session, clock, None)
     duplicates = duplicate_email_rows(header, rows, mapping)
     errors: list[RowError] = []
+    values = [row_values(header, row, mapping) for row in rows]
+    ctx.prefetch(values)
     with session.no_autoflush:
-        for number, row in enumerate(rows, start=2):
-            errors += check_row(ctx, number, row_values(header, row, mapping))
+        for number, row_data in enumerate(values, start=2):
+            errors += check_row(ctx, number, row_data)
             if number in duplicates:
                 errors.append(RowError(number, "emails", duplicates[number]))
     return len(rows), errors
@@ -419,11 +436,16 @@ def step(session: Session, job_id: int, *, clock: Clock, batch_size: int = BATCH
 
 
 def _batch(
-    job: ImportJob, header: list[str], rows: list[list[str]], batch_size: int
-) -> Iterator[tuple[int, dict[str, Any]]]:
+    ctx: _RowContext, job: ImportJob, header: list[str], rows: list[list[str]], size: int
+) -> list[tuple[int, dict[str, Any]]]:
+    """(row number, values) of the next `size` rows, their existing customers prefetched."""
     start_at = job.processed_rows
-    for index in range(start_at, min(start_at + batch_size, len(rows))):
-        yield index + 2, row_values(header, rows[index], job.mapping)
+    batch = [
+        (index + 2, row_values(header, rows[index], job.mapping))
+        for index in range(start_at, min(start_at + size, len(rows)))
+    ]
+    ctx.prefetch([values for _, values in batch])
+    return batch
 
 
 def _finish(job: ImportJob, clock: Clock, status: str) -> None:
@@ -437,7 +459,7 @@ def _check_batch(
     duplicates = duplicate_email_rows(header, rows, job.mapping)
     errors = list(job.errors or [])
     with ctx.session.no_autoflush:
-        for number, values in _batch(job, header, rows, size):
+        for number, values in _batch(ctx, job, header, rows, size):
             found = check_row(ctx, number, values)
             if number in duplicates:
                 found.append(RowError(number, "emails", duplicates[number]))
@@ -451,11 +473,13 @@ def _check_batch(
 def _write_all(ctx: _RowContext, job: ImportJob, header: list[str], rows: list[list[str]]) -> None:
     """Every row in one savepoint of the caller's transaction: all written, or none."""
     imported = 0
+    values = [row_values(header, row, job.mapping) for row in rows]
+    ctx.prefetch(values)
     try:
         with ctx.session.begin_nested():
-            for number, row in enumerate(rows, start=2):
+            for number, row_data in enumerate(values, start=2):
                 try:
-                    write_row(ctx, row_values(header, row, job.mapping))
+                    write_row(ctx, row_data)
                 except ValidationFailed as exc:
                     raise _RowFailed(number, exc) from exc
                 imported += 1
@@ -487,7 +511,7 @@ def _write_batch(
     """The next batch of a skip_bad_rows job: good rows written, bad ones reported."""
     duplicates = duplicate_email_rows(header, rows, job.mapping)
     errors = list(job.errors or [])
-    for number, values in _batch(job, header, rows, size):
+    for number, values in _batch(ctx, job, header, rows, size):
         if number in duplicates:
             errors.append(RowError(number, "emails", duplicates[number]).as_dict())
         else:
