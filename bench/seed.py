@@ -454,8 +454,8 @@ def main() -> None:
     for label, seconds in seeder.timings.items():
         count = seeder.counts.get(label)
         rows = f"{count:>10,} rows" if count else " " * 15
-        print(f"{label:<30} {rows} {seconds:8.1f} s")
-    print(f"{'total':<30} {'':15} {total:8.1f} s")
+        print(f"{label:<36} {rows} {seconds:8.1f} s")
+    print(f"{'total':<36} {'':15} {total:8.1f} s")
 
 
 if __name__ == "__main__":

@@ -185,19 +185,15 @@ def _search(session: Session, terms: _Terms, trash: bool) -> _Search:
         )
         return _Search(short_conds, sub.c.rank, (sub, sub.c.customer_id == Customer.id))
     conds = [doc.ilike("%" + _like_escape(t) + "%", escape="\\") for t in terms.long]
-    # Word similarity is 1 for every document holding the word; similarity to the name breaks
-    # those ties in favour of customers whose name matches.
-    wanted = " ".join(terms.long)
+    # Rank by where the first term occurs: the document starts with the name, then emails,
+    # phones, organisation, tags, notes and the newest communications. Cheap, unlike
+    # word_similarity() over whole documents (~0.8 ms each: most of a second for 1,000 hits).
+    # float8 keeps cursor values exact.
     sub = (
         select(
             CustomerSearchDocument.customer_id.label("customer_id"),
-            # float8: psycopg reads float4 through its rounded text form, breaking cursors.
-            cast(
-                -(func.word_similarity(wanted, doc) + func.similarity(wanted, Customer.name)),
-                Double,
-            ).label("rank"),
+            cast(func.strpos(func.lower(doc), terms.long[0]), Double).label("rank"),
         )
-        .join(Customer, Customer.id == CustomerSearchDocument.customer_id)
         .where(*conds)
         .subquery("search")
     )
@@ -384,8 +380,13 @@ def list_customers(
     order = col.desc() if desc else col.asc()
     if nullable:
         order = order.nulls_last()
+    # Live rows all have deleted_at NULL, so leading with it changes nothing but lets
+    # PostgreSQL walk ix_customers_live_name (deleted_at, name, id) instead of sorting them all.
+    lead = []
+    if sort in ("name", "-name") and not flt.trash and not terms.long:  # (searches: few rows)
+        lead = [Customer.deleted_at.desc() if desc else Customer.deleted_at.asc()]
     query = (
-        query.order_by(order, Customer.id.desc() if desc else Customer.id.asc())
+        query.order_by(*lead, order, Customer.id.desc() if desc else Customer.id.asc())
         .limit(limit + 1)
         .options(
             selectinload(Customer.emails),
