@@ -2,8 +2,9 @@
 
 from web import create_app
 
-flask_app = create_app()
+# Every worker transaction writes: take SQLite's writer lock at BEGIN (web/database.py).
+flask_app = create_app({"SQLITE_IMMEDIATE": True})
 celery_app = flask_app.extensions["celery"]
 
 # Register the tasks (each module holds one queue's tasks).
-from workers import outbox, timers  # noqa: E402, F401
+from workers import imports, outbox, timers  # noqa: E402, F401

@@ -90,7 +90,7 @@ class ClockProcess:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    process = ClockProcess(create_app())
+    process = ClockProcess(create_app({"SQLITE_IMMEDIATE": True}))
     signal.signal(signal.SIGTERM, process.stop)
     signal.signal(signal.SIGINT, process.stop)
     process.run()

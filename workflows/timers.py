@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models import Requirement, Timer, TimerStatus
+from models import Customer, Requirement, Timer, TimerStatus, User
 from workflows import notices, requirements
 from workflows.clock import Clock
 
@@ -81,6 +81,7 @@ def fire_batch(
     """Fire each claimed timer once, each in its own savepoint: one bad timer is recorded as
     failed (and retried later) without undoing the others. Flushes; the caller commits."""
     outcome = {"fired": 0, "stale": 0, "skipped": 0, "failed": 0}
+    _load_batch(session, timer_ids)
     for timer_id in timer_ids:
         savepoint = session.begin_nested()
         try:
@@ -95,12 +96,34 @@ def fire_batch(
     return outcome
 
 
+def _load_batch(session: Session, timer_ids: Sequence[int]) -> None:
+    """Load the batch's timers, requirements, customers and assignees in four queries, so each
+    timer then costs only its writes. Requirements are locked on PostgreSQL (SQLite's writer
+    lock, taken when the transaction began, already keeps them still) until the commit."""
+    fresh = {"populate_existing": True}
+    batch = list(
+        session.scalars(select(Timer).where(Timer.id.in_(timer_ids)).execution_options(**fresh))
+    )
+    query = (
+        select(Requirement)
+        .where(Requirement.id.in_({t.requirement_id for t in batch}))
+        .order_by(Requirement.id)
+        .execution_options(**fresh)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    loaded = list(session.scalars(query))
+    session.scalars(select(Customer).where(Customer.id.in_({r.customer_id for r in loaded}))).all()
+    assignees = {r.assignee_id for r in loaded if r.assignee_id is not None}
+    session.scalars(select(User).where(User.id.in_(assignees))).all()
+
+
 def _fire_one(session: Session, timer_id: int, clock: Clock) -> str:
     now = clock.now()
-    timer = session.get(Timer, timer_id, populate_existing=True)
+    timer = session.get(Timer, timer_id)
     if timer is None or timer.status != TimerStatus.ENQUEUED:
         return "skipped"
-    requirement = session.get(Requirement, timer.requirement_id, populate_existing=True)
+    requirement = session.get(Requirement, timer.requirement_id)
     if (
         requirement is None
         or requirement.state != timer.expected_state

@@ -228,15 +228,20 @@ def test_two_concurrent_transitions_one_wins(world: dict[str, Any], in_app: Flas
     req = _open(world, assignee_id=world["agent"].id)
     requirement_id, agent_id = req.id, world["agent"].id
     db.session.remove()
-    first, second = Session(db.engine), Session(db.engine)
+    # Both load the same version; on SQLite the writer lock serialises transactions, so the
+    # second reads and ends its transaction before the first writes (as two requests would).
+    first = Session(db.engine)
+    second = Session(db.engine, expire_on_commit=False)
     try:
-        a = first.get(Requirement, requirement_id)
         b = second.get(Requirement, requirement_id)
+        b_actor = second.get(User, agent_id)
+        second.commit()
+        a = first.get(Requirement, requirement_id)
         requirements.fire(first, a, "assign", actor=first.get(User, agent_id), clock=world["clock"])
         first.commit()
         with pytest.raises(StaleDataError):
             requirements.fire(
-                second, b, "cancel", actor=second.get(User, agent_id), clock=world["clock"]
+                second, b, "cancel", actor=b_actor, clock=world["clock"]
             )
             second.commit()
     finally:
