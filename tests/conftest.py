@@ -31,6 +31,7 @@ from tests.services import (
     free_port,
     start_clock,
     start_worker,
+    wait_until,
 )
 from web import create_app
 from web.extensions import db
@@ -218,9 +219,30 @@ def app(session_app: Flask, redis_server: RedisServer) -> Iterator[Flask]:
     user on `g`, which a shared context would leak from one test client to another). Use
     `with app.app_context():` or the `in_app` fixture to touch the database.
     """
-    redis_lib.Redis.from_url(redis_server.url).flushdb()
+    client = redis_lib.Redis.from_url(redis_server.url)
+    client.flushdb()
     yield session_app
+    if RUNNING_WORKERS:
+        _wait_for_tasks(client)
     _truncate_all(session_app)
+
+
+QUEUES = ("timers", "outbox", "outreach", "default")
+RUNNING_WORKERS: list[Process] = []  # the session's worker, once a test asked for it
+
+
+def _wait_for_tasks(client: redis_lib.Redis, timeout: float = 30) -> None:
+    """Let the worker finish what the test published before the tables are emptied under it
+    (an import still running would otherwise deadlock PostgreSQL's TRUNCATE)."""
+
+    def idle() -> bool:
+        try:
+            queued = sum(client.llen(queue) for queue in QUEUES)
+            return queued == 0 and client.hlen("unacked") == 0
+        except redis_lib.RedisError:
+            return True  # the test stopped Redis: nothing more will run
+
+    wait_until(idle, timeout=timeout, interval=0.05)
 
 
 @pytest.fixture
@@ -239,7 +261,9 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture(scope="session")
 def worker(session_app: Flask, app_config: dict[str, Any], services_dir: Path) -> Iterator[Process]:
     process = start_worker(service_env(app_config), services_dir / "worker.log")
+    RUNNING_WORKERS.append(process)
     yield process
+    RUNNING_WORKERS.remove(process)
     process.stop()
 
 
