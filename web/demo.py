@@ -3,8 +3,15 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Role, Team
-from workflows import accounts
+from models import Customer, Role, Team
+from workflows import (
+    accounts,
+    communications,
+    customers,
+    organisations,
+    requirements,
+    transactions,
+)
 from workflows.clock import Clock
 from workflows.passwords import generate_password
 
@@ -53,4 +60,269 @@ def load(session: Session, *, clock: Clock) -> int:
                 if role is Role.SUPERVISOR:
                     supervisor_ids.add(user.id)
                 accounts.set_team_members(session, team, member_ids | {user.id}, supervisor_ids)
-    return created
+    return created + load_customers(session, clock=clock)
+
+
+ORGANISATIONS = [
+    {
+        "name": "Nordlicht Logistik GmbH",
+        "website": "nordlicht.example.com",
+        "phone": "+49 40 1234567",
+    },
+    {"name": "Casa Verde Imports", "website": "casaverde.example.com", "phone": "+1 212 555 0143"},
+]
+
+CUSTOMERS = [
+    (
+        "Hanna Vogel",
+        "hanna.vogel@nordlicht.example.com",
+        "+49 151 23456789",
+        "DE",
+        "Europe/Berlin",
+        "de",
+        0,
+        "customer",
+        "vip, logistics",
+        "jonas.becker@example.com",
+    ),
+    (
+        "Lukas Schmitt",
+        "lukas.schmitt@nordlicht.example.com",
+        "+49 170 9876543",
+        "DE",
+        "Europe/Berlin",
+        "de",
+        0,
+        "customer",
+        "logistics",
+        "jonas.becker@example.com",
+    ),
+    (
+        "Gabriela Ortiz",
+        "gabriela@casaverde.example.com",
+        "+1 212 555 0187",
+        "US",
+        "America/New_York",
+        "es",
+        1,
+        "prospect",
+        "import, spanish",
+        "david.kim@example.com",
+    ),
+    (
+        "Wei Zhang",
+        "wei.zhang@example.com",
+        "+86 138 0013 8000",
+        "CN",
+        "Asia/Shanghai",
+        "zh",
+        None,
+        "lead",
+        "trade-fair",
+        "li.wei@example.com",
+    ),
+    (
+        "Chiara Bianchi",
+        "chiara.bianchi@example.com",
+        "+39 347 123 4567",
+        "IT",
+        "Europe/Rome",
+        "it",
+        None,
+        "churned",
+        "win-back",
+        "sofia.rossi@example.com",
+    ),
+]
+
+COMMUNICATIONS = [
+    (
+        0,
+        {
+            "channel": "call",
+            "direction": "inbound",
+            "duration_minutes": 12,
+            "subject": "Delivery delays in Hamburg",
+            "body": "Hanna reports three pallets late this week; asked for a status by Friday.",
+        },
+    ),
+    (
+        0,
+        {
+            "channel": "email",
+            "direction": "outbound",
+            "subject": "Re: Delivery delays",
+            "body": "Sent the carrier's tracking report and a revised ETA.",
+        },
+    ),
+    (
+        1,
+        {
+            "channel": "visit",
+            "direction": "outbound",
+            "duration_minutes": 60,
+            "subject": "Quarterly review",
+            "body": "Walked through volumes; interested in cold chain.",
+        },
+    ),
+    (
+        2,
+        {
+            "channel": "meeting",
+            "direction": "outbound",
+            "duration_minutes": 45,
+            "subject": "Intro call",
+            "body": "Gabriela imports olive oil; wants a quote for Q1.",
+        },
+    ),
+    (
+        3,
+        {
+            "channel": "note",
+            "subject": "Met at the Canton fair",
+            "body": "Interested in our Shanghai-Rotterdam lane. Follow up in two weeks.",
+        },
+    ),
+    (
+        4,
+        {
+            "channel": "sms",
+            "direction": "outbound",
+            "body": "We miss you, Chiara! 15% off your next order.",
+        },
+    ),
+]
+
+TRANSACTIONS = [
+    (
+        0,
+        {
+            "kind": "invoice",
+            "amount": "12500.00",
+            "currency": "EUR",
+            "occurred_on": "2026-09-30",
+            "reference": "INV-2026-0931",
+            "status": "completed",
+        },
+    ),
+    (
+        0,
+        {
+            "kind": "payment",
+            "amount": "12500.00",
+            "currency": "EUR",
+            "occurred_on": "2026-10-14",
+            "reference": "PAY-77812",
+            "status": "completed",
+        },
+    ),
+    (
+        1,
+        {
+            "kind": "order",
+            "amount": "3400.50",
+            "currency": "EUR",
+            "occurred_on": "2026-11-02",
+            "reference": "SO-5531",
+            "status": "open",
+        },
+    ),
+    (
+        4,
+        {
+            "kind": "payment",
+            "amount": "980.00",
+            "currency": "EUR",
+            "occurred_on": "2025-12-01",
+            "reference": "PAY-61002",
+            "status": "completed",
+        },
+    ),
+    (
+        4,
+        {
+            "kind": "refund",
+            "amount": "120.00",
+            "currency": "EUR",
+            "occurred_on": "2026-01-10",
+            "reference": "RF-0091",
+            "status": "completed",
+        },
+    ),
+]
+
+
+def load_customers(session: Session, *, clock: Clock) -> int:
+    """Demo organisations, customers, their conversations, transactions and requirements;
+    skipped when the first demo customer exists already."""
+    first_email = CUSTOMERS[0][1]
+    if session.scalar(select(Customer.id).where(Customer.primary_email == first_email)):
+        return 0
+    orgs = [
+        organisations.create_organisation(session, dict(data), actor_id=None, clock=clock)
+        for data in ORGANISATIONS
+    ]
+    people = []
+    for name, email, phone, country, zone, language, org, stage, tags, owner in CUSTOMERS:
+        owner_user = accounts.find_user_by_email(session, owner)
+        people.append(
+            customers.create_customer(
+                session,
+                {
+                    "name": name,
+                    "emails": email,
+                    "phones": phone,
+                    "country": country,
+                    "time_zone": zone,
+                    "language": language,
+                    "stage": stage,
+                    "tags": tags,
+                    "organisation_id": orgs[org].id if org is not None else None,
+                    "owner_id": owner_user.id if owner_user else None,
+                },
+                actor_id=owner_user.id if owner_user else None,
+                clock=clock,
+            )
+        )
+    for index, data in COMMUNICATIONS:
+        communications.log_communication(
+            session, people[index], dict(data), actor_id=people[index].owner_id, clock=clock
+        )
+    for index, data in TRANSACTIONS:
+        transactions.record_transaction(
+            session, people[index], dict(data), actor_id=people[index].owner_id, clock=clock
+        )
+    jonas = accounts.find_user_by_email(session, "jonas.becker@example.com")
+    support = session.scalar(select(Team).where(Team.name == "Support — Europe"))
+    late = requirements.open_requirement(
+        session,
+        customer_id=people[0].id,
+        title="Three pallets late in Hamburg",
+        clock=clock,
+        actor=jonas,
+        priority="high",
+        assignee_id=jonas.id if jonas else None,
+        team_id=support.id if support else None,
+        origin_channel="call",
+    )
+    if jonas is not None:
+        requirements.fire(session, late, "assign", actor=jonas, clock=clock)
+        requirements.fire(
+            session,
+            late,
+            "ask_customer",
+            actor=jonas,
+            clock=clock,
+            note="Asked for the delivery note numbers.",
+        )
+    li = accounts.find_user_by_email(session, "li.wei@example.com")
+    requirements.open_requirement(
+        session,
+        customer_id=people[3].id,
+        title="Shanghai-Rotterdam lane",
+        clock=clock,
+        actor=li,
+        workflow="sales",
+        assignee_id=li.id if li else None,
+    )
+    return len(orgs) + len(people) + len(COMMUNICATIONS) + len(TRANSACTIONS) + 2
