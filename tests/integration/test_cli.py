@@ -8,9 +8,9 @@ from click.testing import Result
 from flask import Flask
 from sqlalchemy import func, select
 
-from models import ApiToken, Role, Team, TeamMembership, User
+from models import ApiToken, Customer, Requirement, Role, Team, TeamMembership, User
 from tests.conftest import PASSWORD, login
-from web.demo import TEAMS
+from web.demo import COMMUNICATIONS, CUSTOMERS, ORGANISATIONS, TEAMS, TRANSACTIONS
 from web.extensions import db
 
 
@@ -285,9 +285,10 @@ def test_tokens_errors_are_clear(app: Flask, make_user: Any) -> None:
 
 def test_demo_load_is_idempotent(app: Flask) -> None:
     people = sum(len(members) for members in TEAMS.values())
+    records = len(ORGANISATIONS) + len(CUSTOMERS) + len(COMMUNICATIONS) + len(TRANSACTIONS) + 2
     first = run(app, "demo", "load")
     assert first.exit_code == 0, first.output
-    assert f"({len(TEAMS) + people} new records)" in first.output
+    assert f"({len(TEAMS) + people + records} new records)" in first.output
 
     second = run(app, "demo", "load")
     assert second.exit_code == 0, second.output
@@ -295,6 +296,8 @@ def test_demo_load_is_idempotent(app: Flask) -> None:
     assert count(app, Team) == len(TEAMS)
     assert count(app, User) == people
     assert count(app, TeamMembership) == people
+    assert count(app, Customer) == len(CUSTOMERS)
+    assert count(app, Requirement) == 2
     supervisors = count(app, TeamMembership, TeamMembership.is_supervisor)
     assert supervisors == sum(
         1 for members in TEAMS.values() for *_, role, _ in members if role is Role.SUPERVISOR
