@@ -240,9 +240,7 @@ def test_two_concurrent_transitions_one_wins(world: dict[str, Any], in_app: Flas
         requirements.fire(first, a, "assign", actor=first.get(User, agent_id), clock=world["clock"])
         first.commit()
         with pytest.raises(StaleDataError):
-            requirements.fire(
-                second, b, "cancel", actor=b_actor, clock=world["clock"]
-            )
+            requirements.fire(second, b, "cancel", actor=b_actor, clock=world["clock"])
             second.commit()
     finally:
         first.close()
