@@ -4,6 +4,11 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     FLASK_APP=web RAPPORT_INSTANCE_PATH=/var/lib/rapport
 
+# pg_dump/pg_restore for `flask backup` (Debian 12's client matches the compose file's PostgreSQL 15).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY web ./web
