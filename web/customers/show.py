@@ -5,7 +5,16 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from models import Channel, CommunicationChannel, Direction, Role, User
+from models import (
+    Channel,
+    CommunicationChannel,
+    Direction,
+    Role,
+    Transaction,
+    TransactionKind,
+    TransactionStatus,
+    User,
+)
 from web.access import role_required
 from web.clocks import current_clock
 from web.customers import bp
@@ -24,6 +33,7 @@ QUICK_CHANNELS = (
     (CommunicationChannel.EMAIL, "e"),
     (CommunicationChannel.SMS, "s"),
 )
+DEFAULT_CURRENCY = "EUR"
 LOG_FIELDS = ("channel", "direction", "occurred_at", "duration_minutes", "subject", "body")
 
 
@@ -34,7 +44,7 @@ def show(customer_id: int) -> str | Response:
     if customer.deleted_at is not None and customer.merged_into_id is not None:
         flash(f"{customer.name} was merged into this customer.", "info")
         return redirect(url_for("customers.show", customer_id=customer.merged_into_id))
-    return _render(customer_id)
+    return render_page(customer_id)
 
 
 @bp.post("/<int:customer_id>/communications")
@@ -53,17 +63,21 @@ def log_communication(customer_id: int) -> Response | tuple[str, int]:
         )
     except ValidationFailed as exc:
         db.session.rollback()
-        return _render(customer_id, log_values=data, log_errors=exc.errors), 422
+        return render_page(customer_id, log_values=data, log_errors=exc.errors), 422
     db.session.commit()
     flash(f"{data['channel'].capitalize()} logged.", "success")
     return redirect(url_for("customers.show", customer_id=customer_id) + "#timeline")
 
 
-def _render(
+def render_page(
     customer_id: int,
     log_values: dict[str, str] | None = None,
     log_errors: dict[str, list[str]] | None = None,
+    tx_values: dict[str, str] | None = None,
+    tx_errors: dict[str, list[str]] | None = None,
 ) -> str:
+    """The 360 page; the quick-log and transaction forms keep what was typed, with errors."""
+
     customer = get_customer_or_404(customer_id)
     kind = request.args.get("kind", "")
     kind = kind if kind in communications.TIMELINE_KINDS else ""
@@ -103,5 +117,25 @@ def _render(
         directions=list(Direction),
         log_values=log_values or {"channel": "call"},
         log_errors=log_errors or {},
+        tx_values=tx_values or _transaction_defaults(customer.id),
+        tx_errors=tx_errors or {},
+        transaction_kinds=list(TransactionKind),
+        transaction_statuses=list(TransactionStatus),
         viewer_zone=viewer_zone().key,
     )
+
+
+def _transaction_defaults(customer_id: int) -> dict[str, str]:
+    """A fresh form: today in the viewer's zone, and the currency this customer last used."""
+    last = db.session.scalar(
+        select(Transaction.currency)
+        .where(Transaction.customer_id == customer_id, Transaction.deleted_at.is_(None))
+        .order_by(Transaction.created_at.desc(), Transaction.id.desc())
+        .limit(1)
+    )
+    return {
+        "kind": TransactionKind.ORDER.value,
+        "status": TransactionStatus.COMPLETED.value,
+        "currency": last or DEFAULT_CURRENCY,
+        "occurred_on": current_clock().now().astimezone(viewer_zone()).date().isoformat(),
+    }
