@@ -81,7 +81,7 @@ def fire_batch(
     """Fire each claimed timer once, each in its own savepoint: one bad timer is recorded as
     failed (and retried later) without undoing the others. Flushes; the caller commits."""
     outcome = {"fired": 0, "stale": 0, "skipped": 0, "failed": 0}
-    _load_batch(session, timer_ids)
+    _held = _load_batch(session, timer_ids)  # kept alive: the identity map holds weak references
     for timer_id in timer_ids:
         savepoint = session.begin_nested()
         try:
@@ -96,7 +96,7 @@ def fire_batch(
     return outcome
 
 
-def _load_batch(session: Session, timer_ids: Sequence[int]) -> None:
+def _load_batch(session: Session, timer_ids: Sequence[int]) -> list[object]:
     """Load the batch's timers, requirements, customers and assignees in four queries, so each
     timer then costs only its writes. Requirements are locked on PostgreSQL (SQLite's writer
     lock, taken when the transaction began, already keeps them still) until the commit."""
@@ -113,9 +113,11 @@ def _load_batch(session: Session, timer_ids: Sequence[int]) -> None:
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     loaded = list(session.scalars(query))
-    session.scalars(select(Customer).where(Customer.id.in_({r.customer_id for r in loaded}))).all()
+    customer_ids = {r.customer_id for r in loaded}
+    customers = session.scalars(select(Customer).where(Customer.id.in_(customer_ids))).all()
     assignees = {r.assignee_id for r in loaded if r.assignee_id is not None}
-    session.scalars(select(User).where(User.id.in_(assignees))).all()
+    users = session.scalars(select(User).where(User.id.in_(assignees))).all()
+    return [*batch, *loaded, *customers, *users]
 
 
 def _fire_one(session: Session, timer_id: int, clock: Clock) -> str:
