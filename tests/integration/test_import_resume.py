@@ -11,6 +11,7 @@ from tests.conftest import login
 from web.extensions import db
 from workflows import customers, imports
 from workflows.clock import SystemClock
+from workflows.publishing import take_pending
 
 clock = SystemClock()
 MAPPING = {"Name": "name", "Email": "emails"}
@@ -26,6 +27,7 @@ def make_job(mode: str, rows: int = 250, bad: tuple[int, ...] = ()) -> int:
     )
     imports.configure(db.session, job, MAPPING, mode)
     imports.start(db.session, job)
+    take_pending(db.session)  # no worker: this test drives the steps itself
     db.session.commit()
     return job.id
 
@@ -121,6 +123,7 @@ def test_an_export_imports_back_field_for_field(in_app: Flask, make_user: Any) -
     )
     assert imports.dry_run(db.session, content, job.mapping, clock=clock) == (3, [])
     imports.start(db.session, job)
+    take_pending(db.session)
     db.session.commit()
     job = run_to_end(job.id)
 
