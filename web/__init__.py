@@ -21,6 +21,7 @@ from web import (
     imports,
     merge,
     publishing,
+    segments,
     templating,
 )
 from web.clocks import clock_from_config
@@ -61,4 +62,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     backup_cli.register(app)
     imports.register(app)
     merge.register(app)
+    segments.register(app)
     return app

@@ -155,3 +155,9 @@ def evaluate(session: Session, segment: Segment) -> Select[tuple[int]]:
     trash); ValidationFailed if the stored definition no longer validates (e.g. a removed
     custom field)."""
     return matching_ids(session, filter_of(segment))
+
+
+def delete_segment(session: Session, segment: Segment) -> None:
+    """Remove the saved filter (the customers stay as they are); flushes, never commits."""
+    session.delete(segment)
+    session.flush()

@@ -46,7 +46,8 @@ def _day(name: str, errors: dict[str, list[str]], *, end: bool = False) -> datet
     return datetime.combine(day, time(), tzinfo=viewer_zone()).astimezone(UTC)
 
 
-def _filter(errors: dict[str, list[str]]) -> CustomerFilter:
+def filter_from_args(errors: dict[str, list[str]]) -> CustomerFilter:
+    """The filter the query string asks for (the list page, and segments saved from it)."""
     return CustomerFilter(
         q=request.args.get("q", "").strip() or None,
         owner_id=_int("owner"),
@@ -78,7 +79,7 @@ def _organisation_id(errors: dict[str, list[str]]) -> int | None:
 @role_required(Role.AGENT)
 def index() -> tuple[str, int] | str:
     errors: dict[str, list[str]] = {}
-    flt = _filter(errors)
+    flt = filter_from_args(errors)
     sort = request.args.get("sort") or None
     page = None
     if not errors:
