@@ -20,6 +20,7 @@ from web import (
     errors,
     imports,
     merge,
+    organisations,
     publishing,
     segments,
     templating,
@@ -54,6 +55,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     auth.register(app)
     dashboard.register(app)
     customers.register(app)
+    organisations.register(app)
     account.register(app)
     admin.register(app)
     api.register(app)

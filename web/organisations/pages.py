@@ -1,0 +1,71 @@
+"""The organisation list (name search, "Next" pages) and the organisation page: details,
+customers and the timeline over all of them."""
+
+from flask import render_template, request
+from sqlalchemy import func, select
+
+from models import Customer, Organisation, Role, User
+from web.access import role_required
+from web.extensions import db
+from web.organisations import bp
+from web.organisations.access import get_organisation_or_404
+from workflows import communications, custom_fields
+
+PAGE_SIZE = 25
+TIMELINE_SIZE = 25
+
+
+@bp.get("/")
+@role_required(Role.AGENT)
+def index() -> str:
+    q = request.args.get("q", "").strip()
+    after = request.args.get("after", type=int)
+    query = select(Organisation).where(Organisation.deleted_at.is_(None))
+    if q:
+        query = query.where(func.lower(Organisation.name).contains(q.lower(), autoescape=True))
+    if after:
+        last = db.session.get(Organisation, after)
+        if last is not None:
+            query = query.where(
+                (Organisation.name > last.name)
+                | ((Organisation.name == last.name) & (Organisation.id > last.id))
+            )
+    query = query.order_by(Organisation.name, Organisation.id).limit(PAGE_SIZE + 1)
+    rows = list(db.session.scalars(query))
+    return render_template(
+        "organisations/index.html",
+        organisations=rows[:PAGE_SIZE],
+        next_after=rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
+        q=q,
+    )
+
+
+@bp.get("/<int:organisation_id>")
+@role_required(Role.AGENT)
+def show(organisation_id: int) -> str:
+    organisation = get_organisation_or_404(organisation_id)
+    members = db.session.scalars(
+        select(Customer)
+        .where(Customer.organisation_id == organisation.id, Customer.deleted_at.is_(None))
+        .order_by(Customer.name, Customer.id)
+    ).all()
+    page = communications.organisation_timeline(
+        db.session,
+        organisation.id,
+        limit=TIMELINE_SIZE,
+        before=request.args.get("before") or None,
+    )
+    user_ids = {i.record.author_id for i in page.items if i.kind == "communication"}
+    user_ids |= {i.record.actor_id for i in page.items if i.kind == "event"}
+    user_ids |= {organisation.owner_id}
+    users = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
+    definitions = custom_fields.definitions(db.session, "organisation")
+    return render_template(
+        "organisations/show.html",
+        organisation=organisation,
+        members=members,
+        customer_names={c.id: c.name for c in members},
+        custom_values=[(d, (organisation.custom or {}).get(d.key)) for d in definitions],
+        page=page,
+        users=users,
+    )

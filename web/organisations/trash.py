@@ -1,0 +1,62 @@
+"""Trash: move to it and restore (supervisors), each confirmed on a page of its own."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from models import Organisation, Role
+from web.access import role_required
+from web.clocks import current_clock
+from web.extensions import db
+from web.organisations import bp
+from web.organisations.access import get_organisation_or_404
+from workflows import organisations
+
+PAGE_SIZE = 50
+
+
+@bp.get("/<int:organisation_id>/delete")
+@role_required(Role.SUPERVISOR)
+def confirm_delete(organisation_id: int) -> str:
+    organisation = get_organisation_or_404(organisation_id)
+    return render_template("organisations/confirm.html", organisation=organisation)
+
+
+@bp.post("/<int:organisation_id>/delete")
+@role_required(Role.SUPERVISOR)
+def delete(organisation_id: int) -> Response:
+    organisation = get_organisation_or_404(organisation_id)
+    organisations.delete_organisation(
+        db.session, organisation, actor_id=current_user.id, clock=current_clock()
+    )
+    db.session.commit()
+    flash(f"{organisation.name} is in the trash.", "success")
+    return redirect(url_for("organisations.index"))
+
+
+@bp.get("/trash")
+@role_required(Role.SUPERVISOR)
+def trash() -> str:
+    before = request.args.get("before", type=int)
+    query = select(Organisation).where(Organisation.deleted_at.is_not(None))
+    if before:
+        query = query.where(Organisation.id < before)
+    rows = list(db.session.scalars(query.order_by(Organisation.id.desc()).limit(PAGE_SIZE + 1)))
+    return render_template(
+        "organisations/trash.html",
+        organisations=rows[:PAGE_SIZE],
+        next_before=rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
+    )
+
+
+@bp.post("/<int:organisation_id>/restore")
+@role_required(Role.SUPERVISOR)
+def restore(organisation_id: int) -> Response:
+    organisation = get_organisation_or_404(organisation_id, deleted=True)
+    organisations.restore_organisation(
+        db.session, organisation, actor_id=current_user.id, clock=current_clock()
+    )
+    db.session.commit()
+    flash(f"{organisation.name} is restored.", "success")
+    return redirect(url_for("organisations.show", organisation_id=organisation.id))
