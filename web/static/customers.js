@@ -61,4 +61,15 @@
     searchForm.addEventListener("change", later);
     searchForm.addEventListener("submit", function (event) { event.preventDefault(); clearTimeout(timer); refresh(); });
   }
+
+  // Saving a segment posts the filters the search form holds now: typing changes no action.
+  var saveForm = document.querySelector("form.save-segment");
+  if (saveForm && searchForm) {
+    var saveBase = saveForm.action.split("?")[0];
+    saveForm.addEventListener("submit", function () {
+      var params = new URLSearchParams();
+      new FormData(searchForm).forEach(function (value, name) { if (value !== "") params.append(name, value); });
+      saveForm.action = saveBase + "?" + params.toString();
+    });
+  }
 })();
