@@ -218,6 +218,9 @@ def test_page_shows_details_customers_and_timeline_newest_first(
     assert timeline.index("Newer call") < timeline.index("99.90 EUR") < timeline.index("Older note")
     assert "Organisation created" in timeline
 
+    customer_page = text_of(agent_client.get(f"/customers/{ana}"))
+    assert f'href="/organisations/{organisation_id}" id="organisation-link"' in customer_page
+
 
 def test_timeline_pages_with_an_older_link(app: Flask, agent_client: FlaskClient) -> None:
     organisation_id = make_organisation(app)
