@@ -127,7 +127,8 @@ class Customer(Base):
     def consent_for(self, channel: Channel) -> "Consent | None":
         """The latest consent record for `channel` (None: never asked)."""
         records = [c for c in self.consents if c.channel == channel]
-        return records[-1] if records else None
+        # By time, not id: a merge brings in the other customer's older records with newer ids.
+        return max(records, key=lambda c: (c.at, c.id)) if records else None
 
 
 class CustomerEmail(Base):

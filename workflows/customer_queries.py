@@ -243,7 +243,11 @@ def _filter_conditions(session: Session, flt: CustomerFilter) -> list[ColumnElem
     if flt.stage:
         stage_id = session.scalar(select(LifecycleStage.id).where(LifecycleStage.key == flt.stage))
         if stage_id is None:
-            keys = ", ".join(session.scalars(select(LifecycleStage.key)))
+            keys = ", ".join(
+                session.scalars(
+                    select(LifecycleStage.key).order_by(LifecycleStage.position, LifecycleStage.id)
+                )
+            )
             errors["stage"] = [f"Choose one of: {keys}."]
         conds.append(Customer.stage_id == stage_id)
     if flt.tag:

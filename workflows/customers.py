@@ -133,7 +133,11 @@ class _Cleaner:
             select(LifecycleStage).where(LifecycleStage.key == str(value), LifecycleStage.is_active)
         )
         if stage is None:
-            keys = self.session.scalars(select(LifecycleStage.key).where(LifecycleStage.is_active))
+            keys = self.session.scalars(
+                select(LifecycleStage.key)
+                .where(LifecycleStage.is_active)
+                .order_by(LifecycleStage.position, LifecycleStage.id)
+            )
             self.fail("stage", f"Choose one of: {', '.join(keys)}.")
             return None
         return stage.id
