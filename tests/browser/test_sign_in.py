@@ -48,6 +48,7 @@ def test_admin_creates_a_user_and_sees_the_password_once(
     page.get_by_label("Email").fill(admin.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.locator("summary", has_text="Admin").click()  # the admin menu opens
     page.get_by_role("link", name="Users", exact=True).click()
     expect(page).to_have_url(f"{live_server}/admin/users")
     page.get_by_role("button", name="New user").click()
