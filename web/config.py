@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "CLOCK_STALE_AFTER": 10.0,
     # Seconds a claimed Celery message may stay unacknowledged before Redis redelivers it.
     "VISIBILITY_TIMEOUT": 3600,
+    # SQLite: begin every transaction IMMEDIATE (the worker and clock processes set this; web
+    # requests decide by method). See web/database.py.
+    "SQLITE_IMMEDIATE": False,
     # Extra Celery settings, merged over the derived ones.
     "CELERY": {},
     # Instance folder (SQLite file, secret key, beat schedule); default: ./instance.
