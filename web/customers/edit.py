@@ -25,6 +25,7 @@ from web.customers.forms import (
     load,
 )
 from web.extensions import db
+from web.forms import int_or_zero, shown_value
 from workflows import customers
 from workflows.errors import StaleEdit, ValidationFailed
 
@@ -77,7 +78,7 @@ def edit(customer_id: int) -> Page:
             db.session,
             customer,
             data_of(db.session, form, definitions),
-            expected_version=_int(form.version.data),
+            expected_version=int_or_zero(form.version.data),
             actor_id=current_user.id,
             clock=current_clock(),
         )
@@ -124,7 +125,7 @@ def _conflict(
     load(saved, customer, definitions)
     rows = []
     for field in (mine[n] for n in _compared(mine, definitions)):
-        theirs, yours = _shown(saved[field.name]), _shown(field)
+        theirs, yours = shown_value(saved[field.name]), shown_value(field)
         rows.append((field.label.text, theirs, yours, theirs != yours))
     mine.version.data = str(customer.version)
     reason = (
@@ -138,20 +139,6 @@ def _compared(form: CustomerForm, definitions: list[Any]) -> list[str]:
     return [*PROFILE_FIELDS, *(f.name for f in custom_fields_of(form, definitions))]
 
 
-def _shown(field: Any) -> str:
-    data = field.data
-    if isinstance(data, list):
-        return ", ".join(str(d) for d in data)
-    text = "" if data is None else str(data).replace("\r\n", "\n").strip()
-    choices = getattr(field, "choices", None)
-    if choices and text:
-        labels = {c.value: c.label for c in choices}
-        return labels.get(text, text)
-    if field.name in ("emails", "phones"):
-        return ", ".join(line.strip() for line in text.splitlines() if line.strip())
-    return text
-
-
 def attach_errors(form: CustomerForm, exc: ValidationFailed) -> None:
     for key, messages in exc.errors.items():
         field = field_for_error(form, key)
@@ -163,13 +150,6 @@ def attach_errors(form: CustomerForm, exc: ValidationFailed) -> None:
 
 def _has_errors(form: CustomerForm) -> bool:
     return any(field.errors for field in form)
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 def _render(

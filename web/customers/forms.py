@@ -69,7 +69,7 @@ def custom_field_name(key: str) -> str:
     return f"custom__{key}"
 
 
-def _custom_field(definition: CustomFieldDefinition) -> Field:
+def custom_field(definition: CustomFieldDefinition) -> Field:
     label = definition.label + ("" if definition.is_required else " (optional)")
     kind = definition.kind
     if kind is FieldKind.SINGLE_CHOICE:
@@ -104,7 +104,7 @@ def _consent_fields(channel: Channel) -> dict[str, Field]:
 def build_form(session: Session, **kwargs: Any) -> tuple[CustomerForm, list[CustomFieldDefinition]]:
     """A CustomerForm with one field per active custom field definition and per consent channel."""
     definitions = custom_fields.definitions(session, "customer")
-    attrs: dict[str, Field] = {custom_field_name(d.key): _custom_field(d) for d in definitions}
+    attrs: dict[str, Field] = {custom_field_name(d.key): custom_field(d) for d in definitions}
     for channel in Channel:
         attrs.update(_consent_fields(channel))
     organisation_options = organisation_choices.options(session)

@@ -11,8 +11,8 @@ from werkzeug.wrappers import Response
 from models import Organisation, Role
 from web.access import role_required
 from web.clocks import current_clock
-from web.customers.edit import _int, _shown
 from web.extensions import db
+from web.forms import int_or_zero, shown_value
 from web.organisations import bp
 from web.organisations.access import get_organisation_or_404
 from web.organisations.forms import (
@@ -70,7 +70,7 @@ def edit(organisation_id: int) -> Page:
             db.session,
             organisation,
             data_of(form, definitions),
-            expected_version=_int(form.version.data),
+            expected_version=int_or_zero(form.version.data),
             actor_id=current_user.id,
             clock=current_clock(),
         )
@@ -101,7 +101,7 @@ def _conflict(
     names = [*PROFILE_FIELDS, *(f.name for f in custom_fields_of(mine, definitions))]
     rows = []
     for field in (mine[n] for n in names):
-        theirs, yours = _shown(saved[field.name]), _shown(field)
+        theirs, yours = shown_value(saved[field.name]), shown_value(field)
         rows.append((field.label.text, theirs, yours, theirs != yours))
     mine.version.data = str(organisation.version)
     reason = (

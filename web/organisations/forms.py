@@ -9,7 +9,7 @@ from wtforms import Field, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from models import CustomFieldDefinition, FieldKind, Organisation, User
-from web.customers.forms import _custom_field, choices, custom_field_name
+from web.customers.forms import choices, custom_field, custom_field_name
 from workflows import custom_fields
 
 # Form fields in the order the form shows them; the workflow uses the same names.
@@ -31,7 +31,7 @@ def build_form(
 ) -> tuple[OrganisationForm, list[CustomFieldDefinition]]:
     """An OrganisationForm with one field per active "organisation" custom field definition."""
     definitions = custom_fields.definitions(session, "organisation")
-    attrs: dict[str, Field] = {custom_field_name(d.key): _custom_field(d) for d in definitions}
+    attrs: dict[str, Field] = {custom_field_name(d.key): custom_field(d) for d in definitions}
     form = type("BoundOrganisationForm", (OrganisationForm,), attrs)(**kwargs)
     users = session.execute(select(User.id, User.name).where(User.is_active).order_by(User.name))
     form.owner_id.choices = choices([("", "—"), *users])
