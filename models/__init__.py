@@ -21,6 +21,7 @@ from models.outbox import OutboxMessage, OutboxStatus
 from models.requirement import Priority, Requirement, RequirementEvent
 from models.search import CustomerSearchDocument
 from models.segment import Segment
+from models.sla import Calendar, Holiday, Metric, SlaClock, SlaPolicy, SlaPolicyVersion, SlaStatus
 from models.timer import Timer, TimerStatus
 from models.transaction import Transaction, TransactionKind, TransactionStatus
 from models.user import ApiToken, Role, Team, TeamMembership, User
@@ -29,6 +30,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "Calendar",
     "Channel",
     "Communication",
     "CommunicationChannel",
@@ -40,9 +42,11 @@ __all__ = [
     "CustomerSearchDocument",
     "Direction",
     "FieldKind",
+    "Holiday",
     "IdempotencyRecord",
     "ImportJob",
     "LifecycleStage",
+    "Metric",
     "Organisation",
     "OutboxMessage",
     "OutboxStatus",
@@ -51,6 +55,10 @@ __all__ = [
     "RequirementEvent",
     "Role",
     "Segment",
+    "SlaClock",
+    "SlaPolicy",
+    "SlaPolicyVersion",
+    "SlaStatus",
     "Tag",
     "Team",
     "TeamMembership",

@@ -44,6 +44,16 @@ class Requirement(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+    # SLA: the policy version its clocks count under, and the nearest due time of a running
+    # clock (what the queues sort by); see models/sla.py.
+    sla_policy_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sla_policy_versions.id", ondelete="SET NULL")
+    )
+    sla_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Counters for timer generations: each SLA or follow-up re-plan takes the next `timer_seq`;
+    # `follow_up_seq` is the generation of the follow-up reminder that counts now.
+    timer_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    follow_up_seq: Mapped[int] = mapped_column(default=0, server_default="0")
     version: Mapped[int] = mapped_column(default=1)
 
     events: Mapped[list["RequirementEvent"]] = relationship(

@@ -22,7 +22,7 @@ class TimerStatus(enum.StrEnum):
 class Timer(Base):
     __tablename__ = "timers"
     __table_args__ = (
-        UniqueConstraint("requirement_id", "kind", "state_seq"),
+        UniqueConstraint("requirement_id", "kind", "state_seq", "generation"),
         Index(
             "ix_timers_pending_due_at",
             "due_at",
@@ -45,6 +45,12 @@ class Timer(Base):
     trigger: Mapped[str | None] = mapped_column(String(40))  # transition to fire, or None
     expected_state: Mapped[str] = mapped_column(String(40))
     state_seq: Mapped[int]
+    # State timers have generation 0 and go stale when the state moves on. SLA and follow-up
+    # timers outlive state changes: they carry the re-plan generation they belong to instead.
+    generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    sla_clock_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sla_clocks.id", ondelete="CASCADE"), index=True
+    )
     due_at: Mapped[datetime]
     status: Mapped[TimerStatus] = mapped_column(
         value_enum(TimerStatus), default=TimerStatus.PENDING
