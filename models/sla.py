@@ -66,6 +66,8 @@ class SlaPolicy(Base):
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("sla_policy_versions.id", use_alter=True, ondelete="SET NULL")
     )
+    # Progress of the last "apply to open requirements": {"status", "total", "done", "moved", …}
+    recompute: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)

@@ -24,9 +24,10 @@ from models import (
     CommunicationChannel,
     Customer,
     Direction,
+    Requirement,
     Transaction,
 )
-from workflows import audit, search_index
+from workflows import audit, requirements, search_index
 from workflows.clock import Clock
 from workflows.errors import StaleEdit, ValidationFailed
 
@@ -319,11 +320,13 @@ def log_communication(
         raise ValidationFailed.field("customer", "This customer is in the trash; restore it first.")
     values = clean(data, clock=clock, viewer_zone=viewer_zone)
     now = clock.now()
+    _check_requirement(session, customer, values.get("requirement_id"))
     communication = Communication(
         customer_id=customer.id, author_id=actor_id, created_at=now, updated_at=now, **values
     )
     session.add(communication)
     session.flush()
+    requirements.after_communication(session, communication, clock=clock)
     audit.record(
         session,
         action="create",
@@ -335,6 +338,14 @@ def log_communication(
     )
     _after_change(session, customer, clock)
     return communication
+
+
+def _check_requirement(session: Session, customer: Customer, requirement_id: int | None) -> None:
+    if requirement_id is None:
+        return
+    owner = session.scalar(select(Requirement.customer_id).where(Requirement.id == requirement_id))
+    if owner != customer.id:
+        raise ValidationFailed.field("requirement_id", "No such requirement for this customer.")
 
 
 def update_communication(
@@ -353,6 +364,9 @@ def update_communication(
     if communication.deleted_at is not None:
         raise ValidationFailed.field("communication", "This record is deleted.")
     values = clean(data, clock=clock, viewer_zone=viewer_zone, current=communication)
+    if "requirement_id" in values:
+        customer = session.get(Customer, communication.customer_id)
+        _check_requirement(session, customer, values["requirement_id"])
     before = snapshot(communication)
     for field, value in values.items():
         setattr(communication, field, value)

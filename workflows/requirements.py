@@ -11,6 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import (
+    Communication,
+    Direction,
     Priority,
     Requirement,
     RequirementEvent,
@@ -21,6 +23,7 @@ from models import (
     TimerStatus,
     User,
 )
+from workflows import sla
 from workflows.clock import Clock
 from workflows.errors import DomainError, ValidationFailed
 from workflows.publishing import wake_clock_after_commit
@@ -133,6 +136,7 @@ def open_requirement(
     session.flush()
     _record(session, requirement, "open", None, actor, None, now, None)
     _plan_timers(session, requirement, definition, now)
+    sla.start(session, requirement, definition, clock=clock)
     session.flush()
     return requirement
 
@@ -169,7 +173,46 @@ def fire(
     _record(session, requirement, trigger, before, actor, timer_id, now, note)
     _cancel_timers(session, requirement)
     _plan_timers(session, requirement, definition, now)
+    sla.on_transition(
+        session,
+        requirement,
+        definition,
+        before=before,
+        trigger=trigger,
+        by_agent=actor is not None,
+        clock=clock,
+    )
     session.flush()
+
+
+def after_communication(session: Session, communication: Communication, *, clock: Clock) -> None:
+    """A communication logged on a requirement moves its clocks: a customer's inbound message
+    fires `customer_replied` while waiting on them and starts a next-response clock; an
+    outbound one answers (first or next response met)."""
+    if communication.requirement_id is None:
+        return
+    requirement = session.get(Requirement, communication.requirement_id)
+    if requirement is None:
+        return
+    definition = workflow_of(requirement)
+    why = f"{communication.channel} #{communication.id}"
+    if communication.direction == Direction.INBOUND:
+        if "customer_replied" in definition.triggers_from(requirement.state):
+            fire(
+                session,
+                requirement,
+                "customer_replied",
+                actor=None,
+                clock=clock,
+                note=f"customer replied ({why})",
+            )
+        sla.on_customer_message(
+            session, requirement, definition, clock=clock, why=f"customer wrote ({why})"
+        )
+    elif communication.direction == Direction.OUTBOUND:
+        sla.on_agent_response(
+            session, requirement, definition, clock=clock, why=f"answered ({why})"
+        )
 
 
 def _record(

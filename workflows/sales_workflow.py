@@ -20,6 +20,7 @@ SALES = Workflow(
         {"trigger": "lose", "source": OPEN_STAGES, "dest": "lost"},
     ],
     final_states=frozenset({"won", "lost"}),
+    done_states=frozenset({"won", "lost"}),
     timers={
         "lead": (TimerSpec("follow_up", timedelta(days=2)),),
         "qualified": (TimerSpec("follow_up", timedelta(days=3)),),

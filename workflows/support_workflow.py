@@ -95,4 +95,10 @@ SUPPORT = Workflow(
         "resolved": (TimerSpec("auto_close", timedelta(days=3), trigger="auto_close"),),
     },
     timer_triggers=frozenset({"auto_resolve", "auto_close"}),
+    done_states=frozenset({"resolved"}),
+    # Waiting on the customer stops the clocks that measure us, not them.
+    sla_pause_states={
+        "next_response": ("waiting_on_customer",),
+        "resolution": ("waiting_on_customer",),
+    },
 )

@@ -28,6 +28,10 @@ class Workflow:
     final_states: frozenset[str]
     timers: dict[str, tuple[TimerSpec, ...]] = field(default_factory=dict)
     timer_triggers: frozenset[str] = frozenset()  # triggers only timers may fire
+    # SLA: entering a done state meets the response and resolution clocks; a final state also
+    # ends them. `sla_pause_states` is the default per metric; a policy may override it.
+    done_states: frozenset[str] = frozenset()
+    sla_pause_states: dict[str, tuple[str, ...]] = field(default_factory=dict)
     machine: Machine = field(init=False)
 
     def __post_init__(self) -> None:
@@ -42,6 +46,10 @@ class Workflow:
             auto_transitions=False,
             send_event=True,
         )
+
+    def is_active(self, state: str) -> bool:
+        """Work still to do: neither done nor final."""
+        return state not in self.done_states and state not in self.final_states
 
     def triggers_from(self, state: str, *, include_timer_triggers: bool = False) -> list[str]:
         triggers = self.machine.get_triggers(state)

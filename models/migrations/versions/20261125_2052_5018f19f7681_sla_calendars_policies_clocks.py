@@ -39,6 +39,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('match', sa.JSON(), nullable=False),
     sa.Column('current_version_id', sa.Integer(), nullable=True),
+    sa.Column('recompute', sa.JSON(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -108,6 +109,9 @@ def upgrade():
         batch_op.create_index('ix_sla_clocks_requirement', ['requirement_id', 'metric'], unique=False)
         batch_op.create_index('ix_sla_clocks_status_due', ['status', 'due_at'], unique=False)
 
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('language', sa.String(length=16), server_default='en', nullable=False))
+
     with op.batch_alter_table('requirements', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sla_policy_version_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('sla_due_at', models.base.UTCDateTime(timezone=True), nullable=True))
@@ -144,6 +148,9 @@ def downgrade():
         batch_op.drop_column('timer_seq')
         batch_op.drop_column('sla_due_at')
         batch_op.drop_column('sla_policy_version_id')
+
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('language')
 
     with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
         batch_op.drop_index('ix_sla_clocks_status_due')
