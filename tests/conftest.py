@@ -8,6 +8,7 @@ import os
 import re
 import smtplib
 import threading
+import time
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message
@@ -74,16 +75,23 @@ class RecordingHandler:
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.arrived_at: list[float] = []  # wall-clock time.time() of each message
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         with self.lock:
             self.messages.append(message_from_bytes(envelope.content))
+            self.arrived_at.append(time.time())
         return "250 Message accepted for delivery"
 
     def clear(self) -> None:
         with self.lock:
             self.messages.clear()
+            self.arrived_at.clear()
+
+    def arrivals(self) -> list[tuple[float, Message]]:
+        with self.lock:
+            return list(zip(self.arrived_at, self.messages, strict=True))
 
     def received(self) -> list[Message]:
         with self.lock:

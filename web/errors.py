@@ -6,7 +6,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from web.extensions import db
 from web.problems import flatten_webargs_messages, problem
-from workflows.errors import StaleEdit, ValidationFailed
+from workflows.errors import Conflict, StaleEdit, ValidationFailed
 from workflows.requirements import NotPermitted, TransitionRefused
 
 FRIENDLY = {
@@ -82,6 +82,15 @@ def handle_not_permitted(exc: NotPermitted) -> Response | tuple[str, int]:
     ), 403
 
 
+def handle_conflict(exc: Conflict) -> Response | tuple[str, int]:
+    db.session.rollback()
+    if wants_problem():
+        return problem(409, detail=str(exc))
+    return render_template(
+        "errors/error.html", code=409, title="Conflict", description=str(exc)
+    ), 409
+
+
 def handle_concurrent_edit(exc: StaleDataError) -> Response | tuple[str, int]:
     """Two saves passed the version check at once; the database let only one through."""
     db.session.rollback()
@@ -105,4 +114,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(StaleDataError, handle_concurrent_edit)
     app.register_error_handler(TransitionRefused, handle_transition_refused)
     app.register_error_handler(NotPermitted, handle_not_permitted)
+    app.register_error_handler(Conflict, handle_conflict)
     app.register_error_handler(Exception, handle_unexpected)

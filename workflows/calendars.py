@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 from models import Calendar, Holiday, SlaPolicyVersion
 from workflows.business_time import BusinessCalendar, OpeningPeriod, next_opening
 from workflows.clock import Clock
-from workflows.errors import DomainError, ValidationFailed
+from workflows.errors import Conflict, ValidationFailed
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class CalendarInUse(DomainError):
+class CalendarInUse(Conflict):
     """A calendar that SLA policy versions count in cannot be deleted."""
 
 

@@ -27,3 +27,7 @@ class StaleEdit(DomainError):
         )
         self.expected_version = expected_version
         self.current_version = current_version
+
+
+class Conflict(DomainError):
+    """The change clashes with the records' current state (HTTP 409)."""

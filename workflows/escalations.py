@@ -3,10 +3,10 @@ acknowledgement (which stops the clock's next ladder rungs until it restarts).""
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from models import Requirement, Role, SlaClock, SlaStatus, TeamMembership, User
+from models import Requirement, Role, SlaClock, TeamMembership, User
 from workflows import sla
 from workflows.clock import Clock
 from workflows.errors import ValidationFailed
@@ -26,7 +26,7 @@ class QueueRow:
     acknowledged: bool
 
 
-def _escalated(clock: Clock):  # noqa: ANN202 (a SQL expression)
+def _escalated(clock: Clock) -> ColumnElement[bool]:
     now = clock.now()
     return and_(
         SlaClock.status.in_(sla.COUNTING),
@@ -38,7 +38,7 @@ def _escalated(clock: Clock):  # noqa: ANN202 (a SQL expression)
     )
 
 
-def _scoped(query, team_ids: list[int] | None):  # noqa: ANN001, ANN202
+def _scoped(query: Select, team_ids: list[int] | None) -> Select:
     query = query.join(Requirement, Requirement.id == SlaClock.requirement_id)
     if team_ids is not None:
         query = query.where(Requirement.team_id.in_(team_ids))
@@ -117,9 +117,13 @@ def acknowledge(session: Session, sla_clock_id: int, *, actor: User, clock: Cloc
         raise ValidationFailed.field("id", "No such escalation.")
     requirement = session.get(Requirement, row.requirement_id)
     if not may_acknowledge(session, actor, requirement):
-        raise NotPermitted("Only a supervisor of the requirement's team, its assignee or an admin may acknowledge.")
+        raise NotPermitted(
+            "Only a supervisor of the requirement's team, its assignee or an admin may acknowledge."
+        )
     if row.status not in sla.COUNTING:
-        raise ValidationFailed.field("id", f"This clock is {row.status}; there is nothing to acknowledge.")
+        raise ValidationFailed.field(
+            "id", f"This clock is {row.status}; there is nothing to acknowledge."
+        )
     if row.warned_at is None and row.breached_at is None and row.rung == 0:
         raise ValidationFailed.field("id", "This clock is not at risk yet.")
     sla.acknowledge_clock(session, row, requirement, actor_id=actor.id, clock=clock)

@@ -17,6 +17,7 @@ from models import (
     Requirement,
     RequirementEvent,
     Role,
+    SlaPolicyVersion,
     Team,
     TeamMembership,
     Timer,
@@ -25,7 +26,7 @@ from models import (
 )
 from workflows import sla
 from workflows.clock import Clock
-from workflows.errors import DomainError, ValidationFailed
+from workflows.errors import DomainError, StaleEdit, ValidationFailed
 from workflows.publishing import wake_clock_after_commit
 from workflows.sales_workflow import SALES
 from workflows.support_workflow import SUPPORT
@@ -213,6 +214,66 @@ def after_communication(session: Session, communication: Communication, *, clock
         sla.on_agent_response(
             session, requirement, definition, clock=clock, why=f"answered ({why})"
         )
+
+
+EDITABLE = ("title", "description", "category", "priority", "assignee_id", "team_id", "tags")
+
+
+def update_requirement(
+    session: Session,
+    requirement: Requirement,
+    data: dict[str, Any],
+    *,
+    expected_version: int,
+    actor: User,
+    clock: Clock,
+) -> list[str]:
+    """Edit fields (not the state: that is `fire`); returns the changed field names. A new
+    priority re-plans the SLA clocks with that priority's targets."""
+    if requirement.version != expected_version:
+        raise StaleEdit(expected_version, requirement.version)
+    if not may_act(session, actor, requirement):
+        raise NotPermitted(
+            "Only the assignee, a supervisor of the requirement's team or an admin may edit."
+        )
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for key in EDITABLE:
+        if key in data:
+            values[key] = data[key]
+    if "title" in values:
+        values["title"] = (values["title"] or "").strip()[:300]
+        if not values["title"]:
+            errors["title"] = ["Give the requirement a title."]
+    if "priority" in values:
+        try:
+            values["priority"] = Priority(values["priority"])
+        except ValueError:
+            errors["priority"] = [f"Choose one of: {', '.join(p.value for p in Priority)}."]
+    if values.get("team_id") is not None and session.get(Team, values["team_id"]) is None:
+        errors["team_id"] = ["No such team."]
+    if values.get("assignee_id") is not None and session.get(User, values["assignee_id"]) is None:
+        errors["assignee_id"] = ["No such user."]
+    if "tags" in values:
+        tags = values["tags"]
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            errors["tags"] = ["A list of words."]
+        else:
+            values["tags"] = sorted({t.strip() for t in tags if t.strip()})
+    if errors:
+        raise ValidationFailed(errors)
+    changed = [k for k, v in values.items() if getattr(requirement, k) != v]
+    for key in changed:
+        setattr(requirement, key, values[key])
+    if changed:
+        requirement.updated_at = clock.now()
+        session.flush()
+    if "priority" in changed and requirement.sla_policy_version_id is not None:
+        version = session.get(SlaPolicyVersion, requirement.sla_policy_version_id)
+        why = f"priority changed to {requirement.priority}"
+        sla.replan_under(session, requirement, version, clock=clock, apply=True, why=why)
+    session.flush()
+    return changed
 
 
 def _record(

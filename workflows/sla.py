@@ -520,6 +520,7 @@ def replan_under(
     *,
     clock: Clock,
     apply: bool,
+    why: str | None = None,
 ) -> list[float]:
     """Move the requirement's open clocks to `version`; returns how far each due time moves
     (seconds, positive = later). With `apply=False` nothing changes (the dry run)."""
@@ -547,7 +548,7 @@ def replan_under(
             sla.used_seconds = used
             if sla.running_since is not None:
                 sla.running_since = now
-            _note(sla, now, "policy changed", f"now counted under policy version {version.number}")
+            _note(sla, now, "re-planned", why or f"now under policy version {version.number}")
             _plan(session, requirement, sla, version, now)
     if apply:
         requirement.sla_policy_version_id = version.id

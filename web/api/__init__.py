@@ -10,6 +10,7 @@ from web.api import (
     health,
     organisations,
     requirements,
+    sla,
     tokens,
     transactions,
 )
@@ -55,6 +56,7 @@ def register(app: Flask) -> None:
         organisations.blp,
         custom_fields.blp,
         requirements.blp,
+        sla.blp,
     ):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing to forge
         api.register_blueprint(blueprint)

@@ -8,9 +8,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from models import Customer, Priority, Requirement, RequirementEvent
+from models import Customer, Priority, Requirement, RequirementEvent, SlaClock
 from web.access import acting_user
-from web.api.conditional import IDEMPOTENCY_DOC, idempotent, with_etag
+from web.api.conditional import (
+    IDEMPOTENCY_DOC,
+    IF_MATCH_DOC,
+    expected_version,
+    idempotent,
+    with_etag,
+)
 from web.clocks import current_clock
 from web.extensions import db
 from workflows import requirements
@@ -45,10 +51,51 @@ class RequirementSchema(ma.Schema):
     created_at = ma.fields.AwareDateTime(dump_only=True)
     updated_at = ma.fields.AwareDateTime(dump_only=True)
     resolved_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
+    tags = ma.fields.List(ma.fields.String(), dump_only=True)
+    sla_policy_version_id = ma.fields.Integer(dump_only=True, allow_none=True)
+    sla_due_at = ma.fields.AwareDateTime(
+        dump_only=True, allow_none=True, metadata={"description": "Nearest due SLA time"}
+    )
+    sla = ma.fields.Method("_sla", dump_only=True, metadata={"description": "SLA clocks"})
     allowed_triggers = ma.fields.Method("_allowed", dump_only=True)
+
+    def _sla(self, requirement: Requirement) -> list[dict[str, Any]]:
+        rows = db.session.scalars(
+            select(SlaClock).where(SlaClock.requirement_id == requirement.id).order_by(SlaClock.id)
+        )
+        return SlaClockSchema(many=True).dump(rows)
 
     def _allowed(self, requirement: Requirement) -> list[str]:
         return requirements.allowed_triggers(db.session, requirement, acting_user())
+
+
+class SlaClockSchema(ma.Schema):
+    id = ma.fields.Integer()
+    metric = ma.fields.String()
+    cycle = ma.fields.Integer()
+    status = ma.fields.String()
+    target_seconds = ma.fields.Integer()
+    used_seconds = ma.fields.Integer()
+    started_at = ma.fields.AwareDateTime()
+    due_at = ma.fields.AwareDateTime(allow_none=True)
+    warning_at = ma.fields.AwareDateTime(allow_none=True)
+    warned_at = ma.fields.AwareDateTime(allow_none=True)
+    met_at = ma.fields.AwareDateTime(allow_none=True)
+    breached_at = ma.fields.AwareDateTime(allow_none=True)
+    rung = ma.fields.Integer()
+    acknowledged_rung = ma.fields.Integer()
+    policy_version_id = ma.fields.Integer()
+    history = ma.fields.List(ma.fields.Dict())
+
+
+class RequirementUpdateSchema(ma.Schema):
+    title = ma.fields.String(validate=ma.validate.Length(min=1, max=300))
+    description = ma.fields.String(allow_none=True)
+    category = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=80))
+    priority = ma.fields.String(validate=ma.validate.OneOf([p.value for p in Priority]))
+    assignee_id = ma.fields.Integer(allow_none=True)
+    team_id = ma.fields.Integer(allow_none=True)
+    tags = ma.fields.List(ma.fields.String())
 
 
 class TransitionSchema(ma.Schema):
@@ -71,6 +118,7 @@ class EventSchema(ma.Schema):
 class ListArgs(ma.Schema):
     state = ma.fields.String()
     assignee_id = ma.fields.Integer()
+    team_id = ma.fields.Integer()
     customer_id = ma.fields.Integer()
     limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=MAX_PAGE))
     before_id = ma.fields.Integer(metadata={"description": "Cursor: the last id of the page"})
@@ -90,7 +138,7 @@ class Requirements(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Requirements, newest first; filter by state, assignee or customer."""
         query = select(Requirement).order_by(Requirement.id.desc()).limit(args["limit"])
-        for field in ("state", "assignee_id", "customer_id"):
+        for field in ("state", "assignee_id", "team_id", "customer_id"):
             if field in args:
                 query = query.where(getattr(Requirement, field) == args[field])
         if "before_id" in args:
@@ -119,6 +167,24 @@ class RequirementById(MethodView):
     def get(self, requirement_id: int) -> Any:
         """One requirement with the triggers the caller may fire now."""
         requirement = get_requirement_or_404(requirement_id)
+        return with_etag(requirement, requirement.version)
+
+    @blp.arguments(RequirementUpdateSchema)
+    @blp.response(200, RequirementSchema)
+    @blp.doc(parameters=[IF_MATCH_DOC])
+    def patch(self, data: dict[str, Any], requirement_id: int) -> Any:
+        """Edit fields (not the state: fire a transition). A new priority re-plans the SLA
+        clocks with that priority's targets. Needs If-Match (412 when stale)."""
+        requirement = get_requirement_or_404(requirement_id)
+        requirements.update_requirement(
+            db.session,
+            requirement,
+            data,
+            expected_version=expected_version(requirement.version),
+            actor=acting_user(),
+            clock=current_clock(),
+        )
+        db.session.commit()
         return with_etag(requirement, requirement.version)
 
 
