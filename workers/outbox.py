@@ -1,4 +1,4 @@
-"""Tasks of the `outbox` queue: send one message; sweep for lost publishes and leases."""
+"""Tasks of the `outbox` queue: send one message or a batch; sweep for lost publishes and leases."""
 
 from celery import shared_task
 from flask import current_app
@@ -12,6 +12,19 @@ from workflows import outbox
 @shared_task(name="outbox.send", acks_late=True, ignore_result=True)
 def send(message_id: int) -> None:
     """Send outbox row `message_id` once. A redelivered or duplicate task finds it claimed."""
+    _send_one(message_id, mailer_from_config(current_app.config))
+
+
+@shared_task(name="outbox.send_batch", acks_late=True, ignore_result=True)
+def send_batch(message_ids: list[int]) -> None:
+    """Send each row as `outbox.send` would: claimed one at a time, just before its SMTP
+    conversation, so a slow server never holds later rows' leases past expiry."""
+    mailer = mailer_from_config(current_app.config)
+    for message_id in message_ids:
+        _send_one(message_id, mailer)
+
+
+def _send_one(message_id: int, mailer: outbox.Mailer) -> None:
     clock = current_clock()
     if not outbox.claim(db.session, message_id, clock=clock):
         db.session.rollback()
@@ -20,7 +33,7 @@ def send(message_id: int) -> None:
     outbox.send_claimed(
         db.session,
         message_id,
-        mailer=mailer_from_config(current_app.config),
+        mailer=mailer,
         sender=current_app.config["MAIL_FROM"],
         clock=clock,
     )

@@ -3,6 +3,7 @@ once by a worker (DESIGN.md §6)."""
 
 import hashlib
 import smtplib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -10,6 +11,7 @@ from email.utils import format_datetime
 from typing import Protocol
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage, OutboxStatus
@@ -17,6 +19,8 @@ from workflows.clock import Clock
 from workflows.publishing import publish_after_commit
 
 SEND_TASK = "outbox.send"
+SEND_BATCH_TASK = "outbox.send_batch"
+SEND_CHUNK = 200  # ids per `outbox.send_batch` task
 LEASE = timedelta(minutes=2)
 DEFAULT_MAX_ATTEMPTS = 5
 
@@ -70,6 +74,75 @@ def enqueue_email(
     session.flush()
     publish_after_commit(session, SEND_TASK, message.id)
     return message
+
+
+@dataclass(frozen=True)
+class Email:
+    """An email to write to the outbox; its idempotency key decides whether it is new."""
+
+    idempotency_key: str
+    cause: str
+    to_address: str
+    subject: str
+    body_text: str
+    body_html: str | None = None
+
+
+def insert_emails(
+    session: Session,
+    emails: Sequence[Email],
+    *,
+    clock: Clock,
+    domain: str = "rapport.local",
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> list[int]:
+    """Write each email once per idempotency key with one INSERT … ON CONFLICT DO NOTHING (a
+    key already in the outbox keeps its row). Returns the ids of the rows written now; publishes
+    nothing: pass them to `publish_sends`. Core, not the ORM: no flush, no objects."""
+    if not emails:
+        return []
+    now = clock.now()
+    rows = [
+        {
+            "idempotency_key": email.idempotency_key,
+            "cause": email.cause,
+            "channel": "email",
+            "to_address": email.to_address,
+            "subject": email.subject,
+            "body_text": email.body_text,
+            "body_html": email.body_html,
+            "message_id": message_id_for(email.idempotency_key, domain),
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for email in emails
+    ]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(OutboxMessage.__table__)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(OutboxMessage.__table__.c.id)
+    )
+    return list(session.execute(statement, rows).scalars())
+
+
+def publish_sends(session: Session, message_ids: Sequence[int]) -> None:
+    """Publish the sends of `message_ids` after commit, `SEND_CHUNK` ids per task."""
+    for start in range(0, len(message_ids), SEND_CHUNK):
+        publish_after_commit(
+            session, SEND_BATCH_TASK, list(message_ids[start : start + SEND_CHUNK])
+        )
+
+
+def enqueue_emails(session: Session, emails: Sequence[Email], *, clock: Clock) -> list[int]:
+    """Write emails to the outbox (once per key) and publish their sends after commit; returns
+    the ids of the rows written now."""
+    message_ids = insert_emails(session, emails, clock=clock)
+    publish_sends(session, message_ids)
+    return message_ids
 
 
 @dataclass(frozen=True)
@@ -196,7 +269,6 @@ def sweep(session: Session, *, clock: Clock, limit: int = 500) -> list[int]:
             .limit(limit)
         )
     )
-    for message_id in ids:
-        publish_after_commit(session, SEND_TASK, message_id)
+    publish_sends(session, ids)
     session.flush()
     return ids
