@@ -17,11 +17,12 @@ NOTICES = {
 }
 
 
-def timer_notice(session: Session, requirement: Requirement, timer: Timer, *, clock: Clock) -> None:
-    """Write the notice for `timer`, if its kind has one and the recipient has an address."""
+def timer_email(session: Session, requirement: Requirement, timer: Timer) -> outbox.Email | None:
+    """The notice `timer` sends, if its kind has one and the recipient has an address. Reads
+    only (the batch's rows are usually in the identity map already); writes nothing."""
     spec = NOTICES.get(timer.kind)
     if spec is None:
-        return
+        return None
     recipient, subject = spec
     address = None
     if recipient == "customer":
@@ -31,14 +32,19 @@ def timer_notice(session: Session, requirement: Requirement, timer: Timer, *, cl
         assignee = session.get(User, requirement.assignee_id)
         address = assignee.email if assignee and assignee.is_active else None
     if not address:
-        return
+        return None
     state = requirement.state.replace("_", " ")
-    outbox.enqueue_email(
-        session,
+    return outbox.Email(
         idempotency_key=f"timer:{timer.id}",
         cause=f"timer:{timer.kind}:requirement:{requirement.id}",
         to_address=address,
         subject=subject.format(title=requirement.title)[:300],
         body_text=f"Requirement #{requirement.id} “{requirement.title}” is {state}.\n",
-        clock=clock,
     )
+
+
+def timer_notice(session: Session, requirement: Requirement, timer: Timer, *, clock: Clock) -> None:
+    """Write the notice for `timer` (once per timer) and publish its send after commit."""
+    email = timer_email(session, requirement, timer)
+    if email is not None:
+        outbox.enqueue_emails(session, [email], clock=clock)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from models import Customer, Requirement, Timer, TimerStatus, User
-from workflows import notices, requirements
+from workflows import notices, outbox, requirements
 from workflows.clock import Clock
 
 CLAIM_LIMIT = 500
@@ -60,15 +60,27 @@ def release_expired_leases(session: Session, *, clock: Clock) -> int:
     return result.rowcount
 
 
-def _take(session: Session, timer_id: int, status: TimerStatus, now: datetime) -> bool:
-    """Compare-and-set enqueued → `status`; False when someone else already did it."""
+def _take(session: Session, timer_ids: Sequence[int], now: datetime) -> set[int]:
+    """Compare-and-set enqueued → fired for the whole batch in one statement; returns the ids
+    this transaction took (the others were fired, or are being fired, by someone else)."""
     result = session.execute(
         update(Timer)
-        .where(Timer.id == timer_id, Timer.status == TimerStatus.ENQUEUED)
-        .values(status=status, fired_at=now, lease_until=None)
+        .where(Timer.id.in_(timer_ids), Timer.status == TimerStatus.ENQUEUED)
+        .values(status=TimerStatus.FIRED, fired_at=now, lease_until=None)
+        .returning(Timer.id)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return set(result.scalars())
+
+
+def _mark_stale(session: Session, timer_id: int) -> None:
+    """A timer this batch took whose requirement has moved on: it did nothing."""
+    session.execute(
+        update(Timer)
+        .where(Timer.id == timer_id)
+        .values(status=TimerStatus.STALE)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def fire_batch(
@@ -78,14 +90,51 @@ def fire_batch(
     clock: Clock,
     on_error: Callable[[int, Exception], None] | None = None,
 ) -> dict[str, int]:
-    """Fire each claimed timer once, each in its own savepoint: one bad timer is recorded as
-    failed (and retried later) without undoing the others. Flushes; the caller commits."""
+    """Fire each claimed timer once: one bad timer is recorded as failed (and retried later)
+    without undoing the others. The notices' sends are published after commit, one task per
+    `outbox.SEND_CHUNK` emails. Flushes; the caller commits.
+
+    One compare-and-set takes the whole batch. The taken timers then fire together in one
+    savepoint, their notices written by one INSERT; only if that raises are they fired again
+    one savepoint each, so that just the bad timer is recorded as failed."""
     outcome = {"fired": 0, "stale": 0, "skipped": 0, "failed": 0}
     _held = _load_batch(session, timer_ids)  # kept alive: the identity map holds weak references
+    taken = _take(session, timer_ids, clock.now())
+    outcome["skipped"] = len(timer_ids) - len(taken)
+    ids = [timer_id for timer_id in timer_ids if timer_id in taken]
+    try:
+        with session.begin_nested():
+            sends = _fire_together(session, ids, clock, outcome)
+    except Exception:  # some timer failed: the savepoint is gone, find which one
+        outcome.update(fired=0, stale=0)
+        sends = _fire_each(session, ids, clock, outcome, on_error)
+    outbox.publish_sends(session, sends)
+    return outcome
+
+
+def _fire_together(
+    session: Session, timer_ids: Sequence[int], clock: Clock, outcome: dict[str, int]
+) -> list[int]:
+    emails: list[outbox.Email] = []
+    for timer_id in timer_ids:
+        outcome[_fire_one(session, timer_id, clock, emails)] += 1
+    return outbox.insert_emails(session, emails, clock=clock)
+
+
+def _fire_each(
+    session: Session,
+    timer_ids: Sequence[int],
+    clock: Clock,
+    outcome: dict[str, int],
+    on_error: Callable[[int, Exception], None] | None,
+) -> list[int]:
+    sends: list[int] = []
     for timer_id in timer_ids:
         savepoint = session.begin_nested()
         try:
-            outcome[_fire_one(session, timer_id, clock)] += 1
+            emails: list[outbox.Email] = []
+            result = _fire_one(session, timer_id, clock, emails)
+            timer_sends = outbox.insert_emails(session, emails, clock=clock)
             savepoint.commit()
         except Exception as exc:  # recorded on the row; the batch goes on
             savepoint.rollback()
@@ -93,7 +142,10 @@ def fire_batch(
             outcome["failed"] += 1
             if on_error:
                 on_error(timer_id, exc)
-    return outcome
+        else:
+            outcome[result] += 1
+            sends += timer_sends
+    return sends
 
 
 def _load_batch(session: Session, timer_ids: Sequence[int]) -> list[object]:
@@ -120,10 +172,11 @@ def _load_batch(session: Session, timer_ids: Sequence[int]) -> list[object]:
     return [*batch, *loaded, *customers, *users]
 
 
-def _fire_one(session: Session, timer_id: int, clock: Clock) -> str:
-    now = clock.now()
+def _fire_one(session: Session, timer_id: int, clock: Clock, emails: list[outbox.Email]) -> str:
+    """Fire one timer `_take` took (its row already says fired); adds its notice to `emails`,
+    which the caller writes."""
     timer = session.get(Timer, timer_id)
-    if timer is None or timer.status != TimerStatus.ENQUEUED:
+    if timer is None:
         return "skipped"
     requirement = session.get(Requirement, timer.requirement_id)
     if (
@@ -131,10 +184,11 @@ def _fire_one(session: Session, timer_id: int, clock: Clock) -> str:
         or requirement.state != timer.expected_state
         or requirement.state_seq != timer.state_seq
     ):
-        return "stale" if _take(session, timer_id, TimerStatus.STALE, now) else "skipped"
-    if not _take(session, timer_id, TimerStatus.FIRED, now):
-        return "skipped"
-    notices.timer_notice(session, requirement, timer, clock=clock)
+        _mark_stale(session, timer_id)
+        return "stale"
+    email = notices.timer_email(session, requirement, timer)
+    if email is not None:
+        emails.append(email)
     if timer.trigger:
         requirements.fire(
             session,
