@@ -163,7 +163,7 @@ def test_warning_breach_and_rungs_fire_once_with_emails_and_actions(world: dict[
     assert first.warned_at == START + timedelta(seconds=6)
     [warning] = _mail("first_response:warning")
     assert warning.to_address == "agent@example.com"
-    assert warning.subject == "At risk: first response on #%d “Printer on fire”" % req.id
+    assert warning.subject == f"At risk: first response on #{req.id} “Printer on fire”"
 
     world["clock"].advance(timedelta(seconds=4))
     assert _run_due(world)["fired"] == 2  # breach and rung 1 are due together
