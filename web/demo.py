@@ -1,18 +1,22 @@
 """A small, realistic demo data set; loading it twice changes nothing."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Customer, Role, Team
+from models import Calendar, Customer, Role, Team
 from workflows import (
     accounts,
+    calendars,
     communications,
     customers,
     organisations,
     requirements,
+    sla_policies,
     transactions,
 )
-from workflows.clock import Clock
+from workflows.clock import Clock, ManualClock
 from workflows.passwords import generate_password
 
 TEAMS = {
@@ -60,7 +64,95 @@ def load(session: Session, *, clock: Clock) -> int:
                 if role is Role.SUPERVISOR:
                     supervisor_ids.add(user.id)
                 accounts.set_team_members(session, team, member_ids | {user.id}, supervisor_ids)
-    return created + load_customers(session, clock=clock)
+    return created + load_sla(session, clock=clock) + load_customers(session, clock=clock)
+
+
+OFFICE_HOURS = [
+    {"weekday": day, "start": start, "end": end}
+    for day in range(5)
+    for start, end in (("09:00", "12:30"), ("13:30", "17:30"))
+]
+HOUR = 3600
+
+
+def load_sla(session: Session, *, clock: Clock) -> int:
+    """Two calendars and two SLA policies, unless a calendar with the first name exists."""
+    if session.scalar(select(Calendar.id).where(Calendar.name == "Berlin office")):
+        return 0
+    office = calendars.create(
+        session,
+        {
+            "name": "Berlin office",
+            "time_zone": "Europe/Berlin",
+            "periods": OFFICE_HOURS,
+            "quiet_hours": [{"start": "20:00", "end": "07:00"}],
+        },
+        clock=clock,
+    )
+    year = clock.now().year
+    calendars.import_country_holidays(session, office, country="DE", years=[year, year + 1])
+    always = calendars.create(
+        session,
+        {
+            "name": "Around the clock",
+            "time_zone": "UTC",
+            "periods": [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)],
+        },
+        clock=clock,
+    )
+    escalate = [
+        {"at": "breach", "recipients": ["assignee"], "actions": ["notify"]},
+        {
+            "at": "after_breach",
+            "seconds": HOUR // 2,
+            "recipients": ["team_supervisors"],
+            "actions": ["notify", "raise_priority"],
+        },
+    ]
+    sla_policies.create(
+        session,
+        {
+            "name": "Urgent, around the clock",
+            "match": {"priorities": ["urgent"]},
+            "calendar_id": always.id,
+            "targets": {
+                "default": {
+                    "first_response": HOUR // 2,
+                    "next_response": HOUR,
+                    "resolution": 4 * HOUR,
+                }
+            },
+            "warning_percent": 80,
+            "ladder": escalate,
+        },
+        actor=None,
+        clock=clock,
+    )
+    sla_policies.create(
+        session,
+        {
+            "name": "Standard, office hours",
+            "calendar_id": office.id,
+            "targets": {
+                "default": {
+                    "first_response": 4 * HOUR,
+                    "next_response": 8 * HOUR,
+                    "resolution": 24 * HOUR,
+                },
+                "high": {
+                    "first_response": 2 * HOUR,
+                    "next_response": 4 * HOUR,
+                    "resolution": 16 * HOUR,
+                },
+            },
+            "warning_percent": 80,
+            "ladder": escalate,
+            "follow_up_seconds": 8 * HOUR,
+        },
+        actor=None,
+        clock=clock,
+    )
+    return 4
 
 
 ORGANISATIONS = [
@@ -325,4 +417,17 @@ def load_customers(session: Session, *, clock: Clock) -> int:
         workflow="sales",
         assignee_id=li.id if li else None,
     )
-    return len(orgs) + len(people) + len(COMMUNICATIONS) + len(TRANSACTIONS) + 2
+    # Opened 25 minutes ago under the 30-minute urgent target: at risk at once, breached soon,
+    # so the supervisor's escalation queue has something to show.
+    started = ManualClock(clock.now() - timedelta(minutes=25))
+    requirements.open_requirement(
+        session,
+        customer_id=people[1].id,
+        title="Checkout rejects every card",
+        clock=started,
+        actor=jonas,
+        priority="urgent",
+        team_id=support.id if support else None,
+        origin_channel="email",
+    )
+    return len(orgs) + len(people) + len(COMMUNICATIONS) + len(TRANSACTIONS) + 3

@@ -8,7 +8,17 @@ from click.testing import Result
 from flask import Flask
 from sqlalchemy import func, select
 
-from models import ApiToken, Customer, Requirement, Role, Team, TeamMembership, User
+from models import (
+    ApiToken,
+    Customer,
+    Requirement,
+    Role,
+    SlaClock,
+    SlaPolicy,
+    Team,
+    TeamMembership,
+    User,
+)
 from tests.conftest import PASSWORD, login
 from web.demo import COMMUNICATIONS, CUSTOMERS, ORGANISATIONS, TEAMS, TRANSACTIONS
 from web.extensions import db
@@ -285,7 +295,15 @@ def test_tokens_errors_are_clear(app: Flask, make_user: Any) -> None:
 
 def test_demo_load_is_idempotent(app: Flask) -> None:
     people = sum(len(members) for members in TEAMS.values())
-    records = len(ORGANISATIONS) + len(CUSTOMERS) + len(COMMUNICATIONS) + len(TRANSACTIONS) + 2
+    requirements, sla_records = 3, 4  # two calendars, two policies
+    records = (
+        len(ORGANISATIONS)
+        + len(CUSTOMERS)
+        + len(COMMUNICATIONS)
+        + len(TRANSACTIONS)
+        + requirements
+        + sla_records
+    )
     first = run(app, "demo", "load")
     assert first.exit_code == 0, first.output
     assert f"({len(TEAMS) + people + records} new records)" in first.output
@@ -297,7 +315,10 @@ def test_demo_load_is_idempotent(app: Flask) -> None:
     assert count(app, User) == people
     assert count(app, TeamMembership) == people
     assert count(app, Customer) == len(CUSTOMERS)
-    assert count(app, Requirement) == 2
+    assert count(app, Requirement) == requirements
+    assert count(app, SlaPolicy) == 2
+    # Every demo requirement counts under a policy; the urgent one is already at risk.
+    assert count(app, SlaClock) >= 2 * requirements
     supervisors = count(app, TeamMembership, TeamMembership.is_supervisor)
     assert supervisors == sum(
         1 for members in TEAMS.values() for *_, role, _ in members if role is Role.SUPERVISOR
