@@ -15,7 +15,7 @@ from typing import Any
 
 import nh3
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import (
@@ -25,6 +25,7 @@ from models import (
     Customer,
     Direction,
     Requirement,
+    RequirementEvent,
     Transaction,
 )
 from workflows import audit, requirements, search_index
@@ -437,13 +438,15 @@ def list_communications(
 # ---------------------------------------------------------------- the customer's timeline
 
 # Sources of the timeline, in the order they sort among equal times (newest first = descending).
-TIMELINE_KINDS = ("transaction", "communication", "event")
+TIMELINE_KINDS = ("transaction", "communication", "event", "requirement")
 EVENT_ACTIONS = ("create", "merge", "restore")
 
 
 @dataclass(frozen=True)
 class TimelineItem:
-    kind: str  # "communication", "transaction" or "event" (an audit entry of the customer)
+    # "communication", "transaction", "event" (an audit entry of the customer) or
+    # "requirement" (a RequirementEvent: a transition, SLA warning, breach or escalation)
+    kind: str
     at: datetime  # aware UTC; a transaction sorts at the start (00:00 UTC) of its day
     id: int
     record: Any  # the Communication, Transaction or AuditEntry
@@ -493,6 +496,7 @@ class _Scope:
     communications: Any
     transactions: Any
     events: Any
+    requirements: Any  # which requirements' workflow events
 
 
 def timeline(
@@ -514,6 +518,7 @@ def timeline(
         (AuditEntry.entity_type == "customer")
         & (AuditEntry.entity_id == customer_id)
         & AuditEntry.action.in_(EVENT_ACTIONS),
+        Requirement.customer_id == customer_id,
     )
     return _timeline(session, scope, kinds, channels, limit, before)
 
@@ -538,6 +543,7 @@ def organisation_timeline(
         (AuditEntry.entity_type == "organisation")
         & (AuditEntry.entity_id == organisation_id)
         & AuditEntry.action.in_(EVENT_ACTIONS),
+        Requirement.customer_id.in_(members),
     )
     return _timeline(session, scope, kinds, channels, limit, before)
 
@@ -564,6 +570,8 @@ def _timeline(
         items += _timeline_transactions(session, scope, cursor, limit)
     if "event" in kinds:
         items += _timeline_events(session, scope, cursor, limit)
+    if "requirement" in kinds:
+        items += _timeline_requirement_events(session, scope, cursor, limit)
     items.sort(key=lambda i: (i.at, _rank(i.kind), i.id), reverse=True)
     has_more = len(items) > limit
     items = items[:limit]
@@ -629,3 +637,22 @@ def _timeline_events(
         query = query.where(_keyset(AuditEntry.at, AuditEntry.id, "event", cursor))
     query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     return [TimelineItem("event", e.at, e.id, e) for e in session.scalars(query.limit(limit + 1))]
+
+
+def _timeline_requirement_events(
+    session: Session, scope: _Scope, cursor: tuple[datetime, str, int] | None, limit: int
+) -> list[TimelineItem]:
+    query = (
+        select(RequirementEvent)
+        .join(Requirement, Requirement.id == RequirementEvent.requirement_id)
+        .where(scope.requirements)
+        .options(contains_eager(RequirementEvent.requirement))
+    )
+    if cursor:
+        query = query.where(
+            _keyset(RequirementEvent.at, RequirementEvent.id, "requirement", cursor)
+        )
+    query = query.order_by(RequirementEvent.at.desc(), RequirementEvent.id.desc())
+    return [
+        TimelineItem("requirement", e.at, e.id, e) for e in session.scalars(query.limit(limit + 1))
+    ]

@@ -203,6 +203,17 @@ def _timeline_record(kind: str, record: Any) -> dict[str, Any]:
         return CommunicationSchema().dump(record)
     if kind == "transaction":
         return TransactionSchema().dump(record)
+    if kind == "requirement":
+        return {
+            "requirement_id": record.requirement_id,
+            "title": record.requirement.title,
+            "trigger": record.trigger,
+            "from_state": record.from_state,
+            "to_state": record.to_state,
+            "actor_id": record.actor_id,
+            "timer_id": record.timer_id,
+            "note": record.note,
+        }
     return {"action": record.action, "actor_id": record.actor_id, "note": record.note}
 
 

@@ -95,7 +95,7 @@ def render_page(
     )
     definitions = custom_fields.definitions(db.session, "customer")
     author_ids = {i.record.author_id for i in page.items if i.kind == "communication"}
-    author_ids |= {i.record.actor_id for i in page.items if i.kind == "event"}
+    author_ids |= {i.record.actor_id for i in page.items if i.kind in ("event", "requirement")}
     author_ids |= {customer.owner_id}
     authors = dict(
         db.session.execute(select(User.id, User.name).where(User.id.in_(author_ids))).all()

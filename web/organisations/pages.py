@@ -56,7 +56,7 @@ def show(organisation_id: int) -> str:
         before=request.args.get("before") or None,
     )
     user_ids = {i.record.author_id for i in page.items if i.kind == "communication"}
-    user_ids |= {i.record.actor_id for i in page.items if i.kind == "event"}
+    user_ids |= {i.record.actor_id for i in page.items if i.kind in ("event", "requirement")}
     user_ids |= {organisation.owner_id}
     users = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
     definitions = custom_fields.definitions(db.session, "organisation")
