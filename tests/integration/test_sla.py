@@ -516,3 +516,34 @@ def test_holidays_imported_from_the_holidays_package_and_ical(world: dict[str, A
     assert calendars.import_ical(db.session, calendar, ical) == 3
     with pytest.raises(ValidationFailed):
         calendars.import_ical(db.session, calendar, "not a calendar")
+
+
+def test_reopen_starts_a_new_resolution_cycle_and_cancel_ends_every_clock(
+    world: dict[str, Any],
+) -> None:
+    req = _open(world)
+    clock = world["clock"]
+    requirements.fire(db.session, req, "assign", actor=world["agent"], clock=clock)
+    requirements.fire(db.session, req, "resolve", actor=world["agent"], clock=clock, note="Done")
+    clock.advance(timedelta(minutes=5))
+    requirements.fire(db.session, req, "reopen", actor=world["agent"], clock=clock)
+    db.session.commit()
+    resolution = _clock_of(req, Metric.RESOLUTION)
+    assert (resolution.cycle, resolution.status) == (2, SlaStatus.RUNNING)
+    assert resolution.due_at == clock.now() + timedelta(seconds=100)
+    requirements.fire(db.session, req, "cancel", actor=world["agent"], clock=clock)
+    db.session.commit()
+    assert _clock_of(req, Metric.RESOLUTION).status == SlaStatus.CANCELLED
+    assert not [k for k in _pending(req) if ":" in k]
+    assert db.session.get(Requirement, req.id).sla_due_at is None
+
+
+def test_requirement_events_appear_on_the_customer_timeline(world: dict[str, Any]) -> None:
+    req = _open(world)
+    requirements.fire(db.session, req, "assign", actor=world["agent"], clock=world["clock"])
+    db.session.commit()
+    page = communications.timeline(db.session, world["customer"].id, kinds={"requirement"})
+    assert [(i.record.trigger, i.record.to_state) for i in page.items] == [
+        ("assign", "open"),
+        ("open", "new"),
+    ]
