@@ -22,6 +22,7 @@ from web import (
     merge,
     organisations,
     publishing,
+    requirements,
     segments,
     templating,
 )
@@ -65,4 +66,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     imports.register(app)
     merge.register(app)
     segments.register(app)
+    requirements.register(app)
     return app

@@ -9,6 +9,7 @@ from models import (
     Channel,
     CommunicationChannel,
     Direction,
+    Requirement,
     Role,
     Transaction,
     TransactionKind,
@@ -25,6 +26,7 @@ from workflows import communications, custom_fields, transactions
 from workflows.errors import ValidationFailed
 
 PAGE_SIZE = 25
+REQUIREMENTS_SHOWN = 10
 QUICK_CHANNELS = (
     (CommunicationChannel.CALL, "c"),
     (CommunicationChannel.VISIT, "v"),
@@ -122,6 +124,12 @@ def render_page(
         transaction_kinds=list(TransactionKind),
         transaction_statuses=list(TransactionStatus),
         viewer_zone=viewer_zone().key,
+        requirements=db.session.scalars(
+            select(Requirement)
+            .where(Requirement.customer_id == customer.id)
+            .order_by(Requirement.created_at.desc(), Requirement.id.desc())
+            .limit(REQUIREMENTS_SHOWN)
+        ).all(),
     )
 
 

@@ -1,0 +1,77 @@
+"""Changing a requirement's assignee, team and priority, and "assign to me": through
+`workflows.requirements.update_requirement` (permission, optimistic locking, SLA re-plan on a
+new priority), plus an audit entry so the requirement's timeline shows who changed what.
+Flushes, never commits."""
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models import Requirement, User
+from workflows import audit, requirements
+from workflows.clock import Clock
+
+FIELDS = ("assignee_id", "team_id", "priority")
+
+
+def change_assignment(
+    session: Session,
+    requirement: Requirement,
+    *,
+    assignee_id: int | None,
+    team_id: int | None,
+    priority: str,
+    expected_version: int | None,
+    actor: User,
+    clock: Clock,
+) -> dict[str, list[Any]]:
+    """Apply the three fields; returns {field: [before, after]} of what changed. Raises
+    NotPermitted, StaleEdit (`expected_version` is behind; None: no check) or ValidationFailed."""
+    before = {f: getattr(requirement, f) for f in FIELDS}
+    changed = requirements.update_requirement(
+        session,
+        requirement,
+        {"assignee_id": assignee_id, "team_id": team_id, "priority": priority},
+        expected_version=requirement.version if expected_version is None else expected_version,
+        actor=actor,
+        clock=clock,
+    )
+    changes = audit.diff(
+        {f: before[f] for f in changed}, {f: getattr(requirement, f) for f in changed}
+    )
+    if changes:
+        audit.record(
+            session,
+            action="update",
+            entity_type="requirement",
+            entity_id=requirement.id,
+            actor_id=actor.id,
+            clock=clock,
+            changes=changes,
+        )
+        session.flush()
+    return changes
+
+
+def assign_to(
+    session: Session, requirement: Requirement, assignee: User, *, actor: User, clock: Clock
+) -> bool:
+    """Make `assignee` the assignee and, where the workflow has an "assign" step from here
+    (support: new → open), take it. False when nothing needed doing."""
+    changed = False
+    if requirement.assignee_id != assignee.id:
+        change_assignment(
+            session,
+            requirement,
+            assignee_id=assignee.id,
+            team_id=requirement.team_id,
+            priority=requirement.priority.value,
+            expected_version=None,
+            actor=actor,
+            clock=clock,
+        )
+        changed = True
+    if "assign" in requirements.allowed_triggers(session, requirement, actor):
+        requirements.fire(session, requirement, "assign", actor=actor, clock=clock)
+        changed = True
+    return changed

@@ -1,0 +1,184 @@
+"""The supervisors' escalation queue: at-risk and breached SLA clocks with rung, time to or since
+the breach, assignee and team; acknowledge (one or many) and reassign. The page polls a small
+JSON endpoint, which also feeds the counts in the navigation."""
+
+import hashlib
+from typing import Any
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from models import Role, SlaClock, User
+from web.access import can, role_required
+from web.clocks import current_clock
+from web.extensions import db
+from web.requirements import assignment, escalations_bp, queries, sla_display
+from web.requirements.access import get_requirement_or_404
+from web.templating import viewer_zone
+from workflows import escalations
+from workflows.errors import DomainError, ValidationFailed
+
+POLL_SECONDS = 2.5  # the page's refresh: a change shows within about this, well under 5 s
+MAX_BULK = 200
+
+
+def _scope() -> list[int] | None:
+    return escalations.supervised_team_ids(db.session, current_user)
+
+
+def _rows() -> list[escalations.QueueRow]:
+    return escalations.queue(db.session, clock=current_clock(), team_ids=_scope())
+
+
+def _counts() -> dict[str, int]:
+    return escalations.counts(db.session, clock=current_clock(), team_ids=_scope())
+
+
+def _signature(rows: list[escalations.QueueRow]) -> str:
+    """Changes when a row comes, goes or changes (not as time passes: the browser ticks)."""
+    parts = [
+        f"{r.sla.id}:{r.level}:{r.rung}:{r.acknowledged}:{r.sla.status}:"
+        f"{r.requirement.assignee_id}:{r.requirement.team_id}:{r.requirement.state}"
+        for r in rows
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def _context(rows: list[escalations.QueueRow]) -> dict[str, Any]:
+    now = current_clock().now()
+    acknowledgers = {r.sla.acknowledged_by_id for r in rows if r.sla.acknowledged_by_id}
+    names = queries.names(db.session, [r.requirement for r in rows])
+    names["users"] |= queries.names_by_id(db.session, User.id, User.name, acknowledgers)
+    return {
+        "rows": rows,
+        "countdowns": {r.sla.id: sla_display.countdown(r.sla, now) for r in rows},
+        "names": names,
+        "people": queries.user_choices(db.session),
+    }
+
+
+@escalations_bp.get("")
+@role_required(Role.SUPERVISOR)
+def index() -> str:
+    rows = _rows()
+    return render_template(
+        "escalations/index.html",
+        signature=_signature(rows),
+        poll_ms=int(POLL_SECONDS * 1000),
+        scoped=_scope() is not None,
+        now=current_clock().now(),
+        viewer_zone=viewer_zone().key,
+        **_context(rows),
+    )
+
+
+@escalations_bp.get("/live")
+@role_required(Role.SUPERVISOR)
+def live() -> Response:
+    """The rows as an HTML fragment with their signature and the counts; `?since=<signature>`
+    leaves the HTML out when nothing changed."""
+    rows = _rows()
+    signature = _signature(rows)
+    body: dict[str, Any] = {
+        "signature": signature,
+        "counts": _counts(),
+        "now": current_clock().now().isoformat(),
+    }
+    if request.args.get("since") != signature:
+        body["html"] = render_template("escalations/_rows.html", **_context(rows))
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@escalations_bp.get("/counts")
+@role_required(Role.SUPERVISOR)
+def counts() -> Response:
+    response = jsonify(_counts())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def navigation_counts() -> dict[str, Any]:
+    """The navigation's at-risk and breached counts, for supervisors and admins."""
+    if not can(current_user, Role.SUPERVISOR):
+        return {}
+    return {"escalation_counts": _counts()}
+
+
+@escalations_bp.post("/<int:sla_clock_id>/acknowledge")
+@role_required(Role.SUPERVISOR)
+def acknowledge(sla_clock_id: int) -> Response:
+    user = current_user._get_current_object()
+    try:
+        sla_clock = escalations.acknowledge(
+            db.session, sla_clock_id, actor=user, clock=current_clock()
+        )
+    except ValidationFailed as exc:  # not at risk (any more), or gone
+        db.session.rollback()
+        flash(f"Not acknowledged: {' '.join(m for ms in exc.errors.values() for m in ms)}", "error")
+        return redirect(url_for("escalations.index"), 303)
+    db.session.commit()
+    flash(f"Escalation on #{sla_clock.requirement_id} acknowledged.", "success")
+    return redirect(url_for("escalations.index"), 303)
+
+
+@escalations_bp.post("/acknowledge")
+@role_required(Role.SUPERVISOR)
+def acknowledge_many() -> Response:
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:MAX_BULK]
+    if not ids:
+        flash("Select at least one escalation first.", "error")
+        return redirect(url_for("escalations.index"), 303)
+    user = current_user._get_current_object()
+    clock = current_clock()
+    done: list[str] = []
+    refused: list[str] = []
+    for sla_clock_id in ids:
+        sla_clock = db.session.get(SlaClock, sla_clock_id)
+        name = f"#{sla_clock.requirement_id}" if sla_clock else f"escalation {sla_clock_id}"
+        savepoint = db.session.begin_nested()
+        try:
+            escalations.acknowledge(db.session, sla_clock_id, actor=user, clock=clock)
+            savepoint.commit()
+            done.append(name)
+        except (DomainError, StaleDataError) as exc:
+            savepoint.rollback()
+            reason = str(exc) if isinstance(exc, DomainError) else "changed at the same moment"
+            refused.append(f"{name}: {reason}")
+    db.session.commit()
+    if done:
+        flash(f"Acknowledged: {', '.join(done)}.", "success")
+    for line in refused:
+        flash(f"Not acknowledged {line}", "error")
+    return redirect(url_for("escalations.index"), 303)
+
+
+@escalations_bp.post("/<int:sla_clock_id>/reassign")
+@role_required(Role.SUPERVISOR)
+def reassign(sla_clock_id: int) -> Response:
+    sla_clock = db.get_or_404(SlaClock, sla_clock_id)
+    req = get_requirement_or_404(sla_clock.requirement_id)
+    raw = request.form.get("assignee_id", "")
+    if not raw.isdigit():
+        abort(400, "Choose who takes it over.")
+    try:
+        assignment.change_assignment(
+            db.session,
+            req,
+            assignee_id=int(raw),
+            team_id=req.team_id,
+            priority=req.priority.value,
+            expected_version=None,
+            actor=current_user._get_current_object(),
+            clock=current_clock(),
+        )
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(f"#{req.id} not reassigned: {exc}", "error")
+        return redirect(url_for("escalations.index"), 303)
+    db.session.commit()
+    flash(f"#{req.id} reassigned.", "success")
+    return redirect(url_for("escalations.index"), 303)

@@ -1,0 +1,59 @@
+"""The new-requirement form, reached from the customer page: every error at its field (422),
+what was typed kept, nothing saved until all is valid."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from models import Role
+from web.access import role_required
+from web.clocks import current_clock
+from web.customers.access import get_customer_or_404
+from web.extensions import db
+from web.forms import attach_errors
+from web.requirements import bp
+from web.requirements.access import team_ids_of
+from web.requirements.forms import build_requirement_form, optional_id
+from workflows import requirements
+from workflows.errors import ValidationFailed
+
+
+@bp.route("/customers/<int:customer_id>/requirements/new", methods=["GET", "POST"])
+@role_required(Role.AGENT)
+def new(customer_id: int) -> Response | str | tuple[str, int]:
+    customer = get_customer_or_404(customer_id)
+    form = build_requirement_form(db.session)
+    if request.method == "GET":
+        form.assignee_id.data = str(current_user.id)
+        teams = team_ids_of(db.session, current_user)
+        form.team_id.data = str(teams[0]) if len(teams) == 1 else ""
+        return render_template("requirements/new.html", form=form, customer=customer)
+    if not form.validate_on_submit():
+        return render_template("requirements/new.html", form=form, customer=customer), 422
+    errors: dict[str, list[str]] = {}
+    assignee_id = optional_id(form, "assignee_id", errors)
+    team_id = optional_id(form, "team_id", errors)
+    try:
+        if errors:
+            raise ValidationFailed(errors)
+        requirement = requirements.open_requirement(
+            db.session,
+            customer_id=customer.id,
+            title=form.title.data or "",
+            description=(form.description.data or "").strip() or None,
+            category=(form.category.data or "").strip() or None,
+            priority=form.priority.data or "",
+            workflow=form.workflow.data or "",
+            team_id=team_id,
+            assignee_id=assignee_id,
+            origin_channel=None,
+            clock=current_clock(),
+            actor=current_user._get_current_object(),
+        )
+    except ValidationFailed as exc:
+        db.session.rollback()
+        attach_errors(form, exc)
+        return render_template("requirements/new.html", form=form, customer=customer), 422
+    db.session.commit()
+    flash(f"Requirement #{requirement.id} opened.", "success")
+    return redirect(url_for("requirements.show", requirement_id=requirement.id), 303)

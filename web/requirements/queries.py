@@ -1,0 +1,123 @@
+"""Read-only queries behind the queues: which requirements a queue holds, in which order, and the
+names and SLA clocks each row shows. (Nothing here writes; writers live in `workflows`.)"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from models import Customer, Requirement, SlaClock, SlaStatus, Team, User
+from workflows.requirements import WORKFLOWS
+
+QUEUES = ("mine", "team", "all")
+# Work still to do (neither done nor final), whatever the workflow.
+ACTIVE_STATES = sorted({s for w in WORKFLOWS.values() for s in w.states if w.is_active(s)})
+ALL_STATES = list(dict.fromkeys(s for w in WORKFLOWS.values() for s in w.states))
+SHOWN_CLOCKS = (SlaStatus.RUNNING, SlaStatus.BREACHED, SlaStatus.PAUSED)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    state: str | None = None
+    priority: str | None = None
+    team_id: int | None = None
+    assignee: str | None = None  # a user id, or "none" for unassigned
+    workflow: str | None = None
+    q: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(vars(self).values())
+
+
+def queue_query(queue: str, user_id: int, team_ids: list[int], flt: QueueFilter) -> Select[Any]:
+    """The queue's requirements, nearest SLA due time first (none last), then oldest first; the
+    team queue puts unassigned work on top."""
+    query = select(Requirement)
+    if queue == "mine":
+        query = query.where(Requirement.assignee_id == user_id)
+    elif queue == "team":
+        query = query.where(Requirement.team_id.in_(team_ids))
+    if flt.state:
+        query = query.where(Requirement.state == flt.state)
+    else:
+        query = query.where(Requirement.state.in_(ACTIVE_STATES))
+    if flt.priority:
+        query = query.where(Requirement.priority == flt.priority)
+    if flt.team_id:
+        query = query.where(Requirement.team_id == flt.team_id)
+    if flt.assignee == "none":
+        query = query.where(Requirement.assignee_id.is_(None))
+    elif flt.assignee and flt.assignee.isdigit():
+        query = query.where(Requirement.assignee_id == int(flt.assignee))
+    if flt.workflow:
+        query = query.where(Requirement.workflow == flt.workflow)
+    if flt.q:
+        query = query.where(func.lower(Requirement.title).contains(flt.q.lower(), autoescape=True))
+    order: list[Any] = []
+    if queue == "team":
+        order.append(Requirement.assignee_id.is_not(None))
+    # `IS NULL` first sorts the same on SQLite and PostgreSQL (which disagree on NULLS order).
+    order += [
+        Requirement.sla_due_at.is_(None),
+        Requirement.sla_due_at,
+        Requirement.created_at,
+        Requirement.id,
+    ]
+    return query.order_by(*order)
+
+
+def page_of(
+    session: Session, query: Select[Any], page: int, size: int
+) -> tuple[list[Requirement], bool]:
+    """One page (1-based) and whether another follows."""
+    rows = list(session.scalars(query.offset((page - 1) * size).limit(size + 1)))
+    return rows[:size], len(rows) > size
+
+
+def clocks_of(session: Session, requirement_ids: Iterable[int]) -> dict[int, list[SlaClock]]:
+    """The clocks a row shows (running, breached or paused), nearest due first."""
+    found: dict[int, list[SlaClock]] = defaultdict(list)
+    ids = list(requirement_ids)
+    if not ids:
+        return found
+    rows = session.scalars(
+        select(SlaClock)
+        .where(SlaClock.requirement_id.in_(ids), SlaClock.status.in_(SHOWN_CLOCKS))
+        .order_by(SlaClock.due_at.is_(None), SlaClock.due_at, SlaClock.id)
+    )
+    for clock in rows:
+        found[clock.requirement_id].append(clock)
+    return found
+
+
+def names(session: Session, requirements: Iterable[Requirement]) -> dict[str, dict[int, str]]:
+    """Customer, user and team names for the rows, in three queries."""
+    rows = list(requirements)
+    customer_ids = {r.customer_id for r in rows}
+    user_ids = {r.assignee_id for r in rows if r.assignee_id is not None}
+    team_ids = {r.team_id for r in rows if r.team_id is not None}
+    return {
+        "customers": names_by_id(session, Customer.id, Customer.name, customer_ids),
+        "users": names_by_id(session, User.id, User.name, user_ids),
+        "teams": names_by_id(session, Team.id, Team.name, team_ids),
+    }
+
+
+def names_by_id(session: Session, key: Any, label: Any, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(key, label).where(key.in_(ids))).all())
+
+
+def user_choices(session: Session) -> list[tuple[int, str]]:
+    return list(
+        session.execute(select(User.id, User.name).where(User.is_active).order_by(User.name)).all()
+    )
+
+
+def team_choices(session: Session) -> list[tuple[int, str]]:
+    return list(session.execute(select(Team.id, Team.name).order_by(Team.name)).all())

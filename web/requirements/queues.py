@@ -1,0 +1,165 @@
+"""The agent queues ("My requirements", "Team queue", "All open") with filters and pages, and
+their bulk actions: each selected row in its own savepoint, so one refusal undoes no other."""
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from models import Priority, Requirement, Role
+from web.access import can, role_required
+from web.clocks import current_clock
+from web.extensions import db
+from web.requirements import assignment, bp, queries, sla_display
+from web.requirements.access import team_ids_of
+from web.templating import viewer_zone
+from workflows import requirements
+from workflows.errors import DomainError
+
+PAGE_SIZE = 25
+QUEUE_TITLES = {"mine": "My requirements", "team": "Team queue", "all": "All open"}
+FILTER_ARGS = ("state", "priority", "team", "assignee", "workflow", "q")
+# Triggers a bulk action cannot offer: "assign" has its own button, "merge" needs a target each.
+NOT_IN_BULK = frozenset({"assign", "merge"})
+MAX_BULK = 200
+
+
+def _filter_from_args() -> queries.QueueFilter:
+    def arg(name: str, allowed: Any = None) -> str | None:
+        value = request.args.get(name, "").strip()
+        return value if value and (allowed is None or value in allowed) else None
+
+    return queries.QueueFilter(
+        state=arg("state", queries.ALL_STATES),
+        priority=arg("priority", set(Priority)),
+        team_id=request.args.get("team", type=int),
+        assignee=arg("assignee"),
+        workflow=arg("workflow", requirements.WORKFLOWS),
+        q=arg("q"),
+    )
+
+
+@bp.get("/requirements")
+@role_required(Role.AGENT)
+def index() -> str:
+    queue = request.args.get("queue", "mine")
+    if queue not in queries.QUEUES:
+        abort(404)
+    if queue == "all" and not can(current_user, Role.SUPERVISOR):
+        abort(403, "“All open” needs the supervisor role.")
+    flt = _filter_from_args()
+    page_number = max(request.args.get("page", 1, type=int), 1)
+    my_teams = team_ids_of(db.session, current_user)
+    query = queries.queue_query(queue, current_user.id, my_teams, flt)
+    rows, has_next = queries.page_of(db.session, query, page_number, PAGE_SIZE)
+    now = current_clock().now()
+    clocks = queries.clocks_of(db.session, (r.id for r in rows))
+    triggers = {r.id: requirements.allowed_triggers(db.session, r, current_user) for r in rows}
+    bulk_triggers = sorted({t for ts in triggers.values() for t in ts} - NOT_IN_BULK)
+    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
+    return render_template(
+        "requirements/index.html",
+        queue=queue,
+        title=QUEUE_TITLES[queue],
+        rows=rows,
+        countdowns={
+            r.id: [sla_display.countdown(c, now) for c in clocks.get(r.id, [])] for r in rows
+        },
+        triggers=triggers,
+        bulk_triggers=bulk_triggers,
+        names=queries.names(db.session, rows),
+        page=page_number,
+        has_next=has_next,
+        args=args,
+        filtered=not flt.is_empty,
+        now=now,
+        viewer_zone=viewer_zone().key,
+        has_teams=bool(my_teams),
+        state_choices=[(s, s.replace("_", " ")) for s in queries.ALL_STATES],
+        priority_choices=[(p.value, p.value) for p in Priority],
+        team_choices=queries.team_choices(db.session),
+        user_choices=queries.user_choices(db.session),
+        workflow_choices=[(w.key, w.label) for w in requirements.WORKFLOWS.values()],
+    )
+
+
+def _back() -> str:
+    """Where to return after a bulk action: the queue page it came from (never off-site)."""
+    target = request.form.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return url_for("requirements.index")
+
+
+@bp.post("/requirements/bulk")
+@role_required(Role.AGENT)
+def bulk() -> Response:
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:MAX_BULK]
+    action = request.form.get("action", "")
+    if not ids:
+        flash("Select at least one requirement first.", "error")
+        return redirect(_back(), 303)
+    clock = current_clock()
+    user = current_user._get_current_object()
+    if action == "assign_to_me":
+        verb = "Assigned to you"
+
+        def apply(req: Requirement) -> None:
+            assignment.assign_to(db.session, req, user, actor=user, clock=clock)
+
+    elif action == "fire":
+        trigger = request.form.get("trigger", "")
+        note = request.form.get("note", "").strip() or None
+        if not trigger:
+            flash("Choose what to do with the selected requirements.", "error")
+            return redirect(_back(), 303)
+        verb = f"“{trigger}” done"
+
+        def apply(req: Requirement) -> None:
+            requirements.fire(db.session, req, trigger, actor=user, clock=clock, note=note)
+
+    else:
+        abort(400, "Unknown bulk action.")
+    done, refused = _each_in_savepoint(ids, apply)
+    db.session.commit()
+    if done:
+        flash(f"{verb}: {', '.join(f'#{i}' for i in done)}.", "success")
+    for requirement_id, reason in refused:
+        flash(f"#{requirement_id} refused: {reason}", "error")
+    return redirect(_back(), 303)
+
+
+def _each_in_savepoint(
+    ids: list[int], apply: Callable[[Requirement], None]
+) -> tuple[list[int], list[tuple[int, str]]]:
+    done: list[int] = []
+    refused: list[tuple[int, str]] = []
+    found = {
+        r.id: r
+        for r in db.session.scalars(
+            select(Requirement).where(Requirement.id.in_(ids)).order_by(Requirement.id)
+        )
+    }
+    for requirement_id in ids:
+        req = found.get(requirement_id)
+        if req is None:
+            refused.append((requirement_id, "No such requirement."))
+            continue
+        savepoint = db.session.begin_nested()
+        try:
+            apply(req)
+            savepoint.commit()
+            done.append(requirement_id)
+        except DomainError as exc:  # TransitionRefused, NotPermitted, ValidationFailed
+            savepoint.rollback()
+            refused.append((requirement_id, str(exc)))
+        except StaleDataError:  # PostgreSQL: another transaction changed it under us
+            savepoint.rollback()
+            refused.append((requirement_id, "Someone changed it at the same moment; try again."))
+    return done, refused
