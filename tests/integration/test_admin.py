@@ -25,7 +25,7 @@ from tests.conftest import csrf_token, login
 from tests.services import wait_until
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import accounts, custom_fields
+from workflows import accounts, calendars, custom_fields, sla_policies
 from workflows.outbox import message_id_for
 
 # ---------------------------------------------------------------- helpers
@@ -360,17 +360,25 @@ def test_every_admin_page_is_403_below_admin(
     user = make_user(role)
     team_id, message_id = _a_team_and_a_message(app)
     field_id, stage_id = _a_field_and_a_stage(app)
+    calendar_id, policy_id = _a_calendar_and_a_policy(app)
     ids = {
         "user_id": victim.id,
         "team_id": team_id,
         "message_id": message_id,
         "field_id": field_id,
         "stage_id": stage_id,
+        "calendar_id": calendar_id,
+        "policy_id": policy_id,
     }
     login(client, user.email)
     token = csrf_token(client, "/account")  # so POSTs reach the role check, not the CSRF one
 
-    requests = list(_admin_requests(app, ids))
+    # Supervisors manage SLA policies (tests/integration/test_admin_sla_pages.py).
+    requests = [
+        r
+        for r in _admin_requests(app, ids)
+        if not (role == Role.SUPERVISOR and r[0] in SUPERVISOR_PAGES)
+    ]
     endpoints = {endpoint for endpoint, _, _ in requests}
     assert {"admin.users", "admin.new_user", "admin.edit_user", "admin.reset_password"} <= endpoints
     assert {"admin.teams", "admin.edit_team", "admin.outbox", "admin.retry_message"} <= endpoints
@@ -389,6 +397,31 @@ def test_every_admin_page_is_403_below_admin(
     assert _count(app, LifecycleStage) == 4
     assert _count(app, CustomFieldDefinition) == 1
     assert login(app.test_client(), victim.email).status_code == 302
+
+
+SUPERVISOR_PAGES = {
+    "admin.sla_policy_list",
+    "admin.new_sla_policy",
+    "admin.edit_sla_policy",
+    "admin.move_sla_policy",
+    "admin.sla_policy_versions",
+    "admin.sla_policy_dry_run",
+    "admin.apply_sla_policy",
+    "admin.sla_policy_progress",
+    "admin.sla_policy_status",
+}
+
+
+def _a_calendar_and_a_policy(app: Flask) -> tuple[int, int]:
+    with app.app_context():
+        periods = [{"weekday": 0, "start": "09:00", "end": "17:00"}]
+        data = {"name": "Office", "time_zone": "UTC", "periods": periods}
+        calendar = calendars.create(db.session, data, clock=current_clock())
+        targets = {"default": {"resolution": 60}}
+        data = {"name": "Gold", "calendar_id": calendar.id, "targets": targets}
+        policy = sla_policies.create(db.session, data, actor=None, clock=current_clock())
+        db.session.commit()
+        return calendar.id, policy.id
 
 
 def _admin_requests(app: Flask, ids: dict[str, int]) -> Any:

@@ -1,12 +1,14 @@
-"""Admin pages: users, teams and the outbox."""
+"""Admin pages: users, teams, the outbox, custom fields, stages, calendars and SLA policies."""
 
 from flask import Blueprint, Flask
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from web.admin import (  # noqa: E402, F401  (views register on bp)
+    calendars,
     custom_fields,
     outbox,
+    sla_policies,
     stages,
     teams,
     users,
