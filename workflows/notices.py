@@ -1,45 +1,71 @@
 """The emails timers cause: reminders, follow-ups and auto-resolve/close notices. Each is an
 outbox row keyed by its timer, so it is written and sent once (DESIGN.md §6)."""
 
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Customer, Requirement, Timer, User
-from workflows import outbox
+from models import Customer, Requirement, Team, Timer, User
+from workflows import outbox, sla_notices
 from workflows.clock import Clock
 
-# kind -> (recipient, subject); recipient "customer" or "assignee"
+# kind -> who receives it; the text is workflows/templates/notices/<kind>.<language>.txt
 NOTICES = {
-    "customer_reminder_1": ("customer", "We are waiting for your reply: {title}"),
-    "customer_reminder_2": ("customer", "Still waiting for your reply: {title}"),
-    "auto_resolve": ("customer", "We consider your request resolved: {title}"),
-    "auto_close": ("customer", "Your request is closed: {title}"),
-    "follow_up": ("assignee", "Follow up on {title}"),
+    "customer_reminder_1": "customer",
+    "customer_reminder_2": "customer",
+    "auto_resolve": "customer",
+    "auto_close": "customer",
+    "follow_up": "assignee",
 }
 
 
 def timer_email(session: Session, requirement: Requirement, timer: Timer) -> outbox.Email | None:
-    """The notice `timer` sends, if its kind has one and the recipient has an address. Reads
-    only (the batch's rows are usually in the identity map already); writes nothing."""
-    spec = NOTICES.get(timer.kind)
-    if spec is None:
+    """The notice `timer` sends, if its kind has one and the recipient has an address, in the
+    recipient's language and time zone. Reads only (the batch's rows are usually in the
+    identity map already); writes nothing."""
+    recipient = NOTICES.get(timer.kind)
+    if recipient is None:
         return None
-    recipient, subject = spec
-    address = None
+    customer = session.get(Customer, requirement.customer_id)
+    context: dict[str, Any] = {
+        "requirement": requirement,
+        "customer": customer,
+        "state": requirement.state.replace("_", " "),
+    }
     if recipient == "customer":
-        customer = session.get(Customer, requirement.customer_id)
-        address = customer.primary_email if customer else None
-    elif requirement.assignee_id is not None:
-        assignee = session.get(User, requirement.assignee_id)
-        address = assignee.email if assignee and assignee.is_active else None
-    if not address:
-        return None
-    state = requirement.state.replace("_", " ")
+        if customer is None or not customer.primary_email:
+            return None
+        address, language, zone = customer.primary_email, customer.language, customer.time_zone
+        team = session.get(Team, requirement.team_id) if requirement.team_id else None
+        context["team_name"] = team.name if team else "Rapport"
+        context["auto_resolve_at"] = sla_notices.local_time(
+            _auto_resolve_at(session, requirement), zone or "UTC"
+        )
+    else:
+        assignee = session.get(User, requirement.assignee_id) if requirement.assignee_id else None
+        if assignee is None or not assignee.is_active:
+            return None
+        address, language, zone = assignee.email, assignee.language, assignee.time_zone
+        context["recipient"] = assignee
+    subject, body = sla_notices.render(timer.kind, (language or "en")[:2].lower(), context)
     return outbox.Email(
         idempotency_key=f"timer:{timer.id}",
         cause=f"timer:{timer.kind}:requirement:{requirement.id}",
         to_address=address,
-        subject=subject.format(title=requirement.title)[:300],
-        body_text=f"Requirement #{requirement.id} “{requirement.title}” is {state}.\n",
+        subject=subject[:300],
+        body_text=body,
+    )
+
+
+def _auto_resolve_at(session: Session, requirement: Requirement) -> datetime | None:
+    return session.scalar(
+        select(Timer.due_at).where(
+            Timer.requirement_id == requirement.id,
+            Timer.kind == "auto_resolve",
+            Timer.state_seq == requirement.state_seq,
+        )
     )
 
 

@@ -103,7 +103,8 @@ def render(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]
     return first.removeprefix("Subject:").strip(), body.lstrip("\n")
 
 
-def _local(instant: datetime | None, zone_name: str) -> str:
+def local_time(instant: datetime | None, zone_name: str) -> str:
+    """An instant as the recipient reads it: their zone, with its abbreviation."""
     if instant is None:
         return "—"
     try:
@@ -141,10 +142,10 @@ def notify(
             "state": requirement.state.replace("_", " "),
             "metric": str(sla.metric).replace("_", " ") if sla else "",
             "metric_de": METRIC_DE.get(str(sla.metric), "") if sla else "",
-            "due": _local(sla.due_at if sla else None, user.time_zone),
+            "due": local_time(sla.due_at if sla else None, user.time_zone),
             "rung": rung,
         }
-        subject, body = render(kind, user.language or "en", context)
+        subject, body = render(kind, (user.language or "en")[:2].lower(), context)
         message = outbox.enqueue_email(
             session,
             idempotency_key=f"timer:{timer.id}:user:{user.id}",

@@ -547,3 +547,28 @@ def test_requirement_events_appear_on_the_customer_timeline(world: dict[str, Any
         ("assign", "open"),
         ("open", "new"),
     ]
+
+
+def test_customer_reminder_in_the_customers_language_and_zone(world: dict[str, Any]) -> None:
+    customer = world["customer"]
+    customers.update_customer(
+        db.session,
+        customer,
+        {"language": "de", "time_zone": "Europe/Berlin"},
+        expected_version=customer.version,
+        actor_id=None,
+        clock=world["clock"],
+    )
+    req = _open(world)
+    clock = world["clock"]
+    requirements.fire(db.session, req, "assign", actor=world["agent"], clock=clock)
+    requirements.fire(db.session, req, "ask_customer", actor=world["agent"], clock=clock)
+    db.session.commit()
+    clock.advance(timedelta(days=5))
+    _run_due(world)
+    [second] = _mail("customer_reminder_2")
+    assert second.to_address == "ana@example.com"
+    assert second.subject == "Wir warten noch auf Ihre Antwort: Printer on fire"
+    # Auto-resolve is 7 days after asking: 2099-01-12 09:00 UTC is 10:00 in Berlin.
+    assert "2099-01-12 10:00:00 CET" in second.body_text
+    assert "— Support" in second.body_text
