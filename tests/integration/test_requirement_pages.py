@@ -193,9 +193,10 @@ def test_team_queue_puts_unassigned_work_first_and_covers_only_my_teams(world: W
     unassigned = world.open("Nobody's")
     world.open("Other team", team_id=world.other_team)
 
-    html = text_of(world.client("agent").get("/requirements?queue=team"))
+    agent = world.client("agent")
 
-    assert row_ids(html) == [unassigned, mine]
+    assert row_ids(text_of(agent.get("/requirements?queue=team"))) == [unassigned, mine]
+    assert row_ids(text_of(agent.get("/requirements?queue=team&assignee=none"))) == [unassigned]
 
 
 def test_filters_narrow_the_queue_and_keep_their_values(world: World) -> None:
@@ -552,8 +553,9 @@ def test_sla_timeline_explains_start_pause_resume_breach_and_meeting(world: Worl
     sla = html.split('id="sla"')[1].split("</section>")[0]
     assert "Target 1 h of business time" in sla
     assert "started" in sla and "requirement opened" in sla
-    assert "paused" in sla and "resumed" in sla and "paused for 2 h" in sla
-    assert "breached" in sla
+    assert "<strong>paused</strong>" in sla and "<strong>resumed</strong>" in sla
+    assert "paused for 2 h" in sla
+    assert '<strong>breached</strong> <span class="muted">— the 1 h target passed' in sla
 
 
 # ---------------------------------------------------------------- new requirement

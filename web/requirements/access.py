@@ -19,13 +19,3 @@ def team_ids_of(session: Session, user: User) -> list[int]:
     return list(
         session.scalars(select(TeamMembership.team_id).where(TeamMembership.user_id == user.id))
     )
-
-
-def supervised_team_ids(session: Session, user: User) -> list[int]:
-    return list(
-        session.scalars(
-            select(TeamMembership.team_id).where(
-                TeamMembership.user_id == user.id, TeamMembership.is_supervisor
-            )
-        )
-    )

@@ -19,6 +19,7 @@ from web.requirements.access import get_requirement_or_404
 from web.templating import viewer_zone
 from workflows import escalations
 from workflows.errors import DomainError, ValidationFailed
+from workflows.requirements import NotPermitted
 
 POLL_SECONDS = 2.5  # the page's refresh: a change shows within about this, well under 5 s
 MAX_BULK = 200
@@ -175,7 +176,7 @@ def reassign(sla_clock_id: int) -> Response:
             actor=current_user._get_current_object(),
             clock=current_clock(),
         )
-    except ValidationFailed as exc:
+    except (ValidationFailed, NotPermitted) as exc:
         db.session.rollback()
         flash(f"#{req.id} not reassigned: {exc}", "error")
         return redirect(url_for("escalations.index"), 303)

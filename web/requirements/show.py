@@ -343,7 +343,7 @@ def render_page(
         may_act=requirements.may_act(db.session, user, req),
         form=form,
         conflict=conflict,
-        transition_values=transition_values or {"assignee_id": str(user.id)},
+        transition_values=transition_values or {"assignee_id": str(req.assignee_id or user.id)},
         transition_errors=transition_errors or {},
         timeline=_timeline(req),
         sla=_sla(req),

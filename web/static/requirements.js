@@ -142,7 +142,12 @@
       })
       .then(function (body) {
         if (body.now) skew = Date.parse(body.now) - Date.now();
-        if (body.html !== undefined && body.signature !== live.dataset.signature) swap(body.html);
+        if (body.html !== undefined && body.signature !== live.dataset.signature) {
+          swap(body.html);
+          // Announced once per change (the ticking countdowns are not).
+          var status = document.getElementById("escalations-status");
+          if (status) status.textContent = "Escalations updated: " + body.counts.breached + " breached, " + body.counts.at_risk + " at risk.";
+        }
         live.dataset.signature = body.signature;
         document.dispatchEvent(new CustomEvent("rapport:escalation-counts", { detail: body.counts }));
       })
