@@ -572,3 +572,33 @@ def test_customer_reminder_in_the_customers_language_and_zone(world: dict[str, A
     # Auto-resolve is 7 days after asking: 2099-01-12 09:00 UTC is 10:00 in Berlin.
     assert "2099-01-12 10:00:00 CET" in second.body_text
     assert "— Support" in second.body_text
+
+
+def test_ladder_rungs_at_a_percentage_move_with_pauses(world: dict[str, Any]) -> None:
+    policy = world["policy"]
+    sla_policies.update(
+        db.session,
+        policy,
+        {
+            "targets": {"default": {"resolution": 100}},
+            "ladder": [{"at": "percent", "value": 50, "recipients": ["team_supervisors"]}],
+        },
+        expected_version=policy.version,
+        actor=None,
+        clock=world["clock"],
+    )
+    db.session.commit()
+    req = _open(world)
+    clock = world["clock"]
+    assert _pending(req)["resolution:rung_1"] == START + timedelta(seconds=50)
+    requirements.fire(db.session, req, "assign", actor=world["agent"], clock=clock)
+    clock.advance(timedelta(seconds=30))
+    requirements.fire(db.session, req, "ask_customer", actor=world["agent"], clock=clock)
+    db.session.commit()
+    assert "resolution:rung_1" not in _pending(req)  # paused: nothing pending
+    clock.advance(timedelta(hours=1))
+    requirements.fire(db.session, req, "customer_replied", actor=world["agent"], clock=clock)
+    db.session.commit()
+    # 30 s were used before the pause: rung 1 comes 20 s after resuming, the breach 70 s.
+    assert _pending(req)["resolution:rung_1"] == clock.now() + timedelta(seconds=20)
+    assert _pending(req)["resolution:breach"] == clock.now() + timedelta(seconds=70)
