@@ -185,6 +185,8 @@ def posted(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str, Any], d
                 errors["cells"][f"{row}.{metric}"] = [message]
             else:
                 targets.setdefault(row, {})[metric] = seconds
+    if not targets and not errors["cells"]:
+        errors["fields"]["targets"] = ["Give at least one target, e.g. a default resolution of 3d."]
     follow_up = parse_duration(draft["follow_up"]) if draft["follow_up"] else None
     if draft["follow_up"] and follow_up is None:
         errors["fields"]["follow_up_seconds"] = [f"“{draft['follow_up']}” is not a duration."]
@@ -266,6 +268,8 @@ def place(domain_errors: dict[str, list[str]], errors: dict[str, Any]) -> dict[s
                 errors["rungs"].setdefault(int(rung[1]) - 1, []).append(rung[2])
             elif cell:
                 errors["cells"].setdefault(f"{cell[1]}.{cell[2]}", []).append(cell[3])
+            elif field == "targets" and (errors["cells"] or errors["fields"].get("targets")):
+                continue  # “give targets”, in JSON terms: the form has said it at the cells
             else:
                 errors["fields"].setdefault(field, []).append(message)
     return errors
