@@ -141,6 +141,8 @@ def test_bad_calendar_shows_messages_at_fields_and_keeps_the_input(
         **{"p-1-1-start": "13:00", "p-1-1-end": "1x:00", "holiday-date": ["tomorrow"]},
     )
     form["holiday-name"] = ["Party"]
+    form["quiet-start"] = ["20:00", "", "12:00"]  # the blank window drops out
+    form["quiet-end"] = ["08:00", "", "25:00"]
     response = admin.post("/admin/calendars/new", data=form)
     html = _html(response)
     assert response.status_code == 422
@@ -150,6 +152,8 @@ def test_bad_calendar_shows_messages_at_fields_and_keeps_the_input(
     assert 'id="p-1-1-error"' in html and "“1x:00” is not a time" in html
     assert 'name="p-1-1-end" value="1x:00"' in html
     assert 'id="holiday-0-error"' in html and 'value="Party"' in html
+    assert 'id="quiet-1-error"' in html and 'value="25:00"' in html
+    assert 'name="quiet-start" value="20:00"' in html
     assert 'name="p-0-0-start" value="09:00"' in html  # good cells stay too
     with app.app_context():
         assert db.session.scalars(select(Calendar)).first() is None
@@ -527,3 +531,18 @@ def test_apply_recomputes_in_the_background_with_progress(
         assert {db.session.get(Requirement, i).sla_policy_version_id for i in opened} == {current}
     finished = _html(supervisor.get(f"/admin/sla-policies/{policy_id}/apply/progress"))
     assert "3 of 3 requirements recomputed" in finished
+
+
+def test_apply_is_refused_while_one_is_running(app: Flask, supervisor: FlaskClient) -> None:
+    policy_id = _policy(app, _calendar(app))
+    _open_requirements(app, 1)
+    _new_version(app, policy_id, 12 * HOUR)
+    with app.app_context():
+        db.session.get(SlaPolicy, policy_id).recompute = {"status": "running", "done": 0}
+        db.session.commit()
+    page = _html(supervisor.get(f"/admin/sla-policies/{policy_id}/apply"))
+    assert "An apply is already running" in page and "Apply to 1 requirement" not in page
+    token = csrf_token(supervisor, f"/admin/sla-policies/{policy_id}")
+    refused = supervisor.post(f"/admin/sla-policies/{policy_id}/apply", data={"csrf_token": token})
+    assert refused.status_code == 409
+    assert "already being applied" in _html(refused)

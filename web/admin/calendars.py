@@ -7,6 +7,7 @@ from itertools import groupby
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,6 +25,7 @@ from workflows.errors import ValidationFailed
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SLOTS = 3  # opening periods offered per weekday: a lunch break needs two
+MAX_SLOTS = 12
 BLANK_HOLIDAY_ROWS = 3
 DASH = "\u2013"  # en dash, between the start and end of a period
 Page = Response | str | tuple[str, int]
@@ -57,10 +59,12 @@ def _windows(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def _draft_of(calendar: Calendar | None) -> dict[str, Any]:
-    """What the form shows for a saved calendar (or a new one: Mon-Fri 09:00-17:00)."""
+    """What the form shows for a saved calendar (or a new one: Mon-Fri 09:00-17:00 in the
+    admin's own zone)."""
     if calendar is None:
         periods = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
-        return {"name": "", "time_zone": "Europe/Berlin", "version": "", "periods": periods}
+        zone = current_user.time_zone or "UTC"
+        return {"name": "", "time_zone": zone, "version": "", "periods": periods}
     return {
         "name": calendar.name,
         "time_zone": calendar.time_zone,
@@ -99,7 +103,7 @@ def _form_of(draft: dict[str, Any]) -> dict[str, Any]:
 def _posted(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     """The domain's data from the posted form, and where each list item came from (so the
     domain's “Period 3: …” message lands at its cell)."""
-    width = max(SLOTS, int_or_zero(form.get("slots")))
+    width = min(max(SLOTS, int_or_zero(form.get("slots"))), MAX_SLOTS)
     grid = [
         [
             {
