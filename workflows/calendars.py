@@ -235,13 +235,19 @@ def import_ical(session: Session, calendar: Calendar, content: bytes | str) -> i
         raise ValidationFailed.field("file", f"This is not an iCal file: {exc}") from None
     days: list[tuple[date, str]] = []
     for event in parsed.walk("VEVENT"):
-        start = event.decoded("DTSTART", None)
+        try:
+            start = event.decoded("DTSTART", None)
+            end = event.decoded("DTEND", None)
+        except ValueError:
+            start = end = "?"
         if start is None:
             continue
         if isinstance(start, datetime):
             start = start.date()
-        end = event.decoded("DTEND", None)
         end_day = end.date() if isinstance(end, datetime) else end
+        if not isinstance(start, date) or not (end_day is None or isinstance(end_day, date)):
+            name = event.get("SUMMARY") or "an event"
+            raise ValidationFailed.field("file", f"“{name}” has a start or end that is not a date.")
         name = str(event.get("SUMMARY") or "Holiday")
         day = start
         while True:

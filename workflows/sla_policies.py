@@ -223,17 +223,19 @@ def _clean_match(
     for key in MATCH_KEYS:
         values = match.get(key) or []
         if not isinstance(values, list):
-            errors["match"] = [f"“{key}” is a list."]
+            errors.setdefault("match", []).append(f"“{key}” is a list.")
             continue
         if key == "priorities":
             bad = [v for v in values if v not in {p.value for p in Priority}]
             if bad:
-                errors["match"] = [f"Unknown priorities: {', '.join(map(str, bad))}."]
+                errors.setdefault("match", []).append(
+                    f"Unknown priorities: {', '.join(map(str, bad))}."
+                )
         if key == "team_ids":
             ids = [_int(v) for v in values]
             known = set(session.scalars(select(Team.id).where(Team.id.in_([i for i in ids if i]))))
             if None in ids or set(ids) - known:
-                errors["match"] = ["Unknown team ids."]
+                errors.setdefault("match", []).append("Unknown team ids.")
             values = ids
         if values:
             cleaned[key] = [str(v) if key != "team_ids" else v for v in values]
@@ -372,8 +374,9 @@ def match(session: Session, requirement: Requirement) -> SlaPolicyVersion | None
 
 
 def targets_for(version: SlaPolicyVersion, priority: Priority | str) -> dict[str, int]:
+    """The priority's own targets, each metric it leaves out taken from `default`."""
     targets = version.targets or {}
-    return targets.get(str(priority)) or targets.get(DEFAULT_TARGET_KEY) or {}
+    return {**targets.get(DEFAULT_TARGET_KEY, {}), **targets.get(str(priority), {})}
 
 
 def as_dict(policy: SlaPolicy) -> dict[str, Any]:

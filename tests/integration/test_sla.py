@@ -516,6 +516,31 @@ def test_holidays_imported_from_the_holidays_package_and_ical(world: dict[str, A
     assert calendars.import_ical(db.session, calendar, ical) == 3
     with pytest.raises(ValidationFailed):
         calendars.import_ical(db.session, calendar, "not a calendar")
+    broken = ical.replace("DTSTART;VALUE=DATE:20261228", "DTSTART:notadate")
+    with pytest.raises(ValidationFailed) as caught:
+        calendars.import_ical(db.session, calendar, broken)
+    assert "not a date" in caught.value.errors["file"][0]
+
+
+def test_a_priority_row_takes_missing_targets_from_default(world: dict[str, Any]) -> None:
+    policy = world["policy"]
+    sla_policies.update(
+        db.session,
+        policy,
+        {
+            "targets": {
+                "default": {"first_response": 10, "resolution": 100},
+                "urgent": {"resolution": 50},
+            }
+        },
+        expected_version=policy.version,
+        actor=None,
+        clock=world["clock"],
+    )
+    assert sla_policies.targets_for(policy.current_version, "urgent") == {
+        "first_response": 10,
+        "resolution": 50,
+    }
 
 
 def test_reopen_starts_a_new_resolution_cycle_and_cancel_ends_every_clock(
