@@ -124,7 +124,8 @@ def acknowledge(session: Session, sla_clock_id: int, *, actor: User, clock: Cloc
         raise ValidationFailed.field(
             "id", f"This clock is {row.status}; there is nothing to acknowledge."
         )
-    if row.warned_at is None and row.breached_at is None and row.rung == 0:
+    due = row.due_at is not None and row.due_at <= clock.now()
+    if row.warned_at is None and row.breached_at is None and row.rung == 0 and not due:
         raise ValidationFailed.field("id", "This clock is not at risk yet.")
     sla.acknowledge_clock(session, row, requirement, actor_id=actor.id, clock=clock)
     return row

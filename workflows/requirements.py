@@ -24,7 +24,7 @@ from models import (
     TimerStatus,
     User,
 )
-from workflows import sla
+from workflows import audit, sla
 from workflows.clock import Clock
 from workflows.errors import DomainError, StaleEdit, ValidationFailed
 from workflows.publishing import wake_clock_after_commit
@@ -228,8 +228,8 @@ def update_requirement(
     actor: User,
     clock: Clock,
 ) -> list[str]:
-    """Edit fields (not the state: that is `fire`); returns the changed field names. A new
-    priority re-plans the SLA clocks with that priority's targets."""
+    """Edit fields (not the state: that is `fire`); returns the changed field names, each
+    recorded in the audit log. A new priority re-plans the SLA clocks with its targets."""
     if requirement.version != expected_version:
         raise StaleEdit(expected_version, requirement.version)
     if not may_act(session, actor, requirement):
@@ -252,8 +252,10 @@ def update_requirement(
             errors["priority"] = [f"Choose one of: {', '.join(p.value for p in Priority)}."]
     if values.get("team_id") is not None and session.get(Team, values["team_id"]) is None:
         errors["team_id"] = ["No such team."]
-    if values.get("assignee_id") is not None and session.get(User, values["assignee_id"]) is None:
-        errors["assignee_id"] = ["No such user."]
+    if values.get("assignee_id") is not None:
+        assignee = session.get(User, values["assignee_id"])
+        if assignee is None or not assignee.is_active:
+            errors["assignee_id"] = ["No such active user."]
     if "tags" in values:
         tags = values["tags"]
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
@@ -263,11 +265,21 @@ def update_requirement(
     if errors:
         raise ValidationFailed(errors)
     changed = [k for k, v in values.items() if getattr(requirement, k) != v]
+    before = {k: getattr(requirement, k) for k in changed}
     for key in changed:
         setattr(requirement, key, values[key])
     if changed:
         requirement.updated_at = clock.now()
         session.flush()
+        audit.record(
+            session,
+            action="update",
+            entity_type="requirement",
+            entity_id=requirement.id,
+            actor_id=actor.id,
+            clock=clock,
+            changes=audit.diff(before, {k: getattr(requirement, k) for k in changed}),
+        )
     if "priority" in changed and requirement.sla_policy_version_id is not None:
         version = session.get(SlaPolicyVersion, requirement.sla_policy_version_id)
         why = f"priority changed to {requirement.priority}"
@@ -308,6 +320,7 @@ def _cancel_timers(session: Session, requirement: Requirement) -> None:
             Timer.requirement_id == requirement.id,
             Timer.status == TimerStatus.PENDING,
             Timer.state_seq < requirement.state_seq,
+            Timer.generation == 0,  # SLA and follow-up timers follow their clocks, not states
         )
         .values(status=TimerStatus.CANCELLED)
         .execution_options(synchronize_session=False)

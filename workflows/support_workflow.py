@@ -3,6 +3,7 @@ closed, with reopen within a window, cancel, and merge into another requirement.
 
 from datetime import timedelta
 
+from sqlalchemy.orm import object_session
 from transitions import EventData
 
 from workflows.workflow_declaration import TimerSpec, Workflow, refuse
@@ -29,10 +30,16 @@ def within_reopen_window(event: EventData) -> bool:
 
 
 def has_merge_target(event: EventData) -> bool:
-    target = event.kwargs.get("data", {}).get("merge_into_id")
-    if target and target != event.model.id:
-        return True
-    return refuse(event, "Name the requirement to merge into.")
+    target_id = event.kwargs.get("data", {}).get("merge_into_id")
+    if not target_id or target_id == event.model.id:
+        return refuse(event, "Name the requirement to merge into.")
+    session = object_session(event.model)
+    target = session.get(type(event.model), target_id) if session is not None else None
+    if target is None or target.customer_id != event.model.customer_id:
+        return refuse(event, f"Requirement #{target_id} is not one of this customer's.")
+    if target.state in ("closed", "cancelled", "merged"):
+        return refuse(event, f"Requirement #{target_id} is {target.state}; merge into an open one.")
+    return True
 
 
 def keep_resolution_note(event: EventData) -> None:

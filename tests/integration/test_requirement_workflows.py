@@ -107,6 +107,12 @@ def test_invalid_trigger_names_the_allowed_ones(world: dict[str, Any]) -> None:
         ([], "assign", {}, "Assign someone first."),
         (["assign"], "resolve", {}, "Resolving needs a resolution note."),
         (["assign"], "merge", {"data": {}}, "Name the requirement to merge into."),
+        (
+            ["assign"],
+            "merge",
+            {"data": {"merge_into_id": 999_999}},
+            "Requirement #999999 is not one of this customer's.",
+        ),
     ],
 )
 def test_guards_refuse_with_a_reason(

@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from models import (
+    AuditEntry,
     Calendar,
     Metric,
     OutboxMessage,
@@ -627,3 +628,28 @@ def test_ladder_rungs_at_a_percentage_move_with_pauses(world: dict[str, Any]) ->
     # 30 s were used before the pause: rung 1 comes 20 s after resuming, the breach 70 s.
     assert _pending(req)["resolution:rung_1"] == clock.now() + timedelta(seconds=20)
     assert _pending(req)["resolution:breach"] == clock.now() + timedelta(seconds=70)
+
+
+def test_state_changes_keep_the_sla_timers_and_edits_are_audited(world: dict[str, Any]) -> None:
+    req = _open(world)
+    clock = world["clock"]
+    requirements.fire(db.session, req, "assign", actor=world["agent"], clock=clock)
+    requirements.fire(db.session, req, "start", actor=world["agent"], clock=clock)
+    db.session.commit()
+    assert "first_response:breach" in _pending(req)  # open → in progress pauses nothing
+    clock.advance(timedelta(seconds=10))
+    _run_due(world)
+    assert _clock_of(req, Metric.FIRST_RESPONSE).status == SlaStatus.BREACHED
+    requirements.update_requirement(
+        db.session,
+        req,
+        {"priority": "high"},
+        expected_version=req.version,
+        actor=world["agent"],
+        clock=clock,
+    )
+    db.session.commit()
+    [entry] = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity_type == "requirement")
+    ).all()
+    assert entry.changes == {"priority": ["normal", "high"]}

@@ -1,7 +1,6 @@
 """Changing a requirement's assignee, team and priority, and "assign to me": through
 `workflows.requirements.update_requirement` (permission, optimistic locking, SLA re-plan on a
-new priority), plus an audit entry so the requirement's timeline shows who changed what.
-Flushes, never commits."""
+new priority, an audit entry the requirement's timeline shows). Flushes, never commits."""
 
 from typing import Any
 
@@ -36,21 +35,9 @@ def change_assignment(
         actor=actor,
         clock=clock,
     )
-    changes = audit.diff(
+    return audit.diff(
         {f: before[f] for f in changed}, {f: getattr(requirement, f) for f in changed}
     )
-    if changes:
-        audit.record(
-            session,
-            action="update",
-            entity_type="requirement",
-            entity_id=requirement.id,
-            actor_id=actor.id,
-            clock=clock,
-            changes=changes,
-        )
-        session.flush()
-    return changes
 
 
 def assign_to(
