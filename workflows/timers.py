@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from models import Customer, Requirement, Timer, TimerStatus, User
-from workflows import notices, outbox, requirements
+from workflows import notices, outbox, requirements, sla
 from workflows.clock import Clock
 
 CLAIM_LIMIT = 500
@@ -191,6 +191,13 @@ def _fire_one(session: Session, timer_id: int, clock: Clock, emails: list[outbox
     if timer is None:
         return "skipped"
     requirement = session.get(Requirement, timer.requirement_id)
+    if timer.generation and requirement is not None:
+        # SLA and follow-up timers outlive state changes: current while their plan is.
+        if not sla.is_current(session, requirement, timer, requirements.workflow_of(requirement)):
+            _mark_stale(session, timer_id)
+            return "stale"
+        sla.fire(session, requirement, timer, clock=clock)
+        return "fired"
     if (
         requirement is None
         or requirement.state != timer.expected_state
