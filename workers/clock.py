@@ -11,6 +11,7 @@ import signal
 import time
 from types import FrameType
 
+import kombu.exceptions
 import redis
 from flask import Flask
 
@@ -22,6 +23,7 @@ from web.publishing import CLOCK_WAKE_KEY
 from workflows import timers
 
 HEARTBEAT_TTL_SECONDS = 3600
+BROKER_ERRORS = (redis.RedisError, kombu.exceptions.OperationalError)
 # A short pause between claims: ~30 ms of lateness buys several times less clock CPU under load.
 MIN_GAP = 0.02
 
@@ -44,11 +46,19 @@ class ClockProcess:
         self.redis.set(HEARTBEAT_KEY, current_clock().now().timestamp(), ex=HEARTBEAT_TTL_SECONDS)
 
     def claim_and_publish(self) -> int:
-        """One claim: commit the leases first, then publish (a lost publish only delays)."""
+        """One claim: commit the leases first, then publish (a lost publish only delays). When
+        the broker refuses, the unpublished claims are given back at once."""
         ids = timers.claim_due(db.session, clock=current_clock())
         db.session.commit()
-        for chunk in timers.chunks(ids):
-            self.celery.send_task(timers.FIRE_TASK, args=[chunk])
+        chunks = timers.chunks(ids)
+        for index, chunk in enumerate(chunks):
+            try:
+                self.celery.send_task(timers.FIRE_TASK, args=[chunk])
+            except BROKER_ERRORS:
+                unpublished = [i for rest in chunks[index:] for i in rest]
+                timers.release_unpublished(db.session, unpublished)
+                db.session.commit()
+                raise
         return len(ids)
 
     def seconds_until_next(self) -> float:
@@ -75,8 +85,8 @@ class ClockProcess:
                         time.sleep(MIN_GAP)  # more are due: claim again right away
                         continue
                     self.wait(self.seconds_until_next())
-                except redis.RedisError as exc:
-                    log.warning("clock: Redis unavailable (%s); retrying", exc)
+                except BROKER_ERRORS as exc:
+                    log.warning("clock: Redis or the broker unavailable (%s); retrying", exc)
                     db.session.rollback()
                     time.sleep(self.interval)
                 except Exception:  # the database may be briefly away; never die silently

@@ -51,6 +51,20 @@ def next_due_at(session: Session) -> datetime | None:
     return session.scalar(select(func.min(Timer.due_at)).where(Timer.status == TimerStatus.PENDING))
 
 
+def release_unpublished(session: Session, timer_ids: Sequence[int]) -> int:
+    """Give back claims whose publish failed (broker down), so they are claimed again when
+    it is back rather than after their lease; the attempt did not happen."""
+    if not timer_ids:
+        return 0
+    result = session.execute(
+        update(Timer)
+        .where(Timer.id.in_(list(timer_ids)), Timer.status == TimerStatus.ENQUEUED)
+        .values(status=TimerStatus.PENDING, lease_until=None, attempts=Timer.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
 def release_expired_leases(session: Session, *, clock: Clock) -> int:
     """Claimed rows whose worker never finished go back to pending (safe to run twice)."""
     result = session.execute(
