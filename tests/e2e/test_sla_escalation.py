@@ -6,19 +6,23 @@ each; the supervisor sees the breach in the escalation queue and acknowledges it
 
 import time
 from collections import Counter
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
-from models import Role, User
+from models import OutboxMessage, OutboxStatus, Role, Timer, TimerStatus, User
+from tests.e2e.deployment import Deployment
 from tests.services import wait_until
 from web.clocks import OFFSET_KEY
 from web.extensions import db
 from workflows import accounts
+from workflows.clock import SystemClock
 
 ALWAYS = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
 
@@ -168,3 +172,69 @@ def test_answering_before_the_warning_sends_nothing(
     body = _ok(api["call"]("GET", f"/requirements/{requirement['id']}"))
     [first] = body["sla"]
     assert first["status"] == "met"
+
+
+def test_a_worker_killed_mid_run_still_gets_each_notice_out_once(
+    app: Flask, make_user: Any, deployment: Callable[..., Deployment], mailbox: Any
+) -> None:
+    """The acceptance run with a kill: after the warning is sent the only worker is SIGKILLed;
+    the breach and rungs come due while none runs, and a new worker sends each of them once.
+    (Killed after the warning's `sent` commit: a kill between an SMTP server's 250 and that
+    commit is the one window where a message may go twice — DESIGN.md §6.)"""
+    deployed = deployment()
+    # The deployment's own clock runs an hour ahead, where the session's clock never looks.
+    deployed.move_time_to(SystemClock().now() + timedelta(hours=1))
+    admin = make_user(Role.ADMIN, email="admin@example.com")
+    agent = make_user(Role.AGENT, email="agent@example.com")
+    client = deployed.app.test_client()
+    with deployed.app.app_context():
+        token = accounts.issue_token(
+            db.session, db.session.get(User, admin.id), "t", clock=SystemClock()
+        ).secret
+        db.session.commit()
+
+    def call(method: str, path: str, **kw: Any) -> Any:
+        headers = {"Authorization": f"Bearer {token}"}
+        return client.open(f"/api/v1{path}", method=method, headers=headers, **kw)
+
+    doomed = deployed.start_worker("doomed")
+    deployed.start_clock()
+    requirement = _set_up({"call": call, "agent": agent, "supervisor": admin})
+
+    def warning_sent() -> bool:
+        with deployed.app.app_context():
+            return (
+                db.session.scalar(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(
+                        OutboxMessage.cause.like("%first_response:warning%"),
+                        OutboxMessage.status == OutboxStatus.SENT,
+                    )
+                )
+                == 1
+            )
+
+    wait_until(warning_sent, timeout=20)
+    doomed.kill()  # SIGKILL, two seconds before the breach and rung 1 come due
+    time.sleep(5)  # the breach and both rungs come due (and are claimed) with no worker
+    deployed.start_worker("again")
+
+    wait_until(lambda: len(mailbox.received()) >= 4, timeout=60)
+    time.sleep(2)  # anything sent twice would arrive by now
+    ids = Counter(m["Message-ID"] for m in mailbox.received())
+    assert len(ids) == 4 and set(ids.values()) == {1}
+    subjects = sorted(m["Subject"].split(":")[0] for m in mailbox.received())
+    assert subjects == ["At risk", "Breached", "Escalation 1", "Escalation 2"]
+    with deployed.app.app_context():
+        fired = db.session.scalars(
+            select(Timer.kind).where(
+                Timer.requirement_id == requirement["id"], Timer.status == TimerStatus.FIRED
+            )
+        ).all()
+    assert sorted(fired) == [
+        "first_response:breach",
+        "first_response:rung_1",
+        "first_response:rung_2",
+        "first_response:warning",
+    ]
