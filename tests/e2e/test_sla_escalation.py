@@ -238,3 +238,18 @@ def test_a_worker_killed_mid_run_still_gets_each_notice_out_once(
         "first_response:rung_2",
         "first_response:warning",
     ]
+
+
+def test_resolving_before_the_breach_sends_nothing(
+    app: Flask, api: dict[str, Any], worker: Any, clock_process: Any, mailbox: Any
+) -> None:
+    requirement = _set_up(api, target=4)
+    path = f"/requirements/{requirement['id']}/transitions"
+    _ok(api["call"]("POST", path, user=api["agent"], json={"trigger": "assign"}))
+    resolved = _ok(
+        api["call"]("POST", path, user=api["agent"], json={"trigger": "resolve", "note": "Sent"})
+    )
+    assert resolved["state"] == "resolved"
+    time.sleep(6)  # past the warning, the breach and the first rung
+    assert mailbox.received() == []
+    assert {c["status"] for c in resolved["sla"]} == {"met"}
