@@ -1,6 +1,8 @@
 """The emails timers cause: reminders, follow-ups and auto-resolve/close notices. Each is an
 outbox row keyed by its timer, so it is written and sent once (DESIGN.md §6)."""
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -59,7 +61,37 @@ def timer_email(session: Session, requirement: Requirement, timer: Timer) -> out
     )
 
 
+AUTO_RESOLVE_KEY = "rapport.notices.auto_resolve_at"
+
+
+@contextmanager
+def batch(session: Session, timers: Iterable[Timer]) -> Iterator[None]:
+    """Within the block, the customer notices of `timers` look up their auto-resolve time in
+    what one query fetched up front, instead of one query per notice."""
+    requirements = [
+        session.get(Requirement, t.requirement_id)
+        for t in timers
+        if NOTICES.get(t.kind) == "customer"
+    ]
+    states = {r.id: r.state_seq for r in requirements if r is not None}
+    if states:
+        rows = session.execute(
+            select(Timer.requirement_id, Timer.state_seq, Timer.due_at).where(
+                Timer.requirement_id.in_(states), Timer.kind == "auto_resolve"
+            )
+        )
+        due = {(requirement_id, seq): at for requirement_id, seq, at in rows}
+        session.info[AUTO_RESOLVE_KEY] = {i: (seq, due.get((i, seq))) for i, seq in states.items()}
+    try:
+        yield
+    finally:
+        session.info.pop(AUTO_RESOLVE_KEY, None)
+
+
 def _auto_resolve_at(session: Session, requirement: Requirement) -> datetime | None:
+    seq, due = session.info.get(AUTO_RESOLVE_KEY, {}).get(requirement.id, (None, None))
+    if seq == requirement.state_seq:  # not moved on since `batch` looked
+        return due
     return session.scalar(
         select(Timer.due_at).where(
             Timer.requirement_id == requirement.id,

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Integer, any_, bindparam, func, select, up
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from models import Customer, Requirement, Timer, TimerStatus, User
+from models import Customer, Requirement, Team, Timer, TimerStatus, User
 from workflows import notices, outbox, requirements, sla
 from workflows.clock import Clock
 
@@ -118,12 +118,13 @@ def fire_batch(
     taken = _take(session, timer_ids, clock.now())
     outcome["skipped"] = len(timer_ids) - len(taken)
     ids = [timer_id for timer_id in timer_ids if timer_id in taken]
-    try:
-        with session.begin_nested():
-            sends = _fire_together(session, ids, clock, outcome)
-    except Exception:  # some timer failed: the savepoint is gone, find which one
-        outcome.update(fired=0, stale=0)
-        sends = _fire_each(session, ids, clock, outcome, on_error)
+    with notices.batch(session, (t for t in _held if isinstance(t, Timer) and t.id in taken)):
+        try:
+            with session.begin_nested():
+                sends = _fire_together(session, ids, clock, outcome)
+        except Exception:  # some timer failed: the savepoint is gone, find which one
+            outcome.update(fired=0, stale=0)
+            sends = _fire_each(session, ids, clock, outcome, on_error)
     outbox.publish_sends(session, sends)
     return outcome
 
@@ -173,8 +174,8 @@ def _among(session: Session, column: Any, ids: Iterable[int]) -> ColumnElement[b
 
 
 def _load_batch(session: Session, timer_ids: Sequence[int]) -> list[object]:
-    """Load the batch's timers, requirements, customers and assignees in four queries, so each
-    timer then costs only its writes. Requirements are locked on PostgreSQL (SQLite's writer
+    """Load the batch's timers, requirements, customers, assignees and teams in five queries, so
+    each timer then costs only its writes. Requirements are locked on PostgreSQL (SQLite's writer
     lock, taken when the transaction began, already keeps them still) until the commit."""
     fresh = {"populate_existing": True}
     batch = list(
@@ -195,7 +196,9 @@ def _load_batch(session: Session, timer_ids: Sequence[int]) -> list[object]:
     customers = session.scalars(select(Customer).where(Customer.id.in_(customer_ids))).all()
     assignees = {r.assignee_id for r in loaded if r.assignee_id is not None}
     users = session.scalars(select(User).where(User.id.in_(assignees))).all()
-    return [*batch, *loaded, *customers, *users]
+    team_ids = {r.team_id for r in loaded if r.team_id is not None}
+    teams = session.scalars(select(Team).where(Team.id.in_(team_ids))).all() if team_ids else []
+    return [*batch, *loaded, *customers, *users, *teams]
 
 
 def _fire_one(session: Session, timer_id: int, clock: Clock, emails: list[outbox.Email]) -> str:

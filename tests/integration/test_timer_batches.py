@@ -156,3 +156,16 @@ def test_insert_emails_writes_each_key_once(in_app: Flask) -> None:
     assert sorted(first) == sorted([rows["k:1"].id, rows["k:2"].id])
     assert again == [rows["k:3"].id]
     assert rows["k:2"].message_id == outbox.message_id_for("k:2", "rapport.local")
+
+
+def test_second_reminders_in_a_batch_name_each_auto_resolve_date(waiting: dict[str, Any]) -> None:
+    ids = _claim(waiting["clock"], timedelta(days=5, seconds=1))  # both reminders of each
+    outcome = timers.fire_batch(db.session, ids, clock=waiting["clock"])
+    db.session.commit()
+
+    assert outcome["fired"] == 6
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.subject.startswith("Still waiting"))
+    ).all()
+    # Asked at 2099-01-05 09:00 UTC, auto-resolved 7 days later; the customer has no zone.
+    assert [("2099-01-12 09:00:00 UTC" in row.body_text) for row in rows] == [True] * 3
