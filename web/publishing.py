@@ -5,6 +5,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from web.extensions import redis_client
+from web.mail import mail_domain
+from workflows.outbox import MAIL_DOMAIN_KEY
 from workflows.publishing import take_pending, take_wake
 
 CLOCK_WAKE_KEY = "rapport:clock:wake"
@@ -31,6 +33,12 @@ def _after_commit(session: Session) -> None:
             current_app.logger.exception("could not publish %s%s; the sweep will", task_name, args)
 
 
+def _after_begin(session: Session, _transaction: object, _connection: object) -> None:
+    """Message-IDs the outbox writes are named after MAIL_FROM's domain."""
+    if has_app_context():
+        session.info[MAIL_DOMAIN_KEY] = mail_domain(current_app.config)
+
+
 def _after_rollback(session: Session) -> None:
     take_pending(session)
     take_wake(session)
@@ -43,4 +51,5 @@ def install() -> None:
         return
     event.listen(Session, "after_commit", _after_commit)
     event.listen(Session, "after_rollback", _after_rollback)
+    event.listen(Session, "after_begin", _after_begin)
     _installed = True

@@ -51,24 +51,24 @@ def queue(
     """Breached clocks first (longest breached on top), then at-risk ones by due time."""
     query = _scoped(select(SlaClock, Requirement).where(_escalated(clock)), team_ids)
     query = query.order_by(SlaClock.breached_at.is_(None), SlaClock.due_at, SlaClock.id)
+    return [row_of(c, r, clock=clock) for c, r in session.execute(query.limit(limit))]
+
+
+def row_of(clock_row: SlaClock, requirement: Requirement, *, clock: Clock) -> QueueRow:
+    """How the queue shows a clock: breached once its due time has passed."""
     now = clock.now()
-    rows = []
-    for clock_row, requirement in session.execute(query.limit(limit)):
-        breached = clock_row.breached_at is not None or (
-            clock_row.due_at is not None and clock_row.due_at <= now
-        )
-        due = clock_row.breached_at or clock_row.due_at or now
-        rows.append(
-            QueueRow(
-                sla=clock_row,
-                requirement=requirement,
-                level=BREACHED if breached else AT_RISK,
-                seconds_to_breach=(due - now).total_seconds(),
-                rung=clock_row.rung,
-                acknowledged=clock_row.acknowledged_rung > 0,
-            )
-        )
-    return rows
+    breached = clock_row.breached_at is not None or (
+        clock_row.due_at is not None and clock_row.due_at <= now
+    )
+    due = clock_row.due_at or clock_row.breached_at or now
+    return QueueRow(
+        sla=clock_row,
+        requirement=requirement,
+        level=BREACHED if breached else AT_RISK,
+        seconds_to_breach=(due - now).total_seconds(),
+        rung=clock_row.rung,
+        acknowledged=clock_row.acknowledged_rung > 0,
+    )
 
 
 def counts(session: Session, *, clock: Clock, team_ids: list[int] | None = None) -> dict[str, int]:
@@ -127,5 +127,7 @@ def acknowledge(session: Session, sla_clock_id: int, *, actor: User, clock: Cloc
     due = row.due_at is not None and row.due_at <= clock.now()
     if row.warned_at is None and row.breached_at is None and row.rung == 0 and not due:
         raise ValidationFailed.field("id", "This clock is not at risk yet.")
+    if row.acknowledged_rung >= max(row.rung, 1):
+        return row  # already acknowledged at this rung: nothing changes
     sla.acknowledge_clock(session, row, requirement, actor_id=actor.id, clock=clock)
     return row

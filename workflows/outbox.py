@@ -26,6 +26,16 @@ LEASE = timedelta(minutes=2)
 DEFAULT_MAX_ATTEMPTS = 5
 
 
+MAIL_DOMAIN_KEY = "rapport.mail_domain"  # session.info: the web app sets it from MAIL_FROM
+
+
+def _domain(session: Session, domain: str | None) -> str:
+    if domain:
+        return domain
+    session.connection()  # begin the transaction now: beginning it names the domain
+    return session.info.get(MAIL_DOMAIN_KEY) or "rapport.local"
+
+
 def message_id_for(idempotency_key: str, domain: str) -> str:
     """A fixed Message-ID derived from the key, so a resend after a crash is recognisable."""
     digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
@@ -47,7 +57,7 @@ def enqueue_email(
     body_text: str,
     clock: Clock,
     body_html: str | None = None,
-    domain: str = "rapport.local",
+    domain: str | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 ) -> OutboxMessage:
     """Write an email to the outbox (once per key) and publish its send after commit."""
@@ -64,7 +74,7 @@ def enqueue_email(
         subject=subject,
         body_text=body_text,
         body_html=body_html,
-        message_id=message_id_for(idempotency_key, domain),
+        message_id=message_id_for(idempotency_key, _domain(session, domain)),
         status=OutboxStatus.PENDING,
         attempts=0,
         max_attempts=max_attempts,
@@ -94,7 +104,7 @@ def insert_emails(
     emails: Sequence[Email],
     *,
     clock: Clock,
-    domain: str = "rapport.local",
+    domain: str | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 ) -> list[int]:
     """Write each email once per idempotency key with one INSERT … ON CONFLICT DO NOTHING (a
@@ -103,6 +113,7 @@ def insert_emails(
     if not emails:
         return []
     now = clock.now()
+    mail_domain = _domain(session, domain)
     rows = [
         {
             "idempotency_key": email.idempotency_key,
@@ -112,7 +123,7 @@ def insert_emails(
             "subject": email.subject,
             "body_text": email.body_text,
             "body_html": email.body_html,
-            "message_id": message_id_for(email.idempotency_key, domain),
+            "message_id": message_id_for(email.idempotency_key, mail_domain),
             "status": OutboxStatus.PENDING,
             "attempts": 0,
             "max_attempts": max_attempts,

@@ -140,7 +140,10 @@ def _plan(
     def after(amount: timedelta) -> datetime:
         return add_business_time(business, since, max(amount - used, timedelta(0)))
 
-    sla.due_at = sla.breached_at or after(target)
+    if sla.breached_at is None:
+        sla.due_at = after(target)
+    elif sla.due_at is None:  # resumed after a pause once breached
+        sla.due_at = sla.breached_at
     steps: list[tuple[str, datetime]] = []
     if version.warning_percent < 100:
         sla.warning_at = after(target * version.warning_percent / 100)

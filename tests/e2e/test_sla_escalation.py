@@ -142,7 +142,8 @@ def test_warning_breach_and_two_rungs_arrive_once_each_and_the_supervisor_acknow
         2,
     )
     acked = _ok(api["call"]("POST", f"/escalations/{item['id']}/ack", user=api["supervisor"]))
-    assert acked["acknowledged"] is True
+    assert (acked["acknowledged"], acked["level"]) == (True, "breached")
+    assert acked["due_at"] == item["due_at"]  # acknowledging does not move the due time
     # The agent may not see the queue; an unknown clock is 404.
     assert api["call"]("GET", "/escalations", user=api["agent"]).status_code == 403
     assert api["call"]("POST", "/escalations/999999/ack", user=api["supervisor"]).status_code == 404

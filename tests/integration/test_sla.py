@@ -313,6 +313,11 @@ def test_acknowledging_stops_the_next_rungs(world: dict[str, Any]) -> None:
         )
     escalations.acknowledge(db.session, first.id, actor=world["supervisor"], clock=world["clock"])
     db.session.commit()
+    acknowledged_at, due_at = first.acknowledged_at, first.due_at
+    assert due_at == START + timedelta(seconds=10)  # the planned due time stays
+    world["clock"].advance(timedelta(seconds=1))
+    escalations.acknowledge(db.session, first.id, actor=world["supervisor"], clock=world["clock"])
+    assert first.acknowledged_at == acknowledged_at  # a second acknowledgement changes nothing
     assert "first_response:rung_2" not in _pending(req)
     world["clock"].advance(timedelta(seconds=10))
     _run_due(world)

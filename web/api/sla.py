@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from models import Calendar, Requirement, Role, SlaClock, SlaPolicy, SlaPolicyVersion, SlaStatus
+from models import Calendar, Requirement, Role, SlaClock, SlaPolicy, SlaPolicyVersion
 from web.access import acting_user
 from web.api.conditional import (
     IDEMPOTENCY_DOC,
@@ -454,15 +454,4 @@ class Acknowledge(MethodView):
         row = escalations.acknowledge(db.session, clock_id, actor=acting_user(), clock=clock)
         db.session.commit()
         requirement = db.session.get(Requirement, row.requirement_id)
-        due = row.breached_at or row.due_at or clock.now()
-        level = escalations.BREACHED if row.breached_at else escalations.AT_RISK
-        return _escalation(
-            escalations.QueueRow(
-                sla=row,
-                requirement=requirement,
-                level=level if row.status != SlaStatus.MET else "met",
-                seconds_to_breach=(due - clock.now()).total_seconds(),
-                rung=row.rung,
-                acknowledged=True,
-            )
-        )
+        return _escalation(escalations.row_of(row, requirement, clock=clock))
