@@ -107,7 +107,7 @@ def derive(config: dict[str, Any]) -> None:
     config["REMEMBER_COOKIE_HTTPONLY"] = True
     config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     config["REMEMBER_COOKIE_SECURE"] = bool(config["SECURE_COOKIES"])
-    config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+    config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or config["REDIS_URL"]
     config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
     config["RATELIMIT_HEADERS_ENABLED"] = True
     config["CELERY"] = celery_settings(config)

@@ -97,7 +97,14 @@ def deployment(
         keys = RedisServer(tmp_path / "redis").start()
         servers.append(keys)
         broker = keys
-        overrides: dict[str, Any] = {"REDIS_URL": keys.url, "SQLITE_IMMEDIATE": True}
+        overrides: dict[str, Any] = {
+            "REDIS_URL": keys.url,
+            "SQLITE_IMMEDIATE": True,
+            # The limiter is one object for every app in the process: were it pointed at this
+            # Redis, it would fall back to memory once the server stops and count every later
+            # test's sign-ins there.
+            "RATELIMIT_STORAGE_URI": app_config["REDIS_URL"],
+        }
         env = service_env({**app_config, "REDIS_URL": keys.url})
         if separate_broker:
             broker = RedisServer(tmp_path / "broker").start()
