@@ -23,6 +23,10 @@ from web.publishing import CLOCK_WAKE_KEY
 from workflows import timers
 
 HEARTBEAT_TTL_SECONDS = 3600
+# Claim only while the workers keep up: with this many batches still queued, wait. Claims far
+# ahead of the workers would outlive their lease in a long burst and be handed out again.
+MAX_QUEUED_BATCHES = 5
+TIMERS_QUEUE = "timers"
 BROKER_ERRORS = (redis.RedisError, kombu.exceptions.OperationalError)
 # A short pause between claims: ~30 ms of lateness buys several times less clock CPU under load.
 MIN_GAP = 0.02
@@ -35,6 +39,8 @@ class ClockProcess:
         self.app = app
         self.interval = float(app.config["CLOCK_INTERVAL"])
         self.redis = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=self.interval + 5)
+        broker_url = app.config["CELERY"].get("broker_url") or app.config["REDIS_URL"]
+        self.broker = redis.Redis.from_url(broker_url, socket_timeout=5)
         self.celery = app.extensions["celery"]
         self.stopping = False
 
@@ -80,6 +86,9 @@ class ClockProcess:
             while not self.stopping:
                 try:
                     self.heartbeat()
+                    if self.broker.llen(TIMERS_QUEUE) >= MAX_QUEUED_BATCHES:
+                        time.sleep(MIN_GAP)  # the workers are behind: let them catch up
+                        continue
                     claimed = self.claim_and_publish()
                     if claimed >= timers.CLAIM_LIMIT:
                         time.sleep(MIN_GAP)  # more are due: claim again right away

@@ -40,6 +40,7 @@ _templates = Environment(
     undefined=StrictUndefined,
     autoescape=False,  # plain-text email bodies  # noqa: S701
     keep_trailing_newline=True,
+    auto_reload=False,  # templates ship with the code: no disk check per render
 )
 
 
