@@ -536,8 +536,12 @@ def replan_under(
         if not target:
             continue
         used = sla.used_seconds
-        if sla.running_since is not None:
-            used += round(business_time_between(business, sla.running_since, now).total_seconds())
+        if sla.running_since is not None:  # time so far counts in the calendar it ran under
+            counted_in = session.get(SlaPolicyVersion, sla.policy_version_id).calendar
+            elapsed = business_time_between(
+                calendars.business_calendar(counted_in), sla.running_since, now
+            )
+            used += round(elapsed.total_seconds())
         new_due = None
         if sla.status in COUNTING:
             new_due = sla.breached_at or add_business_time(
