@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from models import Customer, Requirement, Team, Timer, User
 from workflows import outbox, sla_notices
-from workflows.clock import Clock
 
 # kind -> who receives it; the text is workflows/templates/notices/<kind>.<language>.txt
 NOTICES = {
@@ -99,10 +98,3 @@ def _auto_resolve_at(session: Session, requirement: Requirement) -> datetime | N
             Timer.state_seq == requirement.state_seq,
         )
     )
-
-
-def timer_notice(session: Session, requirement: Requirement, timer: Timer, *, clock: Clock) -> None:
-    """Write the notice for `timer` (once per timer) and publish its send after commit."""
-    email = timer_email(session, requirement, timer)
-    if email is not None:
-        outbox.enqueue_emails(session, [email], clock=clock)
