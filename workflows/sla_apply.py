@@ -6,7 +6,7 @@ policy (`SlaPolicy.recompute`)."""
 import statistics
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from models import Requirement, SlaClock, SlaPolicy, SlaPolicyVersion
@@ -62,7 +62,7 @@ def start(session: Session, policy: SlaPolicy, *, clock: Clock) -> dict[str, Any
     """Queue the recompute (after commit). Refused while one is running."""
     if (policy.recompute or {}).get("status") in ("queued", "running"):
         raise Conflict("This policy is already being applied; wait for it to finish.")
-    total = len(list(session.scalars(_outdated(policy))))
+    total = session.scalar(select(func.count()).select_from(_outdated(policy).subquery()))
     policy.recompute = {
         "status": "queued",
         "version": policy.current_version.number if policy.current_version else None,
