@@ -5,7 +5,7 @@
 Starts a private redis-server (login rate limits) and gunicorn (`--workers`, default 2) on free
 ports against DATABASE_URL (seeded with bench/seed.py), signs a bench user in (session cookie)
 and gives it an API token, then measures each scenario at concurrency 1 and 8: p50/p95/p99
-latency and requests/s. `--direct` also times workflows.customer_queries.list_customers in this
+latency and requests/s. `--direct` also times workflows.customers.queries.list_customers in this
 process, without HTTP. Leaves a `bench-load@example.com` user behind (harmless, re-used).
 """
 
@@ -31,9 +31,9 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from models import Communication, Customer, Role, Transaction
-from workflows import accounts
-from workflows.clock import SystemClock
-from workflows.customer_queries import CustomerFilter, list_customers
+from workflows.customers.queries import CustomerFilter, list_customers
+from workflows.platform import accounts
+from workflows.platform.clock import SystemClock
 
 EMAIL = "bench-load@example.com"
 PASSWORD = "bench load password 42"  # noqa: S105 (a throwaway bench account)

@@ -35,7 +35,7 @@ from models import (
     User,
     customer_tags,
 )
-from workflows.search_index import MAX_COMMUNICATION_CHARS, phone_digits
+from workflows.customers.search_index import MAX_COMMUNICATION_CHARS, phone_digits
 
 SEARCH_WORD = "zephyrine"
 SEARCH_SHARE = 0.01

@@ -38,6 +38,16 @@ class LifecycleStage(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
 
 
+# What a new installation starts with (the migration that creates the table inserts these; a
+# backup restore recognises a table holding only these as empty).
+DEFAULT_STAGES = (
+    ("lead", "Lead"),
+    ("prospect", "Prospect"),
+    ("customer", "Customer"),
+    ("churned", "Churned"),
+)
+
+
 class Tag(Base):
     __tablename__ = "tags"
 

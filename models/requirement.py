@@ -35,7 +35,8 @@ class Requirement(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    workflow: Mapped[str] = mapped_column(String(40))  # a key of workflows.requirements.WORKFLOWS
+    # a key of workflows.tracking.requirements.WORKFLOWS
+    workflow: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(40))
     state_seq: Mapped[int] = mapped_column(default=0)  # changes only when the state changes
     resolution_note: Mapped[str | None] = mapped_column(Text)

@@ -36,8 +36,9 @@ from tests.services import (
 )
 from web import create_app
 from web.extensions import db
-from workflows import accounts, stages
-from workflows.clock import SystemClock
+from workflows.customers import stages
+from workflows.platform import accounts
+from workflows.platform.clock import SystemClock
 
 DATABASE_KIND = os.environ.get("RAPPORT_TEST_DATABASE", "sqlite")
 PASSWORD = "correct horse battery"  # test users' password

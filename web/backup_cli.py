@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import backup
+from workflows.platform import backup
 
 backup_cli = AppGroup("backup", help="Consistent database backups and verified restores.")
 

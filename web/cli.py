@@ -11,9 +11,9 @@ from models import ApiToken, Role, User
 from web import demo
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import accounts
-from workflows.errors import ValidationFailed
-from workflows.passwords import generate_password
+from workflows.platform import accounts
+from workflows.platform.errors import ValidationFailed
+from workflows.platform.passwords import generate_password
 
 users_cli = AppGroup("users", help="Create users and set their passwords.")
 tokens_cli = AppGroup("tokens", help="Issue and revoke API tokens.")

@@ -6,7 +6,7 @@ from typing import Any
 import redis
 from flask import current_app
 
-from workflows.clock import Clock, OffsetClock, SystemClock
+from workflows.platform.clock import Clock, OffsetClock, SystemClock
 
 OFFSET_KEY = "rapport:test:clock-offset"
 

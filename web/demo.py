@@ -6,18 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Calendar, Customer, Role, Team
-from workflows import (
-    accounts,
-    calendars,
-    communications,
-    customers,
-    organisations,
-    requirements,
-    sla_policies,
-    transactions,
-)
-from workflows.clock import Clock, ManualClock
-from workflows.passwords import generate_password
+from workflows.customers import organisations, profiles, transactions
+from workflows.platform import accounts
+from workflows.platform.clock import Clock, ManualClock
+from workflows.platform.passwords import generate_password
+from workflows.tracking import calendars, conversations, requirements, sla_policies
 
 TEAMS = {
     "Support — Europe": [
@@ -358,7 +351,7 @@ def load_customers(session: Session, *, clock: Clock) -> int:
     for name, email, phone, country, zone, language, org, stage, tags, owner in CUSTOMERS:
         owner_user = accounts.find_user_by_email(session, owner)
         people.append(
-            customers.create_customer(
+            profiles.create_customer(
                 session,
                 {
                     "name": name,
@@ -377,7 +370,7 @@ def load_customers(session: Session, *, clock: Clock) -> int:
             )
         )
     for index, data in COMMUNICATIONS:
-        communications.log_communication(
+        conversations.log_communication(
             session, people[index], dict(data), actor_id=people[index].owner_id, clock=clock
         )
     for index, data in TRANSACTIONS:

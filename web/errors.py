@@ -6,8 +6,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from web.extensions import db
 from web.problems import flatten_webargs_messages, problem
-from workflows.errors import Conflict, StaleEdit, ValidationFailed
-from workflows.requirements import NotPermitted, TransitionRefused
+from workflows.platform.errors import Conflict, StaleEdit, ValidationFailed
+from workflows.tracking.requirements import NotPermitted, TransitionRefused
 
 FRIENDLY = {
     400: ("Bad request", "The request could not be understood. Reload the page and try again."),

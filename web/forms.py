@@ -4,7 +4,7 @@ from typing import Any
 
 from flask import flash
 
-from workflows.errors import ValidationFailed
+from workflows.platform.errors import ValidationFailed
 
 
 def attach_errors(form: Any, exc: ValidationFailed) -> None:

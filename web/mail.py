@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from workflows.outbox import SmtpMailer, SmtpSettings
+from workflows.platform.outbox import SmtpMailer, SmtpSettings
 
 
 def mailer_from_config(config: Mapping[str, Any]) -> SmtpMailer:

@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 
 from web.extensions import redis_client
 from web.mail import mail_domain
-from workflows.outbox import MAIL_DOMAIN_KEY
-from workflows.publishing import take_pending, take_wake
+from workflows.platform.outbox import MAIL_DOMAIN_KEY
+from workflows.platform.publishing import take_pending, take_wake
 
 CLOCK_WAKE_KEY = "rapport:clock:wake"
 

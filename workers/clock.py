@@ -20,7 +20,7 @@ from web.clocks import current_clock
 from web.extensions import db
 from web.health import HEARTBEAT_KEY
 from web.publishing import CLOCK_WAKE_KEY
-from workflows import timers
+from workflows.tracking import timers
 
 HEARTBEAT_TTL_SECONDS = 3600
 # Claim only while the workers keep up: with this many batches still queued, wait. Claims far

@@ -4,7 +4,7 @@ from celery import shared_task
 
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import imports
+from workflows.customers import imports
 
 
 @shared_task(name="imports.run", acks_late=True, ignore_result=True)

@@ -6,7 +6,7 @@ from flask import current_app
 from web.clocks import current_clock
 from web.extensions import db
 from web.mail import mailer_from_config
-from workflows import outbox
+from workflows.platform import outbox
 
 
 @shared_task(name="outbox.send", acks_late=True, ignore_result=True)

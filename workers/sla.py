@@ -6,7 +6,7 @@ from celery import shared_task
 
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import sla_apply
+from workflows.tracking import sla_apply
 
 log = logging.getLogger("rapport.sla")
 

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import timers
+from workflows.tracking import timers
 
 log = logging.getLogger("rapport.timers")
 

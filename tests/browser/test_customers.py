@@ -10,14 +10,14 @@ from models import Customer, Role, User
 from tests.conftest import PASSWORD
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import communications, customers
+from workflows.customers import communications, profiles
 
 pytestmark = pytest.mark.browser
 
 
 def make_customer(app: Flask, **data: Any) -> int:
     with app.app_context():
-        customer = customers.create_customer(db.session, data, actor_id=None, clock=current_clock())
+        customer = profiles.create_customer(db.session, data, actor_id=None, clock=current_clock())
         db.session.commit()
         return customer.id
 

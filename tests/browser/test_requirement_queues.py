@@ -15,8 +15,9 @@ from playwright.sync_api import Page, expect
 from models import Requirement, Role, User
 from tests.browser.test_customers import make_customer, sign_in
 from web.extensions import db
-from workflows import accounts, calendars, requirements, sla_policies, timers
-from workflows.clock import ManualClock
+from workflows.platform import accounts
+from workflows.platform.clock import ManualClock
+from workflows.tracking import calendars, requirements, sla_policies, timers
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from models import Calendar, Role, SlaPolicy
 from tests.browser.test_customers import sign_in
 from web.extensions import db
-from workflows import sla_policies
+from workflows.tracking import sla_policies
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = os.environ.get("RAPPORT_SCREENSHOTS")  # a folder, to look at the pages

@@ -17,8 +17,9 @@ from tests.conftest import service_env
 from tests.services import Process, RedisServer, start_clock, start_worker
 from web.clocks import OFFSET_KEY, current_clock
 from web.extensions import QUEUES, db
-from workflows import outbox, timers
-from workflows.clock import SystemClock
+from workflows.platform import outbox
+from workflows.platform.clock import SystemClock
+from workflows.tracking import timers
 
 
 @dataclass

@@ -21,8 +21,8 @@ from tests.e2e.deployment import Deployment
 from tests.services import wait_until
 from web.clocks import OFFSET_KEY
 from web.extensions import db
-from workflows import accounts
-from workflows.clock import SystemClock
+from workflows.platform import accounts
+from workflows.platform.clock import SystemClock
 
 ALWAYS = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
 

@@ -21,8 +21,10 @@ from models import OutboxMessage, OutboxStatus, Requirement, Role, Timer, TimerS
 from tests.e2e.deployment import Deployment
 from tests.services import Process, wait_until
 from web.extensions import db
-from workflows import customers, outbox, timers
-from workflows.clock import SystemClock
+from workflows.customers import profiles
+from workflows.platform import outbox
+from workflows.platform.clock import SystemClock
+from workflows.tracking import timers
 
 # The session's clock process reads a Redis of its own whose offset is zero: timers due an hour
 # from now are never due for it, only for the private clock moved an hour ahead.
@@ -40,7 +42,7 @@ def _seed_follow_ups(
     agent_id = make_user(Role.AGENT).id
     clock = SystemClock()
     with app.app_context():
-        customer = customers.create_customer(
+        customer = profiles.create_customer(
             db.session, {"name": "Bulk Lead Ltd"}, actor_id=agent_id, clock=clock
         )
         now = clock.now()

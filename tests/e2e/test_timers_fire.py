@@ -13,8 +13,9 @@ from models import OutboxMessage, OutboxStatus, Requirement, Role, Timer, TimerS
 from tests.services import wait_until
 from web.clocks import OFFSET_KEY, current_clock
 from web.extensions import db
-from workflows import customers, requirements, timers
-from workflows.clock import Clock, ManualClock
+from workflows.customers import profiles
+from workflows.platform.clock import Clock, ManualClock
+from workflows.tracking import requirements, timers
 
 
 def _waiting_requirement(app: Flask, make_user: Any, clock: Clock | None = None) -> int:
@@ -22,7 +23,7 @@ def _waiting_requirement(app: Flask, make_user: Any, clock: Clock | None = None)
     with app.app_context():
         clock = clock or current_clock()
         agent = db.session.get(User, agent_id)
-        customer = customers.create_customer(
+        customer = profiles.create_customer(
             db.session,
             {"name": "Ana Lima", "emails": "ana@example.com"},
             actor_id=agent_id,

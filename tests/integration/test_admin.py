@@ -25,8 +25,10 @@ from tests.conftest import csrf_token, login
 from tests.services import wait_until
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import accounts, calendars, custom_fields, sla_policies
-from workflows.outbox import message_id_for
+from workflows.customers import custom_fields
+from workflows.platform import accounts
+from workflows.platform.outbox import message_id_for
+from workflows.tracking import calendars, sla_policies
 
 # ---------------------------------------------------------------- helpers
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from models import CustomFieldDefinition, FieldKind, LifecycleStage, Role
 from tests.conftest import csrf_token, login
 from web.extensions import db
-from workflows import custom_fields, stages
-from workflows.clock import ManualClock
-from workflows.errors import ValidationFailed
+from workflows.customers import custom_fields, stages
+from workflows.platform.clock import ManualClock
+from workflows.platform.errors import ValidationFailed
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from tests.conftest import csrf_token, login
 from tests.services import wait_until
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import calendars, customers, requirements, sla_policies
+from workflows.customers import profiles
+from workflows.tracking import calendars, requirements, sla_policies
 
 ALWAYS = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
 HOUR = 3600
@@ -465,9 +466,7 @@ def test_move_buttons_change_the_matching_order(app: Flask, supervisor: FlaskCli
 def _open_requirements(app: Flask, count: int) -> list[int]:
     with app.app_context():
         clock = current_clock()
-        customer = customers.create_customer(
-            db.session, {"name": "Ana"}, actor_id=None, clock=clock
-        )
+        customer = profiles.create_customer(db.session, {"name": "Ana"}, actor_id=None, clock=clock)
         ids = [
             requirements.open_requirement(
                 db.session, customer_id=customer.id, title=f"Broken {n}", clock=clock, actor=None

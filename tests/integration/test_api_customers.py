@@ -25,8 +25,8 @@ from models import (
     User,
 )
 from web.extensions import db
-from workflows import accounts
-from workflows.clock import SystemClock
+from workflows.platform import accounts
+from workflows.platform.clock import SystemClock
 
 Headers = dict[str, str]
 

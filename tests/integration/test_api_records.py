@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from models import AuditEntry, Communication, Organisation, Role, Transaction, User
 from web.extensions import db
-from workflows import accounts
-from workflows.clock import SystemClock
+from workflows.platform import accounts
+from workflows.platform.clock import SystemClock
 
 Headers = dict[str, str]
 

@@ -9,7 +9,8 @@ from flask.testing import FlaskClient
 from models import Role, User
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import accounts, customers
+from workflows.customers import profiles
+from workflows.platform import accounts
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def api(app: Flask, client: FlaskClient, make_user: Any) -> dict[str, Any]:
     other = make_user(Role.AGENT)
     with app.app_context():
         clock = current_clock()
-        customer = customers.create_customer(
+        customer = profiles.create_customer(
             db.session, {"name": "Ana", "emails": "ana@example.com"}, actor_id=None, clock=clock
         )
         tokens = {

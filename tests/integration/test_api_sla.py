@@ -13,7 +13,7 @@ from models import Role, User
 from tests.services import wait_until
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import accounts
+from workflows.platform import accounts
 
 ALWAYS = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
 HOUR = 3600

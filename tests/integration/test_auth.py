@@ -7,8 +7,8 @@ from sqlalchemy import select
 from models import ApiToken, Role, User
 from tests.conftest import PASSWORD, csrf_token, login
 from web.extensions import db
-from workflows import accounts
-from workflows.clock import SystemClock
+from workflows.platform import accounts
+from workflows.platform.clock import SystemClock
 
 
 def test_sign_in_leads_to_the_dashboard(client: FlaskClient, make_user) -> None:

@@ -13,9 +13,9 @@ from sqlalchemy import func, inspect, select, text
 
 from models import Base, Communication, CommunicationChannel, Customer, Direction
 from web.extensions import db
-from workflows import customers
-from workflows.backup import Manifest, manifest_path, sha256_of
-from workflows.clock import ManualClock
+from workflows.customers import profiles
+from workflows.platform.backup import Manifest, manifest_path, sha256_of
+from workflows.platform.clock import ManualClock
 
 clock = ManualClock(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
 
@@ -38,7 +38,7 @@ def counts(app: Flask) -> dict[str, int]:
 def seed(app: Flask, n: int = 12) -> None:
     with app.app_context():
         for i in range(n):
-            customer = customers.create_customer(
+            customer = profiles.create_customer(
                 db.session,
                 {"name": f"Customer {i}", "emails": f"c{i}@example.com", "tags": "vip, north"},
                 actor_id=None,
@@ -132,7 +132,7 @@ def test_restore_refuses_to_overwrite_data_without_force(
     app: Flask, backup_file: Path, tmp_path: Path
 ) -> None:
     with app.app_context():
-        customers.create_customer(
+        profiles.create_customer(
             db.session, {"name": "Added after the backup"}, actor_id=None, clock=clock
         )
         db.session.commit()

@@ -1,4 +1,4 @@
-"""workflows.communications against the real database: validation, sanitising, time zones,
+"""workflows.customers.communications against the real database: validation, sanitising, time zones,
 last-contacted time, audit, search document and the merged timeline."""
 
 from datetime import UTC, date, datetime, timedelta
@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from models import AuditEntry, Communication, Customer, CustomerSearchDocument
 from web.extensions import db
-from workflows import communications, customers, transactions
-from workflows.clock import ManualClock
-from workflows.errors import StaleEdit, ValidationFailed
+from workflows.customers import communications, profiles, timelines, transactions
+from workflows.platform.clock import ManualClock
+from workflows.platform.errors import StaleEdit, ValidationFailed
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def customer(in_app: Flask, clock: ManualClock) -> Customer:
-    made = customers.create_customer(db.session, {"name": "Ana Lima"}, actor_id=None, clock=clock)
+    made = profiles.create_customer(db.session, {"name": "Ana Lima"}, actor_id=None, clock=clock)
     db.session.commit()
     return made
 
@@ -202,7 +202,7 @@ def test_timeline_merges_sources_newest_first_across_pages(
     seen: list[tuple[str, datetime]] = []
     cursor = None
     for _ in range(10):
-        page = communications.timeline(db.session, customer.id, limit=2, before=cursor)
+        page = timelines.timeline(db.session, customer.id, limit=2, before=cursor)
         seen += [(item.kind, item.at) for item in page.items]
         cursor = page.next_cursor
         if cursor is None:
@@ -217,7 +217,7 @@ def test_timeline_merges_sources_newest_first_across_pages(
         ("transaction", day(3)),
         ("communication", day(2, 9)),
     ]
-    only_calls = communications.timeline(db.session, customer.id, kinds={"communication"})
+    only_calls = timelines.timeline(db.session, customer.id, kinds={"communication"})
     assert [i.kind for i in only_calls.items] == ["communication"] * 3
     assert only_calls.next_cursor is None
 
@@ -230,7 +230,7 @@ def test_timeline_pages_through_equal_times_without_loss(
     seen: list[int] = []
     cursor = None
     while True:
-        page = communications.timeline(
+        page = timelines.timeline(
             db.session, customer.id, kinds={"communication"}, limit=2, before=cursor
         )
         seen += [i.id for i in page.items]
@@ -241,10 +241,10 @@ def test_timeline_pages_through_equal_times_without_loss(
 
 def test_timeline_refuses_a_forged_cursor_or_kind(customer: Customer) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        communications.timeline(db.session, customer.id, before="not-a-cursor")
+        timelines.timeline(db.session, customer.id, before="not-a-cursor")
     assert "before" in caught.value.errors
     with pytest.raises(ValidationFailed):
-        communications.timeline(db.session, customer.id, kinds={"gossip"})
+        timelines.timeline(db.session, customer.id, kinds={"gossip"})
 
 
 def test_a_record_a_week_ahead_is_refused_but_a_few_hours_are_fine(

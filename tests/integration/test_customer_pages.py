@@ -24,9 +24,10 @@ from models import (
 )
 from tests.conftest import csrf_token, login
 from tests.integration.test_admin import _FormReader
+from tests.role_matrix import assert_each_role, record_path
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import communications, customers, merge, organisations, transactions
+from workflows.customers import communications, merge, organisations, profiles, transactions
 
 # ---------------------------------------------------------------- helpers
 
@@ -88,7 +89,7 @@ def agent_client(app: Flask, agent: User) -> FlaskClient:
 def make_customer(app: Flask, **data: Any) -> int:
     data.setdefault("name", "Ana Lima")
     with app.app_context():
-        customer = customers.create_customer(db.session, data, actor_id=None, clock=current_clock())
+        customer = profiles.create_customer(db.session, data, actor_id=None, clock=current_clock())
         db.session.commit()
         return customer.id
 
@@ -353,7 +354,7 @@ def test_customer_page_shows_profile_consent_money_and_one_timeline(
     )
     with app.app_context():
         customer = db.session.get(Customer, customer_id)
-        customers.set_consent(
+        profiles.set_consent(
             db.session,
             customer,
             "sms",
@@ -485,7 +486,7 @@ def test_supervisor_trashes_and_restores_and_admin_purges(app: Flask, make_user:
 
     with app.app_context():
         customer = db.session.get(Customer, customer_id)
-        customers.delete_customer(db.session, customer, actor_id=None, clock=current_clock())
+        profiles.delete_customer(db.session, customer, actor_id=None, clock=current_clock())
         db.session.commit()
     page = text_of(admin.get(f"/customers/{customer_id}/purge"))
     assert "This cannot be undone." in page
@@ -695,28 +696,20 @@ ENDPOINTS = [
 def test_each_endpoint_needs_its_role(
     app: Flask, make_user: Any, method: str, template: str, lowest: Role
 ) -> None:
-    anonymous = app.test_client()
-    response = anonymous.open(_path(app, template), method=method)
-    assert response.status_code in (302, 400)  # sign-in first (a POST without a token: 400)
-
-    for role in Role:
-        path = _path(app, template)  # fresh records: an allowed role may delete or purge them
-        client = signed_in(app, make_user(role))
-        data = {"csrf_token": csrf_token(client, "/account")} if method == "POST" else None
-        response = client.open(path, method=method, data=data)
-        if role.rank < lowest.rank:
-            assert response.status_code == 403, (role, path)
-            assert "Not allowed" in text_of(response)
-        else:
-            # An empty form is refused (422), or stale against the saved version (409).
-            assert response.status_code in (200, 302, 409, 422), (role, path)
+    assert_each_role(
+        app,
+        make_user,
+        method,
+        lambda: _path(app, template),
+        lowest,
+        signed_in=signed_in,
+        text_of=text_of,
+    )
 
 
 def _path(app: Flask, template: str) -> str:
-    live = make_customer(app, name="Live One")
-    trashed = make_customer(app, name="Trashed One")
-    with app.app_context():
-        customer = db.session.get(Customer, trashed)
-        customers.delete_customer(db.session, customer, actor_id=None, clock=current_clock())
-        db.session.commit()
-    return template.format(id=live, trashed=trashed)
+    def trash(row_id: int) -> None:
+        row = db.session.get(Customer, row_id)
+        profiles.delete_customer(db.session, row, actor_id=None, clock=current_clock())
+
+    return record_path(app, template, make_customer, trash)

@@ -1,4 +1,4 @@
-"""workflows.customer_queries on the real database: filters, search, sorting, keyset pages."""
+"""workflows.customers.queries on the real database: filters, search, sorting, keyset pages."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,16 +17,16 @@ from models import (
     Organisation,
 )
 from web.extensions import db
-from workflows import customers, search_index
-from workflows.clock import ManualClock
-from workflows.customer_queries import CustomerFilter, list_customers, matching_ids
-from workflows.errors import ValidationFailed
+from workflows.customers import profiles, search_index
+from workflows.customers.queries import CustomerFilter, list_customers, matching_ids
+from workflows.platform.clock import ManualClock
+from workflows.platform.errors import ValidationFailed
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def _customer(clock: ManualClock, **data: Any) -> Customer:
-    customer = customers.create_customer(db.session, data, actor_id=None, clock=clock)
+    customer = profiles.create_customer(db.session, data, actor_id=None, clock=clock)
     clock.advance(timedelta(minutes=1))
     return customer
 
@@ -199,7 +199,7 @@ def test_bad_filter_values_name_the_field(crm: dict[str, Any]) -> None:
 
 
 def test_trash_only_lists_deleted_customers(crm: dict[str, Any]) -> None:
-    customers.delete_customer(db.session, crm["silva"], actor_id=None, clock=crm["clock"])
+    profiles.delete_customer(db.session, crm["silva"], actor_id=None, clock=crm["clock"])
     db.session.commit()
     assert "Bruno Silva" not in _names(list_customers(db.session, CustomerFilter()))
     assert _names(list_customers(db.session, CustomerFilter(q="bruno"))) == []

@@ -22,7 +22,7 @@ from tests.integration.test_customer_pages import (
 )
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import customers, transactions
+from workflows.customers import profiles, transactions
 
 
 @pytest.fixture
@@ -165,7 +165,7 @@ def test_a_trashed_customer_takes_no_transaction(app: Flask, agent_client: Flask
     customer_id = make_customer(app)
     with app.app_context():
         row = db.session.get(Customer, customer_id)
-        customers.delete_customer(db.session, row, actor_id=None, clock=current_clock())
+        profiles.delete_customer(db.session, row, actor_id=None, clock=current_clock())
         db.session.commit()
     response = record(agent_client, customer_id, kind="order", amount="1", currency="EUR")
     assert response.status_code == 404

@@ -8,16 +8,16 @@ from sqlalchemy import func, select
 
 from models import AuditEntry, Customer, CustomerSearchDocument, CustomFieldDefinition, FieldKind
 from web.extensions import db
-from workflows import customers
-from workflows.clock import ManualClock
-from workflows.errors import StaleEdit, ValidationFailed
+from workflows.customers import profiles
+from workflows.platform.clock import ManualClock
+from workflows.platform.errors import StaleEdit, ValidationFailed
 
 clock = ManualClock()
 
 
 def _create(**data: Any) -> Customer:
     data.setdefault("name", "Ana Lima")
-    return customers.create_customer(db.session, data, actor_id=None, clock=clock)
+    return profiles.create_customer(db.session, data, actor_id=None, clock=clock)
 
 
 def test_creates_a_customer_with_normalised_contact_points(in_app: Flask) -> None:
@@ -103,12 +103,12 @@ def test_primary_email_is_unique_among_live_customers(in_app: Flask) -> None:
         _create(name="Other Ana", emails="ANA@example.com")
     assert "emails" in caught.value.errors
     db.session.rollback()
-    customers.delete_customer(db.session, first, actor_id=None, clock=clock)
+    profiles.delete_customer(db.session, first, actor_id=None, clock=clock)
     db.session.commit()
     second = _create(name="Other Ana", emails="ana@example.com")
     db.session.commit()
     with pytest.raises(ValidationFailed):  # restoring would make two live owners
-        customers.restore_customer(db.session, first, actor_id=None, clock=clock)
+        profiles.restore_customer(db.session, first, actor_id=None, clock=clock)
     assert second.id != first.id
 
 
@@ -116,7 +116,7 @@ def test_update_is_audited_field_by_field_and_refuses_stale_versions(in_app: Fla
     customer = _create(city="Lisbon")
     db.session.commit()
     version = customer.version
-    customers.update_customer(
+    profiles.update_customer(
         db.session,
         customer,
         {"city": "Porto"},
@@ -130,7 +130,7 @@ def test_update_is_audited_field_by_field_and_refuses_stale_versions(in_app: Fla
     ).one()
     assert entry.changes == {"city": ["Lisbon", "Porto"]}
     with pytest.raises(StaleEdit):
-        customers.update_customer(
+        profiles.update_customer(
             db.session,
             customer,
             {"city": "Faro"},

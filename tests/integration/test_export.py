@@ -11,8 +11,8 @@ from models import Role
 from tests.conftest import login
 from web.extensions import db
 from web.imports.export import COLUMNS, PAGE_SIZE
-from workflows import customers
-from workflows.clock import SystemClock
+from workflows.customers import profiles
+from workflows.platform.clock import SystemClock
 
 
 def seed(app: Flask, count: int) -> set[int]:
@@ -21,7 +21,7 @@ def seed(app: Flask, count: int) -> set[int]:
     with app.app_context():
         for n in range(count):
             tags = "vip, north" if n % 2 == 0 else "north"
-            customer = customers.create_customer(
+            customer = profiles.create_customer(
                 db.session,
                 {"name": f"Customer {n:04d}", "emails": f"c{n}@example.com", "tags": tags},
                 actor_id=None,
@@ -29,7 +29,7 @@ def seed(app: Flask, count: int) -> set[int]:
             )
             if n % 2 == 0:
                 vip.add(customer.id)
-        customers.delete_customer(db.session, customer, actor_id=None, clock=SystemClock())
+        profiles.delete_customer(db.session, customer, actor_id=None, clock=SystemClock())
         vip.discard(customer.id)  # the last one is in the trash: never exported
         db.session.commit()
         db.session.remove()
@@ -77,7 +77,7 @@ def test_export_needs_sign_in_and_a_valid_filter(
 
 def test_formula_like_cells_are_defused(app: Flask, client: FlaskClient, make_user: Any) -> None:
     with app.app_context():
-        customers.create_customer(
+        profiles.create_customer(
             db.session,
             {
                 "name": "=HYPERLINK(1)",

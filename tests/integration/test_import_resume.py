@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from models import Customer, ImportJob, Role
 from tests.conftest import login
 from web.extensions import db
-from workflows import customers, imports
-from workflows.clock import SystemClock
-from workflows.publishing import take_pending
+from workflows.customers import imports, profiles
+from workflows.platform.clock import SystemClock
+from workflows.platform.publishing import take_pending
 
 clock = SystemClock()
 MAPPING = {"Name": "name", "Email": "emails"}
@@ -97,7 +97,7 @@ def test_an_export_imports_back_field_for_field(in_app: Flask, make_user: Any) -
     client = in_app.test_client()
     login(client, owner.email)
     for n in range(3):
-        customers.create_customer(
+        profiles.create_customer(
             db.session,
             {
                 "name": f"Round Trip {n}",
@@ -112,10 +112,10 @@ def test_an_export_imports_back_field_for_field(in_app: Flask, make_user: Any) -
             clock=clock,
         )
     db.session.commit()
-    before = {c.name: customers.snapshot(c) for c in db.session.scalars(select(Customer))}
+    before = {c.name: profiles.snapshot(c) for c in db.session.scalars(select(Customer))}
     content = client.get("/customers/export.csv").get_data(as_text=True)
     for customer in db.session.scalars(select(Customer)):
-        customers.delete_customer(db.session, customer, actor_id=None, clock=clock)
+        profiles.delete_customer(db.session, customer, actor_id=None, clock=clock)
     db.session.commit()
 
     job = imports.create_job(
@@ -129,4 +129,4 @@ def test_an_export_imports_back_field_for_field(in_app: Flask, make_user: Any) -
 
     assert (job.status, job.imported_rows) == ("done", 3)
     live = db.session.scalars(select(Customer).where(Customer.deleted_at.is_(None))).all()
-    assert {c.name: customers.snapshot(c) for c in live} == before
+    assert {c.name: profiles.snapshot(c) for c in live} == before

@@ -24,9 +24,9 @@ from models import (
 )
 from tests.conftest import csrf_token, login
 from web.extensions import db
-from workflows import communications, customers, organisations, transactions
-from workflows.clock import SystemClock
-from workflows.merge import find_duplicates, similar_names
+from workflows.customers import communications, organisations, profiles, transactions
+from workflows.customers.merge import find_duplicates, similar_names
+from workflows.platform.clock import SystemClock
 
 clock = SystemClock()
 
@@ -41,7 +41,7 @@ class Pair:
 def _customer(org_id: int | None, **data: Any) -> Customer:
     if org_id is not None:
         data["organisation_id"] = org_id
-    return customers.create_customer(db.session, data, actor_id=None, clock=clock)
+    return profiles.create_customer(db.session, data, actor_id=None, clock=clock)
 
 
 def _history(customer: Customer, n: int) -> None:
@@ -71,7 +71,7 @@ def _history(customer: Customer, n: int) -> None:
             actor_id=None,
             clock=clock,
         )
-    customers.set_consent(
+    profiles.set_consent(
         db.session, customer, "email", granted=True, method="web form", actor_id=None, clock=clock
     )
 
@@ -234,7 +234,7 @@ def test_a_stale_merge_form_is_refused_and_changes_nothing(
     form = _merge_form(supervisor, pair)
     with app.app_context():
         b = db.session.get(Customer, pair.b)
-        customers.update_customer(
+        profiles.update_customer(
             db.session, b, {"city": "Porto"}, expected_version=b.version, actor_id=None, clock=clock
         )
         db.session.commit()

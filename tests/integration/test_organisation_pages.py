@@ -10,7 +10,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from models import CustomFieldDefinition, FieldKind, Organisation, Role, User
-from tests.conftest import csrf_token
 from tests.integration.test_customer_pages import (
     _buy,
     _log,
@@ -22,9 +21,10 @@ from tests.integration.test_customer_pages import (
     signed_in,
     text_of,
 )
+from tests.role_matrix import assert_each_role, record_path
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import organisations
+from workflows.customers import organisations
 
 
 @pytest.fixture
@@ -301,28 +301,20 @@ ENDPOINTS = [
 def test_each_endpoint_needs_its_role(
     app: Flask, make_user: Any, method: str, template: str, lowest: Role
 ) -> None:
-    anonymous = app.test_client()
-    response = anonymous.open(_path(app, template), method=method)
-    assert response.status_code in (302, 400)  # sign-in first (a POST without a token: 400)
-
-    for role in Role:
-        path = _path(app, template)
-        client = signed_in(app, make_user(role))
-        data = {"csrf_token": csrf_token(client, "/account")} if method == "POST" else None
-        response = client.open(path, method=method, data=data)
-        if role.rank < lowest.rank:
-            assert response.status_code == 403, (role, path)
-            assert "Not allowed" in text_of(response)
-        else:
-            # An empty form is refused (422), or stale against the saved version (409).
-            assert response.status_code in (200, 302, 409, 422), (role, path)
+    assert_each_role(
+        app,
+        make_user,
+        method,
+        lambda: _path(app, template),
+        lowest,
+        signed_in=signed_in,
+        text_of=text_of,
+    )
 
 
 def _path(app: Flask, template: str) -> str:
-    live = make_organisation(app, name="Live One")
-    trashed = make_organisation(app, name="Trashed One")
-    with app.app_context():
-        row = db.session.get(Organisation, trashed)
+    def trash(row_id: int) -> None:
+        row = db.session.get(Organisation, row_id)
         organisations.delete_organisation(db.session, row, actor_id=None, clock=current_clock())
-        db.session.commit()
-    return template.format(id=live, trashed=trashed)
+
+    return record_path(app, template, make_organisation, trash)

@@ -11,7 +11,7 @@ from models import OutboxMessage, OutboxStatus
 from tests.services import wait_until
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import outbox
+from workflows.platform import outbox
 
 
 def _statuses(app: Flask) -> dict[str, OutboxStatus]:

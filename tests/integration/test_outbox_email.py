@@ -10,7 +10,7 @@ from models import OutboxMessage, OutboxStatus
 from tests.services import wait_until
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import outbox
+from workflows.platform import outbox
 
 
 def _enqueue(app: Flask, key: str = "test:1", to: str = "ana@example.com") -> OutboxMessage:

@@ -33,8 +33,10 @@ from tests.integration.test_customer_pages import (
     text_of,
 )
 from web.extensions import db
-from workflows import accounts, calendars, customers, requirements, sla_policies, timers
-from workflows.clock import ManualClock
+from workflows.customers import profiles
+from workflows.platform import accounts
+from workflows.platform.clock import ManualClock
+from workflows.tracking import calendars, requirements, sla_policies, timers
 
 START = datetime(2099, 1, 5, 9, tzinfo=UTC)  # a Monday
 ALWAYS = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
@@ -62,7 +64,7 @@ class World:
             accounts.set_team_members(
                 db.session, db.session.get(type(team), self.other_team), [users["outsider"].id], []
             )
-            customer = customers.create_customer(
+            customer = profiles.create_customer(
                 db.session, {"name": "Ana Lima"}, actor_id=None, clock=clock
             )
             db.session.commit()

@@ -1,5 +1,6 @@
-"""Both declared workflows through `workflows.requirements.fire`, with a ManualClock, on the
-real database: every transition and guard, events, timers planned and cancelled, who may act."""
+"""Both declared workflows through `workflows.tracking.requirements.fire`, with a ManualClock,
+on the real database: every transition and guard, events, timers planned and cancelled, who
+may act."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,11 +13,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import Requirement, RequirementEvent, Role, Timer, TimerStatus, User
 from web.extensions import db
-from workflows import accounts, customers, requirements
-from workflows.clock import ManualClock
-from workflows.requirements import NotPermitted, TransitionRefused
-from workflows.sales_workflow import SALES
-from workflows.support_workflow import SUPPORT
+from workflows.customers import profiles
+from workflows.platform import accounts
+from workflows.platform.clock import ManualClock
+from workflows.tracking import requirements
+from workflows.tracking.requirements import NotPermitted, TransitionRefused
+from workflows.tracking.sales_workflow import SALES
+from workflows.tracking.support_workflow import SUPPORT
 
 
 @pytest.fixture
@@ -29,7 +32,7 @@ def world(in_app: Flask, make_user: Any) -> dict[str, Any]:
     admin = db.session.get(User, make_user(Role.ADMIN).id)
     team = accounts.create_team(db.session, "Support", clock=clock)
     accounts.set_team_members(db.session, team, [agent.id, other.id], [supervisor.id])
-    customer = customers.create_customer(db.session, {"name": "Ana"}, actor_id=None, clock=clock)
+    customer = profiles.create_customer(db.session, {"name": "Ana"}, actor_id=None, clock=clock)
     db.session.commit()
     return {
         "clock": clock,

@@ -20,8 +20,8 @@ from tests.integration.test_customer_pages import (
 )
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import segments
-from workflows.customer_queries import CustomerFilter
+from workflows.customers import segments
+from workflows.customers.queries import CustomerFilter
 
 # The list's query string in the viewer's zone (Asia/Tokyo): dates become UTC instants.
 LIST_QUERY = "q=lima&tag=vip&stage=lead&created_from=2020-01-01&created_to=2099-12-31"

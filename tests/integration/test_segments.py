@@ -1,4 +1,5 @@
-"""workflows.segments on the real database: definitions round-trip, validate, and evaluate."""
+"""workflows.customers.segments on the real database: definitions round-trip, validate, and
+evaluate."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -8,10 +9,10 @@ from flask import Flask
 
 from models import CustomFieldDefinition, FieldKind, Segment
 from web.extensions import db
-from workflows import customers, segments
-from workflows.clock import ManualClock
-from workflows.customer_queries import CustomerFilter
-from workflows.errors import ValidationFailed
+from workflows.customers import profiles, segments
+from workflows.customers.queries import CustomerFilter
+from workflows.platform.clock import ManualClock
+from workflows.platform.errors import ValidationFailed
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -37,7 +38,7 @@ def book(in_app: Flask, make_user: Any) -> dict[str, Any]:
         ("Bruno Silva", {"tags": "vip", "stage": "customer", "owner_id": owner.id}),
         ("Carla Costa", {"stage": "customer", "custom": {"interests": ["golf", "wine"]}}),
     ):
-        made[name] = customers.create_customer(
+        made[name] = profiles.create_customer(
             db.session, {"name": name, **data}, actor_id=None, clock=clock
         )
         clock.advance(timedelta(hours=1))
@@ -112,7 +113,7 @@ def test_saved_segments_evaluate_to_their_customers(book: dict[str, Any]) -> Non
         stage="customer", custom={"interests": "golf"}
     )
     # A segment is evaluated now, not when it was saved.
-    customers.delete_customer(db.session, book["Ana Lima"], actor_id=None, clock=clock)
+    profiles.delete_customer(db.session, book["Ana Lima"], actor_id=None, clock=clock)
     db.session.commit()
     assert _ids(vip) == {book["Bruno Silva"].id}
 

@@ -25,20 +25,20 @@ from models import (
     User,
 )
 from web.extensions import db
-from workflows import (
-    accounts,
+from workflows.customers import profiles, timelines
+from workflows.platform import accounts
+from workflows.platform.clock import ManualClock
+from workflows.platform.errors import ValidationFailed
+from workflows.tracking import (
     calendars,
-    communications,
-    customers,
+    conversations,
     escalations,
     requirements,
     sla,
     sla_policies,
     timers,
 )
-from workflows.clock import ManualClock
-from workflows.errors import ValidationFailed
-from workflows.requirements import NotPermitted
+from workflows.tracking.requirements import NotPermitted
 
 START = datetime(2099, 1, 5, 9, tzinfo=UTC)  # a Monday, far from the session clock process
 ALWAYS = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
@@ -51,7 +51,7 @@ def world(in_app: Flask, make_user: Any) -> dict[str, Any]:
     supervisor = db.session.get(User, make_user(Role.SUPERVISOR, email="lead@example.com").id)
     team = accounts.create_team(db.session, "Support", clock=clock)
     accounts.set_team_members(db.session, team, [agent.id], [supervisor.id])
-    customer = customers.create_customer(
+    customer = profiles.create_customer(
         db.session, {"name": "Ana", "emails": "ana@example.com"}, actor_id=None, clock=clock
     )
     calendar = calendars.create(
@@ -209,7 +209,7 @@ def test_resolving_before_the_breach_cancels_every_timer(world: dict[str, Any]) 
 def test_outbound_reply_meets_first_response(world: dict[str, Any]) -> None:
     req = _open(world)
     world["clock"].advance(timedelta(seconds=3))
-    communications.log_communication(
+    conversations.log_communication(
         db.session,
         world["customer"],
         {"channel": "email", "direction": "outbound", "body": "On it", "requirement_id": req.id},
@@ -236,7 +236,7 @@ def test_waiting_on_customer_pauses_resolution_and_customer_reply_resumes_it(
     assert resolution.status == SlaStatus.PAUSED and resolution.used_seconds == 20
     assert resolution.due_at is None
     clock.advance(timedelta(hours=3))
-    communications.log_communication(
+    conversations.log_communication(
         db.session,
         world["customer"],
         {
@@ -273,7 +273,7 @@ def test_customer_message_after_first_response_starts_next_response(world: dict[
     )
     db.session.commit()
     req = _open(world)
-    log = communications.log_communication
+    log = conversations.log_communication
     log(
         db.session,
         world["customer"],
@@ -367,7 +367,7 @@ def test_first_matching_policy_wins_and_edits_make_versions(world: dict[str, Any
     db.session.commit()
     assert _open(world, priority="urgent").sla_policy_version_id == urgent.current_version_id
     assert _open(world).sla_policy_version_id == world["policy"].current_version_id
-    customers.update_customer(
+    profiles.update_customer(
         db.session,
         world["customer"],
         {"tags": "vip"},
@@ -573,7 +573,7 @@ def test_requirement_events_appear_on_the_customer_timeline(world: dict[str, Any
     req = _open(world)
     requirements.fire(db.session, req, "assign", actor=world["agent"], clock=world["clock"])
     db.session.commit()
-    page = communications.timeline(db.session, world["customer"].id, kinds={"requirement"})
+    page = timelines.timeline(db.session, world["customer"].id, kinds={"requirement"})
     assert [(i.record.trigger, i.record.to_state) for i in page.items] == [
         ("assign", "open"),
         ("open", "new"),
@@ -582,7 +582,7 @@ def test_requirement_events_appear_on_the_customer_timeline(world: dict[str, Any
 
 def test_customer_reminder_in_the_customers_language_and_zone(world: dict[str, Any]) -> None:
     customer = world["customer"]
-    customers.update_customer(
+    profiles.update_customer(
         db.session,
         customer,
         {"language": "de", "time_zone": "Europe/Berlin"},

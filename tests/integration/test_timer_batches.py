@@ -1,4 +1,4 @@
-"""`workflows.timers.fire_batch` on the real database: the whole batch is taken with one
+"""`workflows.tracking.timers.fire_batch` on the real database: the whole batch is taken with one
 compare-and-set and its notices written with one INSERT, yet each timer still fires once, a
 timer whose requirement moved on is stale, a bad timer fails alone and sends publish only after
 commit."""
@@ -12,9 +12,11 @@ from sqlalchemy import select
 
 from models import OutboxMessage, Requirement, Role, Timer, TimerStatus, User
 from web.extensions import db
-from workflows import customers, outbox, requirements, timers
-from workflows.clock import ManualClock
-from workflows.publishing import take_pending
+from workflows.customers import profiles
+from workflows.platform import outbox
+from workflows.platform.clock import ManualClock
+from workflows.platform.publishing import take_pending
+from workflows.tracking import requirements, timers
 
 
 @pytest.fixture
@@ -23,7 +25,7 @@ def waiting(in_app: Flask, make_user: Any) -> dict[str, Any]:
     Far in the future: the session's real clock process (if running) never finds them due."""
     clock = ManualClock(datetime(2099, 1, 5, 9, tzinfo=UTC))
     agent = db.session.get(User, make_user(Role.AGENT).id)
-    customer = customers.create_customer(
+    customer = profiles.create_customer(
         db.session, {"name": "Ana Lima", "emails": "ana@example.com"}, actor_id=None, clock=clock
     )
     ids = []

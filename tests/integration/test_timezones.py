@@ -11,8 +11,8 @@ from models import Role, User
 from tests.conftest import PASSWORD, login
 from tests.integration.test_admin import form_values
 from web.extensions import db
-from workflows import accounts
-from workflows.clock import ManualClock
+from workflows.platform import accounts
+from workflows.platform.clock import ManualClock
 
 WINTER_NOON_UTC = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 SUMMER_NOON_UTC = datetime(2026, 7, 15, 12, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""workflows.transactions against the real database: Decimal amounts, ISO 4217 currencies,
+"""workflows.customers.transactions against the real database: Decimal amounts, ISO 4217 currencies,
 lifetime value per currency with refunds, last purchase date, audit."""
 
 from datetime import UTC, date, datetime
@@ -11,16 +11,16 @@ from sqlalchemy import func, select
 
 from models import AuditEntry, Customer, Transaction
 from web.extensions import db
-from workflows import customers, transactions
-from workflows.clock import ManualClock
-from workflows.errors import StaleEdit, ValidationFailed
+from workflows.customers import profiles, transactions
+from workflows.platform.clock import ManualClock
+from workflows.platform.errors import StaleEdit, ValidationFailed
 
 clock = ManualClock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
 
 
 @pytest.fixture
 def customer(in_app: Flask) -> Customer:
-    made = customers.create_customer(db.session, {"name": "Ana Lima"}, actor_id=None, clock=clock)
+    made = profiles.create_customer(db.session, {"name": "Ana Lima"}, actor_id=None, clock=clock)
     db.session.commit()
     return made
 
@@ -152,6 +152,6 @@ def test_update_checks_the_version_and_audits_field_changes(customer: Customer) 
 
 
 def test_a_trashed_customer_takes_no_transactions(customer: Customer) -> None:
-    customers.delete_customer(db.session, customer, actor_id=None, clock=clock)
+    profiles.delete_customer(db.session, customer, actor_id=None, clock=clock)
     with pytest.raises(ValidationFailed):
         _record(customer, amount="1")

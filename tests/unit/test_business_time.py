@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from workflows.business_time import (
+from workflows.tracking.business_time import (
     BusinessCalendar,
     NeverOpen,
     OpeningPeriod,

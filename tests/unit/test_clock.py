@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from workflows.clock import ManualClock, OffsetClock, SystemClock
+from workflows.platform.clock import ManualClock, OffsetClock, SystemClock
 
 
 def test_manual_clock_moves_only_when_told() -> None:

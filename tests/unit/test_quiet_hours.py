@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from models import Calendar
-from workflows.calendars import quiet_until
+from workflows.tracking.calendars import quiet_until
 
 OFFICE = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
 

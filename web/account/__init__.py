@@ -8,9 +8,9 @@ from models import ApiToken
 from web.account.forms import PasswordForm, ProfileForm, TokenForm
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import accounts
-from workflows.errors import StaleEdit, ValidationFailed
-from workflows.passwords import verify_password
+from workflows.platform import accounts
+from workflows.platform.errors import StaleEdit, ValidationFailed
+from workflows.platform.passwords import verify_password
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from workflows.passwords import MIN_PASSWORD_LENGTH
+from workflows.platform.passwords import MIN_PASSWORD_LENGTH
 
 
 def time_zone_choices() -> list[str]:

@@ -20,8 +20,8 @@ from web.admin import bp
 from web.clocks import current_clock
 from web.extensions import db
 from web.forms import int_or_zero
-from workflows import calendars
-from workflows.errors import ValidationFailed
+from workflows.platform.errors import ValidationFailed
+from workflows.tracking import calendars
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SLOTS = 3  # opening periods offered per weekday: a lunch break needs two

@@ -9,8 +9,8 @@ from web.admin.forms import CustomFieldForm, EditCustomFieldForm
 from web.clocks import current_clock
 from web.extensions import db
 from web.forms import attach_errors
-from workflows import custom_fields
-from workflows.errors import ValidationFailed
+from workflows.customers import custom_fields
+from workflows.platform.errors import ValidationFailed
 
 
 def _definitions() -> list[CustomFieldDefinition]:

@@ -9,7 +9,7 @@ from web.admin.forms import TestEmailForm
 from web.clocks import current_clock
 from web.extensions import db
 from web.mail import mail_domain
-from workflows import outbox as outbox_service
+from workflows.platform import outbox as outbox_service
 
 PAGE_SIZE = 50
 

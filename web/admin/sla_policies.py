@@ -17,8 +17,8 @@ from web.admin import sla_policy_form as policy_form
 from web.clocks import current_clock
 from web.extensions import db
 from web.forms import int_or_zero
-from workflows import sla_apply, sla_policies
-from workflows.errors import StaleEdit, ValidationFailed
+from workflows.platform.errors import StaleEdit, ValidationFailed
+from workflows.tracking import sla_apply, sla_policies
 
 Page = Response | str | tuple[str, int]
 

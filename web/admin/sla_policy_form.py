@@ -1,6 +1,7 @@
 """The SLA policy form: a draft of strings the template shows (from a saved policy or from the
-posted form), the data `workflows.sla_policies` validates, and the domain's messages placed at
-the cell or rung they are about. Durations are entered as “4h”, “1h 30m”, “2d” or minutes."""
+posted form), the data `workflows.tracking.sla_policies` validates, and the domain's messages
+placed at the cell or rung they are about. Durations are entered as “4h”, “1h 30m”, “2d” or
+minutes."""
 
 import re
 from typing import Any
@@ -8,8 +9,8 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from models import Metric, Priority, SlaPolicy
-from workflows import sla_policies
-from workflows.requirements import WORKFLOWS
+from workflows.tracking import sla_policies
+from workflows.tracking.requirements import WORKFLOWS
 
 METRICS = [m.value for m in Metric]
 METRIC_LABELS = {

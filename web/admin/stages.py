@@ -7,8 +7,8 @@ from web.admin import bp
 from web.admin.forms import EditStageForm, StageForm
 from web.extensions import db
 from web.forms import attach_errors
-from workflows import stages
-from workflows.errors import ValidationFailed
+from workflows.customers import stages
+from workflows.platform.errors import ValidationFailed
 
 
 @bp.route("/stages", methods=["GET", "POST"])

@@ -9,8 +9,8 @@ from web.admin import bp
 from web.admin.forms import TeamForm, TeamMembersForm
 from web.clocks import current_clock
 from web.extensions import db
-from workflows import accounts
-from workflows.errors import ValidationFailed
+from workflows.platform import accounts
+from workflows.platform.errors import ValidationFailed
 
 
 @bp.route("/teams", methods=["GET", "POST"])

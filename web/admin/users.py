@@ -9,9 +9,9 @@ from web.admin.forms import EditUserForm, NewUserForm
 from web.clocks import current_clock
 from web.extensions import db
 from web.forms import attach_errors
-from workflows import accounts
-from workflows.errors import StaleEdit, ValidationFailed
-from workflows.passwords import generate_password
+from workflows.platform import accounts
+from workflows.platform.errors import StaleEdit, ValidationFailed
+from workflows.platform.passwords import generate_password
 
 PAGE_SIZE = 50
 

@@ -1,19 +1,15 @@
-"""The JSON API under /api/v1, documented by flask-smorest at /api/v1/openapi.json."""
+"""The JSON API under /api/v1, documented by flask-smorest at /api/v1/openapi.json.
+
+Blueprints are grouped by domain as `workflows/` is (`customers/`, `tracking/`, `platform/`);
+`records` declares a versioned record's read/PATCH/DELETE/restore endpoints with conditional
+requests (`conditional`)."""
 
 from flask import Flask
 from flask_smorest import Api
 
-from web.api import (
-    communications,
-    custom_fields,
-    customers,
-    health,
-    organisations,
-    requirements,
-    sla,
-    tokens,
-    transactions,
-)
+from web.api.customers import communications, custom_fields, organisations, profiles, transactions
+from web.api.platform import health, tokens
+from web.api.tracking import requirements, sla
 from web.extensions import csrf
 
 api = Api()
@@ -50,7 +46,7 @@ def register(app: Flask) -> None:
     for blueprint in (
         tokens.blp,
         health.blp,
-        customers.blp,
+        profiles.blp,
         communications.blp,
         transactions.blp,
         organisations.blp,

@@ -18,7 +18,7 @@ from web.access import acting_user, can
 from web.clocks import current_clock
 from web.extensions import db
 from web.problems import problem
-from workflows.errors import StaleEdit
+from workflows.platform.errors import StaleEdit
 
 F = TypeVar("F", bound=Callable[..., Any])
 ETAG_RE = re.compile(r'^(?:W/)?"(\d+)"$')

@@ -9,7 +9,7 @@ from web.auth.views import bp
 from web.clocks import current_clock
 from web.extensions import db, login_manager
 from web.problems import problem
-from workflows import accounts
+from workflows.platform import accounts
 
 API_PREFIX = "/api/v1/"
 PUBLIC_API_PATHS = ("/api/v1/openapi.json", "/api/v1/docs")

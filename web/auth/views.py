@@ -15,7 +15,7 @@ from flask_login import current_user, login_user, logout_user
 from web.auth.forms import LoginForm
 from web.clocks import current_clock
 from web.extensions import db, limiter
-from workflows import accounts
+from workflows.platform import accounts
 
 bp = Blueprint("auth", __name__)
 

@@ -19,7 +19,7 @@ from wtforms.validators import Length
 from models import Channel, CustomFieldDefinition, FieldKind, LifecycleStage, User
 from web.account.forms import time_zone_choices
 from web.customers import organisations as organisation_choices
-from workflows import custom_fields
+from workflows.customers import custom_fields
 
 
 def choices(pairs: Any) -> list[SelectChoice]:

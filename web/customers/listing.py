@@ -12,8 +12,8 @@ from web.access import role_required
 from web.customers import bp, organisations
 from web.extensions import db
 from web.templating import viewer_zone
-from workflows.customer_queries import SORTS, CustomerFilter, list_customers
-from workflows.errors import ValidationFailed
+from workflows.customers.queries import SORTS, CustomerFilter, list_customers
+from workflows.platform.errors import ValidationFailed
 
 PAGE_SIZE = 25
 SORT_LABELS = {

@@ -11,8 +11,8 @@ from web.customers import bp
 from web.customers.access import get_customer_or_404
 from web.customers.show import render_page
 from web.extensions import db
-from workflows import transactions
-from workflows.errors import ValidationFailed
+from workflows.customers import transactions
+from workflows.platform.errors import ValidationFailed
 
 
 @bp.post("/<int:customer_id>/transactions")

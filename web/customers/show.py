@@ -22,8 +22,9 @@ from web.customers import bp
 from web.customers.access import get_customer_or_404
 from web.extensions import db
 from web.templating import viewer_zone
-from workflows import communications, custom_fields, transactions
-from workflows.errors import ValidationFailed
+from workflows.customers import custom_fields, timelines, transactions
+from workflows.platform.errors import ValidationFailed
+from workflows.tracking import conversations
 
 PAGE_SIZE = 25
 REQUIREMENTS_SHOWN = 10
@@ -55,7 +56,7 @@ def log_communication(customer_id: int) -> Response | tuple[str, int]:
     customer = get_customer_or_404(customer_id)
     data = {f: request.form.get(f, "") for f in LOG_FIELDS}
     try:
-        communications.log_communication(
+        conversations.log_communication(
             db.session,
             customer,
             data,
@@ -82,12 +83,12 @@ def render_page(
 
     customer = get_customer_or_404(customer_id)
     kind = request.args.get("kind", "")
-    kind = kind if kind in communications.TIMELINE_KINDS else ""
+    kind = kind if kind in timelines.TIMELINE_KINDS else ""
     channel = request.args.get("channel", "")
     channel = channel if channel in set(CommunicationChannel) else ""
     if channel:
         kind = "communication"
-    page = communications.timeline(
+    page = timelines.timeline(
         db.session,
         customer.id,
         kinds={kind} if kind else None,

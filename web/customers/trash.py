@@ -3,7 +3,6 @@ each step confirmed on a page of its own, so it works without JavaScript."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from models import Customer, Role
@@ -12,10 +11,9 @@ from web.clocks import current_clock
 from web.customers import bp
 from web.customers.access import get_customer_or_404
 from web.extensions import db
-from workflows import customers
-from workflows.errors import ValidationFailed
-
-PAGE_SIZE = 50
+from web.trash import trash_page
+from workflows.customers import profiles
+from workflows.platform.errors import ValidationFailed
 
 
 @bp.get("/<int:customer_id>/delete")
@@ -29,7 +27,7 @@ def confirm_delete(customer_id: int) -> str:
 @role_required(Role.SUPERVISOR)
 def delete(customer_id: int) -> Response:
     customer = get_customer_or_404(customer_id)
-    customers.delete_customer(db.session, customer, actor_id=current_user.id, clock=current_clock())
+    profiles.delete_customer(db.session, customer, actor_id=current_user.id, clock=current_clock())
     db.session.commit()
     flash(f"{customer.name} is in the trash.", "success")
     return redirect(url_for("customers.index"))
@@ -38,15 +36,9 @@ def delete(customer_id: int) -> Response:
 @bp.get("/trash")
 @role_required(Role.SUPERVISOR)
 def trash() -> str:
-    before = request.args.get("before", type=int)
-    query = select(Customer).where(Customer.deleted_at.is_not(None))
-    if before:
-        query = query.where(Customer.id < before)
-    rows = list(db.session.scalars(query.order_by(Customer.id.desc()).limit(PAGE_SIZE + 1)))
+    page = trash_page(Customer)
     return render_template(
-        "customers/trash.html",
-        customers=rows[:PAGE_SIZE],
-        next_before=rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
+        "customers/trash.html", customers=page["rows"], next_before=page["next_before"]
     )
 
 
@@ -55,7 +47,7 @@ def trash() -> str:
 def restore(customer_id: int) -> Response:
     customer = get_customer_or_404(customer_id, deleted=True)
     try:
-        customers.restore_customer(
+        profiles.restore_customer(
             db.session, customer, actor_id=current_user.id, clock=current_clock()
         )
     except ValidationFailed as exc:
@@ -84,7 +76,7 @@ def purge(customer_id: int) -> Response | tuple[str, int]:
             "customers/confirm.html", customer=customer, action="purge", error=error
         ), 422
     name = customer.name
-    customers.purge_customer(db.session, customer, actor_id=current_user.id, clock=current_clock())
+    profiles.purge_customer(db.session, customer, actor_id=current_user.id, clock=current_clock())
     db.session.commit()
     flash(f"{name} is deleted for good.", "success")
     return redirect(url_for("customers.trash"))

@@ -13,7 +13,7 @@ from web.access import role_required
 from web.clocks import current_clock
 from web.extensions import db
 from web.imports import bp
-from workflows.customer_queries import CustomerFilter, list_customers
+from workflows.customers.queries import CustomerFilter, list_customers
 
 PAGE_SIZE = 200
 NUMBERS_RE = re.compile(r"[+-][\d\s,.+()-]*")

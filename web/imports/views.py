@@ -12,8 +12,8 @@ from web.access import role_required
 from web.clocks import current_clock
 from web.extensions import db
 from web.imports import bp
-from workflows import imports
-from workflows.errors import ValidationFailed
+from workflows.customers import imports
+from workflows.platform.errors import ValidationFailed
 
 
 def _job_or_404(job_id: int) -> ImportJob:

@@ -11,7 +11,7 @@ from web.access import role_required
 from web.clocks import current_clock
 from web.extensions import db
 from web.merge import bp
-from workflows import merge
+from workflows.customers import merge
 
 LABELS = {
     "name": "Name",

@@ -10,7 +10,7 @@ from wtforms.validators import Length
 
 from models import CustomFieldDefinition, FieldKind, Organisation, User
 from web.customers.forms import choices, custom_field, custom_field_name
-from workflows import custom_fields
+from workflows.customers import custom_fields
 
 # Form fields in the order the form shows them; the workflow uses the same names.
 PROFILE_FIELDS = ("name", "website", "phone", "address", "notes", "owner_id")

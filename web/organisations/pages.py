@@ -9,7 +9,7 @@ from web.access import role_required
 from web.extensions import db
 from web.organisations import bp
 from web.organisations.access import get_organisation_or_404
-from workflows import communications, custom_fields
+from workflows.customers import custom_fields, timelines
 
 PAGE_SIZE = 25
 TIMELINE_SIZE = 25
@@ -49,7 +49,7 @@ def show(organisation_id: int) -> str:
         .where(Customer.organisation_id == organisation.id, Customer.deleted_at.is_(None))
         .order_by(Customer.name, Customer.id)
     ).all()
-    page = communications.organisation_timeline(
+    page = timelines.organisation_timeline(
         db.session,
         organisation.id,
         limit=TIMELINE_SIZE,

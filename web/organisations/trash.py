@@ -1,8 +1,7 @@
 """Trash: move to it and restore (supervisors), each confirmed on a page of its own."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from models import Organisation, Role
@@ -11,9 +10,8 @@ from web.clocks import current_clock
 from web.extensions import db
 from web.organisations import bp
 from web.organisations.access import get_organisation_or_404
-from workflows import organisations
-
-PAGE_SIZE = 50
+from web.trash import trash_page
+from workflows.customers import organisations
 
 
 @bp.get("/<int:organisation_id>/delete")
@@ -38,15 +36,9 @@ def delete(organisation_id: int) -> Response:
 @bp.get("/trash")
 @role_required(Role.SUPERVISOR)
 def trash() -> str:
-    before = request.args.get("before", type=int)
-    query = select(Organisation).where(Organisation.deleted_at.is_not(None))
-    if before:
-        query = query.where(Organisation.id < before)
-    rows = list(db.session.scalars(query.order_by(Organisation.id.desc()).limit(PAGE_SIZE + 1)))
+    page = trash_page(Organisation)
     return render_template(
-        "organisations/trash.html",
-        organisations=rows[:PAGE_SIZE],
-        next_before=rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
+        "organisations/trash.html", organisations=page["rows"], next_before=page["next_before"]
     )
 
 

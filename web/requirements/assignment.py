@@ -1,14 +1,16 @@
 """Changing a requirement's assignee, team and priority, and "assign to me": through
-`workflows.requirements.update_requirement` (permission, optimistic locking, SLA re-plan on a
-new priority, an audit entry the requirement's timeline shows). Flushes, never commits."""
+`workflows.tracking.requirements.update_requirement` (permission, optimistic locking, SLA
+re-plan on a new priority, an audit entry the requirement's timeline shows). Flushes, never
+commits."""
 
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from models import Requirement, User
-from workflows import audit, requirements
-from workflows.clock import Clock
+from workflows.platform import audit
+from workflows.platform.clock import Clock
+from workflows.tracking import requirements
 
 FIELDS = ("assignee_id", "team_id", "priority")
 

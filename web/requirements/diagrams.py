@@ -11,8 +11,8 @@ from flask import render_template
 from models import Role
 from web.access import role_required
 from web.requirements import bp
-from workflows.requirements import WORKFLOWS
-from workflows.workflow_declaration import Workflow
+from workflows.tracking.declaration import Workflow
+from workflows.tracking.requirements import WORKFLOWS
 
 BOX_W, BOX_H = 160, 40
 GAP_X, GAP_Y = 120, 46

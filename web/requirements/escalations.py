@@ -17,9 +17,9 @@ from web.extensions import db
 from web.requirements import assignment, escalations_bp, queries, sla_display
 from web.requirements.access import get_requirement_or_404
 from web.templating import viewer_zone
-from workflows import escalations
-from workflows.errors import DomainError, ValidationFailed
-from workflows.requirements import NotPermitted
+from workflows.platform.errors import DomainError, ValidationFailed
+from workflows.tracking import escalations
+from workflows.tracking.requirements import NotPermitted
 
 POLL_SECONDS = 2.5  # the page's refresh: a change shows within about this, well under 5 s
 MAX_BULK = 200

@@ -10,7 +10,7 @@ from wtforms.validators import Length
 
 from models import Priority
 from web.requirements import queries
-from workflows.requirements import WORKFLOWS
+from workflows.tracking.requirements import WORKFLOWS
 
 NOBODY = SelectChoice("", "— nobody")
 NO_TEAM = SelectChoice("", "— no team")

@@ -14,8 +14,8 @@ from web.forms import attach_errors
 from web.requirements import bp
 from web.requirements.access import team_ids_of
 from web.requirements.forms import build_requirement_form, optional_id
-from workflows import requirements
-from workflows.errors import ValidationFailed
+from workflows.platform.errors import ValidationFailed
+from workflows.tracking import requirements
 
 
 @bp.route("/customers/<int:customer_id>/requirements/new", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from models import Customer, Requirement, SlaClock, SlaStatus, Team, User
-from workflows.requirements import WORKFLOWS
+from workflows.tracking.requirements import WORKFLOWS
 
 QUEUES = ("mine", "team", "all")
 # Work still to do (neither done nor final), whatever the workflow.

@@ -18,8 +18,8 @@ from web.extensions import db
 from web.requirements import assignment, bp, queries, sla_display
 from web.requirements.access import team_ids_of
 from web.templating import viewer_zone
-from workflows import requirements
-from workflows.errors import DomainError
+from workflows.platform.errors import DomainError
+from workflows.tracking import requirements
 
 PAGE_SIZE = 25
 QUEUE_TITLES = {"mine": "My requirements", "team": "Team queue", "all": "All open"}

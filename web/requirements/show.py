@@ -33,9 +33,9 @@ from web.forms import attach_errors, int_or_zero, shown_value
 from web.requirements import assignment, bp, queries, sla_display
 from web.requirements.access import get_requirement_or_404
 from web.requirements.forms import AssignmentForm, build_assignment_form, optional_id
-from workflows import requirements
-from workflows.errors import StaleEdit, ValidationFailed
-from workflows.requirements import TransitionRefused
+from workflows.platform.errors import StaleEdit, ValidationFailed
+from workflows.tracking import requirements
+from workflows.tracking.requirements import TransitionRefused
 
 Page = Response | str | tuple[str, int]
 # Events the SLA engine records beside the transitions.

@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from web.templating import viewer_zone
-from workflows.customer_queries import CustomerFilter
+from workflows.customers.queries import CustomerFilter
 
 _PLAIN = {"q": "q", "owner_id": "owner", "tag": "tag", "stage": "stage"}
 _PLAIN["organisation_id"] = "organisation"

@@ -15,8 +15,8 @@ from web.extensions import db
 from web.segments import bp
 from web.segments.access import can_change, get_changeable_segment_or_403
 from web.segments.links import list_args
-from workflows import segments
-from workflows.errors import ValidationFailed
+from workflows.customers import segments
+from workflows.platform.errors import ValidationFailed
 
 
 def _row(segment: Segment, owners: dict[int, str]) -> dict[str, Any]:

@@ -1,0 +1,225 @@
+"""Requirements over the API: open, read, edit, move through the workflow, read events."""
+
+from typing import Any
+
+import marshmallow as ma
+from flask import abort
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from models import Customer, Priority, Requirement, RequirementEvent, SlaClock
+from web.access import acting_user
+from web.api.conditional import (
+    IDEMPOTENCY_DOC,
+    IF_MATCH_DOC,
+    expected_version,
+    idempotent,
+    with_etag,
+)
+from web.clocks import current_clock
+from web.extensions import db
+from workflows.tracking import requirements
+
+blp = Blueprint(
+    "api_requirements",
+    __name__,
+    url_prefix="/api/v1",
+    description="Customer needs tracked through declared workflows",
+)
+
+MAX_PAGE = 100
+
+
+class RequirementSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    customer_id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=300))
+    description = ma.fields.String(allow_none=True)
+    category = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=80))
+    priority = ma.fields.Enum(Priority, by_value=True, load_default=Priority.NORMAL)
+    origin_channel = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20))
+    workflow = ma.fields.String(
+        load_default="support", validate=ma.validate.OneOf(list(requirements.WORKFLOWS))
+    )
+    assignee_id = ma.fields.Integer(allow_none=True)
+    team_id = ma.fields.Integer(allow_none=True)
+    state = ma.fields.String(dump_only=True)
+    state_seq = ma.fields.Integer(dump_only=True)
+    version = ma.fields.Integer(dump_only=True)
+    resolution_note = ma.fields.String(dump_only=True, allow_none=True)
+    created_at = ma.fields.AwareDateTime(dump_only=True)
+    updated_at = ma.fields.AwareDateTime(dump_only=True)
+    resolved_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
+    tags = ma.fields.List(ma.fields.String(), dump_only=True)
+    sla_policy_version_id = ma.fields.Integer(dump_only=True, allow_none=True)
+    sla_due_at = ma.fields.AwareDateTime(
+        dump_only=True, allow_none=True, metadata={"description": "Nearest due SLA time"}
+    )
+    sla = ma.fields.Method("_sla", dump_only=True, metadata={"description": "SLA clocks"})
+    allowed_triggers = ma.fields.Method("_allowed", dump_only=True)
+
+    def _sla(self, requirement: Requirement) -> list[dict[str, Any]]:
+        rows = db.session.scalars(
+            select(SlaClock).where(SlaClock.requirement_id == requirement.id).order_by(SlaClock.id)
+        )
+        return SlaClockSchema(many=True).dump(rows)
+
+    def _allowed(self, requirement: Requirement) -> list[str]:
+        return requirements.allowed_triggers(db.session, requirement, acting_user())
+
+
+class SlaClockSchema(ma.Schema):
+    id = ma.fields.Integer()
+    metric = ma.fields.String()
+    cycle = ma.fields.Integer()
+    status = ma.fields.String()
+    target_seconds = ma.fields.Integer()
+    used_seconds = ma.fields.Integer()
+    started_at = ma.fields.AwareDateTime()
+    due_at = ma.fields.AwareDateTime(allow_none=True)
+    warning_at = ma.fields.AwareDateTime(allow_none=True)
+    warned_at = ma.fields.AwareDateTime(allow_none=True)
+    met_at = ma.fields.AwareDateTime(allow_none=True)
+    breached_at = ma.fields.AwareDateTime(allow_none=True)
+    rung = ma.fields.Integer()
+    acknowledged_rung = ma.fields.Integer()
+    policy_version_id = ma.fields.Integer()
+    history = ma.fields.List(ma.fields.Dict())
+
+
+class RequirementUpdateSchema(ma.Schema):
+    title = ma.fields.String(validate=ma.validate.Length(min=1, max=300))
+    description = ma.fields.String(allow_none=True)
+    category = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=80))
+    priority = ma.fields.String(validate=ma.validate.OneOf([p.value for p in Priority]))
+    assignee_id = ma.fields.Integer(allow_none=True)
+    team_id = ma.fields.Integer(allow_none=True)
+    tags = ma.fields.List(ma.fields.String())
+
+
+class TransitionSchema(ma.Schema):
+    trigger = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
+    note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=5000))
+    merge_into_id = ma.fields.Integer(allow_none=True)
+
+
+class EventSchema(ma.Schema):
+    id = ma.fields.Integer()
+    at = ma.fields.AwareDateTime()
+    actor_id = ma.fields.Integer(allow_none=True)
+    timer_id = ma.fields.Integer(allow_none=True)
+    trigger = ma.fields.String()
+    from_state = ma.fields.String(allow_none=True)
+    to_state = ma.fields.String()
+    note = ma.fields.String(allow_none=True)
+
+
+class ListArgs(ma.Schema):
+    state = ma.fields.String()
+    assignee_id = ma.fields.Integer()
+    team_id = ma.fields.Integer()
+    customer_id = ma.fields.Integer()
+    limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=MAX_PAGE))
+    before_id = ma.fields.Integer(metadata={"description": "Cursor: the last id of the page"})
+
+
+def get_requirement_or_404(requirement_id: int) -> Requirement:
+    requirement = db.session.get(Requirement, requirement_id)
+    if requirement is None:
+        abort(404, "No such requirement.")
+    return requirement
+
+
+@blp.route("/requirements")
+class Requirements(MethodView):
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, RequirementSchema(many=True))
+    def get(self, args: dict[str, Any]) -> Any:
+        """Requirements, newest first; filter by state, assignee or customer."""
+        query = select(Requirement).order_by(Requirement.id.desc()).limit(args["limit"])
+        for field in ("state", "assignee_id", "team_id", "customer_id"):
+            if field in args:
+                query = query.where(getattr(Requirement, field) == args[field])
+        if "before_id" in args:
+            query = query.where(Requirement.id < args["before_id"])
+        return list(db.session.scalars(query))
+
+    @idempotent
+    @blp.arguments(RequirementSchema)
+    @blp.response(201, RequirementSchema)
+    @blp.doc(parameters=[IDEMPOTENCY_DOC])
+    def post(self, data: dict[str, Any]) -> Any:
+        """Open a requirement for a customer; it starts in its workflow's first state."""
+        customer = db.session.get(Customer, data["customer_id"])
+        if customer is None or customer.deleted_at is not None:
+            abort(422, "customer_id: no such customer.")
+        requirement = requirements.open_requirement(
+            db.session, clock=current_clock(), actor=acting_user(), **data
+        )
+        db.session.commit()
+        return with_etag(requirement, requirement.version, 201)
+
+
+@blp.route("/requirements/<int:requirement_id>")
+class RequirementById(MethodView):
+    @blp.response(200, RequirementSchema)
+    def get(self, requirement_id: int) -> Any:
+        """One requirement with the triggers the caller may fire now."""
+        requirement = get_requirement_or_404(requirement_id)
+        return with_etag(requirement, requirement.version)
+
+    @blp.arguments(RequirementUpdateSchema)
+    @blp.response(200, RequirementSchema)
+    @blp.doc(parameters=[IF_MATCH_DOC])
+    def patch(self, data: dict[str, Any], requirement_id: int) -> Any:
+        """Edit fields (not the state: fire a transition). A new priority re-plans the SLA
+        clocks with that priority's targets. Needs If-Match (412 when stale)."""
+        requirement = get_requirement_or_404(requirement_id)
+        requirements.update_requirement(
+            db.session,
+            requirement,
+            data,
+            expected_version=expected_version(requirement.version),
+            actor=acting_user(),
+            clock=current_clock(),
+        )
+        db.session.commit()
+        return with_etag(requirement, requirement.version)
+
+
+@blp.route("/requirements/<int:requirement_id>/transitions")
+class Transitions(MethodView):
+    @blp.arguments(TransitionSchema)
+    @blp.response(200, RequirementSchema)
+    @blp.alt_response(409, description="Not allowed now; `allowed` lists what is")
+    def post(self, data: dict[str, Any], requirement_id: int) -> Any:
+        """Fire a workflow trigger, e.g. `{"trigger": "resolve", "note": "…"}`."""
+        requirement = get_requirement_or_404(requirement_id)
+        extra = {"merge_into_id": data["merge_into_id"]} if data.get("merge_into_id") else {}
+        requirements.fire(
+            db.session,
+            requirement,
+            data["trigger"],
+            actor=acting_user(),
+            clock=current_clock(),
+            note=data.get("note"),
+            data=extra,
+        )
+        db.session.commit()
+        return with_etag(requirement, requirement.version)
+
+
+@blp.route("/requirements/<int:requirement_id>/events")
+class Events(MethodView):
+    @blp.response(200, EventSchema(many=True))
+    def get(self, requirement_id: int) -> Any:
+        """Every transition: who or which timer, from, to, when, why."""
+        get_requirement_or_404(requirement_id)
+        return list(
+            db.session.scalars(
+                select(RequirementEvent)
+                .where(RequirementEvent.requirement_id == requirement_id)
+                .order_by(RequirementEvent.id)
+            )
+        )

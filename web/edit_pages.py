@@ -1,0 +1,138 @@
+"""New and edit pages for a versioned record with custom fields (customers, organisations):
+every error at its field (422), nothing half-saved, and a stale edit refused (409) with the saved
+version beside the editor's own. A blueprint declares one `EditPages` and routes to it."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from web.clocks import current_clock
+from web.extensions import db
+from web.forms import int_or_zero, shown_value
+from workflows.platform.errors import StaleEdit, ValidationFailed
+
+Page = Response | str | tuple[str, int]
+
+
+def _nothing(*_: Any) -> Any:
+    return None
+
+
+def _no_context(_: FlaskForm) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class EditPages:
+    """What differs between records; the flow is the same.
+
+    `prepare(form)` reads inputs written after the record itself (it may add field errors), and
+    `finish(row, prepared)` applies them inside the same unit of work."""
+
+    noun: str  # "customer": the template variable and the words of the messages
+    template: str
+    show_endpoint: str
+    id_arg: str
+    profile_fields: tuple[str, ...]
+    build_form: Callable[..., tuple[FlaskForm, list[Any]]]
+    load: Callable[[FlaskForm, Any, list[Any]], None]
+    data_of: Callable[[FlaskForm, list[Any]], dict[str, Any]]
+    field_for_error: Callable[[FlaskForm, str], Any]
+    custom_fields_of: Callable[[FlaskForm, list[Any]], list[Any]]
+    get_or_404: Callable[..., Any]
+    create: Callable[..., Any]
+    update: Callable[..., Any]
+    prepare: Callable[[FlaskForm], Any] = _nothing
+    finish: Callable[[Any, Any], None] = _nothing
+    context: Callable[[FlaskForm], dict[str, Any]] = _no_context
+
+    def new(self) -> Page:
+        form, definitions = self.build_form(db.session)
+        if request.method == "GET":
+            form.owner_id.data = str(current_user.id)
+            return self.render(form, definitions, None)
+        return self._save(form, definitions, None)
+
+    def edit(self, row_id: int) -> Page:
+        row = self.get_or_404(row_id)
+        form, definitions = self.build_form(db.session)
+        if request.method == "GET":
+            self.load(form, row, definitions)
+            return self.render(form, definitions, row)
+        return self._save(form, definitions, row)
+
+    def _save(self, form: FlaskForm, definitions: list[Any], row: Any) -> Page:
+        if not form.validate_on_submit():
+            return self.render(form, definitions, row), 422
+        prepared = self.prepare(form)
+        actor, clock = current_user.id, current_clock()
+        shown = row  # a new record that failed is shown as the empty form it was
+        try:
+            data = self.data_of(form, definitions)
+            if row is None:
+                row = self.create(db.session, data, actor_id=actor, clock=clock)
+            else:
+                version = int_or_zero(form.version.data)
+                self.update(
+                    db.session, row, data, expected_version=version, actor_id=actor, clock=clock
+                )
+            self.finish(row, prepared)
+            if any(field.errors for field in form):
+                db.session.rollback()
+                return self.render(form, definitions, shown), 422
+            db.session.commit()
+        except (StaleEdit, StaleDataError) as exc:
+            # StaleDataError: another save passed the version check at the same moment.
+            db.session.rollback()
+            return self._conflict(form, definitions, row, exc)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            self.attach_errors(form, exc)
+            return self.render(form, definitions, shown), 422
+        flash(f"{row.name} is saved.", "success")
+        return redirect(url_for(self.show_endpoint, **{self.id_arg: row.id}))
+
+    def _conflict(
+        self, mine: FlaskForm, definitions: list[Any], row: Any, exc: Exception
+    ) -> tuple[str, int]:
+        """Keep the editor's entries in the form (now against the saved version, so saving
+        again applies them) and show the saved version beside them."""
+        row = self.get_or_404(row.id, deleted=None)
+        saved, _ = self.build_form(db.session, formdata=None, meta={"csrf": False})
+        self.load(saved, row, definitions)
+        names = [*self.profile_fields, *(f.name for f in self.custom_fields_of(mine, definitions))]
+        rows = []
+        for field in (mine[n] for n in names):
+            theirs, yours = shown_value(saved[field.name]), shown_value(field)
+            rows.append((field.label.text, theirs, yours, theirs != yours))
+        mine.version.data = str(row.version)
+        same_moment = f"Someone saved this {self.noun} at the same moment."
+        reason = exc if isinstance(exc, StaleEdit) else same_moment
+        flash(f"{reason} Nothing of yours is lost: compare, then save again.", "error")
+        return self.render(mine, definitions, row, conflict=rows), 409
+
+    def attach_errors(self, form: FlaskForm, exc: ValidationFailed) -> None:
+        for key, messages in exc.errors.items():
+            field = self.field_for_error(form, key)
+            if field is not None:
+                field.errors = [*field.errors, *messages]
+            else:
+                flash(" ".join(messages), "error")
+
+    def render(
+        self, form: FlaskForm, definitions: list[Any], row: Any, conflict: list[Any] | None = None
+    ) -> str:
+        return render_template(
+            self.template,
+            form=form,
+            custom_fields=self.custom_fields_of(form, definitions),
+            conflict=conflict,
+            **{self.noun: row},
+            **self.context(form),
+        )

@@ -1,0 +1,284 @@
+"""Orders, invoices, payments and refunds: the only code that writes them, and the money figures
+derived from them. Amounts are Decimal end to end; a float never touches them."""
+
+import re
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pycountry
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Customer, Transaction, TransactionKind, TransactionStatus
+from workflows.platform import audit
+from workflows.platform.clock import Clock
+from workflows.platform.errors import StaleEdit, ValidationFailed
+
+FIELDS = ("kind", "amount", "currency", "occurred_on", "reference", "status")
+# SQLite keeps NUMERIC as a binary double, exact to 15 significant digits: 11 + 4 decimals.
+AMOUNT_RE = re.compile(r"^\d{1,11}(\.\d{1,4})?$")
+SALE_KINDS = (TransactionKind.ORDER, TransactionKind.INVOICE, TransactionKind.PAYMENT)
+
+
+def parse_amount(value: Any) -> Decimal:
+    """A non-negative Decimal from an int, a Decimal or a decimal string; ValueError otherwise.
+
+    Floats are refused: 0.1 + 0.2 is not 0.3 in binary, and the client should not have to
+    trust that its JSON library printed enough digits."""
+    if isinstance(value, bool | float):
+        raise ValueError('Send the amount as a string such as "12.50", not as a JSON number.')
+    if isinstance(value, int | Decimal):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError('Enter an amount such as "12.50".')
+    text = value.strip()
+    if text.startswith("-"):
+        raise ValueError("Amounts are never negative; record a refund instead.")
+    if text.startswith("+"):
+        text = text[1:]
+    if not AMOUNT_RE.match(text):
+        raise ValueError('Enter an amount such as "12.50" (at most 4 decimal places).')
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - the pattern already refused it
+        raise ValueError('Enter an amount such as "12.50".') from exc
+
+
+def amount_text(amount: Decimal) -> str:
+    """A stored amount as text: trailing zeros beyond the cents dropped ("0.1000" -> "0.10")."""
+    text = f"{amount:f}"
+    if "." in text:
+        whole, fraction = text.split(".")
+        fraction = fraction.rstrip("0").ljust(2, "0")
+        return f"{whole}.{fraction}"
+    return f"{text}.00"
+
+
+def parse_currency(value: Any) -> str:
+    code = str(value or "").strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code) or pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(f"{str(value)!r} is not an ISO 4217 currency code (e.g. EUR, USD).")
+    return code
+
+
+def clean(
+    data: dict[str, Any], *, clock: Clock, current: Transaction | None = None
+) -> dict[str, Any]:
+    """Validated column values for the fields in `data` (all fields when creating);
+    ValidationFailed naming each bad field."""
+    errors: dict[str, list[str]] = {}
+    for field in sorted(set(data) - set(FIELDS)):
+        errors[field] = ["Unknown field."]
+    values: dict[str, Any] = {}
+    creating = current is None
+
+    def choice(enum: Any, field: str, default: Any = None) -> None:
+        raw = data.get(field)
+        if raw in (None, "") and default is not None:
+            values[field] = default
+            return
+        try:
+            values[field] = enum(str(raw).strip().lower())
+        except ValueError:
+            errors[field] = [f"Choose one of: {', '.join(m.value for m in enum)}."]
+
+    if creating or "kind" in data:
+        choice(TransactionKind, "kind")
+    if creating or "status" in data:
+        choice(TransactionStatus, "status", TransactionStatus.COMPLETED)
+    for field, parse in (("amount", parse_amount), ("currency", parse_currency)):
+        if creating or field in data:
+            if data.get(field) in (None, ""):
+                errors[field] = ["This field is required."]
+                continue
+            try:
+                values[field] = parse(data[field])
+            except ValueError as exc:
+                errors[field] = [str(exc)]
+    if creating or "occurred_on" in data:
+        raw = data.get("occurred_on")
+        if raw in (None, ""):
+            values["occurred_on"] = clock.now().date()
+        elif isinstance(raw, date):
+            values["occurred_on"] = raw
+        else:
+            try:
+                values["occurred_on"] = date.fromisoformat(str(raw).strip()[:10])
+            except ValueError:
+                errors["occurred_on"] = ["Enter a date as YYYY-MM-DD."]
+    if creating or "reference" in data:
+        reference = str(data.get("reference") or "").strip() or None
+        if reference and len(reference) > 120:
+            errors["reference"] = ["Use at most 120 characters."]
+        values["reference"] = reference
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def snapshot(transaction: Transaction) -> dict[str, Any]:
+    """The audited view of a transaction."""
+    return {
+        "customer_id": transaction.customer_id,
+        "kind": transaction.kind,
+        "status": transaction.status,
+        "amount": transaction.amount,
+        "currency": transaction.currency,
+        "occurred_on": transaction.occurred_on,
+        "reference": transaction.reference,
+    }
+
+
+def record_transaction(
+    session: Session,
+    customer: Customer,
+    data: dict[str, Any],
+    *,
+    actor_id: int | None,
+    clock: Clock,
+) -> Transaction:
+    """Record an order, invoice, payment or refund; flushes, never commits."""
+    if customer.deleted_at is not None:
+        raise ValidationFailed.field("customer", "This customer is in the trash; restore it first.")
+    values = clean(data, clock=clock)
+    now = clock.now()
+    transaction = Transaction(customer_id=customer.id, created_at=now, updated_at=now, **values)
+    session.add(transaction)
+    session.flush()
+    audit.record(
+        session,
+        action="create",
+        entity_type="transaction",
+        entity_id=transaction.id,
+        actor_id=actor_id,
+        clock=clock,
+        changes=audit.diff({}, snapshot(transaction)),
+    )
+    return transaction
+
+
+def update_transaction(
+    session: Session,
+    transaction: Transaction,
+    data: dict[str, Any],
+    *,
+    expected_version: int,
+    actor_id: int | None,
+    clock: Clock,
+) -> Transaction:
+    """Apply the fields in `data` to the version the editor saw; StaleEdit if it moved on."""
+    if transaction.version != expected_version:
+        raise StaleEdit(expected_version, transaction.version)
+    if transaction.deleted_at is not None:
+        raise ValidationFailed.field("transaction", "This transaction is deleted.")
+    values = clean(data, clock=clock, current=transaction)
+    before = snapshot(transaction)
+    for field, value in values.items():
+        setattr(transaction, field, value)
+    changes = audit.diff(before, snapshot(transaction))
+    if changes:
+        transaction.updated_at = clock.now()
+        session.flush()
+        audit.record(
+            session,
+            action="update",
+            entity_type="transaction",
+            entity_id=transaction.id,
+            actor_id=actor_id,
+            clock=clock,
+            changes=changes,
+        )
+    return transaction
+
+
+def delete_transaction(
+    session: Session,
+    transaction: Transaction,
+    *,
+    actor_id: int | None,
+    clock: Clock,
+    expected_version: int | None = None,
+) -> None:
+    """Soft delete: kept for the audit log, left out of lists and lifetime value."""
+    if expected_version is not None and transaction.version != expected_version:
+        raise StaleEdit(expected_version, transaction.version)
+    if transaction.deleted_at is not None:
+        return
+    transaction.deleted_at = clock.now()
+    session.flush()
+    audit.record(
+        session,
+        action="delete",
+        entity_type="transaction",
+        entity_id=transaction.id,
+        actor_id=actor_id,
+        clock=clock,
+    )
+
+
+def list_transactions(
+    session: Session, customer_id: int, *, limit: int = 50, before: tuple[date, int] | None = None
+) -> list[Transaction]:
+    """Live transactions, newest first; `before` is the (occurred_on, id) of the last one seen."""
+    query = select(Transaction).where(
+        Transaction.customer_id == customer_id, Transaction.deleted_at.is_(None)
+    )
+    if before is not None:
+        day, ident = before
+        query = query.where(
+            (Transaction.occurred_on < day)
+            | ((Transaction.occurred_on == day) & (Transaction.id < ident))
+        )
+    order = (Transaction.occurred_on.desc(), Transaction.id.desc())
+    return list(session.scalars(query.order_by(*order).limit(limit)))
+
+
+def _completed_totals(
+    session: Session, customer_id: int
+) -> dict[str, dict[TransactionKind, Decimal]]:
+    # Summed here, not with SQL SUM: SQLite would add binary doubles (0.1 + 0.2 != 0.3).
+    rows = session.execute(
+        select(Transaction.currency, Transaction.kind, Transaction.amount).where(
+            Transaction.customer_id == customer_id,
+            Transaction.deleted_at.is_(None),
+            Transaction.status == TransactionStatus.COMPLETED,
+        )
+    )
+    totals: dict[str, dict[TransactionKind, Decimal]] = defaultdict(dict)
+    for currency, kind, amount in rows:
+        by_kind = totals[currency]
+        by_kind[kind] = by_kind.get(kind, Decimal(0)) + amount
+    return totals
+
+
+def lifetime_value(session: Session, customer_id: int) -> dict[str, Decimal]:
+    """Net revenue per currency (currencies are never converted or added together).
+
+    Only completed, non-deleted transactions count. An order, its invoice and its payment are
+    three records of one sale, so per currency only the most settled stage counts: completed
+    payments if there are any in that currency, else completed invoices, else completed
+    orders. Completed refunds are subtracted from it. The result may be negative (a refund of
+    an earlier, unrecorded sale) and keeps 2+ decimal places as stored."""
+    result: dict[str, Decimal] = {}
+    for currency, by_kind in sorted(_completed_totals(session, customer_id).items()):
+        gross = Decimal(0)
+        for kind in (TransactionKind.PAYMENT, TransactionKind.INVOICE, TransactionKind.ORDER):
+            if kind in by_kind:
+                gross = by_kind[kind]
+                break
+        result[currency] = gross - by_kind.get(TransactionKind.REFUND, Decimal(0))
+    return result
+
+
+def last_purchase_on(session: Session, customer_id: int) -> date | None:
+    """The date of the newest completed order, invoice or payment (refunds are not purchases)."""
+    return session.scalar(
+        select(func.max(Transaction.occurred_on)).where(
+            Transaction.customer_id == customer_id,
+            Transaction.deleted_at.is_(None),
+            Transaction.status == TransactionStatus.COMPLETED,
+            Transaction.kind.in_(SALE_KINDS),
+        )
+    )

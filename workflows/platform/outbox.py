@@ -1,0 +1,298 @@
+"""The outbox: every outgoing message is a row written in the causing transaction and sent
+once by a worker (DESIGN.md §6)."""
+
+import hashlib
+import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Result, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+
+from models import OutboxMessage, OutboxStatus
+from workflows.platform.clock import Clock
+from workflows.platform.publishing import publish_after_commit
+
+SEND_TASK = "outbox.send"
+SEND_BATCH_TASK = "outbox.send_batch"
+SEND_CHUNK = 200  # ids per `outbox.send_batch` task
+LEASE = timedelta(minutes=2)
+DEFAULT_MAX_ATTEMPTS = 5
+
+
+MAIL_DOMAIN_KEY = "rapport.mail_domain"  # session.info: the web app sets it from MAIL_FROM
+
+
+def _domain(session: Session, domain: str | None) -> str:
+    if domain:
+        return domain
+    session.connection()  # begin the transaction now: beginning it names the domain
+    return session.info.get(MAIL_DOMAIN_KEY) or "rapport.local"
+
+
+def message_id_for(idempotency_key: str, domain: str) -> str:
+    """A fixed Message-ID derived from the key, so a resend after a crash is recognisable."""
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, … capped at one hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def enqueue_email(
+    session: Session,
+    *,
+    idempotency_key: str,
+    cause: str,
+    to_address: str,
+    subject: str,
+    body_text: str,
+    clock: Clock,
+    body_html: str | None = None,
+    domain: str | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> OutboxMessage:
+    """Write an email to the outbox (once per key) and publish its send after commit."""
+    existing = session.scalar(
+        select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key)
+    )
+    if existing is not None:
+        return existing
+    now = clock.now()
+    message = OutboxMessage(
+        idempotency_key=idempotency_key,
+        cause=cause,
+        to_address=to_address,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        message_id=message_id_for(idempotency_key, _domain(session, domain)),
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        max_attempts=max_attempts,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    publish_after_commit(session, SEND_TASK, message.id)
+    return message
+
+
+@dataclass(frozen=True)
+class Email:
+    """An email to write to the outbox; its idempotency key decides whether it is new."""
+
+    idempotency_key: str
+    cause: str
+    to_address: str
+    subject: str
+    body_text: str
+    body_html: str | None = None
+
+
+def insert_emails(
+    session: Session,
+    emails: Sequence[Email],
+    *,
+    clock: Clock,
+    domain: str | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> list[int]:
+    """Write each email once per idempotency key with one INSERT … ON CONFLICT DO NOTHING (a
+    key already in the outbox keeps its row). Returns the ids of the rows written now; publishes
+    nothing: pass them to `publish_sends`. Core, not the ORM: no flush, no objects."""
+    if not emails:
+        return []
+    now = clock.now()
+    mail_domain = _domain(session, domain)
+    rows = [
+        {
+            "idempotency_key": email.idempotency_key,
+            "cause": email.cause,
+            "channel": "email",
+            "to_address": email.to_address,
+            "subject": email.subject,
+            "body_text": email.body_text,
+            "body_html": email.body_html,
+            "message_id": message_id_for(email.idempotency_key, mail_domain),
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for email in emails
+    ]
+    return list(_insert_new(session, rows).scalars())
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> Result[Any]:
+    table = OutboxMessage.__table__
+    if session.get_bind().dialect.name != "postgresql":
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        return session.execute(statement.returning(table.c.id), rows)
+    # One array per column, not 13 placeholders per row: psycopg parses every placeholder of a
+    # statement on each run (it caches none with over 50), which cost more than the INSERT
+    # itself (38 ms against 12 ms for 200 rows).
+    columns = list(rows[0])
+    arrays = [
+        func.unnest(bindparam(f"{name}_values", [r[name] for r in rows], ARRAY(table.c[name].type)))
+        for name in columns
+    ]
+    statement = postgresql.insert(table).from_select(columns, select(*arrays))
+    statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return session.execute(statement.returning(table.c.id))
+
+
+def publish_sends(session: Session, message_ids: Sequence[int]) -> None:
+    """Publish the sends of `message_ids` after commit, `SEND_CHUNK` ids per task."""
+    for start in range(0, len(message_ids), SEND_CHUNK):
+        publish_after_commit(
+            session, SEND_BATCH_TASK, list(message_ids[start : start + SEND_CHUNK])
+        )
+
+
+def enqueue_emails(session: Session, emails: Sequence[Email], *, clock: Clock) -> list[int]:
+    """Write emails to the outbox (once per key) and publish their sends after commit; returns
+    the ids of the rows written now."""
+    message_ids = insert_emails(session, emails, clock=clock)
+    publish_sends(session, message_ids)
+    return message_ids
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    sender: str
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = False
+    use_ssl: bool = False
+    timeout: float = 10.0
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class SmtpMailer:
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+
+    def send(self, message: EmailMessage) -> None:
+        s = self.settings
+        smtp_class = smtplib.SMTP_SSL if s.use_ssl else smtplib.SMTP
+        with smtp_class(s.host, s.port, timeout=s.timeout) as smtp:
+            if s.use_tls:
+                smtp.starttls()
+            if s.username:
+                smtp.login(s.username, s.password or "")
+            smtp.send_message(message)
+
+
+def build_email(row: OutboxMessage, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Message-ID"] = row.message_id
+    message["Date"] = format_datetime(row.created_at)
+    message["X-Rapport-Cause"] = row.cause
+    message.set_content(row.body_text)
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html")
+    return message
+
+
+def claim(session: Session, message_id: int, *, clock: Clock) -> bool:
+    """Compare-and-set `pending → sending` for a row that is due; False if another got it."""
+    now = clock.now()
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(status=OutboxStatus.SENDING, lease_until=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def send_claimed(
+    session: Session, message_id: int, *, mailer: Mailer, sender: str, clock: Clock
+) -> OutboxStatus:
+    """Send a row this process claimed (and committed as `sending`); record the outcome.
+
+    Flushes, never commits. Transient SMTP failures go back to `pending` with a backoff;
+    after `max_attempts` the row is `dead` and shown to admins.
+    """
+    row = session.get(OutboxMessage, message_id, populate_existing=True)
+    if row is None or row.status != OutboxStatus.SENDING:
+        return row.status if row else OutboxStatus.DEAD
+    row.attempts += 1
+    try:
+        mailer.send(build_email(row, sender))
+    except (smtplib.SMTPException, OSError) as exc:
+        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if row.attempts >= row.max_attempts:
+            row.status = OutboxStatus.DEAD
+        else:
+            row.status = OutboxStatus.PENDING
+            row.next_attempt_at = clock.now() + backoff(row.attempts)
+    else:
+        row.status = OutboxStatus.SENT
+        row.sent_at = clock.now()
+        row.last_error = None
+    row.lease_until = None
+    session.flush()
+    return row.status
+
+
+def retry(session: Session, row: OutboxMessage, *, clock: Clock) -> None:
+    """An admin's retry of a dead (or waiting) message: due now, with a fresh attempt budget."""
+    if row.status not in (OutboxStatus.DEAD, OutboxStatus.PENDING):
+        return
+    row.status = OutboxStatus.PENDING
+    row.next_attempt_at = clock.now()
+    row.max_attempts = row.attempts + DEFAULT_MAX_ATTEMPTS
+    session.flush()
+    publish_after_commit(session, SEND_TASK, row.id)
+
+
+def sweep(session: Session, *, clock: Clock, limit: int = 500) -> list[int]:
+    """Release expired `sending` leases and return ids of due pending rows to (re)publish.
+
+    Safe to run twice: publishing a row that is already being sent is a no-op at claim time.
+    """
+    now = clock.now()
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now)
+        .values(status=OutboxStatus.PENDING, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    ids = list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
+            )
+            .order_by(OutboxMessage.next_attempt_at)
+            .limit(limit)
+        )
+    )
+    publish_sends(session, ids)
+    session.flush()
+    return ids

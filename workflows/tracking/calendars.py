@@ -1,0 +1,311 @@
+"""Business calendars as records: opening periods, holidays (entered, from the `holidays`
+package, or from an iCal file) and quiet hours; and their pure `BusinessCalendar` form."""
+
+import zoneinfo
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import holidays as holiday_data
+import icalendar
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Calendar, Holiday, SlaPolicyVersion
+from workflows.platform.clock import Clock
+from workflows.platform.errors import Conflict, ValidationFailed
+from workflows.tracking.business_time import BusinessCalendar, OpeningPeriod, next_opening
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class CalendarInUse(Conflict):
+    """A calendar that SLA policy versions count in cannot be deleted."""
+
+
+def _parse_time(value: Any, *, allow_24: bool) -> time:
+    text = str(value or "").strip()
+    if allow_24 and text in ("24:00", "24:00:00"):
+        return time(0)
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"“{text}” is not a time (HH:MM)") from None
+
+
+def _clean_periods(raw: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+    if not isinstance(raw, list) or not raw:
+        errors["periods"] = ["Give at least one opening period: weekday, start and end."]
+        return []
+    cleaned = []
+    for index, item in enumerate(raw):
+        try:
+            if not isinstance(item, dict):
+                raise ValueError("each period is an object with weekday, start and end")
+            weekday = item.get("weekday")
+            if isinstance(weekday, str) and weekday[:3].lower() in WEEKDAYS:
+                weekday = WEEKDAYS.index(weekday[:3].lower())
+            if not isinstance(weekday, int) or isinstance(weekday, bool):
+                raise ValueError("weekday is 0 (Monday) to 6 (Sunday)")
+            start = _parse_time(item.get("start"), allow_24=False)
+            end = _parse_time(item.get("end"), allow_24=True)
+            OpeningPeriod(weekday, start, end)  # checks the range and order
+        except ValueError as exc:
+            errors.setdefault("periods", []).append(f"Period {index + 1}: {exc}.")
+            continue
+        cleaned.append(
+            {
+                "weekday": weekday,
+                "start": start.strftime("%H:%M"),
+                "end": "24:00" if end == time(0) else end.strftime("%H:%M"),
+            }
+        )
+    return cleaned
+
+
+def _clean_quiet_hours(raw: Any, errors: dict[str, list[str]]) -> list[dict[str, str]]:
+    if raw in (None, ""):
+        return []
+    if not isinstance(raw, list):
+        errors["quiet_hours"] = ["Quiet hours are a list of {start, end} times."]
+        return []
+    cleaned = []
+    for index, item in enumerate(raw):
+        try:
+            if not isinstance(item, dict):
+                raise ValueError("each window is an object with start and end")
+            start = _parse_time(item.get("start"), allow_24=False)
+            end = _parse_time(item.get("end"), allow_24=True)
+            if start == end:
+                raise ValueError("a quiet window needs different start and end")
+        except ValueError as exc:
+            errors.setdefault("quiet_hours", []).append(f"Window {index + 1}: {exc}.")
+            continue
+        cleaned.append({"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")})
+    return cleaned
+
+
+def _clean_holidays(raw: Any, errors: dict[str, list[str]]) -> dict[date, str]:
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, list):
+        errors["holidays"] = ["Holidays are a list of {date, name}."]
+        return {}
+    days: dict[date, str] = {}
+    for index, item in enumerate(raw):
+        try:
+            if not isinstance(item, dict):
+                raise ValueError("each holiday is an object with date and name")
+            day = date.fromisoformat(str(item.get("date", "")))
+        except ValueError as exc:
+            errors.setdefault("holidays", []).append(f"Holiday {index + 1}: {exc}.")
+            continue
+        days[day] = str(item.get("name") or "Holiday")[:200]
+    return days
+
+
+def clean(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Validate calendar fields; raises one ValidationFailed naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+    if not partial or "name" in data:
+        name = str(data.get("name") or "").strip()
+        if not name:
+            errors["name"] = ["Give the calendar a name."]
+        out["name"] = name[:120]
+    if not partial or "time_zone" in data:
+        zone = str(data.get("time_zone") or "").strip()
+        if zone not in zoneinfo.available_timezones():
+            errors["time_zone"] = [f"“{zone}” is not an IANA time zone (e.g. Europe/Berlin)."]
+        out["time_zone"] = zone
+    if not partial or "periods" in data:
+        out["periods"] = _clean_periods(data.get("periods"), errors)
+    if not partial or "quiet_hours" in data:
+        out["quiet_hours"] = _clean_quiet_hours(data.get("quiet_hours"), errors)
+    if "holidays" in data:
+        out["holidays"] = _clean_holidays(data.get("holidays"), errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return out
+
+
+def _check_name_free(session: Session, name: str, calendar_id: int | None) -> None:
+    taken = session.scalar(select(Calendar.id).where(Calendar.name == name))
+    if taken is not None and taken != calendar_id:
+        raise ValidationFailed.field("name", "Another calendar has this name.")
+
+
+def create(session: Session, data: dict[str, Any], *, clock: Clock) -> Calendar:
+    values = clean(data)
+    _check_name_free(session, values["name"], None)
+    now = clock.now()
+    calendar = Calendar(
+        name=values["name"],
+        time_zone=values["time_zone"],
+        periods=values["periods"],
+        quiet_hours=values["quiet_hours"],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(calendar)
+    session.flush()
+    _replace_holidays(session, calendar, values.get("holidays", {}), source="entered")
+    return calendar
+
+
+def update(session: Session, calendar: Calendar, data: dict[str, Any], *, clock: Clock) -> None:
+    """Change the given fields. Holidays given here replace the entered ones."""
+    values = clean(data, partial=True)
+    if "name" in values:
+        _check_name_free(session, values["name"], calendar.id)
+    for key in ("name", "time_zone", "periods", "quiet_hours"):
+        if key in values:
+            setattr(calendar, key, values[key])
+    if "holidays" in values:
+        _replace_holidays(session, calendar, values["holidays"], source="entered")
+    calendar.updated_at = clock.now()
+    session.flush()
+
+
+def delete(session: Session, calendar: Calendar) -> None:
+    used = session.scalar(
+        select(SlaPolicyVersion.id).where(SlaPolicyVersion.calendar_id == calendar.id).limit(1)
+    )
+    if used is not None:
+        raise CalendarInUse("SLA policies count in this calendar; change them first.")
+    session.delete(calendar)
+    session.flush()
+
+
+def _replace_holidays(
+    session: Session, calendar: Calendar, days: dict[date, str], *, source: str
+) -> None:
+    for holiday in [h for h in calendar.holidays if h.source == source]:
+        calendar.holidays.remove(holiday)
+    session.flush()
+    add_holidays(session, calendar, days.items(), source=source)
+
+
+def add_holidays(
+    session: Session, calendar: Calendar, days: Iterable[tuple[date, str]], *, source: str
+) -> int:
+    """Add holidays not already on the calendar; returns how many were added."""
+    known = {h.day for h in calendar.holidays}
+    added = 0
+    for day, name in sorted(days):
+        if day in known:
+            continue
+        calendar.holidays.append(Holiday(day=day, name=name[:200], source=source))
+        known.add(day)
+        added += 1
+    session.flush()
+    return added
+
+
+def import_country_holidays(
+    session: Session,
+    calendar: Calendar,
+    *,
+    country: str,
+    years: Iterable[int],
+    subdivision: str | None = None,
+) -> int:
+    """Public holidays from the `holidays` package, e.g. country "DE", subdivision "BY"."""
+    errors: dict[str, list[str]] = {}
+    supported = holiday_data.list_supported_countries()
+    country = (country or "").strip().upper()
+    if country not in supported:
+        errors["country"] = [f"“{country}” is not a supported country code (ISO 3166-1)."]
+    elif subdivision and subdivision not in supported[country]:
+        errors["subdivision"] = [f"Choose one of: {', '.join(supported[country])}."]
+    years = sorted(set(years))
+    if not years or any(not 1900 <= y <= 2200 for y in years):
+        errors["years"] = ["Give the years to import, e.g. [2026, 2027]."]
+    if errors:
+        raise ValidationFailed(errors)
+    table = holiday_data.country_holidays(country, subdiv=subdivision or None, years=years)
+    return add_holidays(session, calendar, table.items(), source="holidays")
+
+
+def import_ical(session: Session, calendar: Calendar, content: bytes | str) -> int:
+    """All-day events of an iCal file (each day of a multi-day event) become holidays."""
+    try:
+        parsed = icalendar.Calendar.from_ical(content)
+    except ValueError as exc:
+        raise ValidationFailed.field("file", f"This is not an iCal file: {exc}") from None
+    days: list[tuple[date, str]] = []
+    for event in parsed.walk("VEVENT"):
+        try:
+            start = event.decoded("DTSTART", None)
+            end = event.decoded("DTEND", None)
+        except ValueError:
+            start = end = "?"
+        if start is None:
+            continue
+        if isinstance(start, datetime):
+            start = start.date()
+        end_day = end.date() if isinstance(end, datetime) else end
+        if not isinstance(start, date) or not (end_day is None or isinstance(end_day, date)):
+            name = event.get("SUMMARY") or "an event"
+            raise ValidationFailed.field("file", f"“{name}” has a start or end that is not a date.")
+        name = str(event.get("SUMMARY") or "Holiday")
+        day = start
+        while True:
+            days.append((day, name))
+            day += timedelta(days=1)
+            if end_day is None or day >= end_day:
+                break
+    if not days:
+        raise ValidationFailed.field("file", "The file holds no events.")
+    return add_holidays(session, calendar, days, source="ical")
+
+
+def business_calendar(calendar: Calendar) -> BusinessCalendar:
+    """The pure form that `workflows.tracking.business_time` computes with."""
+    periods = tuple(
+        OpeningPeriod(
+            p["weekday"],
+            time.fromisoformat(p["start"]),
+            time(0) if p["end"] == "24:00" else time.fromisoformat(p["end"]),
+        )
+        for p in calendar.periods
+    )
+    return BusinessCalendar(
+        calendar.time_zone, periods, frozenset(h.day for h in calendar.holidays)
+    )
+
+
+def quiet_until(calendar: Calendar, at: datetime) -> datetime | None:
+    """When `at` falls in quiet hours, the instant notices to people may go out again: the end
+    of the quiet window or the next opening after it, whichever is later. Otherwise None."""
+    zone = zoneinfo.ZoneInfo(calendar.time_zone)
+    local = at.astimezone(zone)
+    for window in calendar.quiet_hours:
+        start = time.fromisoformat(window["start"])
+        end = time(0) if window["end"] == "24:00" else time.fromisoformat(window["end"])
+        moment = local.time()
+        wraps = end <= start  # e.g. 20:00 to 08:00
+        inside = (start <= moment or moment < end) if wraps else (start <= moment < end)
+        if not inside:
+            continue
+        end_day = local.date()
+        if (wraps and moment >= start) or end == time(0):
+            end_day += timedelta(days=1)
+        quiet_end = datetime.combine(end_day, end, tzinfo=zone).astimezone(at.tzinfo)
+        return next_opening(business_calendar(calendar), quiet_end)
+    return None
+
+
+def as_dict(calendar: Calendar) -> dict[str, Any]:
+    return {
+        "id": calendar.id,
+        "name": calendar.name,
+        "time_zone": calendar.time_zone,
+        "periods": calendar.periods,
+        "quiet_hours": calendar.quiet_hours,
+        "holidays": [
+            {"date": h.day.isoformat(), "name": h.name, "source": h.source}
+            for h in calendar.holidays
+        ],
+        "version": calendar.version,
+    }

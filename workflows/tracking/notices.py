@@ -1,0 +1,101 @@
+"""The emails timers cause: reminders, follow-ups and auto-resolve/close notices. Each is an
+outbox row keyed by its timer, so it is written and sent once (DESIGN.md §6)."""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Customer, Requirement, Team, Timer, User
+from workflows.platform import outbox
+from workflows.tracking import sla_notices
+
+# kind -> who receives it; the text is workflows/tracking/templates/notices/<kind>.<language>.txt
+NOTICES = {
+    "customer_reminder_1": "customer",
+    "customer_reminder_2": "customer",
+    "auto_resolve": "customer",
+    "auto_close": "customer",
+    "follow_up": "assignee",
+}
+
+
+def timer_email(session: Session, requirement: Requirement, timer: Timer) -> outbox.Email | None:
+    """The notice `timer` sends, if its kind has one and the recipient has an address, in the
+    recipient's language and time zone. Reads only (the batch's rows are usually in the
+    identity map already); writes nothing."""
+    recipient = NOTICES.get(timer.kind)
+    if recipient is None:
+        return None
+    customer = session.get(Customer, requirement.customer_id)
+    context: dict[str, Any] = {
+        "requirement": requirement,
+        "customer": customer,
+        "state": requirement.state.replace("_", " "),
+    }
+    if recipient == "customer":
+        if customer is None or not customer.primary_email:
+            return None
+        address, language, zone = customer.primary_email, customer.language, customer.time_zone
+        team = session.get(Team, requirement.team_id) if requirement.team_id else None
+        context["team_name"] = team.name if team else "Rapport"
+        context["auto_resolve_at"] = sla_notices.local_time(
+            _auto_resolve_at(session, requirement), zone or "UTC"
+        )
+    else:
+        assignee = session.get(User, requirement.assignee_id) if requirement.assignee_id else None
+        if assignee is None or not assignee.is_active:
+            return None
+        address, language, zone = assignee.email, assignee.language, assignee.time_zone
+        context["recipient"] = assignee
+    subject, body = sla_notices.render(timer.kind, (language or "en")[:2].lower(), context)
+    return outbox.Email(
+        idempotency_key=f"timer:{timer.id}",
+        cause=f"timer:{timer.kind}:requirement:{requirement.id}",
+        to_address=address,
+        subject=subject[:300],
+        body_text=body,
+    )
+
+
+AUTO_RESOLVE_KEY = "rapport.notices.auto_resolve_at"
+
+
+@contextmanager
+def batch(session: Session, timers: Iterable[Timer]) -> Iterator[None]:
+    """Within the block, the customer notices of `timers` look up their auto-resolve time in
+    what one query fetched up front, instead of one query per notice."""
+    requirements = [
+        session.get(Requirement, t.requirement_id)
+        for t in timers
+        if NOTICES.get(t.kind) == "customer"
+    ]
+    states = {r.id: r.state_seq for r in requirements if r is not None}
+    if states:
+        rows = session.execute(
+            select(Timer.requirement_id, Timer.state_seq, Timer.due_at).where(
+                Timer.requirement_id.in_(states), Timer.kind == "auto_resolve"
+            )
+        )
+        due = {(requirement_id, seq): at for requirement_id, seq, at in rows}
+        session.info[AUTO_RESOLVE_KEY] = {i: (seq, due.get((i, seq))) for i, seq in states.items()}
+    try:
+        yield
+    finally:
+        session.info.pop(AUTO_RESOLVE_KEY, None)
+
+
+def _auto_resolve_at(session: Session, requirement: Requirement) -> datetime | None:
+    seq, due = session.info.get(AUTO_RESOLVE_KEY, {}).get(requirement.id, (None, None))
+    if seq == requirement.state_seq:  # not moved on since `batch` looked
+        return due
+    return session.scalar(
+        select(Timer.due_at).where(
+            Timer.requirement_id == requirement.id,
+            Timer.kind == "auto_resolve",
+            Timer.state_seq == requirement.state_seq,
+        )
+    )

@@ -1,0 +1,349 @@
+"""The single entry point that moves requirements: web, API and workers all call `fire`.
+
+Within the caller's transaction it checks who may act, checks the guard, changes the state,
+bumps `state_seq`, appends an event, cancels the old state's timers and plans the new state's.
+It flushes and never commits (DESIGN.md §3)."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from models import (
+    Communication,
+    Direction,
+    Priority,
+    Requirement,
+    RequirementEvent,
+    Role,
+    SlaPolicyVersion,
+    Team,
+    TeamMembership,
+    Timer,
+    TimerStatus,
+    User,
+)
+from workflows.platform import audit
+from workflows.platform.clock import Clock
+from workflows.platform.errors import DomainError, StaleEdit, ValidationFailed
+from workflows.platform.publishing import wake_clock_after_commit
+from workflows.tracking import sla
+from workflows.tracking.declaration import Workflow
+from workflows.tracking.sales_workflow import SALES
+from workflows.tracking.support_workflow import SUPPORT
+
+WORKFLOWS: dict[str, Workflow] = {w.key: w for w in (SUPPORT, SALES)}
+
+
+class TransitionRefused(DomainError):
+    """The trigger is not allowed now; names the triggers that are."""
+
+    def __init__(self, state: str, trigger: str, allowed: list[str], reasons: list[str]) -> None:
+        why = " ".join(reasons) or f"“{trigger}” is not possible from “{state}”."
+        super().__init__(f"{why} Allowed now: {', '.join(allowed) or 'nothing'}.")
+        self.state = state
+        self.trigger = trigger
+        self.allowed = allowed
+        self.reasons = reasons
+
+
+class NotPermitted(DomainError):
+    """Only the assignee, a supervisor of the requirement's team or an admin may act."""
+
+
+def workflow_of(requirement: Requirement) -> Workflow:
+    return WORKFLOWS[requirement.workflow]
+
+
+def may_act(session: Session, user: User, requirement: Requirement) -> bool:
+    """Admins; the assignee; supervisors of its team; anyone in its team (or any agent, if it has
+    no team) while nobody is assigned, so work can be picked up."""
+    if not user.is_active:
+        return False
+    if user.has_role(Role.ADMIN) or requirement.assignee_id == user.id:
+        return True
+    membership = None
+    if requirement.team_id is not None:
+        membership = session.scalar(
+            select(TeamMembership).where(
+                TeamMembership.team_id == requirement.team_id, TeamMembership.user_id == user.id
+            )
+        )
+        if membership is not None and membership.is_supervisor:
+            return True
+    if requirement.assignee_id is None:
+        return requirement.team_id is None or membership is not None
+    return False
+
+
+def allowed_triggers(session: Session, requirement: Requirement, user: User | None) -> list[str]:
+    """What the UI offers this user now (timer-only triggers are never offered)."""
+    if user is not None and not may_act(session, user, requirement):
+        return []
+    return workflow_of(requirement).triggers_from(requirement.state)
+
+
+def open_requirement(
+    session: Session,
+    *,
+    customer_id: int,
+    title: str,
+    clock: Clock,
+    actor: User | None,
+    workflow: str = "support",
+    priority: Priority | str = Priority.NORMAL,
+    assignee_id: int | None = None,
+    team_id: int | None = None,
+    description: str | None = None,
+    category: str | None = None,
+    origin_channel: str | None = None,
+) -> Requirement:
+    errors: dict[str, list[str]] = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = ["Give the requirement a title."]
+    if workflow not in WORKFLOWS:
+        errors["workflow"] = [f"Choose one of: {', '.join(WORKFLOWS)}."]
+    try:
+        priority = Priority(priority)
+    except ValueError:
+        errors["priority"] = [f"Choose one of: {', '.join(p.value for p in Priority)}."]
+    if team_id is not None and session.get(Team, team_id) is None:
+        errors["team_id"] = ["No such team."]
+    if assignee_id is not None and session.get(User, assignee_id) is None:
+        errors["assignee_id"] = ["No such user."]
+    if errors:
+        raise ValidationFailed(errors)
+    now = clock.now()
+    definition = WORKFLOWS[workflow]
+    requirement = Requirement(
+        customer_id=customer_id,
+        title=title[:300],
+        description=description,
+        category=category,
+        priority=priority,
+        origin_channel=origin_channel,
+        assignee_id=assignee_id,
+        team_id=team_id,
+        tags=[],
+        workflow=workflow,
+        state=definition.initial,
+        state_seq=0,
+        extra={},
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(requirement)
+    session.flush()
+    _record(session, requirement, "open", None, actor, None, now, None)
+    _plan_timers(session, requirement, definition, now)
+    sla.start(session, requirement, definition, clock=clock)
+    session.flush()
+    return requirement
+
+
+def fire(
+    session: Session,
+    requirement: Requirement,
+    trigger: str,
+    *,
+    actor: User | None,
+    clock: Clock,
+    note: str | None = None,
+    timer_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Apply `trigger` or raise TransitionRefused / NotPermitted. `actor` None means a timer."""
+    definition = workflow_of(requirement)
+    allowed = definition.triggers_from(requirement.state, include_timer_triggers=actor is None)
+    if actor is not None and not may_act(session, actor, requirement):
+        raise NotPermitted(
+            "Only the assignee, a supervisor of the requirement's team or an admin may act."
+        )
+    if trigger not in allowed:
+        raise TransitionRefused(requirement.state, trigger, allowed, [])
+    before = requirement.state
+    kwargs: dict[str, Any] = {"clock": clock, "note": note, "data": data or {}, "refusals": []}
+    if not definition.machine.events[trigger].trigger(requirement, **kwargs):
+        raise TransitionRefused(requirement.state, trigger, allowed, kwargs["refusals"])
+    now = clock.now()
+    requirement.state_seq += 1
+    requirement.updated_at = now
+    if requirement.state == "resolved":
+        requirement.resolved_at = now
+    _record(session, requirement, trigger, before, actor, timer_id, now, note)
+    _cancel_timers(session, requirement)
+    _plan_timers(session, requirement, definition, now)
+    sla.on_transition(
+        session,
+        requirement,
+        definition,
+        before=before,
+        trigger=trigger,
+        by_agent=actor is not None,
+        clock=clock,
+    )
+    session.flush()
+
+
+def after_communication(session: Session, communication: Communication, *, clock: Clock) -> None:
+    """A communication logged on a requirement moves its clocks: a customer's inbound message
+    fires `customer_replied` while waiting on them and starts a next-response clock; an
+    outbound one answers (first or next response met)."""
+    if communication.requirement_id is None:
+        return
+    requirement = session.get(Requirement, communication.requirement_id)
+    if requirement is None:
+        return
+    definition = workflow_of(requirement)
+    why = f"{communication.channel} #{communication.id}"
+    if communication.direction == Direction.INBOUND:
+        if "customer_replied" in definition.triggers_from(requirement.state):
+            fire(
+                session,
+                requirement,
+                "customer_replied",
+                actor=None,
+                clock=clock,
+                note=f"customer replied ({why})",
+            )
+        sla.on_customer_message(
+            session, requirement, definition, clock=clock, why=f"customer wrote ({why})"
+        )
+    elif communication.direction == Direction.OUTBOUND:
+        sla.on_agent_response(
+            session, requirement, definition, clock=clock, why=f"answered ({why})"
+        )
+
+
+EDITABLE = ("title", "description", "category", "priority", "assignee_id", "team_id", "tags")
+
+
+def update_requirement(
+    session: Session,
+    requirement: Requirement,
+    data: dict[str, Any],
+    *,
+    expected_version: int,
+    actor: User,
+    clock: Clock,
+) -> list[str]:
+    """Edit fields (not the state: that is `fire`); returns the changed field names, each
+    recorded in the audit log. A new priority re-plans the SLA clocks with its targets."""
+    if requirement.version != expected_version:
+        raise StaleEdit(expected_version, requirement.version)
+    if not may_act(session, actor, requirement):
+        raise NotPermitted(
+            "Only the assignee, a supervisor of the requirement's team or an admin may edit."
+        )
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for key in EDITABLE:
+        if key in data:
+            values[key] = data[key]
+    if "title" in values:
+        values["title"] = (values["title"] or "").strip()[:300]
+        if not values["title"]:
+            errors["title"] = ["Give the requirement a title."]
+    if "priority" in values:
+        try:
+            values["priority"] = Priority(values["priority"])
+        except ValueError:
+            errors["priority"] = [f"Choose one of: {', '.join(p.value for p in Priority)}."]
+    if values.get("team_id") is not None and session.get(Team, values["team_id"]) is None:
+        errors["team_id"] = ["No such team."]
+    if values.get("assignee_id") is not None:
+        assignee = session.get(User, values["assignee_id"])
+        if assignee is None or not assignee.is_active:
+            errors["assignee_id"] = ["No such active user."]
+    if "tags" in values:
+        tags = values["tags"]
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            errors["tags"] = ["A list of words."]
+        else:
+            values["tags"] = sorted({t.strip() for t in tags if t.strip()})
+    if errors:
+        raise ValidationFailed(errors)
+    changed = [k for k, v in values.items() if getattr(requirement, k) != v]
+    before = {k: getattr(requirement, k) for k in changed}
+    for key in changed:
+        setattr(requirement, key, values[key])
+    if changed:
+        requirement.updated_at = clock.now()
+        session.flush()
+        audit.record(
+            session,
+            action="update",
+            entity_type="requirement",
+            entity_id=requirement.id,
+            actor_id=actor.id,
+            clock=clock,
+            changes=audit.diff(before, {k: getattr(requirement, k) for k in changed}),
+        )
+    if "priority" in changed and requirement.sla_policy_version_id is not None:
+        version = session.get(SlaPolicyVersion, requirement.sla_policy_version_id)
+        why = f"priority changed to {requirement.priority}"
+        sla.replan_under(session, requirement, version, clock=clock, apply=True, why=why)
+    session.flush()
+    return changed
+
+
+def _record(
+    session: Session,
+    requirement: Requirement,
+    trigger: str,
+    before: str | None,
+    actor: User | None,
+    timer_id: int | None,
+    now: datetime,
+    note: str | None,
+) -> None:
+    session.add(
+        RequirementEvent(
+            requirement_id=requirement.id,
+            at=now,
+            actor_id=actor.id if actor else None,
+            timer_id=timer_id,
+            trigger=trigger,
+            from_state=before,
+            to_state=requirement.state,
+            note=note,
+        )
+    )
+
+
+def _cancel_timers(session: Session, requirement: Requirement) -> None:
+    """Pending timers of earlier states will never apply; a claimed one turns stale on firing."""
+    session.execute(
+        update(Timer)
+        .where(
+            Timer.requirement_id == requirement.id,
+            Timer.status == TimerStatus.PENDING,
+            Timer.state_seq < requirement.state_seq,
+            Timer.generation == 0,  # SLA and follow-up timers follow their clocks, not states
+        )
+        .values(status=TimerStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _plan_timers(
+    session: Session, requirement: Requirement, definition: Workflow, now: datetime
+) -> None:
+    specs = definition.timers.get(requirement.state, ())
+    if specs:
+        wake_clock_after_commit(session)
+    for spec in specs:
+        session.add(
+            Timer(
+                requirement_id=requirement.id,
+                kind=spec.kind,
+                trigger=spec.trigger,
+                expected_state=requirement.state,
+                state_seq=requirement.state_seq,
+                due_at=now + spec.after,
+                status=TimerStatus.PENDING,
+                attempts=0,
+            )
+        )

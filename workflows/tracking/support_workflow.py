@@ -1,0 +1,111 @@
+"""The support request workflow: new → open → in progress ⇄ waiting on customer → resolved →
+closed, with reopen within a window, cancel, and merge into another requirement."""
+
+from datetime import timedelta
+
+from sqlalchemy.orm import object_session
+from transitions import EventData
+
+from workflows.tracking.declaration import TimerSpec, Workflow, refuse
+
+REOPEN_WINDOW = timedelta(days=14)
+ACTIVE = ["new", "open", "in_progress", "waiting_on_customer"]
+
+
+def has_assignee(event: EventData) -> bool:
+    return event.model.assignee_id is not None or refuse(event, "Assign someone first.")
+
+
+def has_resolution_note(event: EventData) -> bool:
+    note = (event.kwargs.get("note") or event.model.resolution_note or "").strip()
+    return bool(note) or refuse(event, "Resolving needs a resolution note.")
+
+
+def within_reopen_window(event: EventData) -> bool:
+    resolved_at = event.model.resolved_at
+    now = event.kwargs["clock"].now()
+    if resolved_at is not None and now - resolved_at <= REOPEN_WINDOW:
+        return True
+    return refuse(event, f"Reopening is possible for {REOPEN_WINDOW.days} days after resolving.")
+
+
+def has_merge_target(event: EventData) -> bool:
+    target_id = event.kwargs.get("data", {}).get("merge_into_id")
+    if not target_id or target_id == event.model.id:
+        return refuse(event, "Name the requirement to merge into.")
+    session = object_session(event.model)
+    target = session.get(type(event.model), target_id) if session is not None else None
+    if target is None or target.customer_id != event.model.customer_id:
+        return refuse(event, f"Requirement #{target_id} is not one of this customer's.")
+    if target.state in ("closed", "cancelled", "merged"):
+        return refuse(event, f"Requirement #{target_id} is {target.state}; merge into an open one.")
+    return True
+
+
+def keep_resolution_note(event: EventData) -> None:
+    note = (event.kwargs.get("note") or "").strip()
+    if note:
+        event.model.resolution_note = note
+
+
+def keep_merge_target(event: EventData) -> None:
+    event.model.merged_into_id = event.kwargs["data"]["merge_into_id"]
+
+
+SUPPORT = Workflow(
+    key="support",
+    label="Support request",
+    states=[*ACTIVE, "resolved", "closed", "cancelled", "merged"],
+    initial="new",
+    transitions=[
+        {"trigger": "assign", "source": "new", "dest": "open", "conditions": [has_assignee]},
+        {"trigger": "start", "source": "open", "dest": "in_progress"},
+        {
+            "trigger": "ask_customer",
+            "source": ["open", "in_progress"],
+            "dest": "waiting_on_customer",
+        },
+        {"trigger": "customer_replied", "source": "waiting_on_customer", "dest": "open"},
+        {
+            "trigger": "resolve",
+            "source": ["open", "in_progress", "waiting_on_customer"],
+            "dest": "resolved",
+            "conditions": [has_resolution_note],
+            "before": [keep_resolution_note],
+        },
+        {"trigger": "auto_resolve", "source": "waiting_on_customer", "dest": "resolved"},
+        {
+            "trigger": "reopen",
+            "source": "resolved",
+            "dest": "open",
+            "conditions": [within_reopen_window],
+        },
+        {"trigger": "close", "source": "resolved", "dest": "closed"},
+        {"trigger": "auto_close", "source": "resolved", "dest": "closed"},
+        {"trigger": "cancel", "source": ACTIVE, "dest": "cancelled"},
+        {
+            "trigger": "merge",
+            "source": ACTIVE,
+            "dest": "merged",
+            "conditions": [has_merge_target],
+            "before": [keep_merge_target],
+        },
+    ],
+    final_states=frozenset({"closed", "cancelled", "merged"}),
+    timers={
+        # Reminders to the customer after 2 and 5 days, then auto-resolve after 7 days of silence.
+        "waiting_on_customer": (
+            TimerSpec("customer_reminder_1", timedelta(days=2)),
+            TimerSpec("customer_reminder_2", timedelta(days=5)),
+            TimerSpec("auto_resolve", timedelta(days=7), trigger="auto_resolve"),
+        ),
+        "resolved": (TimerSpec("auto_close", timedelta(days=3), trigger="auto_close"),),
+    },
+    timer_triggers=frozenset({"auto_resolve", "auto_close"}),
+    done_states=frozenset({"resolved"}),
+    # Waiting on the customer stops the clocks that measure us, not them.
+    sla_pause_states={
+        "next_response": ("waiting_on_customer",),
+        "resolution": ("waiting_on_customer",),
+    },
+)
