@@ -4,9 +4,8 @@ and requirement events merged newest first, one keyset page at a time."""
 import base64
 import binascii
 import json
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -22,31 +21,6 @@ from models import (
     Transaction,
 )
 from workflows.platform.errors import ValidationFailed
-
-FIELDS = (
-    "channel",
-    "direction",
-    "occurred_at",
-    "duration_seconds",
-    "duration_minutes",
-    "subject",
-    "body",
-    "participants",
-    "requirement_id",
-)
-TIMED_CHANNELS = {
-    CommunicationChannel.CALL,
-    CommunicationChannel.VISIT,
-    CommunicationChannel.MEETING,
-}
-# A record logged a little ahead (a meeting about to start, a clock slightly off) is fine; one
-# logged weeks ahead is a typo in the date.
-FUTURE_TOLERANCE = timedelta(days=1)
-MAX_DURATION_SECONDS = 7 * 24 * 3600
-MAX_BODY_CHARS = 100_000
-MAX_PARTICIPANTS = 50
-BLOCK_END_RE = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|/tr|/blockquote)\b[^>]*>", re.IGNORECASE)
-LOOKS_LIKE_HTML_RE = re.compile(r"<\s*[a-zA-Z!/]")
 
 # Sources of the timeline, in the order they sort among equal times (newest first = descending).
 TIMELINE_KINDS = ("transaction", "communication", "event", "requirement")
