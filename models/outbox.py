@@ -2,8 +2,9 @@
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index, String, Text, text
+from sqlalchemy import JSON, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, value_enum
@@ -36,6 +37,9 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
+    # More header fields, as written (Reply-To, In-Reply-To, References, Cc, List-Unsubscribe…);
+    # the sender never changes From, To, Subject, Message-ID or Date through them.
+    headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     message_id: Mapped[str] = mapped_column(String(300), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(
         value_enum(OutboxStatus),

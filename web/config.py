@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_SSL": False,
     # From address of every email Rapport sends; its domain also names Message-IDs.
     "MAIL_FROM": "Rapport <rapport@example.com>",
+    # Where customers' mail reaches Rapport; replies go to <local>+<thread>-<signature>@<domain>
+    # of it (workflows/platform/mail_threads.py), which the inbound process accepts.
+    "INBOUND_ADDRESS": "support@example.com",
     # Time zone for users who have not chosen one, and for new users.
     "DEFAULT_TIMEZONE": "UTC",
     # Public base URL, used in links inside emails.

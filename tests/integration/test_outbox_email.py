@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import pytest
 import redis
 from flask import Flask
 from sqlalchemy import select
@@ -13,7 +14,12 @@ from web.extensions import db
 from workflows.platform import outbox
 
 
-def _enqueue(app: Flask, key: str = "test:1", to: str = "ana@example.com") -> OutboxMessage:
+def _enqueue(
+    app: Flask,
+    key: str = "test:1",
+    to: str = "ana@example.com",
+    headers: dict[str, str] | None = None,
+) -> OutboxMessage:
     with app.app_context():
         row = outbox.enqueue_email(
             db.session,
@@ -23,6 +29,7 @@ def _enqueue(app: Flask, key: str = "test:1", to: str = "ana@example.com") -> Ou
             subject="Your request is in",
             body_text="We got it.",
             clock=current_clock(),
+            headers=headers,
         )
         db.session.commit()  # the send is published after this commit
         db.session.refresh(row)
@@ -43,6 +50,28 @@ def test_worker_sends_an_outbox_email_once(app: Flask, worker: Any, mailbox: Any
     assert received[0]["Message-ID"] == row.message_id
     assert received[0]["To"] == "ana@example.com"
     assert received[0]["Subject"] == "Your request is in"
+
+
+def test_a_rows_headers_reach_the_server(app: Flask, worker: Any, mailbox: Any) -> None:
+    thread = "<thread-r42@example.com>"
+    headers = {"Reply-To": "support+r42-abc@example.com", "References": thread}
+    row = _enqueue(app, key="test:headers", headers=headers)
+    wait_until(lambda: _status(app, row.id) == OutboxStatus.SENT, timeout=10)
+    (received,) = mailbox.received()
+    assert received["Reply-To"] == "support+r42-abc@example.com"
+    assert received["References"] == thread
+    assert received["Message-ID"] == row.message_id
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Message-ID": "<mine@example.com>"}, {"from": "x@example.com"}, {"Cc": "a@b.c\nBcc: d@e.f"}],
+)
+def test_headers_cannot_replace_the_outboxs_own_or_inject_lines(
+    app: Flask, headers: dict[str, str]
+) -> None:
+    with pytest.raises(ValueError):
+        _enqueue(app, key="test:bad", headers=headers)
 
 
 def test_the_same_send_delivered_twice_sends_once(app: Flask, worker: Any, mailbox: Any) -> None:

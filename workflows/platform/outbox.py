@@ -59,8 +59,12 @@ def enqueue_email(
     body_html: str | None = None,
     domain: str | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
-    """Write an email to the outbox (once per key) and publish its send after commit."""
+    """Write an email to the outbox (once per key) and publish its send after commit.
+
+    `headers` are more header fields (Reply-To, In-Reply-To, References, Cc, …); see
+    `build_email` for the ones it refuses to override."""
     existing = session.scalar(
         select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key)
     )
@@ -74,6 +78,7 @@ def enqueue_email(
         subject=subject,
         body_text=body_text,
         body_html=body_html,
+        headers=_checked(headers),
         message_id=message_id_for(idempotency_key, _domain(session, domain)),
         status=OutboxStatus.PENDING,
         attempts=0,
@@ -97,6 +102,7 @@ class Email:
     subject: str
     body_text: str
     body_html: str | None = None
+    headers: dict[str, str] | None = None
 
 
 def insert_emails(
@@ -123,6 +129,7 @@ def insert_emails(
             "subject": email.subject,
             "body_text": email.body_text,
             "body_html": email.body_html,
+            "headers": _checked(email.headers),
             "message_id": message_id_for(email.idempotency_key, mail_domain),
             "status": OutboxStatus.PENDING,
             "attempts": 0,
@@ -200,6 +207,23 @@ class SmtpMailer:
             smtp.send_message(message)
 
 
+# Fields the outbox owns: a row's `headers` may not set them (the Message-ID is what makes a
+# resend after a crash recognisable; From is the configured sender).
+OWN_HEADERS = frozenset({"from", "to", "subject", "message-id", "date", "x-rapport-cause"})
+
+
+def _checked(headers: dict[str, str] | None) -> dict[str, str] | None:
+    if not headers:
+        return None
+    refused = sorted(name for name in headers if name.lower() in OWN_HEADERS)
+    if refused:
+        raise ValueError(f"the outbox sets {', '.join(refused)} itself")
+    for name, value in headers.items():
+        if "\r" in value or "\n" in value:  # a header injection, or a bug upstream
+            raise ValueError(f"header {name} holds a line break")
+    return dict(headers)
+
+
 def build_email(row: OutboxMessage, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
@@ -208,6 +232,8 @@ def build_email(row: OutboxMessage, sender: str) -> EmailMessage:
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(row.created_at)
     message["X-Rapport-Cause"] = row.cause
+    for name, value in (row.headers or {}).items():
+        message[name] = value
     message.set_content(row.body_text)
     if row.body_html:
         message.add_alternative(row.body_html, subtype="html")
