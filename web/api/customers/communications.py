@@ -164,7 +164,7 @@ records.register(
         schema=CommunicationSchema,
         in_schema=CommunicationInSchema,
         load=_get_or_404,
-        update=communications.update_communication,
+        update=conversations.update_communication,
         delete=communications.delete_communication,
         update_options=lambda: {"viewer_zone": _viewer_zone()},
         docs={
