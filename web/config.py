@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LIMIT_PER_IP": "30 per 15 minutes",
     # Set the session cookie's Secure flag (turn on when served over HTTPS).
     "SECURE_COOKIES": False,
+    # Requirements every signed-in user may read: false = admins all, others their teams', the
+    # teamless and their own (workflows/tracking/visibility.py); true = everyone everything.
+    "REQUIREMENTS_VISIBLE_TO_ALL": False,
     # Clock: "system" in production; "offset" (a Redis-shared offset) only for end-to-end tests.
     "CLOCK": "system",
     # The clock process loops at least this often (seconds) and writes its heartbeat.
