@@ -188,7 +188,7 @@ def clean(
     ValidationFailed naming each bad field."""
     try:
         zoneinfo.ZoneInfo(viewer_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         viewer_zone = "UTC"
     c = _Cleaner(clock, viewer_zone)
     for field in sorted(set(data) - set(FIELDS)):

@@ -34,9 +34,11 @@ def normalise_email(email: str) -> str:
 
 
 def check_time_zone(name: str, field: str = "time_zone") -> str:
+    if not isinstance(name, str) or len(name) > 64:  # the column's width; a path too long: OSError
+        raise ValidationFailed.field(field, "Unknown time zone (use an IANA name).")
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValidationFailed.field(field, f"Unknown time zone {name!r}.") from exc
     return name
 
