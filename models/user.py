@@ -33,6 +33,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    # Part of every session id: raising it (sign-out, "sign out everywhere", deactivation) ends
+    # every session of the user at once, copied cookies and remember-me cookies included.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     version: Mapped[int] = mapped_column(default=1)
 
     memberships: Mapped[list["TeamMembership"]] = relationship(
@@ -49,10 +52,12 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        """The id a session keeps. It includes a digest of the password hash, so changing the
-        password ends every other session. The hash's salt never leaves the database, so the
-        digest gives no offline guess at the password."""
-        digest = hashlib.sha256(self.password_hash.encode()).hexdigest()[:20]
+        """The id a session keeps. It includes a digest of the password hash and the session
+        generation, so changing the password or raising the generation ends every session. The
+        hash's salt never leaves the database, so the digest gives no offline guess at the
+        password."""
+        material = f"{self.password_hash}:{self.session_generation or 0}"
+        digest = hashlib.sha256(material.encode()).hexdigest()[:20]
         return f"{self.id}:{digest}"
 
     def has_role(self, role: Role) -> bool:

@@ -19,6 +19,7 @@ from web import (
     database,
     errors,
     imports,
+    input_guard,
     merge,
     organisations,
     publishing,
@@ -54,6 +55,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     templating.register(app)
     auth.register(app)
+    input_guard.register(app)  # after the token check: an anonymous API call is 401 first
     dashboard.register(app)
     customers.register(app)
     organisations.register(app)

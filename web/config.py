@@ -8,6 +8,7 @@ parsed as JSON where it parses (so `RAPPORT_SMTP_PORT=2525` arrives as an int).
 import os
 import secrets
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,11 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LIMIT_PER_IP": "30 per 15 minutes",
     # Set the session cookie's Secure flag (turn on when served over HTTPS).
     "SECURE_COOKIES": False,
+    # Days a "keep me signed in" cookie lasts (sign-out ends it sooner, server-side).
+    "REMEMBER_DAYS": 14,
+    # Requirements every signed-in user may read: false = admins all, others their teams', the
+    # teamless and their own (workflows/tracking/visibility.py); true = everyone everything.
+    "REQUIREMENTS_VISIBLE_TO_ALL": False,
     # Clock: "system" in production; "offset" (a Redis-shared offset) only for end-to-end tests.
     "CLOCK": "system",
     # The clock process loops at least this often (seconds) and writes its heartbeat.
@@ -110,6 +116,7 @@ def derive(config: dict[str, Any]) -> None:
     config["REMEMBER_COOKIE_HTTPONLY"] = True
     config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     config["REMEMBER_COOKIE_SECURE"] = bool(config["SECURE_COOKIES"])
+    config["REMEMBER_COOKIE_DURATION"] = timedelta(days=float(config["REMEMBER_DAYS"]))
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or config["REDIS_URL"]
     config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
     config["RATELIMIT_HEADERS_ENABLED"] = True

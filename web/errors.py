@@ -1,10 +1,12 @@
 """Every error, mapped to HTTP in one place: HTML pages for the UI, problem+json under /api/."""
 
 from flask import Flask, Response, current_app, render_template, request
+from sqlalchemy.exc import DataError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from web.extensions import db
+from web.input_guard import culprit, refuse
 from web.problems import flatten_webargs_messages, problem
 from workflows.platform.errors import Conflict, StaleEdit, ValidationFailed
 from workflows.tracking.requirements import NotPermitted, TransitionRefused
@@ -100,6 +102,19 @@ def handle_concurrent_edit(exc: StaleDataError) -> Response | tuple[str, int]:
     return render_template("errors/error.html", code=409, title="Conflict", description=detail), 409
 
 
+def handle_overflow(exc: Exception) -> Response | tuple[str, int]:
+    """A number or date the input allowed overflowed a computation or a 64-bit column: 422
+    naming the input (`input_guard.culprit`); anything else stays a logged 500."""
+    other_statement_error = isinstance(exc, StatementError) and not isinstance(exc, DataError)
+    if other_statement_error and not isinstance(exc.orig, OverflowError):
+        return handle_unexpected(exc)
+    field = culprit()
+    if field is None:
+        return handle_unexpected(exc)
+    db.session.rollback()
+    return refuse({field: ["This number or date is out of range."]})
+
+
 def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
     db.session.rollback()
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
@@ -115,4 +130,6 @@ def register(app: Flask) -> None:
     app.register_error_handler(TransitionRefused, handle_transition_refused)
     app.register_error_handler(NotPermitted, handle_not_permitted)
     app.register_error_handler(Conflict, handle_conflict)
+    app.register_error_handler(OverflowError, handle_overflow)
+    app.register_error_handler(StatementError, handle_overflow)
     app.register_error_handler(Exception, handle_unexpected)

@@ -16,7 +16,7 @@ def viewer_zone() -> zoneinfo.ZoneInfo:
         name = current_user.time_zone
     try:
         return zoneinfo.ZoneInfo(name or current_app.config["DEFAULT_TIMEZONE"])
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         return zoneinfo.ZoneInfo("UTC")
 
 

@@ -157,7 +157,8 @@ def test_only_supervisors_delete_and_restore(
     assert client.delete(location, headers=supervisor).status_code == 428
     assert client.delete(location, headers={**supervisor, "If-Match": '"9"'}).status_code == 412
     assert client.delete(location, headers={**supervisor, "If-Match": '"1"'}).status_code == 204
-    trashed = client.get(location, headers=agent).get_json()
+    assert client.get(location, headers=agent).status_code == 404  # as the pages: no trash
+    trashed = client.get(location, headers=supervisor).get_json()
     assert trashed["deleted_at"] is not None
     assert client.get("/api/v1/customers", headers=agent).get_json()["items"] == []
     assert client.get("/api/v1/customers?trash=true", headers=agent).status_code == 403

@@ -373,9 +373,10 @@ def test_page_offers_exactly_the_triggers_allowed_now(world: World) -> None:
     assert buttons(text_of(agent.get(f"/requirements/{fresh}"))) == ["assign", "cancel", "merge"]
     in_progress = ["ask_customer", "resolve", "cancel", "merge"]
     assert buttons(text_of(agent.get(f"/requirements/{req}"))) == in_progress
-    outsider = text_of(world.client("outsider").get(f"/requirements/{req}"))
-    assert buttons(outsider) == []
-    assert "Only the assignee (Alma Agent)" in outsider
+    colleague = text_of(world.client("colleague").get(f"/requirements/{req}"))
+    assert buttons(colleague) == []  # reads the team's work, but it is assigned to someone else
+    assert "Only the assignee (Alma Agent)" in colleague
+    assert world.client("outsider").get(f"/requirements/{req}").status_code == 404  # other team
     lead = text_of(world.client("lead").get(f"/requirements/{req}"))  # the team's supervisor
     assert buttons(lead) == in_progress
 
@@ -399,9 +400,9 @@ def test_a_trigger_not_allowed_now_is_409_naming_the_allowed_ones(world: World) 
 
 def test_someone_who_may_not_act_gets_403(world: World) -> None:
     req = world.open("Printer on fire", assignee_id=world.users["agent"].id)
-    outsider = world.client("outsider")
+    colleague = world.client("colleague")
     response = post(
-        outsider, f"/requirements/{req}/transitions", {"trigger": "assign"}, f"/requirements/{req}"
+        colleague, f"/requirements/{req}/transitions", {"trigger": "assign"}, f"/requirements/{req}"
     )
     assert response.status_code == 403
     assert world.get(req).state == "new"

@@ -1,7 +1,7 @@
 """The signed-in user's own settings: profile and time zone, password, API tokens."""
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from models import ApiToken
@@ -74,6 +74,17 @@ def change_password() -> Response | tuple[str, int]:
                 flash("Password changed; other sessions are signed out.", "success")
                 return redirect(url_for("account.show"))
     return _render(password=form), 422
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere() -> Response:
+    """End every session of this user: other browsers, copied cookies and remember-me."""
+    accounts.end_sessions(db.session, current_user)
+    db.session.commit()
+    logout_user()
+    flash("You are signed out on every device.", "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.post("/tokens")

@@ -4,15 +4,44 @@ Blueprints are grouped by domain as `workflows/` is (`customers/`, `tracking/`, 
 `records` declares a versioned record's read/PATCH/DELETE/restore endpoints with conditional
 requests (`conditional`)."""
 
+import http
+
 from flask import Flask
 from flask_smorest import Api
+from flask_smorest.spec import prepare_response
 
 from web.api.customers import communications, custom_fields, organisations, profiles, transactions
 from web.api.platform import health, tokens
+from web.api.schemas import ProblemSchema
 from web.api.tracking import requirements, sla
 from web.extensions import csrf
+from web.problems import PROBLEM_MIMETYPE
 
-api = Api()
+
+class ProblemApi(Api):
+    """flask-smorest, with every error response documented as what `web.errors` sends:
+    `application/problem+json` (RFC 9457) with `errors` naming each field. Every operation
+    carries the `default` error response, so a client (or schemathesis) can rely on the shape
+    of any 4xx."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, object] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            elif not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "An error, as problem details", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+api = ProblemApi()
 
 API_SETTINGS = {
     "API_TITLE": "Rapport",

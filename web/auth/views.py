@@ -76,6 +76,11 @@ def login() -> Response | str | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
+    if current_user.is_authenticated:
+        # Server-side: every copy of this session's cookies (and the remember-me cookie) stops
+        # working, not only the one this browser drops.
+        accounts.end_sessions(db.session, current_user)
+        db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -21,6 +21,7 @@ from web.clocks import current_clock
 from web.customers import bp
 from web.customers.access import get_customer_or_404
 from web.extensions import db
+from web.requirements.access import readable
 from web.templating import viewer_zone
 from workflows.customers import custom_fields, timelines, transactions
 from workflows.platform.errors import ValidationFailed
@@ -91,6 +92,7 @@ def render_page(
     page = timelines.timeline(
         db.session,
         customer.id,
+        requirements_readable=readable(),
         kinds={kind} if kind else None,
         channels={channel} if channel else None,
         limit=PAGE_SIZE,
@@ -127,7 +129,7 @@ def render_page(
         viewer_zone=viewer_zone().key,
         requirements=db.session.scalars(
             select(Requirement)
-            .where(Requirement.customer_id == customer.id)
+            .where(Requirement.customer_id == customer.id, readable())
             .order_by(Requirement.created_at.desc(), Requirement.id.desc())
             .limit(REQUIREMENTS_SHOWN)
         ).all(),

@@ -9,6 +9,7 @@ from web.access import role_required
 from web.extensions import db
 from web.organisations import bp
 from web.organisations.access import get_organisation_or_404
+from web.requirements.access import readable
 from workflows.customers import custom_fields, timelines
 
 PAGE_SIZE = 25
@@ -52,6 +53,7 @@ def show(organisation_id: int) -> str:
     page = timelines.organisation_timeline(
         db.session,
         organisation.id,
+        requirements_readable=readable(),
         limit=TIMELINE_SIZE,
         before=request.args.get("before") or None,
     )

@@ -1,21 +1,38 @@
-"""Loading a requirement for a page, and the teams a user's queues cover."""
+"""Loading requirements for a page or the API under the read policy
+(`workflows.tracking.visibility`), and the teams a user's queues cover. A requirement the
+viewer may not read answers 404, like one that does not exist."""
 
-from flask import abort
-from sqlalchemy import select
+from flask import abort, current_app
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from models import Requirement, TeamMembership, User
+from models import Requirement, User
+from web.access import acting_user
 from web.extensions import db
+from workflows.tracking import visibility
+
+
+def _everyone() -> bool:
+    return bool(current_app.config["REQUIREMENTS_VISIBLE_TO_ALL"])
+
+
+def readable() -> ColumnElement[bool]:
+    """The WHERE clause that keeps the requirements the acting user may read."""
+    return visibility.readable(db.session, acting_user(), everyone_sees_everything=_everyone())
+
+
+def may_read(requirement: Requirement) -> bool:
+    return visibility.may_read(
+        db.session, acting_user(), requirement, everyone_sees_everything=_everyone()
+    )
 
 
 def get_requirement_or_404(requirement_id: int) -> Requirement:
     requirement = db.session.get(Requirement, requirement_id)
-    if requirement is None:
-        abort(404)
+    if requirement is None or not may_read(requirement):
+        abort(404, "No such requirement.")
     return requirement
 
 
 def team_ids_of(session: Session, user: User) -> list[int]:
-    return list(
-        session.scalars(select(TeamMembership.team_id).where(TeamMembership.user_id == user.id))
-    )
+    return visibility.team_ids_of(session, user)

@@ -15,7 +15,7 @@ from web.access import can, role_required
 from web.clocks import current_clock
 from web.extensions import db
 from web.requirements import assignment, escalations_bp, queries, sla_display
-from web.requirements.access import get_requirement_or_404
+from web.requirements.access import get_requirement_or_404, readable
 from web.templating import viewer_zone
 from workflows.platform.errors import DomainError, ValidationFailed
 from workflows.tracking import escalations
@@ -30,11 +30,15 @@ def _scope() -> list[int] | None:
 
 
 def _rows() -> list[escalations.QueueRow]:
-    return escalations.queue(db.session, clock=current_clock(), team_ids=_scope())
+    return escalations.queue(
+        db.session, clock=current_clock(), team_ids=_scope(), readable=readable()
+    )
 
 
 def _counts() -> dict[str, int]:
-    return escalations.counts(db.session, clock=current_clock(), team_ids=_scope())
+    return escalations.counts(
+        db.session, clock=current_clock(), team_ids=_scope(), readable=readable()
+    )
 
 
 def _signature(rows: list[escalations.QueueRow]) -> str:

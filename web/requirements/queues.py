@@ -16,7 +16,7 @@ from web.access import can, role_required
 from web.clocks import current_clock
 from web.extensions import db
 from web.requirements import assignment, bp, queries, sla_display
-from web.requirements.access import team_ids_of
+from web.requirements.access import readable, team_ids_of
 from web.templating import viewer_zone
 from workflows.platform.errors import DomainError
 from workflows.tracking import requirements
@@ -55,7 +55,7 @@ def index() -> str:
     flt = _filter_from_args()
     page_number = max(request.args.get("page", 1, type=int), 1)
     my_teams = team_ids_of(db.session, current_user)
-    query = queries.queue_query(queue, current_user.id, my_teams, flt)
+    query = queries.queue_query(queue, current_user.id, my_teams, flt).where(readable())
     rows, has_next = queries.page_of(db.session, query, page_number, PAGE_SIZE)
     now = current_clock().now()
     clocks = queries.clocks_of(db.session, (r.id for r in rows))
@@ -143,7 +143,7 @@ def _each_in_savepoint(
     found = {
         r.id: r
         for r in db.session.scalars(
-            select(Requirement).where(Requirement.id.in_(ids)).order_by(Requirement.id)
+            select(Requirement).where(Requirement.id.in_(ids), readable()).order_by(Requirement.id)
         )
     }
     for requirement_id in ids:

@@ -31,7 +31,7 @@ from web.clocks import current_clock
 from web.extensions import db
 from web.forms import attach_errors, int_or_zero, shown_value
 from web.requirements import assignment, bp, queries, sla_display
-from web.requirements.access import get_requirement_or_404
+from web.requirements.access import get_requirement_or_404, may_read
 from web.requirements.forms import AssignmentForm, build_assignment_form, optional_id
 from workflows.platform.errors import StaleEdit, ValidationFailed
 from workflows.tracking import requirements
@@ -130,6 +130,8 @@ def _merge_target(req: Requirement, raw: str, errors: dict[str, list[str]]) -> i
         errors["merge_into_id"] = ["Give the number of the requirement to merge into."]
         return None
     target = db.session.get(Requirement, int(raw))
+    if target is not None and not may_read(target):
+        target = None  # another team's: the same answer as a missing one
     if target is None:
         errors["merge_into_id"] = [f"There is no requirement #{raw}."]
     elif target.id == req.id:

@@ -5,6 +5,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from models import Role, Segment, User
@@ -28,12 +29,21 @@ def _row(segment: Segment, owners: dict[int, str]) -> dict[str, Any]:
         "error": None,
         "can_change": can_change(current_user, segment),
     }
+    savepoint = db.session.begin_nested()
     try:
         flt = segments.filter_of(segment)
         ids = segments.evaluate(db.session, segment).subquery()
         row["count"] = db.session.scalar(select(func.count()).select_from(ids))
+        savepoint.commit()
     except ValidationFailed as exc:
+        savepoint.rollback()
         row["error"] = str(exc)
+        return row
+    except (SQLAlchemyError, ValueError):
+        # A filter saved before input was checked (a NUL byte, say) must not take the page
+        # down for everyone: this row says so and the others still count.
+        savepoint.rollback()
+        row["error"] = "This segment's filter cannot be evaluated; edit or delete it."
         return row
     args = list_args(flt)
     row["link"] = None if args is None else url_for("customers.index", **args)

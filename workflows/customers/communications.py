@@ -5,6 +5,7 @@ and last-contacted time."""
 import html
 import re
 import zoneinfo
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -187,7 +188,7 @@ def clean(
     ValidationFailed naming each bad field."""
     try:
         zoneinfo.ZoneInfo(viewer_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         viewer_zone = "UTC"
     c = _Cleaner(clock, viewer_zone)
     for field in sorted(set(data) - set(FIELDS)):
@@ -309,15 +310,19 @@ def log_communication(
     actor_id: int | None,
     clock: Clock,
     viewer_zone: str = "UTC",
+    check_link: Callable[[int], None] | None = None,
 ) -> Communication:
     """Add a record to `customer`'s timeline; flushes, never commits.
 
-    Its effect on a linked requirement is `workflows.tracking.conversations`' job."""
+    Its effect on a linked requirement is `workflows.tracking.conversations`' job, and so is
+    who may link one: `check_link(requirement_id)` raises before anything is written."""
     if customer.deleted_at is not None:
         raise ValidationFailed.field("customer", "This customer is in the trash; restore it first.")
     values = clean(data, clock=clock, viewer_zone=viewer_zone)
     now = clock.now()
     _check_requirement(session, customer, values.get("requirement_id"))
+    if check_link is not None and values.get("requirement_id") is not None:
+        check_link(values["requirement_id"])
     communication = Communication(
         customer_id=customer.id, author_id=actor_id, created_at=now, updated_at=now, **values
     )
@@ -353,8 +358,10 @@ def update_communication(
     actor_id: int | None,
     clock: Clock,
     viewer_zone: str = "UTC",
+    check_link: Callable[[int], None] | None = None,
 ) -> Communication:
-    """Apply the fields in `data` to the version the editor saw; StaleEdit if it moved on."""
+    """Apply the fields in `data` to the version the editor saw; StaleEdit if it moved on.
+    Moving the record to or from a requirement asks `check_link` about each one first."""
     if communication.version != expected_version:
         raise StaleEdit(expected_version, communication.version)
     if communication.deleted_at is not None:
@@ -363,6 +370,10 @@ def update_communication(
     if "requirement_id" in values:
         customer = session.get(Customer, communication.customer_id)
         _check_requirement(session, customer, values["requirement_id"])
+        if check_link is not None and values["requirement_id"] != communication.requirement_id:
+            for ident in (communication.requirement_id, values["requirement_id"]):
+                if ident is not None:
+                    check_link(ident)
     before = snapshot(communication)
     for field, value in values.items():
         setattr(communication, field, value)

@@ -60,12 +60,15 @@ def normalise_phone(raw: str, default_region: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _as_list(value: Any) -> list[str]:
+def _as_list(value: Any) -> list[str] | None:
+    """A form's comma-separated text or the API's list of strings; None for anything else."""
     if value is None:
         return []
     if isinstance(value, str):
         return [v.strip() for v in re.split(r"[,;\n]", value) if v.strip()]
-    return [str(v).strip() for v in value if str(v).strip()]
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value if v.strip()]
+    return None
 
 
 class _Cleaner:
@@ -80,6 +83,9 @@ class _Cleaner:
         self.errors.setdefault(field, []).append(message)
 
     def text(self, value: Any, field: str, limit: int, required: bool = False) -> str | None:
+        if value is not None and not isinstance(value, str):
+            self.fail(field, "Send this as text.")  # a list would otherwise be stored as its repr
+            return None
         text = (str(value).strip() if value is not None else "") or None
         if required and not text:
             self.fail(field, "This field is required.")
@@ -87,9 +93,16 @@ class _Cleaner:
             self.fail(field, f"Use at most {limit} characters.")
         return text
 
+    def items(self, value: Any, field: str) -> list[str]:
+        items = _as_list(value)
+        if items is None:
+            self.fail(field, "Send a list of strings (or one comma-separated string).")
+            return []
+        return items
+
     def emails(self, value: Any) -> list[str]:
         result = []
-        for raw in _as_list(value):
+        for raw in self.items(value, "emails"):
             try:
                 email = validate_email(raw, check_deliverability=False).normalized.lower()
             except EmailNotValidError as exc:
@@ -101,7 +114,7 @@ class _Cleaner:
 
     def phones(self, value: Any) -> list[str]:
         result = []
-        for raw in _as_list(value):
+        for raw in self.items(value, "phones"):
             try:
                 phone = normalise_phone(raw, self.default_region)
             except ValueError as exc:
@@ -148,7 +161,7 @@ class _Cleaner:
         if name:
             try:
                 zoneinfo.ZoneInfo(name)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
                 self.fail("time_zone", f"Unknown time zone {name!r} (use an IANA name).")
         return name
 
@@ -160,7 +173,7 @@ class _Cleaner:
 
     def tags(self, value: Any) -> list[str]:
         names = []
-        for raw in _as_list(value):
+        for raw in self.items(value, "tags"):
             name = raw.lower()
             if not TAG_RE.match(name):
                 self.fail("tags", f"{raw!r}: letters, digits, spaces and .&/+- only, 60 at most.")

@@ -98,6 +98,8 @@ def filter_of(segment: Segment) -> CustomerFilter:
 def _check(session: Session, name: str, flt: CustomerFilter) -> tuple[str, dict[str, Any]]:
     """Validate the name and the filter (values too: stage, custom fields) before writing."""
     errors: dict[str, list[str]] = {}
+    if name is not None and not isinstance(name, str):
+        raise ValidationFailed.field("name", "Send the name as text.")
     name = (name or "").strip()
     if not name:
         errors["name"] = ["This field is required."]

@@ -92,10 +92,13 @@ def timeline(
     channels: set[str] | None = None,
     limit: int = 30,
     before: str | None = None,
+    requirements_readable: Any = None,
 ) -> TimelinePage:
     """Communications, transactions and the customer's create/merge/restore events, newest
     first, keyset-paginated by (time, kind, id). `kinds` keeps some sources; `channels` keeps
     only communications on those channels. ValidationFailed for an unknown kind or a bad cursor.
+    `requirements_readable` (the tracking domain's read policy, a WHERE clause on requirements)
+    keeps the requirement events the viewer may see.
     """
     scope = _Scope(
         Communication.customer_id == customer_id,
@@ -103,7 +106,7 @@ def timeline(
         (AuditEntry.entity_type == "customer")
         & (AuditEntry.entity_id == customer_id)
         & AuditEntry.action.in_(EVENT_ACTIONS),
-        Requirement.customer_id == customer_id,
+        _readable(Requirement.customer_id == customer_id, requirements_readable),
     )
     return _timeline(session, scope, kinds, channels, limit, before)
 
@@ -116,6 +119,7 @@ def organisation_timeline(
     channels: set[str] | None = None,
     limit: int = 30,
     before: str | None = None,
+    requirements_readable: Any = None,
 ) -> TimelinePage:
     """The same timeline over every live customer of an organisation, with the organisation's
     own create/restore events; see `timeline`."""
@@ -128,9 +132,13 @@ def organisation_timeline(
         (AuditEntry.entity_type == "organisation")
         & (AuditEntry.entity_id == organisation_id)
         & AuditEntry.action.in_(EVENT_ACTIONS),
-        Requirement.customer_id.in_(members),
+        _readable(Requirement.customer_id.in_(members), requirements_readable),
     )
     return _timeline(session, scope, kinds, channels, limit, before)
+
+
+def _readable(condition: Any, readable: Any) -> Any:
+    return condition if readable is None else condition & readable
 
 
 def _timeline(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from models import ApiToken, Role, Team, TeamMembership, User
@@ -34,9 +34,11 @@ def normalise_email(email: str) -> str:
 
 
 def check_time_zone(name: str, field: str = "time_zone") -> str:
+    if not isinstance(name, str) or len(name) > 64:  # the column's width; a path too long: OSError
+        raise ValidationFailed.field(field, "Unknown time zone (use an IANA name).")
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValidationFailed.field(field, f"Unknown time zone {name!r}.") from exc
     return name
 
@@ -94,14 +96,31 @@ def update_user(
     user.name = name.strip() or user.name
     user.role = _role(role)
     user.time_zone = check_time_zone(time_zone)
+    deactivated = user.is_active and not is_active
     user.is_active = is_active
     session.flush()
+    if deactivated:
+        end_sessions(session, user)  # reactivating later must not revive old cookies
     return user
 
 
 def set_password(session: Session, user: User, password: str) -> None:
     user.password_hash = hash_password(check_password(password))
     session.flush()
+    end_sessions(session, user)
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every session of `user` (signed cookies and remember-me cookies) at once: their
+    ids carry the old generation. An UPDATE rather than an attribute change, so it does not
+    bump the row version an admin's open edit form holds."""
+    session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_generation=User.session_generation + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(user, ["session_generation"])
 
 
 def authenticate(session: Session, email: str, password: str, *, clock: Clock) -> User | None:

@@ -38,18 +38,27 @@ def _escalated(clock: Clock) -> ColumnElement[bool]:
     )
 
 
-def _scoped(query: Select, team_ids: list[int] | None) -> Select:
+def _scoped(
+    query: Select, team_ids: list[int] | None, readable: ColumnElement[bool] | None
+) -> Select:
     query = query.join(Requirement, Requirement.id == SlaClock.requirement_id)
     if team_ids is not None:
         query = query.where(Requirement.team_id.in_(team_ids))
+    if readable is not None:  # the read policy, `visibility.readable`
+        query = query.where(readable)
     return query
 
 
 def queue(
-    session: Session, *, clock: Clock, team_ids: list[int] | None = None, limit: int = 200
+    session: Session,
+    *,
+    clock: Clock,
+    team_ids: list[int] | None = None,
+    readable: ColumnElement[bool] | None = None,
+    limit: int = 200,
 ) -> list[QueueRow]:
     """Breached clocks first (longest breached on top), then at-risk ones by due time."""
-    query = _scoped(select(SlaClock, Requirement).where(_escalated(clock)), team_ids)
+    query = _scoped(select(SlaClock, Requirement).where(_escalated(clock)), team_ids, readable)
     query = query.order_by(SlaClock.breached_at.is_(None), SlaClock.due_at, SlaClock.id)
     return [row_of(c, r, clock=clock) for c, r in session.execute(query.limit(limit))]
 
@@ -71,7 +80,13 @@ def row_of(clock_row: SlaClock, requirement: Requirement, *, clock: Clock) -> Qu
     )
 
 
-def counts(session: Session, *, clock: Clock, team_ids: list[int] | None = None) -> dict[str, int]:
+def counts(
+    session: Session,
+    *,
+    clock: Clock,
+    team_ids: list[int] | None = None,
+    readable: ColumnElement[bool] | None = None,
+) -> dict[str, int]:
     breached = or_(SlaClock.breached_at.is_not(None), SlaClock.due_at <= clock.now())
     query = _scoped(
         select(
@@ -79,6 +94,7 @@ def counts(session: Session, *, clock: Clock, team_ids: list[int] | None = None)
             func.count(SlaClock.id).filter(~breached),
         ).where(_escalated(clock)),
         team_ids,
+        readable,
     )
     breached_count, at_risk_count = session.execute(query).one()
     return {AT_RISK: at_risk_count, BREACHED: breached_count}

@@ -111,7 +111,7 @@ def local_time(instant: datetime | None, zone_name: str) -> str:
         return "—"
     try:
         zone = zoneinfo.ZoneInfo(zone_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         zone = zoneinfo.ZoneInfo("UTC")
     return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")
 

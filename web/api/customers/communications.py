@@ -19,6 +19,7 @@ from web.api.customers.profiles import get_customer_or_404
 from web.api.customers.transactions import TransactionSchema
 from web.clocks import current_clock
 from web.extensions import db
+from web.requirements.access import readable
 from workflows.customers import communications, timelines
 from workflows.tracking import conversations
 
@@ -128,6 +129,7 @@ class CustomerCommunications(MethodView):
         page = timelines.timeline(
             db.session,
             customer_id,
+            requirements_readable=readable(),
             kinds={"communication"},
             limit=args["limit"],
             before=args.get("before"),
@@ -164,7 +166,7 @@ records.register(
         schema=CommunicationSchema,
         in_schema=CommunicationInSchema,
         load=_get_or_404,
-        update=communications.update_communication,
+        update=conversations.update_communication,
         delete=communications.delete_communication,
         update_options=lambda: {"viewer_zone": _viewer_zone()},
         docs={
@@ -204,6 +206,7 @@ class CustomerTimeline(MethodView):
         page = timelines.timeline(
             db.session,
             customer_id,
+            requirements_readable=readable(),
             kinds=set(args.get("kind") or []) or None,
             channels=set(args.get("channel") or []) or None,
             limit=args["limit"],

@@ -23,6 +23,7 @@ from web.api.conditional import (
 from web.api.customers.communications import TimelinePageSchema, TimelineQuerySchema, timeline_body
 from web.clocks import current_clock
 from web.extensions import db
+from web.requirements.access import readable
 from workflows.customers import organisations, timelines
 from workflows.platform.errors import ValidationFailed
 
@@ -167,6 +168,7 @@ class OrganisationTimeline(MethodView):
         page = timelines.organisation_timeline(
             db.session,
             organisation_id,
+            requirements_readable=readable(),
             kinds=set(args.get("kind") or []) or None,
             channels=set(args.get("channel") or []) or None,
             limit=args["limit"],

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from models import Customer, Role, Segment
-from web.access import acting_user
+from web.access import acting_user, can
 from web.api import records
 from web.api.conditional import (
     IDEMPOTENCY_DOC,
@@ -28,7 +28,10 @@ blp = Blueprint("api_customers", __name__, url_prefix="/api/v1", description="Cu
 
 
 def get_customer_or_404(customer_id: int, *, deleted: bool | None = False) -> Customer:
-    """`deleted=False`: live only; `True`: trashed only; `None`: either."""
+    """`deleted=False`: live only; `True`: trashed only; `None`: either, for supervisors and
+    admins (who have the trash) — agents get 404 for a trashed customer, as on the pages."""
+    if deleted is None and not can(acting_user(), Role.SUPERVISOR):
+        deleted = False
     customer = db.session.get(Customer, customer_id)
     if customer is None:
         abort(404, "No such customer.")
@@ -202,7 +205,8 @@ records.register(
         restore=profiles.restore_customer,
         read_deleted=None,
         docs={
-            "get": "One customer, trashed ones included (see `deleted_at`), with an ETag.",
+            "get": "One customer, with an ETag; supervisors and admins also read trashed ones "
+            "(see `deleted_at`), agents get 404 for them.",
             "patch": "Change the fields sent; needs If-Match (428 without, 412 when stale).",
             "restore": "Bring a customer back from the trash (supervisors and admins).",
         },

@@ -19,6 +19,7 @@ from web.api.conditional import (
 )
 from web.clocks import current_clock
 from web.extensions import db
+from web.requirements.access import get_requirement_or_404, readable
 from workflows.tracking import requirements
 
 blp = Blueprint(
@@ -124,20 +125,18 @@ class ListArgs(ma.Schema):
     before_id = ma.fields.Integer(metadata={"description": "Cursor: the last id of the page"})
 
 
-def get_requirement_or_404(requirement_id: int) -> Requirement:
-    requirement = db.session.get(Requirement, requirement_id)
-    if requirement is None:
-        abort(404, "No such requirement.")
-    return requirement
-
-
 @blp.route("/requirements")
 class Requirements(MethodView):
     @blp.arguments(ListArgs, location="query")
     @blp.response(200, RequirementSchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:
         """Requirements, newest first; filter by state, assignee or customer."""
-        query = select(Requirement).order_by(Requirement.id.desc()).limit(args["limit"])
+        query = (
+            select(Requirement)
+            .where(readable())
+            .order_by(Requirement.id.desc())
+            .limit(args["limit"])
+        )
         for field in ("state", "assignee_id", "team_id", "customer_id"):
             if field in args:
                 query = query.where(getattr(Requirement, field) == args[field])

@@ -21,6 +21,7 @@ from web.api.conditional import (
 )
 from web.clocks import current_clock
 from web.extensions import db
+from web.requirements.access import readable
 from workflows.platform.errors import Conflict
 from workflows.tracking import calendars, escalations, sla_apply, sla_policies
 
@@ -434,11 +435,14 @@ class Escalations(MethodView):
         if "team_id" in args:
             team_ids = [args["team_id"]] if team_ids is None or args["team_id"] in team_ids else []
         clock = current_clock()
-        rows = escalations.queue(db.session, clock=clock, team_ids=team_ids)
+        visible = readable()
+        rows = escalations.queue(db.session, clock=clock, team_ids=team_ids, readable=visible)
         if "level" in args:
             rows = [r for r in rows if r.level == args["level"]]
         return {
-            "counts": escalations.counts(db.session, clock=clock, team_ids=team_ids),
+            "counts": escalations.counts(
+                db.session, clock=clock, team_ids=team_ids, readable=visible
+            ),
             "items": [_escalation(r) for r in rows],
         }
 
