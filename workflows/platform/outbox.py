@@ -2,13 +2,12 @@
 once by a worker (DESIGN.md §6)."""
 
 import hashlib
-import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Result, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,7 +21,6 @@ from workflows.platform.publishing import publish_after_commit
 SEND_TASK = "outbox.send"
 SEND_BATCH_TASK = "outbox.send_batch"
 SEND_CHUNK = 200  # ids per `outbox.send_batch` task
-LEASE = timedelta(minutes=2)
 DEFAULT_MAX_ATTEMPTS = 5
 
 
@@ -176,37 +174,6 @@ def enqueue_emails(session: Session, emails: Sequence[Email], *, clock: Clock) -
     return message_ids
 
 
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int
-    sender: str
-    username: str | None = None
-    password: str | None = None
-    use_tls: bool = False
-    use_ssl: bool = False
-    timeout: float = 10.0
-
-
-class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
-
-
-class SmtpMailer:
-    def __init__(self, settings: SmtpSettings) -> None:
-        self.settings = settings
-
-    def send(self, message: EmailMessage) -> None:
-        s = self.settings
-        smtp_class = smtplib.SMTP_SSL if s.use_ssl else smtplib.SMTP
-        with smtp_class(s.host, s.port, timeout=s.timeout) as smtp:
-            if s.use_tls:
-                smtp.starttls()
-            if s.username:
-                smtp.login(s.username, s.password or "")
-            smtp.send_message(message)
-
-
 # Fields the outbox owns: a row's `headers` may not set them (the Message-ID is what makes a
 # resend after a crash recognisable; From is the configured sender).
 OWN_HEADERS = frozenset({"from", "to", "subject", "message-id", "date", "x-rapport-cause"})
@@ -240,52 +207,6 @@ def build_email(row: OutboxMessage, sender: str) -> EmailMessage:
     return message
 
 
-def claim(session: Session, message_id: int, *, clock: Clock) -> bool:
-    """Compare-and-set `pending → sending` for a row that is due; False if another got it."""
-    now = clock.now()
-    result = session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .values(status=OutboxStatus.SENDING, lease_until=now + LEASE)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
-def send_claimed(
-    session: Session, message_id: int, *, mailer: Mailer, sender: str, clock: Clock
-) -> OutboxStatus:
-    """Send a row this process claimed (and committed as `sending`); record the outcome.
-
-    Flushes, never commits. Transient SMTP failures go back to `pending` with a backoff;
-    after `max_attempts` the row is `dead` and shown to admins.
-    """
-    row = session.get(OutboxMessage, message_id, populate_existing=True)
-    if row is None or row.status != OutboxStatus.SENDING:
-        return row.status if row else OutboxStatus.DEAD
-    row.attempts += 1
-    try:
-        mailer.send(build_email(row, sender))
-    except (smtplib.SMTPException, OSError) as exc:
-        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if row.attempts >= row.max_attempts:
-            row.status = OutboxStatus.DEAD
-        else:
-            row.status = OutboxStatus.PENDING
-            row.next_attempt_at = clock.now() + backoff(row.attempts)
-    else:
-        row.status = OutboxStatus.SENT
-        row.sent_at = clock.now()
-        row.last_error = None
-    row.lease_until = None
-    session.flush()
-    return row.status
-
-
 def retry(session: Session, row: OutboxMessage, *, clock: Clock) -> None:
     """An admin's retry of a dead (or waiting) message: due now, with a fresh attempt budget."""
     if row.status not in (OutboxStatus.DEAD, OutboxStatus.PENDING):
@@ -300,13 +221,15 @@ def retry(session: Session, row: OutboxMessage, *, clock: Clock) -> None:
 def sweep(session: Session, *, clock: Clock, limit: int = 500) -> list[int]:
     """Release expired `sending` leases and return ids of due pending rows to (re)publish.
 
-    Safe to run twice: publishing a row that is already being sent is a no-op at claim time.
+    A sender renews its leases about every second (`outbox_delivery.renew`), so an expired one
+    means its process died or lost the database; its rows go back to pending. Safe to run
+    twice: publishing a row that is already being sent is a no-op at claim time.
     """
     now = clock.now()
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now)
-        .values(status=OutboxStatus.PENDING, lease_until=None)
+        .values(status=OutboxStatus.PENDING, lease_until=None, claimed_by=None)
         .execution_options(synchronize_session=False)
     )
     ids = list(
