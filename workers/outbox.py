@@ -17,14 +17,14 @@ log = logging.getLogger("rapport.outbox")
 @shared_task(name="outbox.send", acks_late=True, ignore_result=True)
 def send(message_id: int) -> None:
     """Send outbox row `message_id` once. A redelivered or duplicate task finds it claimed."""
-    outbox_sender.sender_for(current_app).send([message_id])
+    outbox_sender.sender_for(current_app._get_current_object()).send([message_id])
 
 
 @shared_task(name="outbox.send_batch", acks_late=True, ignore_result=True)
 def send_batch(message_ids: list[int]) -> None:
     """Send the due rows among `message_ids` over this process's SMTP connection, each
     recorded right after the server's answer; rows another sender holds are skipped."""
-    counts = outbox_sender.sender_for(current_app).send(message_ids)
+    counts = outbox_sender.sender_for(current_app._get_current_object()).send(message_ids)
     log.info("outbox chunk: %s", counts)
 
 

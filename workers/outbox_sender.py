@@ -113,6 +113,7 @@ class Sender:
                     # sweep may hand these rows to another worker.
                     rest = [r.id for r in rows[index:]]
                     outbox_delivery.release(db.session, rest, claimer=self.claimer)
+                    outbox.publish_sends(db.session, rest)
                     db.session.commit()
                     counts["released"] = len(rest)
                     break
@@ -125,14 +126,14 @@ class Sender:
                         status = outbox_delivery.record(
                             db.session, later, outcome, claimer=self.claimer, clock=clock
                         )
-                        counts[status] = counts.get(status, 0) + 1
+                        counts[status.value] = counts.get(status.value, 0) + 1
                     db.session.commit()
                     break
                 status = outbox_delivery.record(
                     db.session, row, outcome, claimer=self.claimer, clock=clock
                 )
                 db.session.commit()  # `sent` is durable before the next message goes out
-                counts[status] = counts.get(status, 0) + 1
+                counts[status.value] = counts.get(status.value, 0) + 1
         finally:
             self.keeper.drop()
         return counts
@@ -145,7 +146,8 @@ _sender: Sender | None = None
 
 
 def sender_for(app: Flask) -> Sender:
-    """This process's sender (a forked child makes its own: sockets and threads do not fork)."""
+    """This process's sender (a forked child makes its own: sockets and threads do not fork).
+    `app` is the app itself, not the `current_app` proxy: the lease thread has no context."""
     global _sender
     if _sender is None or _sender.pid != os.getpid():
         _sender = Sender(app)
