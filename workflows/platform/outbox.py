@@ -5,8 +5,12 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, getaddresses
 from typing import Any
 
 from sqlalchemy import Result, bindparam, func, select, update
@@ -191,19 +195,44 @@ def _checked(headers: dict[str, str] | None) -> dict[str, str] | None:
     return dict(headers)
 
 
-def build_email(row: OutboxMessage, sender: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = row.to_address
-    message["Subject"] = row.subject
+# Bodies with only ASCII go as 7bit; others as quoted-printable UTF-8 (readable in the raw).
+UTF8_QP = Charset("utf-8")
+UTF8_QP.body_encoding = QP
+ADDRESS_FIELDS = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender"})
+
+
+def _encoded(name: str, value: str) -> str:
+    """A header value as it goes on the wire (RFC 2047 words where it is not ASCII)."""
+    if value.isascii():
+        return value
+    if name.lower() in ADDRESS_FIELDS:  # encode the display names, never the addresses
+        return ", ".join(formataddr(pair, "utf-8") for pair in getaddresses([value]))
+    return Header(value, "utf-8").encode()
+
+
+def _part(text: str, subtype: str) -> MIMEText:
+    return MIMEText(text, subtype, "us-ascii" if text.isascii() else UTF8_QP)
+
+
+def build_email(row: OutboxMessage, sender: str) -> Message:
+    """The message for `row`. Built with the compat32 classes, whose headers are plain strings:
+    the `email.policy.default` API parsed every header it was given and cost ~1.2 ms of CPU per
+    message, the largest part of sending one (~0.2 ms now; bench/README.md, Outbox)."""
+    text = _part(row.body_text, "plain")
+    if row.body_html:
+        message: Message = MIMEMultipart("alternative")
+        message.attach(text)
+        message.attach(_part(row.body_html, "html"))
+    else:
+        message = text
+    message["From"] = _encoded("From", sender)
+    message["To"] = _encoded("To", row.to_address)
+    message["Subject"] = _encoded("Subject", row.subject)
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(row.created_at)
-    message["X-Rapport-Cause"] = row.cause
+    message["X-Rapport-Cause"] = _encoded("X-Rapport-Cause", row.cause)
     for name, value in (row.headers or {}).items():
-        message[name] = value
-    message.set_content(row.body_text)
-    if row.body_html:
-        message.add_alternative(row.body_html, subtype="html")
+        message[name] = _encoded(name, value)
     return message
 
 

@@ -9,7 +9,7 @@ or a 5xx for one message is reported in its `Outcome` and the connection stays u
 import smtplib
 import time
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import Message
 from email.utils import getaddresses, parseaddr
 
 # A connection idle this long may have been closed by the server: check it with NOOP first.
@@ -44,7 +44,7 @@ class SmtpUnavailable(Exception):
     """No connection to the SMTP server could be made; no message was sent on it."""
 
 
-def recipients(message: EmailMessage) -> list[str]:
+def recipients(message: Message) -> list[str]:
     """Envelope recipients: To, Cc and Bcc (the Bcc field is then removed from the message)."""
     fields = [str(value) for name in ("To", "Cc", "Bcc") for value in message.get_all(name, [])]
     del message["Bcc"]
@@ -98,7 +98,7 @@ class SmtpConnection:
         except (smtplib.SMTPException, OSError):
             smtp.close()
 
-    def deliver(self, message: EmailMessage, sender: str) -> Outcome:
+    def deliver(self, message: Message, sender: str) -> Outcome:
         """Send `message`; raises SmtpUnavailable only when no connection can be made.
 
         A connection found closed before the data was sent is replaced and the message tried
@@ -142,7 +142,7 @@ class SmtpConnection:
             return Outcome(False, transient=transient, error=error, refused=refused), refused
         return None, refused
 
-    def _data(self, smtp: smtplib.SMTP, message: EmailMessage, refused: dict[str, str]) -> Outcome:
+    def _data(self, smtp: smtplib.SMTP, message: Message, refused: dict[str, str]) -> Outcome:
         content = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
         try:
             code, text = smtp.data(content)
