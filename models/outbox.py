@@ -50,6 +50,9 @@ class OutboxMessage(Base):
     max_attempts: Mapped[int] = mapped_column(default=5)
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
+    # The worker process sending it while `sending` (its lease renewer's token): that process
+    # renews `lease_until` about every second, so an expired lease means a dead or stuck sender.
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]

@@ -71,24 +71,47 @@ def database_url(services_dir: Path) -> Iterator[str]:
         raise pytest.UsageError(f"RAPPORT_TEST_DATABASE={DATABASE_KIND}: use sqlite or postgresql")
 
 
+# Recipients the test SMTP server refuses, as a real server would: no such mailbox (5xx) or a
+# mailbox over its rate (4xx).
+REFUSED_LOCAL_PART = "refused"
+DEFERRED_LOCAL_PART = "busy"
+
+
 class RecordingHandler:
     """Keeps every message the SMTP server accepts; tests read them from any thread."""
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.arrived_at: list[float] = []  # wall-clock time.time() of each message
+        self.peers: list[Any] = []  # the client's (host, port) of each: one per connection
+        self.envelopes: list[list[str]] = []  # the accepted recipients of each
         self.lock = threading.Lock()
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        local_part = address.split("@", 1)[0]
+        if local_part.startswith(REFUSED_LOCAL_PART):
+            return "550 5.1.1 No such mailbox"
+        if local_part.startswith(DEFERRED_LOCAL_PART):
+            return "451 4.2.1 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         with self.lock:
             self.messages.append(message_from_bytes(envelope.content))
             self.arrived_at.append(time.time())
+            self.peers.append(session.peer)
+            self.envelopes.append(list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
     def clear(self) -> None:
         with self.lock:
             self.messages.clear()
             self.arrived_at.clear()
+            self.peers.clear()
+            self.envelopes.clear()
 
     def arrivals(self) -> list[tuple[float, Message]]:
         with self.lock:

@@ -267,3 +267,25 @@ def start_clock(env: dict[str, str], log: Path) -> Process:
     process = Process("clock", [sys.executable, "-m", "workers.clock"], env, log)
     process.wait_for_log("clock: running")
     return process
+
+
+def start_beat(env: dict[str, str], log: Path) -> Process:
+    """`celery beat` with the app's schedule (the sweeps), its state file next to its log."""
+    process = Process(
+        "beat",
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.app",
+            "beat",
+            "--schedule",
+            str(log.with_suffix(".schedule")),
+            "--loglevel=INFO",
+        ],
+        env,
+        log,
+    )
+    process.wait_for_log("beat: Starting")
+    return process

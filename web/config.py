@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": None,
     "SMTP_STARTTLS": False,
     "SMTP_SSL": False,
+    # Seconds an SMTP command may wait for the server before the message is tried again later.
+    "SMTP_TIMEOUT": 10.0,
     # From address of every email Rapport sends; its domain also names Message-IDs.
     "MAIL_FROM": "Rapport <rapport@example.com>",
     # Where customers' mail reaches Rapport; replies go to <local>+<thread>-<signature>@<domain>
@@ -52,7 +54,12 @@ DEFAULTS: dict[str, Any] = {
     # /healthz calls the clock unhealthy when its heartbeat is older than this (seconds).
     "CLOCK_STALE_AFTER": 10.0,
     # Seconds a claimed Celery message may stay unacknowledged before Redis redelivers it.
+    # Recovery after a worker crash does not wait for it: the sweeps free a dead worker's
+    # outbox and timer claims within seconds (DESIGN.md §6).
     "VISIBILITY_TIMEOUT": 3600,
+    # Seconds between beat's outbox and timer sweeps (expired leases back to pending, due
+    # messages re-published): with 5 s leases, a crashed worker's work resumes within ~8 s.
+    "SWEEP_INTERVAL": 2.0,
     # SQLite: begin every transaction IMMEDIATE (the worker and clock processes set this; web
     # requests decide by method). See web/database.py.
     "SQLITE_IMMEDIATE": False,
@@ -132,6 +139,7 @@ def engine_options(url: str) -> dict[str, Any]:
 
 def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
     visibility = int(config["VISIBILITY_TIMEOUT"])
+    sweep_interval = float(config["SWEEP_INTERVAL"])
     settings = {
         "broker_url": config["REDIS_URL"],
         "broker_connection_retry_on_startup": True,
@@ -157,8 +165,8 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
             "outreach.*": {"queue": "outreach"},
         },
         "beat_schedule": {
-            "outbox-sweep": {"task": "outbox.sweep", "schedule": 15.0},
-            "timers-sweep": {"task": "timers.sweep", "schedule": 10.0},
+            "outbox-sweep": {"task": "outbox.sweep", "schedule": sweep_interval},
+            "timers-sweep": {"task": "timers.sweep", "schedule": sweep_interval},
         },
         "worker_hijack_root_logger": False,
         "timezone": "UTC",

@@ -1,23 +1,27 @@
-"""The SMTP mailer configured for this app."""
+"""The SMTP settings configured for this app."""
 
 from collections.abc import Mapping
 from typing import Any
 
-from workflows.platform.outbox import SmtpMailer, SmtpSettings
+from workflows.platform.smtp import SmtpConnection, SmtpSettings
 
 
-def mailer_from_config(config: Mapping[str, Any]) -> SmtpMailer:
-    return SmtpMailer(
-        SmtpSettings(
-            host=config["SMTP_HOST"],
-            port=int(config["SMTP_PORT"]),
-            sender=config["MAIL_FROM"],
-            username=config.get("SMTP_USERNAME"),
-            password=config.get("SMTP_PASSWORD"),
-            use_tls=bool(config.get("SMTP_STARTTLS")),
-            use_ssl=bool(config.get("SMTP_SSL")),
-        )
+def smtp_settings(config: Mapping[str, Any]) -> SmtpSettings:
+    return SmtpSettings(
+        host=config["SMTP_HOST"],
+        port=int(config["SMTP_PORT"]),
+        sender=config["MAIL_FROM"],
+        username=config.get("SMTP_USERNAME"),
+        password=config.get("SMTP_PASSWORD"),
+        use_tls=bool(config.get("SMTP_STARTTLS")),
+        use_ssl=bool(config.get("SMTP_SSL")),
+        timeout=float(config.get("SMTP_TIMEOUT", 10.0)),
     )
+
+
+def smtp_connection(config: Mapping[str, Any]) -> SmtpConnection:
+    """A connection (opened on first use) to the configured server."""
+    return SmtpConnection(smtp_settings(config))
 
 
 def mail_domain(config: Mapping[str, Any]) -> str:

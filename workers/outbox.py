@@ -1,43 +1,31 @@
-"""Tasks of the `outbox` queue: send one message or a batch; sweep for lost publishes and leases."""
+"""Tasks of the `outbox` queue: send messages in chunks; sweep for lost publishes and leases."""
+
+import logging
 
 from celery import shared_task
+from celery.signals import worker_process_shutdown
 from flask import current_app
 
 from web.clocks import current_clock
 from web.extensions import db
-from web.mail import mailer_from_config
+from workers import outbox_sender
 from workflows.platform import outbox
+
+log = logging.getLogger("rapport.outbox")
 
 
 @shared_task(name="outbox.send", acks_late=True, ignore_result=True)
 def send(message_id: int) -> None:
     """Send outbox row `message_id` once. A redelivered or duplicate task finds it claimed."""
-    _send_one(message_id, mailer_from_config(current_app.config))
+    outbox_sender.sender_for(current_app._get_current_object()).send([message_id])
 
 
 @shared_task(name="outbox.send_batch", acks_late=True, ignore_result=True)
 def send_batch(message_ids: list[int]) -> None:
-    """Send each row as `outbox.send` would: claimed one at a time, just before its SMTP
-    conversation, so a slow server never holds later rows' leases past expiry."""
-    mailer = mailer_from_config(current_app.config)
-    for message_id in message_ids:
-        _send_one(message_id, mailer)
-
-
-def _send_one(message_id: int, mailer: outbox.Mailer) -> None:
-    clock = current_clock()
-    if not outbox.claim(db.session, message_id, clock=clock):
-        db.session.rollback()
-        return
-    db.session.commit()  # the claim is durable before the SMTP conversation starts
-    outbox.send_claimed(
-        db.session,
-        message_id,
-        mailer=mailer,
-        sender=current_app.config["MAIL_FROM"],
-        clock=clock,
-    )
-    db.session.commit()
+    """Send the due rows among `message_ids` over this process's SMTP connection, each
+    recorded right after the server's answer; rows another sender holds are skipped."""
+    counts = outbox_sender.sender_for(current_app._get_current_object()).send(message_ids)
+    log.info("outbox chunk: %s", counts)
 
 
 @shared_task(name="outbox.sweep", acks_late=True, ignore_result=True)
@@ -45,3 +33,8 @@ def sweep() -> None:
     """Release expired leases and re-publish due messages; safe to run twice."""
     outbox.sweep(db.session, clock=current_clock())
     db.session.commit()
+
+
+@worker_process_shutdown.connect
+def _close_smtp(**_kwargs: object) -> None:
+    outbox_sender.close()  # QUIT politely; the server would time the connection out anyway

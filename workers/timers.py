@@ -14,6 +14,8 @@ log = logging.getLogger("rapport.timers")
 @shared_task(name="timers.fire_batch", acks_late=True, ignore_result=True)
 def fire_batch(timer_ids: list[int]) -> None:
     """Fire each claimed timer once; a redelivered batch finds its rows already fired."""
+    timers.hold(db.session, timer_ids, clock=current_clock())
+    db.session.commit()  # if this worker dies now, the sweep frees the batch within seconds
     outcome = timers.fire_batch(
         db.session,
         timer_ids,

@@ -14,7 +14,7 @@ import redis
 from flask import Flask
 
 from tests.conftest import service_env
-from tests.services import Process, RedisServer, start_clock, start_worker
+from tests.services import Process, RedisServer, start_beat, start_clock, start_worker
 from web.clocks import OFFSET_KEY, current_clock
 from web.extensions import QUEUES, db
 from workflows.platform import outbox
@@ -43,6 +43,12 @@ class Deployment:
 
     def start_clock(self) -> Process:
         process = start_clock(self.env, self.folder / "clock.log")
+        self.processes.append(process)
+        return process
+
+    def start_beat(self) -> Process:
+        """Beat's sweeps every SWEEP_INTERVAL, as in production (most tests run them by hand)."""
+        process = start_beat(self.env, self.folder / "beat.log")
         self.processes.append(process)
         return process
 

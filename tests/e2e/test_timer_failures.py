@@ -22,7 +22,7 @@ from tests.e2e.deployment import Deployment
 from tests.services import Process, wait_until
 from web.extensions import db
 from workflows.customers import profiles
-from workflows.platform import outbox
+from workflows.platform import outbox_delivery
 from workflows.platform.clock import SystemClock
 from workflows.tracking import timers
 
@@ -254,8 +254,8 @@ def test_a_broker_restart_in_a_burst_of_1000_timers_loses_none_and_doubles_none(
     stranded = _statuses(app)[TimerStatus.ENQUEUED]
     assert stranded < count
 
-    # Past both leases (timers 1 min, outbox 2 min) the beat's sweeps recover the rest.
-    deployed.advance(max(timers.LEASE, outbox.LEASE) + timedelta(seconds=1))
+    # Past both leases (timers 1 min, outbox 5 s) the beat's sweeps recover the rest.
+    deployed.advance(max(timers.LEASE, outbox_delivery.LEASE) + timedelta(seconds=1))
     released, _ = deployed.sweep()
     assert released == stranded  # the batches lost inside the broker
     _assert_each_fired_and_mailed_once(app, deployed, mailbox, timer_ids, sweeping=True)

@@ -16,7 +16,12 @@ from workflows.platform.clock import Clock
 from workflows.tracking import notices, requirements, sla
 
 CLAIM_LIMIT = 500
+# A claimed batch waits in the broker under LEASE; once a worker starts it, `hold` shortens the
+# lease to RUNNING_LEASE, so a worker killed inside the batch delays its timers by seconds (the
+# sweep runs every SWEEP_INTERVAL), not a minute. A lease that lapses early only costs a second
+# claim and batch: the compare-and-set in `_take` still fires each timer once.
 LEASE = timedelta(seconds=60)
+RUNNING_LEASE = timedelta(seconds=5)
 MAX_ATTEMPTS = 5
 FIRE_TASK = "timers.fire_batch"
 CHUNK = 200
@@ -61,6 +66,19 @@ def release_unpublished(session: Session, timer_ids: Sequence[int]) -> int:
         update(Timer)
         .where(Timer.id.in_(list(timer_ids)), Timer.status == TimerStatus.ENQUEUED)
         .values(status=TimerStatus.PENDING, lease_until=None, attempts=Timer.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def hold(session: Session, timer_ids: Sequence[int], *, clock: Clock) -> int:
+    """A worker starts the batch `timer_ids`: their leases now end RUNNING_LEASE from now."""
+    if not timer_ids:
+        return 0
+    result = session.execute(
+        update(Timer)
+        .where(_among(session, Timer.id, timer_ids), Timer.status == TimerStatus.ENQUEUED)
+        .values(lease_until=clock.now() + RUNNING_LEASE)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount

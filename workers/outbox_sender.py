@@ -1,0 +1,159 @@
+"""The outbox sender of one worker process: its SMTP connection, kept open across chunks, and
+the thread that renews its claims' leases while it sends (DESIGN.md §6)."""
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+
+from flask import Flask
+
+from web.clocks import current_clock
+from web.extensions import db
+from web.mail import smtp_connection
+from workflows.platform import outbox, outbox_delivery
+from workflows.platform.smtp import Outcome, SmtpUnavailable
+
+log = logging.getLogger("rapport.outbox")
+
+LEASE = outbox_delivery.LEASE.total_seconds()
+RENEW_EVERY = outbox_delivery.RENEW_EVERY.total_seconds()
+SEND_MARGIN = outbox_delivery.SEND_MARGIN.total_seconds()
+
+
+class LeaseKeeper:
+    """Renews the current chunk's leases every RENEW_EVERY from its own thread (so a slow SMTP
+    answer does not let them lapse) and knows, by the monotonic clock, until when the last
+    renewal that reached the database holds."""
+
+    def __init__(self, app: Flask, claimer: str) -> None:
+        self.app = app
+        self.claimer = claimer
+        self._ids: Sequence[int] = ()
+        self._valid_until = 0.0
+        self._lock = threading.Lock()
+        self._holding = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox-leases", daemon=True)
+        self._thread.start()
+
+    def hold(self, message_ids: Sequence[int], claimed_at: float) -> None:
+        """`message_ids` were claimed by a statement that started at monotonic `claimed_at`."""
+        with self._lock:
+            self._ids, self._valid_until = list(message_ids), claimed_at + LEASE
+        self._holding.set()
+
+    def drop(self) -> None:
+        self._holding.clear()
+        with self._lock:
+            self._ids = ()
+
+    def remaining(self) -> float:
+        """Seconds the leases surely still hold."""
+        with self._lock:
+            return self._valid_until - time.monotonic()
+
+    def _run(self) -> None:
+        while True:
+            self._holding.wait()
+            time.sleep(RENEW_EVERY)
+            with self._lock:
+                ids = list(self._ids)
+            if not ids:
+                continue
+            started = time.monotonic()
+            try:
+                with self.app.app_context():
+                    outbox_delivery.renew(
+                        db.session, ids, claimer=self.claimer, clock=current_clock()
+                    )
+                    db.session.commit()
+                    db.session.remove()
+            except Exception:  # the sender stops before its lease runs out; the sweep recovers
+                log.exception("outbox: could not renew leases")
+                continue
+            with self._lock:
+                if self._ids == ids:
+                    self._valid_until = started + LEASE
+
+
+class Sender:
+    """Sends chunks of outbox rows over one SMTP connection; one per worker process."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.pid = os.getpid()
+        self.claimer = f"{socket.gethostname()}:{self.pid}:{uuid.uuid4().hex[:8]}"[:100]
+        self.connection = smtp_connection(app.config)
+        self.keeper = LeaseKeeper(app, self.claimer)
+
+    def send(self, message_ids: Sequence[int]) -> dict[str, int]:
+        """Claim the due rows of `message_ids` (one statement), then send them one by one,
+        committing each outcome right after the server's answer. Returns counts by status."""
+        clock = current_clock()
+        sender = self.app.config["MAIL_FROM"]
+        claimed_at = time.monotonic()
+        claimed = outbox_delivery.claim_batch(
+            db.session, message_ids, claimer=self.claimer, clock=clock
+        )
+        db.session.commit()
+        counts = {"skipped": len(message_ids) - len(claimed)}
+        if not claimed:
+            return counts
+        self.keeper.hold(claimed, claimed_at)
+        try:
+            rows = outbox_delivery.load(db.session, claimed)
+            db.session.expunge_all()  # plain values from here on: no reload after each commit
+            db.session.rollback()  # SQLite: do not hold the writer lock while talking SMTP
+            for index, row in enumerate(rows):
+                if self.keeper.remaining() < SEND_MARGIN:
+                    # The leases could not be renewed (database unreachable?): stop before the
+                    # sweep may hand these rows to another worker.
+                    rest = [r.id for r in rows[index:]]
+                    outbox_delivery.release(db.session, rest, claimer=self.claimer)
+                    outbox.publish_sends(db.session, rest)
+                    db.session.commit()
+                    counts["released"] = len(rest)
+                    break
+                try:
+                    outcome = self.connection.deliver(outbox.build_email(row, sender), sender)
+                except SmtpUnavailable as exc:
+                    # No server: every row left fails this attempt alike and backs off.
+                    outcome = Outcome(False, transient=True, error=f"no SMTP server: {exc}")
+                    for later in rows[index:]:
+                        status = outbox_delivery.record(
+                            db.session, later, outcome, claimer=self.claimer, clock=clock
+                        )
+                        counts[status.value] = counts.get(status.value, 0) + 1
+                    db.session.commit()
+                    break
+                status = outbox_delivery.record(
+                    db.session, row, outcome, claimer=self.claimer, clock=clock
+                )
+                db.session.commit()  # `sent` is durable before the next message goes out
+                counts[status.value] = counts.get(status.value, 0) + 1
+        finally:
+            self.keeper.drop()
+        return counts
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+_sender: Sender | None = None
+
+
+def sender_for(app: Flask) -> Sender:
+    """This process's sender (a forked child makes its own: sockets and threads do not fork).
+    `app` is the app itself, not the `current_app` proxy: the lease thread has no context."""
+    global _sender
+    if _sender is None or _sender.pid != os.getpid():
+        _sender = Sender(app)
+    return _sender
+
+
+def close() -> None:
+    if _sender is not None and _sender.pid == os.getpid():
+        _sender.close()
