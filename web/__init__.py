@@ -21,6 +21,7 @@ from web import (
     imports,
     merge,
     organisations,
+    privacy,
     publishing,
     requirements,
     segments,
@@ -67,4 +68,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     merge.register(app)
     segments.register(app)
     requirements.register(app)
+    privacy.register(app)
     return app

@@ -47,6 +47,11 @@ DEFAULTS: dict[str, Any] = {
     # SQLite: begin every transaction IMMEDIATE (the worker and clock processes set this; web
     # requests decide by method). See web/database.py.
     "SQLITE_IMMEDIATE": False,
+    # Roles whose users see contact points masked (a***@example.com), e.g. ["agent"]; they may
+    # reveal one customer's at a time, which the access log records.
+    "MASKED_ROLES": [],
+    # Days the customer access log (views, exports, reveals, erasures) is kept.
+    "ACCESS_LOG_RETENTION_DAYS": 365,
     # Extra Celery settings, merged over the derived ones.
     "CELERY": {},
     # Instance folder (SQLite file, secret key, beat schedule); default: ./instance.
@@ -149,6 +154,7 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
         "beat_schedule": {
             "outbox-sweep": {"task": "outbox.sweep", "schedule": 15.0},
             "timers-sweep": {"task": "timers.sweep", "schedule": 10.0},
+            "privacy-retention": {"task": "privacy.retention", "schedule": 3600.0},
         },
         "worker_hijack_root_logger": False,
         "timezone": "UTC",
