@@ -19,7 +19,7 @@ from models import AuditEntry, CustomerAccess, Role, Transaction, User
 from tests.conftest import csrf_token, login
 from tests.services import Process, wait_until
 from web.extensions import db
-from workflows.customers import imports
+from workflows.customers import imports, profiles
 from workflows.platform import accounts, backup, outbox
 from workflows.platform.clock import SystemClock
 
@@ -326,6 +326,7 @@ def test_masked_agents_see_masks_until_they_reveal_and_reveals_are_logged(
     login(page_client, agent.email)
     page = page_client.get(f"/customers/{customer['id']}").get_data(as_text=True)
     assert "a***@example.com" in page and "alice@example.com" not in page
+    assert page_client.get(f"/customers/{customer['id']}/edit").status_code == 302  # reveal first
     token = csrf_token(page_client, f"/customers/{customer['id']}")
     response = page_client.post(f"/customers/{customer['id']}/reveal", data={"csrf_token": token})
     assert response.status_code == 302
@@ -371,3 +372,57 @@ def test_views_are_logged_and_only_admins_search_the_log(
     page = admin_client.get(f"/admin/access-log?customer_id={customer['id']}")
     assert page.status_code == 200 and page.get_data(as_text=True).count("<td>view</td>") == 2
     assert page_client.get("/admin/access-log").status_code == 403
+
+
+def test_admin_erases_from_the_pages_after_typing_the_name(
+    app: Flask, client: FlaskClient, make_user: Any, worker: Process
+) -> None:
+    agent = make_user(Role.AGENT)
+    supervisor = make_user(Role.SUPERVISOR)
+    admin = make_user(Role.ADMIN)
+    login(client, admin.email)
+    token = csrf_token(client, "/customers/new")
+    with app.app_context():
+        customer = profiles.create_customer(
+            db.session,
+            {"name": "Fay", "emails": ["fay@example.net"]},
+            actor_id=None,
+            clock=SystemClock(),
+        )
+        db.session.commit()
+        customer_id = customer.id
+    agent_client = app.test_client()
+    login(agent_client, agent.email)
+    assert agent_client.get(f"/customers/{customer_id}/erase").status_code == 403
+    supervisor_client = app.test_client()
+    login(supervisor_client, supervisor.email)
+    page = supervisor_client.get(f"/customers/{customer_id}/erase").get_data(as_text=True)
+    assert "Set a legal hold" in page and "Erase this customer" not in page  # admins only
+    export = supervisor_client.post(
+        f"/customers/{customer_id}/export",
+        data={"csrf_token": csrf_token(supervisor_client, f"/customers/{customer_id}/erase")},
+    )
+    assert export.status_code == 200 and export.mimetype == "application/zip"
+
+    wrong = client.post(
+        f"/customers/{customer_id}/erase", data={"csrf_token": token, "confirm_name": "Fae"}
+    )
+    assert wrong.status_code == 422 and "exactly as shown" in wrong.get_data(as_text=True)
+    started = client.post(
+        f"/customers/{customer_id}/erase", data={"csrf_token": token, "confirm_name": "Fay"}
+    )
+    assert started.status_code == 302
+    progress_url = started.headers["Location"]
+    assert client.get(progress_url).status_code == 200
+
+    def done() -> dict[str, Any] | None:
+        state = client.get(f"{progress_url}/status.json").get_json()
+        return state if state["status"] == "done" else None
+
+    state = wait_until(done, timeout=60, interval=0.2)
+    assert state["certificate"]["rows_changed"] >= 2
+    certificate = client.get(f"{progress_url}/certificate.json")
+    assert certificate.status_code == 200 and "fay@example.net" not in certificate.get_data(
+        as_text=True
+    )
+    assert "Erased customer" in client.get(f"/customers/{customer_id}").get_data(as_text=True)
