@@ -18,6 +18,7 @@ from models.customer import (
 from models.idempotency import IdempotencyRecord
 from models.import_job import ImportJob
 from models.outbox import OutboxMessage, OutboxStatus
+from models.privacy import CustomerAccess, ErasureJob, RetentionPolicy
 from models.requirement import Priority, Requirement, RequirementEvent
 from models.search import CustomerSearchDocument
 from models.segment import Segment
@@ -37,10 +38,12 @@ __all__ = [
     "Consent",
     "CustomFieldDefinition",
     "Customer",
+    "CustomerAccess",
     "CustomerEmail",
     "CustomerPhone",
     "CustomerSearchDocument",
     "Direction",
+    "ErasureJob",
     "FieldKind",
     "Holiday",
     "IdempotencyRecord",
@@ -53,6 +56,7 @@ __all__ = [
     "Priority",
     "Requirement",
     "RequirementEvent",
+    "RetentionPolicy",
     "Role",
     "Segment",
     "SlaClock",

@@ -117,6 +117,10 @@ class Customer(Base):
     last_contacted_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    # A legal hold (litigation, audit) forbids erasing the customer until it is lifted.
+    legal_hold_at: Mapped[datetime | None]
+    legal_hold_reason: Mapped[str | None] = mapped_column(Text)
+    erased_at: Mapped[datetime | None]  # personal data anonymised; aggregates kept
     version: Mapped[int] = mapped_column(default=1)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="customers")

@@ -22,6 +22,7 @@ from web import (
     input_guard,
     merge,
     organisations,
+    privacy,
     publishing,
     requirements,
     segments,
@@ -69,4 +70,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     merge.register(app)
     segments.register(app)
     requirements.register(app)
+    privacy.register(app)
     return app

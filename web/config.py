@@ -63,6 +63,11 @@ DEFAULTS: dict[str, Any] = {
     # SQLite: begin every transaction IMMEDIATE (the worker and clock processes set this; web
     # requests decide by method). See web/database.py.
     "SQLITE_IMMEDIATE": False,
+    # Roles whose users see contact points masked (a***@example.com), e.g. ["agent"]; they may
+    # reveal one customer's at a time, which the access log records.
+    "MASKED_ROLES": [],
+    # Days the customer access log (views, exports, reveals, erasures) is kept.
+    "ACCESS_LOG_RETENTION_DAYS": 365,
     # Extra Celery settings, merged over the derived ones.
     "CELERY": {},
     # Instance folder (SQLite file, secret key, beat schedule); default: ./instance.
@@ -167,6 +172,7 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
         "beat_schedule": {
             "outbox-sweep": {"task": "outbox.sweep", "schedule": sweep_interval},
             "timers-sweep": {"task": "timers.sweep", "schedule": sweep_interval},
+            "privacy-retention": {"task": "privacy.retention", "schedule": 3600.0},
         },
         "worker_hijack_root_logger": False,
         "timezone": "UTC",

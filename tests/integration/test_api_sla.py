@@ -279,3 +279,17 @@ def test_openapi_documents_the_sla_endpoints(api: dict[str, Any], client: FlaskC
     ):
         assert path in paths, path
     assert "patch" in paths["/api/v1/requirements/{requirement_id}"]
+
+
+def test_overlapping_and_touching_periods_are_merged_when_saved(api: dict[str, Any]) -> None:
+    periods = [
+        {"weekday": 4, "start": "19:31", "end": "19:33"},
+        {"weekday": 4, "start": "19:32", "end": "19:33"},
+        {"weekday": 0, "start": "09:00", "end": "12:00"},
+        {"weekday": 0, "start": "12:00", "end": "17:00"},
+    ]
+    calendar = _calendar(api, periods=periods)
+    assert calendar["periods"] == [
+        {"weekday": 0, "start": "09:00", "end": "17:00"},
+        {"weekday": 4, "start": "19:31", "end": "19:33"},
+    ]

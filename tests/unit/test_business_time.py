@@ -14,6 +14,7 @@ from workflows.tracking.business_time import (
     is_open,
     next_opening,
 )
+from workflows.tracking.calendars import merge_periods
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -139,3 +140,53 @@ def test_invalid_periods_are_refused() -> None:
         OpeningPeriod(7, time(9), time(17))
     with pytest.raises(ValueError):
         OpeningPeriod(0, time(17), time(9))
+
+
+def test_overlapping_periods_count_once() -> None:
+    # Found by a probe: Friday 19:31-19:33 and 19:32-19:33 counted 19:32-19:33 twice, so a
+    # 125-second target opened at 19:31 came due 65 s later instead of a week later.
+    cal = BusinessCalendar(
+        "UTC",
+        (
+            OpeningPeriod(4, time(19, 31), time(19, 33)),
+            OpeningPeriod(4, time(19, 32), time(19, 33)),
+        ),
+    )
+    friday = datetime(2026, 1, 9, 19, 31, tzinfo=UTC)
+    assert add_business_time(cal, friday, timedelta(seconds=125)) == friday + timedelta(
+        days=7, seconds=5
+    )
+    assert business_time_between(cal, friday, friday + timedelta(days=1)) == 2 * timedelta(
+        minutes=1
+    )
+
+
+def test_saving_a_calendar_merges_overlapping_and_touching_periods() -> None:
+    merged = merge_periods(
+        [
+            OpeningPeriod(4, time(19, 32), time(19, 33)),
+            OpeningPeriod(4, time(19, 31), time(19, 33)),
+            OpeningPeriod(0, time(9), time(12)),
+            OpeningPeriod(0, time(12), time(13)),  # touching
+            OpeningPeriod(0, time(11), time(0)),  # to midnight
+            OpeningPeriod(1, time(0), time(1)),  # the next weekday stays its own period
+        ]
+    )
+    assert merged == [
+        OpeningPeriod(0, time(9), time(0)),
+        OpeningPeriod(1, time(0), time(1)),
+        OpeningPeriod(4, time(19, 31), time(19, 33)),
+    ]
+
+
+def test_a_repeated_hour_is_open_both_times_the_wall_clock_shows_it() -> None:
+    # 2026-10-25 Berlin: 03:00 CEST becomes 02:00 CET. Open 02:00-03:00 is two real hours;
+    # open 02:30-02:45 is open twice for 15 minutes.
+    night = (OpeningPeriod(6, time(2), time(3)),)
+    start = local(BERLIN, 2026, 10, 25, 0)
+    end = local(BERLIN, 2026, 10, 25, 6)
+    assert business_time_between(BusinessCalendar("Europe/Berlin", night), start, end) == 2 * H
+    short = (OpeningPeriod(6, time(2, 30), time(2, 45)),)
+    assert business_time_between(BusinessCalendar("Europe/Berlin", short), start, end) == timedelta(
+        minutes=30
+    )

@@ -12,6 +12,7 @@ from flask_smorest.spec import prepare_response
 
 from web.api.customers import communications, custom_fields, organisations, profiles, transactions
 from web.api.platform import health, tokens
+from web.api.privacy import subjects
 from web.api.schemas import ProblemSchema
 from web.api.tracking import requirements, sla
 from web.extensions import csrf
@@ -82,6 +83,7 @@ def register(app: Flask) -> None:
         custom_fields.blp,
         requirements.blp,
         sla.blp,
+        subjects.blp,
     ):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing to forge
         api.register_blueprint(blueprint)

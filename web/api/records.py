@@ -50,6 +50,7 @@ class Record:
     restore: Callable[..., Any] | None = None
     read_deleted: bool | None = False
     update_options: Callable[[], dict[str, Any]] = dict
+    on_read: Callable[[Any], None] | None = None  # e.g. note the read in an access log
     docs: Mapping[str, str] = field(default_factory=dict)
 
     def doc(self, method: str) -> str:
@@ -71,6 +72,8 @@ def register(blp: Blueprint, record: Record) -> None:
 
     def get(self: MethodView, **ids: int) -> Any:
         row = record.load(_row_id(ids), deleted=record.read_deleted)
+        if record.on_read is not None:
+            record.on_read(row)
         return with_etag(row, row.version)
 
     def patch(self: MethodView, data: dict[str, Any], **ids: int) -> Any:

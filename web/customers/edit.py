@@ -3,6 +3,7 @@ the profile, in the same unit of work."""
 
 from typing import Any
 
+from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from models import Customer, Role
@@ -22,6 +23,7 @@ from web.customers.forms import (
 )
 from web.edit_pages import EditPages, Page
 from web.extensions import db
+from web.privacy.masks import is_masked
 from workflows.customers import profiles
 
 
@@ -67,4 +69,8 @@ def new() -> Page:
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
 @role_required(Role.AGENT)
 def edit(customer_id: int) -> Page:
+    if is_masked(customer_id):
+        # The form shows contact points in full: reveal (and so log) them first.
+        flash("Reveal the contact points to edit this customer.", "info")
+        return redirect(url_for("customers.show", customer_id=customer_id))
     return PAGES.edit(customer_id)

@@ -21,6 +21,7 @@ from web.clocks import current_clock
 from web.customers import bp
 from web.customers.access import get_customer_or_404
 from web.extensions import db
+from web.privacy.reads import note_access
 from web.requirements.access import readable
 from web.templating import viewer_zone
 from workflows.customers import custom_fields, timelines, transactions
@@ -48,6 +49,7 @@ def show(customer_id: int) -> str | Response:
     if customer.deleted_at is not None and customer.merged_into_id is not None:
         flash(f"{customer.name} was merged into this customer.", "info")
         return redirect(url_for("customers.show", customer_id=customer.merged_into_id))
+    note_access(customer_id, "view", via="page")
     return render_page(customer_id)
 
 

@@ -4,7 +4,7 @@ notes, tags and communication text). The database-specific index follows it (see
 import re
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from models import Communication, Customer, CustomerSearchDocument
@@ -70,3 +70,13 @@ def refresh(session: Session, customer: Customer, *, clock: Clock) -> None:
     elif row.document != document:
         row.document = document
         row.updated_at = clock.now()
+
+
+def compact(session: Session) -> None:
+    """Rewrite the full-text index without the entries of changed or deleted documents (SQLite
+    FTS5 otherwise keeps them in old segments until a merge). PostgreSQL's GIN index drops them
+    on vacuum, and dumps never hold them."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            text("INSERT INTO customer_search_fts(customer_search_fts) VALUES ('optimize')")
+        )

@@ -4,6 +4,8 @@ time lies between A and B", in a calendar's own zone, across DST changes, holida
 Pure functions over plain values; instants in and out are aware UTC datetimes.
 """
 
+import functools
+import itertools
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -47,26 +49,74 @@ class NeverOpen(ValueError):
     """The calendar has no opening time in the searched range."""
 
 
-def _local_instant(day: date, moment: time, zone: zoneinfo.ZoneInfo) -> datetime:
-    """The UTC instant of a local wall-clock time. A time skipped by a DST jump maps to the
-    instant the clocks jumped (so 02:30 on a spring-forward night is 03:00 local)."""
-    local = datetime.combine(day, moment, tzinfo=zone)
-    instant = local.astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        # Non-existent local time: walk forward to the first existing minute.
-        probe = local.replace(tzinfo=None)
-        while True:
-            probe += timedelta(minutes=1)
-            candidate = probe.replace(tzinfo=zone).astimezone(UTC)
-            if candidate.astimezone(zone).replace(tzinfo=None) == probe:
-                return candidate
-    return instant
+# Widest distance between UTC and any zone's wall clock (UTC-12 to UTC+14), with a margin.
+_WIDEST_OFFSET = timedelta(hours=15)
+
+
+@functools.lru_cache(maxsize=8192)
+def _day_segments(time_zone: str, day: date) -> tuple[tuple[datetime, datetime, timedelta], ...]:
+    """The UTC spans whose wall-clock date is `day`, each with its constant UTC offset: one span
+    on most days, two on a day the clocks change (split at the change)."""
+    zone = zoneinfo.ZoneInfo(time_zone)
+    midnight = datetime.combine(day, time(0), tzinfo=UTC)
+    window_start = midnight - _WIDEST_OFFSET
+    window_end = midnight + timedelta(days=1) + _WIDEST_OFFSET
+    changes = _offset_changes(zone, window_start, window_end)
+    bounds = [window_start, *changes, window_end]
+    segments = []
+    for lower, upper in itertools.pairwise(bounds):
+        offset = lower.astimezone(zone).utcoffset() or timedelta(0)  # a ZoneInfo always knows
+        # Instants in [lower, upper) whose wall clock shows `day`.
+        first = max(lower, midnight - offset)
+        last = min(upper, midnight + timedelta(days=1) - offset)
+        if first < last:
+            segments.append((first, last, offset))
+    return tuple(segments)
+
+
+def _offset_changes(zone: zoneinfo.ZoneInfo, lower: datetime, upper: datetime) -> list[datetime]:
+    """Instants in (lower, upper) at which the zone's offset changes (to the second), assuming
+    at most one change per 12 hours, which holds for every zone in the tz database."""
+    changes = []
+    step = timedelta(hours=12)
+    probe = lower
+    while probe < upper:
+        nxt = min(probe + step, upper)
+        before, after = probe.astimezone(zone).utcoffset(), nxt.astimezone(zone).utcoffset()
+        if before != after:
+            low, high = probe, nxt  # offset(low) == before, offset(high) != before
+            while high - low > timedelta(seconds=1):
+                mid = low + (high - low) / 2
+                mid = mid.replace(microsecond=0)
+                if mid.astimezone(zone).utcoffset() == before:
+                    low = mid
+                else:
+                    high = mid
+            changes.append(high)
+        probe = nxt
+    return changes
+
+
+def _period_spans(
+    segments: tuple[tuple[datetime, datetime, timedelta], ...], day: date, period: OpeningPeriod
+) -> Iterator[tuple[datetime, datetime]]:
+    """The UTC spans in which the wall clock of `day` shows a time inside `period`. A time the
+    clocks skip is never open; a time they repeat is open both times it is shown."""
+    wall_start = datetime.combine(day, period.start, tzinfo=UTC)
+    end_day = day + timedelta(days=1) if period.end == time(0) else day
+    wall_end = datetime.combine(end_day, period.end, tzinfo=UTC)
+    for lower, upper, offset in segments:
+        first = max(lower, wall_start - offset)
+        last = min(upper, wall_end - offset)
+        if first < last:
+            yield first, last
 
 
 def open_intervals(
     calendar: BusinessCalendar, since: datetime
 ) -> Iterator[tuple[datetime, datetime]]:
-    """Opening intervals (UTC start, UTC end) that end after `since`, in order, clipped to it."""
+    """Opening intervals (UTC start, UTC end) that end after `since`, in order, disjoint and
+    clipped to it. Overlapping periods (which saving a calendar merges) count once."""
     _require_aware(since)
     zone = calendar.zone
     day = since.astimezone(zone).date() - timedelta(days=1)  # a period may start the day before
@@ -77,15 +127,32 @@ def open_intervals(
         periods.sort(key=lambda p: p.start)
     if not by_weekday:
         raise NeverOpen("the calendar has no opening periods")
+    # Union of possibly overlapping spans: sorted by start, each start clipped to the furthest
+    # end so far. A day's spans are held back until no later day can start before them (where
+    # clocks go back over midnight, the next day's wall clock starts before this day's ends).
+    reached = since
+    pending: list[tuple[datetime, datetime]] = []
     for _ in range(MAX_DAYS_SEARCHED):
-        if day not in calendar.holidays:
-            for period in by_weekday.get(day.weekday(), []):
-                start = _local_instant(day, period.start, zone)
-                end_day = day + timedelta(days=1) if period.end == time(0) else day
-                end = _local_instant(end_day, period.end, zone)
-                if end > since:
-                    yield max(start, since), end
+        if day not in calendar.holidays and day.weekday() in by_weekday:
+            segments = _day_segments(calendar.time_zone, day)
+            pending.extend(
+                span
+                for period in by_weekday[day.weekday()]
+                for span in _period_spans(segments, day, period)
+            )
         day += timedelta(days=1)
+        if not pending:
+            continue
+        pending.sort()
+        next_day = _day_segments(calendar.time_zone, day)
+        if not next_day:  # a date the zone skipped entirely (Samoa, 2011-12-30)
+            continue
+        while pending and pending[0][0] < next_day[0][0]:
+            start, end = pending.pop(0)
+            start = max(start, reached)
+            if end > start:
+                yield start, end
+                reached = end
     raise NeverOpen(f"no opening within {MAX_DAYS_SEARCHED} days of {since.isoformat()}")
 
 

@@ -53,14 +53,41 @@ def _clean_periods(raw: Any, errors: dict[str, list[str]]) -> list[dict[str, Any
         except ValueError as exc:
             errors.setdefault("periods", []).append(f"Period {index + 1}: {exc}.")
             continue
-        cleaned.append(
-            {
-                "weekday": weekday,
-                "start": start.strftime("%H:%M"),
-                "end": "24:00" if end == time(0) else end.strftime("%H:%M"),
-            }
+        cleaned.append(OpeningPeriod(weekday, start, end))
+    return [
+        {
+            "weekday": period.weekday,
+            "start": period.start.strftime("%H:%M"),
+            "end": "24:00" if period.end == time(0) else period.end.strftime("%H:%M"),
+        }
+        for period in merge_periods(cleaned)
+    ]
+
+
+def merge_periods(periods: Iterable[OpeningPeriod]) -> list[OpeningPeriod]:
+    """One period per stretch of opening: overlapping and touching periods of the same weekday
+    become one (09:00-12:00 and 11:00-13:00 are 09:00-13:00), so a minute is never counted twice
+    and the calendar page shows what is really open. Sorted by weekday, then start."""
+
+    def minutes(moment: time, *, is_end: bool) -> int:
+        return 24 * 60 if is_end and moment == time(0) else moment.hour * 60 + moment.minute
+
+    merged: list[tuple[int, int, int]] = []
+    for period in sorted(periods, key=lambda p: (p.weekday, p.start)):
+        start, end = minutes(period.start, is_end=False), minutes(period.end, is_end=True)
+        if merged and merged[-1][0] == period.weekday and start <= merged[-1][2]:
+            weekday, first, last = merged[-1]
+            merged[-1] = (weekday, first, max(last, end))
+        else:
+            merged.append((period.weekday, start, end))
+    return [
+        OpeningPeriod(
+            weekday,
+            time(start // 60, start % 60),
+            time(0) if end == 24 * 60 else time(end // 60, end % 60),
         )
-    return cleaned
+        for weekday, start, end in merged
+    ]
 
 
 def _clean_quiet_hours(raw: Any, errors: dict[str, list[str]]) -> list[dict[str, str]]:

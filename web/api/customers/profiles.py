@@ -21,6 +21,8 @@ from web.api.conditional import (
 )
 from web.clocks import current_clock
 from web.extensions import db
+from web.privacy.masks import shown_email, shown_phone
+from web.privacy.reads import note_access
 from workflows.customers import profiles, segments, transactions
 from workflows.customers.queries import MAX_LIMIT, SORTS, CustomerFilter, list_customers
 
@@ -54,9 +56,18 @@ def _consent(customer: Customer) -> dict[str, Any]:
 class CustomerSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String()
-    primary_email = ma.fields.String(allow_none=True)
-    emails = ma.fields.Function(lambda c: [e.email for e in c.emails])
-    phones = ma.fields.Function(lambda c: [p.e164 for p in c.phones])
+    # Masked (a***@example.com) for roles in MASKED_ROLES; POST …/reveal gives them in full.
+    primary_email = ma.fields.Function(
+        lambda c: shown_email(c.id, c.primary_email), metadata={"type": "string", "nullable": True}
+    )
+    emails = ma.fields.Function(
+        lambda c: [shown_email(c.id, e.email) for e in c.emails],
+        metadata={"type": "array", "items": {"type": "string"}},
+    )
+    phones = ma.fields.Function(
+        lambda c: [shown_phone(c.id, p.e164) for p in c.phones],
+        metadata={"type": "array", "items": {"type": "string"}},
+    )
     organisation_id = ma.fields.Integer(allow_none=True)
     owner_id = ma.fields.Integer(allow_none=True)
     stage = ma.fields.Function(lambda c: c.stage.key if c.stage else None)
@@ -204,6 +215,7 @@ records.register(
         delete=profiles.delete_customer,
         restore=profiles.restore_customer,
         read_deleted=None,
+        on_read=lambda customer: note_access(customer.id, "view", via="api"),
         docs={
             "get": "One customer, with an ETag; supervisors and admins also read trashed ones "
             "(see `deleted_at`), agents get 404 for them.",

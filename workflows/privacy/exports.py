@@ -1,0 +1,48 @@
+"""A machine-readable archive of everything held about a customer: a zip of JSON files, one
+per registered section, with a manifest."""
+
+import io
+import json
+import zipfile
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models import Customer
+from workflows.customers.subject_data import subject_of
+from workflows.platform.clock import Clock
+from workflows.privacy.sections import registered
+
+FORMAT = "rapport-subject-export/1"
+
+
+def export_archive(session: Session, customer_id: int, *, clock: Clock) -> bytes:
+    """The archive's bytes. Reads only; the caller logs the export in the access log."""
+    if session.get(Customer, customer_id) is None:
+        raise LookupError(f"no customer {customer_id}")  # the caller loads it first (404)
+    subject = subject_of(session, customer_id)
+    buffer = io.BytesIO()
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "customer_id": customer_id,
+        "merged_customer_ids": [i for i in subject.customer_ids if i != customer_id],
+        "generated_at": clock.now().isoformat(),
+        "sections": {},
+    }
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for section in registered():
+            records = section.export(session, subject)
+            archive.writestr(f"{section.name}.json", _json(records))
+            entry: dict[str, Any] = {"file": f"{section.name}.json", "records": len(records)}
+            if section.files is not None:
+                files = section.files(session, subject)
+                for path, content in sorted(files.items()):
+                    archive.writestr(f"{section.name}/{path}", content)
+                entry["files"] = len(files)
+            manifest["sections"][section.name] = entry
+        archive.writestr("manifest.json", _json(manifest))
+    return buffer.getvalue()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
