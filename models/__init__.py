@@ -19,7 +19,7 @@ from models.idempotency import IdempotencyRecord
 from models.import_job import ImportJob
 from models.outbox import OutboxMessage, OutboxStatus
 from models.requirement import Priority, Requirement, RequirementEvent
-from models.search import CustomerSearchDocument
+from models.search import CustomerSearchDocument, RequirementSearchDocument
 from models.segment import Segment
 from models.sla import Calendar, Holiday, Metric, SlaClock, SlaPolicy, SlaPolicyVersion, SlaStatus
 from models.timer import Timer, TimerStatus
@@ -53,6 +53,7 @@ __all__ = [
     "Priority",
     "Requirement",
     "RequirementEvent",
+    "RequirementSearchDocument",
     "Role",
     "Segment",
     "SlaClock",

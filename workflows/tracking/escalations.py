@@ -3,10 +3,11 @@ acknowledgement (which stops the clock's next ladder rungs until it restarts).""
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import Select, Subquery, func, or_, select, text, union
 from sqlalchemy.orm import Session
 
 from models import Requirement, Role, SlaClock, TeamMembership, User
+from models.sla import ESCALATED_PREDICATE
 from workflows.platform.clock import Clock
 from workflows.platform.errors import ValidationFailed
 from workflows.tracking import sla
@@ -26,20 +27,21 @@ class QueueRow:
     acknowledged: bool
 
 
-def _escalated(clock: Clock) -> ColumnElement[bool]:
-    now = clock.now()
-    return and_(
-        SlaClock.status.in_(sla.COUNTING),
-        or_(
-            SlaClock.breached_at.is_not(None),
-            SlaClock.warned_at.is_not(None),
-            SlaClock.due_at <= now,
-        ),
+def _escalated(clock: Clock) -> Subquery:
+    """The clocks past their warning or breached that still count, read from two indexes so
+    the cost follows the escalated clocks, not every clock or requirement: the partial index
+    `ix_sla_clocks_escalated` (warned or breached, still counting: its predicate word for word)
+    and `ix_sla_clocks_status_due` for those past due whose breach timer has not fired yet."""
+    columns = (SlaClock.id, SlaClock.requirement_id, SlaClock.due_at, SlaClock.breached_at)
+    flagged = select(*columns).where(text(ESCALATED_PREDICATE))
+    past_due = select(*columns).where(
+        SlaClock.status.in_(sla.COUNTING), SlaClock.due_at <= clock.now()
     )
+    return union(flagged, past_due).subquery("escalated")
 
 
-def _scoped(query: Select, team_ids: list[int] | None) -> Select:
-    query = query.join(Requirement, Requirement.id == SlaClock.requirement_id)
+def _scoped(query: Select, escalated: Subquery, team_ids: list[int] | None) -> Select:
+    query = query.join(Requirement, Requirement.id == escalated.c.requirement_id)
     if team_ids is not None:
         query = query.where(Requirement.team_id.in_(team_ids))
     return query
@@ -49,8 +51,15 @@ def queue(
     session: Session, *, clock: Clock, team_ids: list[int] | None = None, limit: int = 200
 ) -> list[QueueRow]:
     """Breached clocks first (longest breached on top), then at-risk ones by due time."""
-    query = _scoped(select(SlaClock, Requirement).where(_escalated(clock)), team_ids)
-    query = query.order_by(SlaClock.breached_at.is_(None), SlaClock.due_at, SlaClock.id)
+    escalated = _escalated(clock)
+    query = _scoped(
+        select(SlaClock, Requirement)
+        .select_from(escalated)
+        .join(SlaClock, SlaClock.id == escalated.c.id),
+        escalated,
+        team_ids,
+    )
+    query = query.order_by(escalated.c.breached_at.is_(None), escalated.c.due_at, escalated.c.id)
     return [row_of(c, r, clock=clock) for c, r in session.execute(query.limit(limit))]
 
 
@@ -72,14 +81,14 @@ def row_of(clock_row: SlaClock, requirement: Requirement, *, clock: Clock) -> Qu
 
 
 def counts(session: Session, *, clock: Clock, team_ids: list[int] | None = None) -> dict[str, int]:
-    breached = or_(SlaClock.breached_at.is_not(None), SlaClock.due_at <= clock.now())
-    query = _scoped(
-        select(
-            func.count(SlaClock.id).filter(breached),
-            func.count(SlaClock.id).filter(~breached),
-        ).where(_escalated(clock)),
-        team_ids,
-    )
+    escalated = _escalated(clock)
+    breached = or_(escalated.c.breached_at.is_not(None), escalated.c.due_at <= clock.now())
+    query = select(
+        func.count(escalated.c.id).filter(breached),
+        func.count(escalated.c.id).filter(~breached),
+    ).select_from(escalated)
+    if team_ids is not None:
+        query = _scoped(query, escalated, team_ids)
     breached_count, at_risk_count = session.execute(query).one()
     return {AT_RISK: at_risk_count, BREACHED: breached_count}
 
