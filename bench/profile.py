@@ -47,6 +47,7 @@ class Statement:
 @dataclass
 class Run:
     total_ms: float
+    cpu_ms: float
     statements: list[Statement] = field(default_factory=list)
 
     @property
@@ -177,15 +178,16 @@ def profile(
     result = []
     for n in range(runs + 1):  # the first run warms caches and is dropped
         with recorder.recording() as statements:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = client.get(path, headers=headers)
             total = (time.perf_counter() - started) * 1e3
+            cpu = (time.process_time() - cpu_started) * 1e3
         if response.status_code != 200:
             sys.exit(
                 f"{path}: HTTP {response.status_code}\n{response.get_data(as_text=True)[:2000]}"
             )
         if n:
-            result.append(Run(total, list(statements)))
+            result.append(Run(total, cpu, list(statements)))
     return result
 
 
@@ -218,7 +220,7 @@ def main() -> None:
     for role, user_id in ((Role.AGENT, AGENT_ID), (Role.SUPERVISOR, SUPERVISOR_ID)):
         client, headers = _signed_in(app, user_id)
         print(f"\n== as {role.value}")
-        print(f"{'page':<28} {'stmts':>5} {'SQL ms':>7} {'total ms':>8}")
+        print(f"{'page':<28} {'stmts':>5} {'SQL ms':>7} {'total ms':>8} {'CPU ms':>7}")
         for name, path, is_api in pages(ids, role):
             if args.only not in name:
                 continue
@@ -228,7 +230,8 @@ def main() -> None:
             print(
                 f"{name:<28} {len(median.statements):>5} "
                 f"{statistics.median(r.sql_ms for r in runs):>7.1f} "
-                f"{statistics.median(r.total_ms for r in runs):>8.1f}"
+                f"{statistics.median(r.total_ms for r in runs):>8.1f} "
+                f"{statistics.median(r.cpu_ms for r in runs):>7.1f}"
             )
             if not args.no_plans and median.statements:
                 slowest = max(median.statements, key=lambda s: s.ms)

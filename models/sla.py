@@ -142,9 +142,12 @@ class SlaClock(Base):
         # The escalation queue and the navigation counts read only warned or breached clocks
         # that still count: a few thousand rows, not every clock of every requirement. Queries
         # must repeat ESCALATED_PREDICATE word for word (SQLite proves a partial index usable
-        # only from the same terms); the past-due part comes from ix_sla_clocks_status_due.
+        # only from the same terms); leading with `status` lets SQLite search it for that
+        # predicate's `status IN (…)` rather than prefer ix_sla_clocks_status_due, and the other
+        # columns cover the counts and the queue's order.
         Index(
             "ix_sla_clocks_escalated",
+            "status",
             "requirement_id",
             "due_at",
             "breached_at",

@@ -3,10 +3,10 @@ acknowledgement (which stops the clock's next ladder rungs until it restarts).""
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, Subquery, func, or_, select, text, union
+from sqlalchemy import Subquery, func, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
-from models import Requirement, Role, SlaClock, TeamMembership, User
+from models import Requirement, Role, SlaClock, SlaStatus, TeamMembership, User
 from models.sla import ESCALATED_PREDICATE
 from workflows.platform.clock import Clock
 from workflows.platform.errors import ValidationFailed
@@ -27,40 +27,54 @@ class QueueRow:
     acknowledged: bool
 
 
-def _escalated(clock: Clock) -> Subquery:
-    """The clocks past their warning or breached that still count, read from two indexes so
-    the cost follows the escalated clocks, not every clock or requirement: the partial index
-    `ix_sla_clocks_escalated` (warned or breached, still counting: its predicate word for word)
-    and `ix_sla_clocks_status_due` for those past due whose breach timer has not fired yet."""
+def _escalated(clock: Clock, team_ids: list[int] | None) -> Subquery:
+    """The clocks past their warning or breached that still count (of requirements in
+    `team_ids`, unless None), read from indexes so the cost follows the escalated clocks, not
+    every clock or requirement: the partial index `ix_sla_clocks_escalated` (warned or breached,
+    still counting: its predicate word for word; it covers these columns) and, for a running
+    clock past due whose breach timer has not fired yet, a range of `ix_sla_clocks_status_due`.
+    The two parts never overlap. The team comes from the covering `ix_requirements_id_team`."""
     columns = (SlaClock.id, SlaClock.requirement_id, SlaClock.due_at, SlaClock.breached_at)
     flagged = select(*columns).where(text(ESCALATED_PREDICATE))
     past_due = select(*columns).where(
-        SlaClock.status.in_(sla.COUNTING), SlaClock.due_at <= clock.now()
+        SlaClock.status == SlaStatus.RUNNING,
+        SlaClock.due_at <= clock.now(),
+        SlaClock.breached_at.is_(None),
+        SlaClock.warned_at.is_(None),
     )
-    return union(flagged, past_due).subquery("escalated")
-
-
-def _scoped(query: Select, escalated: Subquery, team_ids: list[int] | None) -> Select:
-    query = query.join(Requirement, Requirement.id == escalated.c.requirement_id)
     if team_ids is not None:
-        query = query.where(Requirement.team_id.in_(team_ids))
-    return query
+        # Inside each part, so SQLite streams the union instead of materialising it to join.
+        flagged, past_due = (
+            part.join(Requirement, Requirement.id == SlaClock.requirement_id).where(
+                Requirement.team_id.in_(team_ids)
+            )
+            for part in (flagged, past_due)
+        )
+    return union_all(flagged, past_due).subquery("escalated")
 
 
 def queue(
     session: Session, *, clock: Clock, team_ids: list[int] | None = None, limit: int = 200
 ) -> list[QueueRow]:
     """Breached clocks first (longest breached on top), then at-risk ones by due time."""
-    escalated = _escalated(clock)
-    query = _scoped(
-        select(SlaClock, Requirement)
-        .select_from(escalated)
-        .join(SlaClock, SlaClock.id == escalated.c.id),
-        escalated,
-        team_ids,
+    escalated = _escalated(clock, team_ids)
+    # Order and cut the narrow index rows first, then load only the page's clocks: sorting
+    # whole clock rows (with their history) cost ~200 ms for 6,000 escalated clocks.
+    page = select(escalated.c.id).order_by(
+        escalated.c.breached_at.is_(None), escalated.c.due_at, escalated.c.id
     )
-    query = query.order_by(escalated.c.breached_at.is_(None), escalated.c.due_at, escalated.c.id)
-    return [row_of(c, r, clock=clock) for c, r in session.execute(query.limit(limit))]
+    ids = list(session.scalars(page.limit(limit)))
+    if not ids:
+        return []
+    found = {
+        c.id: (c, r)
+        for c, r in session.execute(
+            select(SlaClock, Requirement)
+            .join(Requirement, Requirement.id == SlaClock.requirement_id)
+            .where(SlaClock.id.in_(ids))
+        )
+    }
+    return [row_of(*found[i], clock=clock) for i in ids if i in found]
 
 
 def row_of(clock_row: SlaClock, requirement: Requirement, *, clock: Clock) -> QueueRow:
@@ -81,14 +95,12 @@ def row_of(clock_row: SlaClock, requirement: Requirement, *, clock: Clock) -> Qu
 
 
 def counts(session: Session, *, clock: Clock, team_ids: list[int] | None = None) -> dict[str, int]:
-    escalated = _escalated(clock)
+    escalated = _escalated(clock, team_ids)
     breached = or_(escalated.c.breached_at.is_not(None), escalated.c.due_at <= clock.now())
     query = select(
         func.count(escalated.c.id).filter(breached),
         func.count(escalated.c.id).filter(~breached),
-    ).select_from(escalated)
-    if team_ids is not None:
-        query = _scoped(query, escalated, team_ids)
+    )
     breached_count, at_risk_count = session.execute(query).one()
     return {AT_RISK: at_risk_count, BREACHED: breached_count}
 

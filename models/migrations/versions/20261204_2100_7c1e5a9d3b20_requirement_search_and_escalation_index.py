@@ -31,7 +31,10 @@ def upgrade():
     sa.PrimaryKeyConstraint('requirement_id', name=op.f('pk_requirement_search_documents'))
     )
     with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
-        batch_op.create_index('ix_sla_clocks_escalated', ['requirement_id', 'due_at', 'breached_at'], unique=False, sqlite_where=sa.text(ESCALATED), postgresql_where=sa.text(ESCALATED))
+        batch_op.create_index('ix_sla_clocks_escalated', ['status', 'requirement_id', 'due_at', 'breached_at'], unique=False, sqlite_where=sa.text(ESCALATED), postgresql_where=sa.text(ESCALATED))
+
+    with op.batch_alter_table('requirements', schema=None) as batch_op:
+        batch_op.create_index('ix_requirements_id_team', ['id', 'team_id'], unique=False)
 
     if op.get_bind().dialect.name == "sqlite":
         # As for customers: external-content FTS5 with the trigram tokenizer, kept in step
@@ -79,4 +82,6 @@ def downgrade():
         op.execute("DROP INDEX IF EXISTS ix_requirement_search_documents_trgm")
     with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
         batch_op.drop_index('ix_sla_clocks_escalated', sqlite_where=sa.text(ESCALATED), postgresql_where=sa.text(ESCALATED))
+    with op.batch_alter_table('requirements', schema=None) as batch_op:
+        batch_op.drop_index('ix_requirements_id_team')
     op.drop_table('requirement_search_documents')
