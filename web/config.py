@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Any] = {
     # SQLite: begin every transaction IMMEDIATE (the worker and clock processes set this; web
     # requests decide by method). See web/database.py.
     "SQLITE_IMMEDIATE": False,
+    # Seconds a web process reuses a supervisor's at-risk/breached counts in the navigation (0:
+    # count on every page); the escalation queue and its live updates always count afresh.
+    "ESCALATION_NAV_CACHE_SECONDS": 5.0,
     # Extra Celery settings, merged over the derived ones.
     "CELERY": {},
     # Instance folder (SQLite file, secret key, beat schedule); default: ./instance.
