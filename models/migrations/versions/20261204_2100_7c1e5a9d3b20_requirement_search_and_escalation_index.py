@@ -31,7 +31,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('requirement_id', name=op.f('pk_requirement_search_documents'))
     )
     with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
-        batch_op.create_index('ix_sla_clocks_escalated', ['status', 'requirement_id', 'due_at', 'breached_at'], unique=False, sqlite_where=sa.text(ESCALATED), postgresql_where=sa.text(ESCALATED))
+        batch_op.create_index('ix_sla_clocks_escalated', ['status', 'requirement_id', 'due_at', 'breached_at', 'warned_at', 'id'], unique=False, sqlite_where=sa.text(ESCALATED), postgresql_where=sa.text(ESCALATED))
 
     with op.batch_alter_table('requirements', schema=None) as batch_op:
         batch_op.create_index('ix_requirements_id_team', ['id', 'team_id'], unique=False)
