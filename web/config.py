@@ -68,6 +68,9 @@ DEFAULTS: dict[str, Any] = {
     "MASKED_ROLES": [],
     # Days the customer access log (views, exports, reveals, erasures) is kept.
     "ACCESS_LOG_RETENTION_DAYS": 365,
+    # Seconds a web process reuses a supervisor's at-risk/breached counts in the navigation (0:
+    # count on every page); the escalation queue and its live updates always count afresh.
+    "ESCALATION_NAV_CACHE_SECONDS": 5.0,
     # Extra Celery settings, merged over the derived ones.
     "CELERY": {},
     # Instance folder (SQLite file, secret key, beat schedule); default: ./instance.

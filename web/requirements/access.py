@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from models import Requirement, User
 from web.access import acting_user
 from web.extensions import db
-from workflows.tracking import visibility
+from web.request_cache import once_per_request
+from workflows.tracking import requirements, visibility
 
 
 def _everyone() -> bool:
@@ -36,3 +37,10 @@ def get_requirement_or_404(requirement_id: int) -> Requirement:
 
 def team_ids_of(session: Session, user: User) -> list[int]:
     return visibility.team_ids_of(session, user)
+
+
+def my_memberships(user: User) -> dict[int, bool]:
+    """`user`'s teams (id -> supervises it), loaded once per request for `may_act` on every row."""
+    return once_per_request(
+        f"memberships:{user.id}", lambda: requirements.memberships_of(db.session, user)
+    )

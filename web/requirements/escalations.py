@@ -3,9 +3,10 @@ the breach, assignee and team; acknowledge (one or many) and reassign. The page 
 JSON endpoint, which also feeds the counts in the navigation."""
 
 import hashlib
+import time
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -107,10 +108,23 @@ def counts() -> Response:
 
 
 def navigation_counts() -> dict[str, Any]:
-    """The navigation's at-risk and breached counts, for supervisors and admins."""
+    """The navigation's at-risk and breached counts, for supervisors and admins. Every page
+    shows them, so a web process keeps them per team scope for ESCALATION_NAV_CACHE_SECONDS:
+    counting is O(escalated clocks) (~2 to 5 ms of SQL for 6,000 of them on SQLite), and a
+    supervisor's page then costs what an agent's does."""
     if not can(current_user, Role.SUPERVISOR):
         return {}
-    return {"escalation_counts": _counts()}
+    ttl = float(current_app.config["ESCALATION_NAV_CACHE_SECONDS"])
+    if ttl <= 0:
+        return {"escalation_counts": _counts()}
+    scope = _scope()
+    key = tuple(sorted(scope)) if scope is not None else None
+    cache = current_app.extensions.setdefault("escalation_nav_counts", {})
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is None or now - hit[0] >= ttl:
+        hit = cache[key] = (now, _counts())
+    return {"escalation_counts": hit[1]}
 
 
 @escalations_bp.post("/<int:sla_clock_id>/acknowledge")

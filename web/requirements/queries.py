@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from models import Customer, Requirement, SlaClock, SlaStatus, Team, User
+from workflows.tracking import search_index
 from workflows.tracking.requirements import WORKFLOWS
 
 QUEUES = ("mine", "team", "all")
@@ -33,17 +34,24 @@ class QueueFilter:
         return not any(vars(self).values())
 
 
-def queue_query(queue: str, user_id: int, team_ids: list[int], flt: QueueFilter) -> Select[Any]:
+def queue_query(
+    session: Session, queue: str, user_id: int, team_ids: list[int], flt: QueueFilter
+) -> Select[Any]:
     """The queue's requirements, nearest SLA due time first (none last), then oldest first; the
-    team queue puts unassigned work on top."""
+    team queue puts unassigned work on top. With a search (`q`), the matches in every state
+    (unless a state is chosen), best first."""
     query = select(Requirement)
+    terms = search_index.terms_of(flt.q)
+    match = search_index.match(session, terms) if terms else None
+    if match is not None:
+        query = query.join(match.subquery, match.requirement_id == Requirement.id)
     if queue == "mine":
         query = query.where(Requirement.assignee_id == user_id)
     elif queue == "team":
         query = query.where(Requirement.team_id.in_(team_ids))
     if flt.state:
         query = query.where(Requirement.state == flt.state)
-    else:
+    elif match is None:
         query = query.where(Requirement.state.in_(ACTIVE_STATES))
     if flt.priority:
         query = query.where(Requirement.priority == flt.priority)
@@ -55,18 +63,17 @@ def queue_query(queue: str, user_id: int, team_ids: list[int], flt: QueueFilter)
         query = query.where(Requirement.assignee_id == int(flt.assignee))
     if flt.workflow:
         query = query.where(Requirement.workflow == flt.workflow)
-    if flt.q:
+    if flt.q and match is None:
+        # Words too short for the trigram index: the title, as before, in the active states.
         query = query.where(func.lower(Requirement.title).contains(flt.q.lower(), autoescape=True))
+    if match is not None:
+        return query.order_by(match.rank, Requirement.id.desc())
     order: list[Any] = []
     if queue == "team":
         order.append(Requirement.assignee_id.is_not(None))
-    # `IS NULL` first sorts the same on SQLite and PostgreSQL (which disagree on NULLS order).
-    order += [
-        Requirement.sla_due_at.is_(None),
-        Requirement.sla_due_at,
-        Requirement.created_at,
-        Requirement.id,
-    ]
+    # NULLS LAST (not an `IS NULL` prefix) lets both databases walk ix_requirements_sla_due_at
+    # in order and stop after a page, instead of sorting every active requirement.
+    order += [Requirement.sla_due_at.asc().nulls_last(), Requirement.created_at, Requirement.id]
     return query.order_by(*order)
 
 

@@ -16,10 +16,10 @@ from web.access import can, role_required
 from web.clocks import current_clock
 from web.extensions import db
 from web.requirements import assignment, bp, queries, sla_display
-from web.requirements.access import readable, team_ids_of
+from web.requirements.access import my_memberships, readable, team_ids_of
 from web.templating import viewer_zone
 from workflows.platform.errors import DomainError
-from workflows.tracking import requirements
+from workflows.tracking import requirements, search_index
 
 PAGE_SIZE = 25
 QUEUE_TITLES = {"mine": "My requirements", "team": "Team queue", "all": "All open"}
@@ -55,11 +55,14 @@ def index() -> str:
     flt = _filter_from_args()
     page_number = max(request.args.get("page", 1, type=int), 1)
     my_teams = team_ids_of(db.session, current_user)
-    query = queries.queue_query(queue, current_user.id, my_teams, flt).where(readable())
+    query = queries.queue_query(db.session, queue, current_user.id, my_teams, flt).where(readable())
     rows, has_next = queries.page_of(db.session, query, page_number, PAGE_SIZE)
     now = current_clock().now()
     clocks = queries.clocks_of(db.session, (r.id for r in rows))
-    triggers = {r.id: requirements.allowed_triggers(db.session, r, current_user) for r in rows}
+    memberships = my_memberships(current_user)
+    triggers = {
+        r.id: requirements.allowed_triggers(db.session, r, current_user, memberships) for r in rows
+    }
     bulk_triggers = sorted({t for ts in triggers.values() for t in ts} - NOT_IN_BULK)
     args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
     return render_template(
@@ -73,6 +76,9 @@ def index() -> str:
         triggers=triggers,
         bulk_triggers=bulk_triggers,
         names=queries.names(db.session, rows),
+        highlights=search_index.highlights(
+            db.session, [r.id for r in rows], search_index.terms_of(flt.q)
+        ),
         page=page_number,
         has_next=has_next,
         args=args,

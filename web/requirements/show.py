@@ -31,7 +31,7 @@ from web.clocks import current_clock
 from web.extensions import db
 from web.forms import attach_errors, int_or_zero, shown_value
 from web.requirements import assignment, bp, queries, sla_display
-from web.requirements.access import get_requirement_or_404, may_read
+from web.requirements.access import get_requirement_or_404, may_read, my_memberships
 from web.requirements.forms import AssignmentForm, build_assignment_form, optional_id
 from workflows.platform.errors import StaleEdit, ValidationFailed
 from workflows.tracking import requirements
@@ -341,8 +341,8 @@ def render_page(
         customer=db.session.get(Customer, req.customer_id),
         assignee=_names(User, people).get(req.assignee_id) if req.assignee_id else None,
         team=db.session.get(Team, req.team_id) if req.team_id else None,
-        allowed=requirements.allowed_triggers(db.session, req, user),
-        may_act=requirements.may_act(db.session, user, req),
+        allowed=requirements.allowed_triggers(db.session, req, user, my_memberships(user)),
+        may_act=requirements.may_act(db.session, user, req, my_memberships(user)),
         form=form,
         conflict=conflict,
         transition_values=transition_values or {"assignee_id": str(req.assignee_id or user.id)},

@@ -3,10 +3,11 @@ acknowledgement (which stops the clock's next ladder rungs until it restarts).""
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Subquery, func, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
-from models import Requirement, Role, SlaClock, TeamMembership, User
+from models import Requirement, Role, SlaClock, SlaStatus, TeamMembership, User
+from models.sla import ESCALATED_PREDICATE
 from workflows.platform.clock import Clock
 from workflows.platform.errors import ValidationFailed
 from workflows.tracking import sla
@@ -26,27 +27,35 @@ class QueueRow:
     acknowledged: bool
 
 
-def _escalated(clock: Clock) -> ColumnElement[bool]:
-    now = clock.now()
-    return and_(
-        SlaClock.status.in_(sla.COUNTING),
-        or_(
-            SlaClock.breached_at.is_not(None),
-            SlaClock.warned_at.is_not(None),
-            SlaClock.due_at <= now,
-        ),
+def _escalated(
+    clock: Clock, team_ids: list[int] | None, readable: ColumnElement[bool] | None = None
+) -> Subquery:
+    """The clocks past their warning or breached that still count (of requirements in
+    `team_ids`, unless None), read from indexes so the cost follows the escalated clocks, not
+    every clock or requirement: the partial index `ix_sla_clocks_escalated` (warned or breached,
+    still counting: its predicate word for word; it covers these columns) and, for a running
+    clock past due whose breach timer has not fired yet, a range of `ix_sla_clocks_status_due`.
+    The two parts never overlap. The team comes from the covering `ix_requirements_id_team`."""
+    columns = (SlaClock.id, SlaClock.requirement_id, SlaClock.due_at, SlaClock.breached_at)
+    flagged = select(*columns).where(text(ESCALATED_PREDICATE))
+    past_due = select(*columns).where(
+        SlaClock.status == SlaStatus.RUNNING,
+        SlaClock.due_at <= clock.now(),
+        SlaClock.breached_at.is_(None),
+        SlaClock.warned_at.is_(None),
     )
-
-
-def _scoped(
-    query: Select, team_ids: list[int] | None, readable: ColumnElement[bool] | None
-) -> Select:
-    query = query.join(Requirement, Requirement.id == SlaClock.requirement_id)
-    if team_ids is not None:
-        query = query.where(Requirement.team_id.in_(team_ids))
-    if readable is not None:  # the read policy, `visibility.readable`
-        query = query.where(readable)
-    return query
+    if team_ids is not None or readable is not None:
+        # Inside each part, so SQLite streams the union instead of materialising it to join.
+        parts = []
+        for part in (flagged, past_due):
+            part = part.join(Requirement, Requirement.id == SlaClock.requirement_id)
+            if team_ids is not None:
+                part = part.where(Requirement.team_id.in_(team_ids))
+            if readable is not None:  # the read policy, `visibility.readable`
+                part = part.where(readable)
+            parts.append(part)
+        flagged, past_due = parts
+    return union_all(flagged, past_due).subquery("escalated")
 
 
 def queue(
@@ -58,9 +67,24 @@ def queue(
     limit: int = 200,
 ) -> list[QueueRow]:
     """Breached clocks first (longest breached on top), then at-risk ones by due time."""
-    query = _scoped(select(SlaClock, Requirement).where(_escalated(clock)), team_ids, readable)
-    query = query.order_by(SlaClock.breached_at.is_(None), SlaClock.due_at, SlaClock.id)
-    return [row_of(c, r, clock=clock) for c, r in session.execute(query.limit(limit))]
+    escalated = _escalated(clock, team_ids, readable)
+    # Order and cut the narrow index rows first, then load only the page's clocks: sorting
+    # whole clock rows (with their history) cost ~200 ms for 6,000 escalated clocks.
+    page = select(escalated.c.id).order_by(
+        escalated.c.breached_at.is_(None), escalated.c.due_at, escalated.c.id
+    )
+    ids = list(session.scalars(page.limit(limit)))
+    if not ids:
+        return []
+    found = {
+        c.id: (c, r)
+        for c, r in session.execute(
+            select(SlaClock, Requirement)
+            .join(Requirement, Requirement.id == SlaClock.requirement_id)
+            .where(SlaClock.id.in_(ids))
+        )
+    }
+    return [row_of(*found[i], clock=clock) for i in ids if i in found]
 
 
 def row_of(clock_row: SlaClock, requirement: Requirement, *, clock: Clock) -> QueueRow:
@@ -87,14 +111,11 @@ def counts(
     team_ids: list[int] | None = None,
     readable: ColumnElement[bool] | None = None,
 ) -> dict[str, int]:
-    breached = or_(SlaClock.breached_at.is_not(None), SlaClock.due_at <= clock.now())
-    query = _scoped(
-        select(
-            func.count(SlaClock.id).filter(breached),
-            func.count(SlaClock.id).filter(~breached),
-        ).where(_escalated(clock)),
-        team_ids,
-        readable,
+    escalated = _escalated(clock, team_ids, readable)
+    breached = or_(escalated.c.breached_at.is_not(None), escalated.c.due_at <= clock.now())
+    query = select(
+        func.count(escalated.c.id).filter(breached),
+        func.count(escalated.c.id).filter(~breached),
     )
     breached_count, at_risk_count = session.execute(query).one()
     return {AT_RISK: at_risk_count, BREACHED: breached_count}

@@ -4,6 +4,7 @@ Within the caller's transaction it checks who may act, checks the guard, changes
 bumps `state_seq`, appends an event, cancels the old state's timers and plans the new state's.
 It flushes and never commits (DESIGN.md §3)."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import DomainError, StaleEdit, ValidationFailed
 from workflows.platform.publishing import wake_clock_after_commit
-from workflows.tracking import sla
+from workflows.tracking import search_index, sla
 from workflows.tracking.declaration import Workflow
 from workflows.tracking.sales_workflow import SALES
 from workflows.tracking.support_workflow import SUPPORT
@@ -56,30 +57,59 @@ def workflow_of(requirement: Requirement) -> Workflow:
     return WORKFLOWS[requirement.workflow]
 
 
-def may_act(session: Session, user: User, requirement: Requirement) -> bool:
+def memberships_of(session: Session, user: User) -> dict[int, bool]:
+    """The user's teams: team id -> whether they supervise it. One query, for callers that
+    ask `may_act` about many requirements (a page of a queue or of the API)."""
+    return dict(
+        session.execute(
+            select(TeamMembership.team_id, TeamMembership.is_supervisor).where(
+                TeamMembership.user_id == user.id
+            )
+        ).all()
+    )
+
+
+def may_act(
+    session: Session,
+    user: User,
+    requirement: Requirement,
+    memberships: Mapping[int, bool] | None = None,
+) -> bool:
     """Admins; the assignee; supervisors of its team; anyone in its team (or any agent, if it has
-    no team) while nobody is assigned, so work can be picked up."""
+    no team) while nobody is assigned, so work can be picked up. `memberships` (from
+    `memberships_of`) saves a query per requirement."""
     if not user.is_active:
         return False
     if user.has_role(Role.ADMIN) or requirement.assignee_id == user.id:
         return True
-    membership = None
+    in_team = False
     if requirement.team_id is not None:
-        membership = session.scalar(
-            select(TeamMembership).where(
-                TeamMembership.team_id == requirement.team_id, TeamMembership.user_id == user.id
-            )
-        )
-        if membership is not None and membership.is_supervisor:
+        if memberships is None:
+            memberships = {
+                m.team_id: m.is_supervisor
+                for m in session.scalars(
+                    select(TeamMembership).where(
+                        TeamMembership.team_id == requirement.team_id,
+                        TeamMembership.user_id == user.id,
+                    )
+                )
+            }
+        in_team = requirement.team_id in memberships
+        if memberships.get(requirement.team_id):
             return True
     if requirement.assignee_id is None:
-        return requirement.team_id is None or membership is not None
+        return requirement.team_id is None or in_team
     return False
 
 
-def allowed_triggers(session: Session, requirement: Requirement, user: User | None) -> list[str]:
+def allowed_triggers(
+    session: Session,
+    requirement: Requirement,
+    user: User | None,
+    memberships: Mapping[int, bool] | None = None,
+) -> list[str]:
     """What the UI offers this user now (timer-only triggers are never offered)."""
-    if user is not None and not may_act(session, user, requirement):
+    if user is not None and not may_act(session, user, requirement, memberships):
         return []
     return workflow_of(requirement).triggers_from(requirement.state)
 
@@ -139,6 +169,7 @@ def open_requirement(
     _record(session, requirement, "open", None, actor, None, now, None)
     _plan_timers(session, requirement, definition, now)
     sla.start(session, requirement, definition, clock=clock)
+    search_index.refresh(session, requirement, clock=clock)
     session.flush()
     return requirement
 
@@ -196,6 +227,7 @@ def after_communication(session: Session, communication: Communication, *, clock
     requirement = session.get(Requirement, communication.requirement_id)
     if requirement is None:
         return
+    search_index.refresh(session, requirement, clock=clock)
     definition = workflow_of(requirement)
     why = f"{communication.channel} #{communication.id}"
     if communication.direction == Direction.INBOUND:
@@ -285,6 +317,8 @@ def update_requirement(
         version = session.get(SlaPolicyVersion, requirement.sla_policy_version_id)
         why = f"priority changed to {requirement.priority}"
         sla.replan_under(session, requirement, version, clock=clock, apply=True, why=why)
+    if "title" in changed or "description" in changed:
+        search_index.refresh(session, requirement, clock=clock)
     session.flush()
     return changed
 

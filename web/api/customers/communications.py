@@ -177,11 +177,16 @@ records.register(
 )
 
 
+# Built once: a schema per timeline entry deep-copied its fields every time.
+_COMMUNICATION = CommunicationSchema()
+_TRANSACTION = TransactionSchema()
+
+
 def _timeline_record(kind: str, record: Any) -> dict[str, Any]:
     if kind == "communication":
-        return CommunicationSchema().dump(record)
+        return _COMMUNICATION.dump(record)
     if kind == "transaction":
-        return TransactionSchema().dump(record)
+        return _TRANSACTION.dump(record)
     if kind == "requirement":
         return {
             "requirement_id": record.requirement_id,

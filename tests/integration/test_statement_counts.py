@@ -1,0 +1,140 @@
+"""Each queue page and API list runs the same number of SQL statements whatever its page size:
+the rows' clocks, names, memberships and search snippets are loaded once per page, never once
+per row. (Counts, not times: speed is measured by `python -m bench.profile`.)"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from models import Role, User
+from tests.integration.test_requirement_pages import START, World
+from web.extensions import db
+from web.requirements import queues
+from workflows.customers import organisations, profiles
+from workflows.platform import accounts
+from workflows.platform.clock import ManualClock
+
+ROWS = 55  # more than the larger page size in each queue
+SMALL, LARGE = 10, 50
+
+
+@contextmanager
+def counting(app: Flask) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        statements.append(sql)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+@pytest.fixture
+def busy(app: Flask, make_user: Any, monkeypatch: pytest.MonkeyPatch) -> World:
+    """A team with ROWS requirements assigned to the agent and ROWS unassigned ones, all under an
+    SLA policy, half of them mentioning "quasarite", some breached; ROWS organisations."""
+    clock = ManualClock(START)
+    monkeypatch.setitem(app.extensions, "clock", clock)
+    users = {
+        "agent": make_user(Role.AGENT, name="Alma Agent"),
+        "colleague": make_user(Role.AGENT, name="Carl Colleague"),
+        "outsider": make_user(Role.AGENT, name="Otto Outsider"),
+        "lead": make_user(Role.SUPERVISOR, name="Lena Lead"),
+    }
+    world = World(app, clock, users)
+    world.policy({"normal": {"first_response": 600, "resolution": 3600}})
+    for n in range(ROWS):
+        word = "quasarite" if n % 2 else "printer"
+        world.open(f"Problem {n} {word}", assignee_id=users["agent"].id)
+        world.open(f"Unassigned {n}", description=f"Something about {word}")
+    clock.advance(timedelta(hours=2))
+    world.run_due_timers()  # breaches: the navigation counts and escalations have rows
+    with app.app_context():
+        for n in range(ROWS):
+            org = organisations.create_organisation(
+                db.session, {"name": f"Org {n:02}"}, actor_id=None, clock=clock
+            )
+            profiles.create_customer(
+                db.session,
+                {"name": f"Customer {n}", "organisation_id": org.id},
+                actor_id=None,
+                clock=clock,
+            )
+        db.session.commit()
+    return world
+
+
+def _token(app: Flask, user: User) -> dict[str, str]:
+    with app.app_context():
+        issued = accounts.issue_token(
+            db.session, db.session.get(User, user.id), "count", clock=ManualClock(START)
+        )
+        db.session.commit()
+        return {"Authorization": f"Bearer {issued.secret}"}
+
+
+def _statements(app: Flask, client: FlaskClient, path: str, headers: dict[str, str]) -> int:
+    client.get(path, headers=headers)  # warm: first-request work (e.g. loading the user) aside
+    with counting(app) as statements:
+        response = client.get(path, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return len(statements)
+
+
+PAGES = [
+    "/requirements?queue=mine",
+    "/requirements?queue=team",
+    "/requirements?queue=team&q=quasarite",
+    "/requirements?queue=team&state=new",
+]
+LEAD_PAGES = ["/requirements?queue=all", "/requirements?queue=all&q=quasarite"]
+API_LISTS = [
+    "/api/v1/requirements?limit={size}",
+    "/api/v1/requirements?q=quasarite&limit={size}",
+    "/api/v1/requirements?state=new&limit={size}",
+    "/api/v1/customers?limit={size}",
+    "/api/v1/customers?q=customer&limit={size}",
+    "/api/v1/organisations?limit={size}",
+]
+
+
+@pytest.mark.parametrize("who", ["agent", "lead"])
+def test_queue_pages_run_as_many_statements_for_10_rows_as_for_50(
+    busy: World, who: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = busy.client(who)
+    pages = PAGES if who == "agent" else PAGES[1:] + LEAD_PAGES  # nothing is the lead's own
+    for path in pages:
+        counts = {}
+        for size in (SMALL, LARGE):
+            monkeypatch.setattr(queues, "PAGE_SIZE", size)
+            html = client.get(path).get_data(as_text=True)
+            assert html.count("<tr data-id=") == size, path  # the page is full
+            counts[size] = _statements(busy.app, client, path, {})
+        assert counts[SMALL] == counts[LARGE], (path, counts)
+
+
+@pytest.mark.parametrize("who", ["agent", "lead"])
+def test_api_lists_run_as_many_statements_for_10_rows_as_for_50(busy: World, who: str) -> None:
+    client = busy.app.test_client()
+    headers = _token(busy.app, busy.users[who])
+    for template in API_LISTS:
+        counts = {}
+        for size in (SMALL, LARGE):
+            path = template.format(size=size)
+            body = client.get(path, headers=headers).get_json()
+            items = body["items"] if isinstance(body, dict) else body
+            assert len(items) == size, path  # the page is full
+            counts[size] = _statements(busy.app, client, path, headers)
+        assert counts[SMALL] == counts[LARGE], (template, counts)
