@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers every table."""
 
+from models.attachment import Attachment
 from models.audit import AuditEntry
 from models.base import Base, UTCDateTime
 from models.communication import Communication, CommunicationChannel, Direction
@@ -17,6 +18,7 @@ from models.customer import (
 )
 from models.idempotency import IdempotencyRecord
 from models.import_job import ImportJob
+from models.inbound_email import EmailSuppression, InboundEmail, InboundKind
 from models.outbox import OutboxMessage, OutboxStatus
 from models.requirement import Priority, Requirement, RequirementEvent
 from models.search import CustomerSearchDocument
@@ -28,6 +30,7 @@ from models.user import ApiToken, Role, Team, TeamMembership, User
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "AuditEntry",
     "Base",
     "Calendar",
@@ -41,10 +44,13 @@ __all__ = [
     "CustomerPhone",
     "CustomerSearchDocument",
     "Direction",
+    "EmailSuppression",
     "FieldKind",
     "Holiday",
     "IdempotencyRecord",
     "ImportJob",
+    "InboundEmail",
+    "InboundKind",
     "LifecycleStage",
     "Metric",
     "Organisation",

@@ -10,6 +10,7 @@ from web import (
     account,
     admin,
     api,
+    attachments,
     auth,
     backup_cli,
     cli,
@@ -67,4 +68,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     merge.register(app)
     segments.register(app)
     requirements.register(app)
+    attachments.register(app)
     return app

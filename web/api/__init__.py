@@ -7,6 +7,7 @@ requests (`conditional`)."""
 from flask import Flask
 from flask_smorest import Api
 
+from web.api.channels import attachments, inbound
 from web.api.customers import communications, custom_fields, organisations, profiles, transactions
 from web.api.platform import health, tokens
 from web.api.tracking import requirements, sla
@@ -43,6 +44,15 @@ def register(app: Flask) -> None:
     )
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme(
+        "signature",
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": inbound.SIGNATURE_HEADER,
+            "description": "sha256=<hex HMAC-SHA256 of the body keyed by INBOUND_HTTP_SECRET>",
+        },
+    )
     for blueprint in (
         tokens.blp,
         health.blp,
@@ -53,6 +63,8 @@ def register(app: Flask) -> None:
         custom_fields.blp,
         requirements.blp,
         sla.blp,
+        inbound.blp,
+        attachments.blp,
     ):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing to forge
         api.register_blueprint(blueprint)
