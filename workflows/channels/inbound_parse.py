@@ -147,7 +147,7 @@ def automatic_reason(message: Message, subject: str) -> str | None:
     auto_submitted = _header(message, "Auto-Submitted").lower()
     if auto_submitted and auto_submitted != "no":
         return f"Auto-Submitted: {auto_submitted}"
-    for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
+    for name in ("X-Autoreply", "X-Autorespond"):
         if _header(message, name):
             return f"{name}: {_header(message, name)}"
     precedence = _header(message, "Precedence").lower()
