@@ -267,3 +267,10 @@ def start_clock(env: dict[str, str], log: Path) -> Process:
     process = Process("clock", [sys.executable, "-m", "workers.clock"], env, log)
     process.wait_for_log("clock: running")
     return process
+
+
+def start_inbound(env: dict[str, str], log: Path) -> Process:
+    """`python -m workers.inbound` on RAPPORT_INBOUND_SMTP_PORT of `env`."""
+    process = Process("inbound", [sys.executable, "-m", "workers.inbound"], env, log)
+    process.wait_for_log("inbound: listening")
+    return process
