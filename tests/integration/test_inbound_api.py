@@ -70,9 +70,10 @@ def test_an_admin_token_delivers_a_message_once(api: dict[str, Any]) -> None:
     )
     again = post(api, RAW.encode(), bearer(api, Role.ADMIN))
     assert again.status_code == 200
-    assert again.get_json()["duplicate"] and again.get_json()["inbound_email_id"] == body[
-        "inbound_email_id"
-    ]
+    assert (
+        again.get_json()["duplicate"]
+        and again.get_json()["inbound_email_id"] == body["inbound_email_id"]
+    )
 
 
 def test_a_signed_body_needs_no_token_and_a_bad_signature_is_refused(
