@@ -114,6 +114,16 @@ def _part_text(part: Message) -> str:
     return decode_bytes(payload, part.get_content_charset())
 
 
+def _raw_header(message: Message, name: str) -> str:
+    """A header field's value as sent, unfolded: for the ASCII fields (Message-IDs, flags,
+    DSN fields), where the header registry's parsing costs more than the rest of the message."""
+    wanted = name.lower()
+    for key, value in message.raw_items():
+        if key.lower() == wanted:
+            return " ".join(str(value).split())
+    return ""
+
+
 def _header(message: Message, name: str) -> str:
     try:
         value = message.get(name)
@@ -144,13 +154,13 @@ def _message_ids(value: str) -> list[str]:
 
 def automatic_reason(message: Message, subject: str) -> str | None:
     """Why this message was sent by a machine (RFC 3834 and the common vendor headers)."""
-    auto_submitted = _header(message, "Auto-Submitted").lower()
+    auto_submitted = _raw_header(message, "Auto-Submitted").lower()
     if auto_submitted and auto_submitted != "no":
         return f"Auto-Submitted: {auto_submitted}"
     for name in ("X-Autoreply", "X-Autorespond"):
-        if _header(message, name):
-            return f"{name}: {_header(message, name)}"
-    precedence = _header(message, "Precedence").lower()
+        if _raw_header(message, name):
+            return f"{name}: {_raw_header(message, name)}"
+    precedence = _raw_header(message, "Precedence").lower()
     if precedence in AUTOMATIC_PRECEDENCE:
         return f"Precedence: {precedence}"
     if OUT_OF_OFFICE_SUBJECTS.match(subject):
@@ -234,8 +244,8 @@ def _delivery_report(message: Message) -> tuple[list[FailedRecipient], list[str]
         if content_type == "message/delivery-status":
             groups = part.get_payload()
             for group in groups[1:] if isinstance(groups, list) else []:
-                action = _header(group, "Action").lower()
-                recipient = _header(group, "Final-Recipient") or _header(
+                action = _raw_header(group, "Action").lower()
+                recipient = _raw_header(group, "Final-Recipient") or _raw_header(
                     group, "Original-Recipient"
                 )
                 address = recipient.partition(";")[2].strip().strip("<>").lower() or recipient
@@ -243,8 +253,8 @@ def _delivery_report(message: Message) -> tuple[list[FailedRecipient], list[str]
                     failed.append(
                         FailedRecipient(
                             address=address,
-                            status=_header(group, "Status"),
-                            diagnostic=_header(group, "Diagnostic-Code")[:250],
+                            status=_raw_header(group, "Status"),
+                            diagnostic=_raw_header(group, "Diagnostic-Code")[:250],
                         )
                     )
         elif content_type in ("message/rfc822", "text/rfc822-headers"):
@@ -254,7 +264,7 @@ def _delivery_report(message: Message) -> tuple[list[FailedRecipient], list[str]
             else:
                 headers = message_from_bytes(part.get_payload(decode=True) or b"")
             if headers is not None:
-                original_ids += _message_ids(_header(headers, "Message-ID"))
+                original_ids += _message_ids(_raw_header(headers, "Message-ID"))
     return failed, original_ids
 
 
@@ -268,11 +278,11 @@ def parse(raw: bytes) -> ParsedEmail:
     senders = _addresses(message, "From") or _addresses(message, "Sender")
     from_name, from_address = senders[0] if senders else ("", "")
     if not from_address:
-        _, from_address = parseaddr(_header(message, "Return-Path"))
+        _, from_address = parseaddr(_raw_header(message, "Return-Path"))
         from_address = from_address.lower()
     subject = " ".join(_header(message, "Subject").split())[:300]
     digest = hashlib.sha256(raw).hexdigest()
-    own_ids = _message_ids(_header(message, "Message-ID"))
+    own_ids = _message_ids(_raw_header(message, "Message-ID"))
     texts, htmls, attachments = _walk(message)
     safe_html = None
     if htmls:
@@ -288,8 +298,8 @@ def parse(raw: bytes) -> ParsedEmail:
         to=[a for _, a in _addresses(message, "To")],
         cc=[a for _, a in _addresses(message, "Cc")],
         subject=subject,
-        in_reply_to=_message_ids(_header(message, "In-Reply-To")),
-        references=_message_ids(_header(message, "References")),
+        in_reply_to=_message_ids(_raw_header(message, "In-Reply-To")),
+        references=_message_ids(_raw_header(message, "References")),
         text=text,
         html=safe_html,
         reply_text=trim_reply(text),
