@@ -2,6 +2,7 @@
 of work the SMTP process and the HTTP endpoint share (deliver, commit, answer)."""
 
 from collections.abc import Mapping, Sequence
+from email.utils import parseaddr
 from typing import Any
 
 from flask import current_app
@@ -13,7 +14,8 @@ from workflows.channels.inbound import InboundSettings, Receipt, deliver
 
 
 def inbound_settings(config: Mapping[str, Any]) -> InboundSettings:
-    mail_from_domain = str(config["MAIL_FROM"]).rpartition("@")[2].strip(" >").lower()
+    mail_from = parseaddr(str(config["MAIL_FROM"]))[1].lower()
+    mail_from_domain = mail_from.rpartition("@")[2]
     inbound_domain = str(config["INBOUND_ADDRESS"]).rpartition("@")[2].lower()
     return InboundSettings(
         inbound_address=str(config["INBOUND_ADDRESS"]),
@@ -22,6 +24,8 @@ def inbound_settings(config: Mapping[str, Any]) -> InboundSettings:
         unknown_senders=str(config["INBOUND_UNKNOWN_SENDERS"]),
         max_bytes=int(config["INBOUND_MAX_BYTES"]),
         sender_limit_per_minute=int(config["INBOUND_SENDER_LIMIT_PER_MINUTE"]),
+        reply_languages=tuple(config["INBOUND_REPLY_LANGUAGES"]),
+        other_addresses=(mail_from,) if mail_from else (),
         attachment_policy=attachments.AttachmentPolicy(
             max_bytes=int(config["ATTACHMENTS_MAX_BYTES"]),
             allowed_types=tuple(config["ATTACHMENTS_ALLOWED_TYPES"]),

@@ -1,12 +1,12 @@
 """The inbound SMTP process: `python -m workers.inbound`, an aiosmtpd server for Rapport's own
 domain (INBOUND_SMTP_HOST:INBOUND_SMTP_PORT, default 127.0.0.1:2525).
 
-It accepts only the inbound address and its +tag reply addresses (550 for anything else), takes
-messages up to INBOUND_MAX_BYTES (552 above), and stores each one, committed, before it answers
-250: a message the sender was told we have is in the database. A message it cannot store now
-gets 451 (the sending server tries again later); an unreadable one 554; a sender over its rate
-451. Storing runs on one thread beside the event loop, so slow disks never stall other
-connections' SMTP dialogue and SQLite sees one writer."""
+It accepts only the inbound address, its +tag reply addresses and the MAIL_FROM address (where
+bounces return), 550 for anything else; takes messages up to INBOUND_MAX_BYTES (552 above); and
+stores each one, committed, before it answers 250: a message the sender was told we have is in
+the database. A message it cannot store now gets 451 (the sending server tries again later); an
+unreadable one 554; a sender over its rate 451. Storing runs on one thread beside the event
+loop, so a slow store never stalls other connections' SMTP dialogue and SQLite sees one writer."""
 
 import asyncio
 import logging

@@ -156,7 +156,7 @@ def test_a_bounce_by_smtp_marks_the_address_and_strangers_are_refused(
         f"--r\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {message_id}\r\n\r\n--r--\r\n"
     )
     with smtplib.SMTP("127.0.0.1", inbound, timeout=10) as smtp:
-        smtp.sendmail("", ["support@example.com"], report)
+        smtp.sendmail("", ["rapport@example.com"], report)  # MAIL_FROM: where bounces return
         with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
             smtp.sendmail("x@example.org", ["postmaster@elsewhere.example"], "Subject: x\r\n\r\nx")
     assert refused.value.recipients["postmaster@elsewhere.example"][0] == 550

@@ -27,7 +27,13 @@ from models import (
     OutboxStatus,
 )
 from workflows.channels import attachments, inbound_match
-from workflows.channels.inbound_parse import MalformedEmail, ParsedEmail, as_html, bare_subject
+from workflows.channels.inbound_parse import (
+    REPLY_LANGUAGES,
+    MalformedEmail,
+    ParsedEmail,
+    as_html,
+    bare_subject,
+)
 from workflows.channels.inbound_parse import parse as parse_email
 from workflows.customers import profiles
 from workflows.platform.clock import Clock
@@ -56,6 +62,9 @@ class InboundSettings:
     unknown_senders: str = "create"  # "create" a customer and requirement, or "ignore"
     max_bytes: int = 30 * 1024 * 1024
     sender_limit_per_minute: int = 30
+    reply_languages: Sequence[str] = REPLY_LANGUAGES
+    # Other addresses of ours that receive mail: the sender address, where bounces come back.
+    other_addresses: Sequence[str] = ()
     attachment_policy: attachments.AttachmentPolicy = field(
         default_factory=lambda: attachments.AttachmentPolicy(25 * 1024 * 1024, ("*/*",))
     )
@@ -65,8 +74,12 @@ class InboundSettings:
         return self.inbound_address.rpartition("@")[2].lower()
 
     def accepts(self, recipient: str) -> bool:
-        """Whether `recipient` is the inbound address or one of its +tag forms."""
-        local, at, domain = recipient.strip().strip("<>").lower().rpartition("@")
+        """Whether `recipient` is the inbound address or one of its +tag forms, or one of
+        `other_addresses`."""
+        address = recipient.strip().strip("<>").lower()
+        if address in (a.lower() for a in self.other_addresses):
+            return True
+        local, at, domain = address.rpartition("@")
         inbound_local = self.inbound_address.rpartition("@")[0].lower()
         return bool(at) and domain == self.domain and local.split("+", 1)[0] == inbound_local
 
@@ -142,7 +155,7 @@ def deliver(
     if len(raw) > settings.max_bytes:
         raise InboundRefused(552, 413, f"Message larger than {settings.max_bytes} bytes")
     try:
-        parsed = parse_email(raw)
+        parsed = parse_email(raw, reply_languages=settings.reply_languages)
     except MalformedEmail as exc:
         raise InboundRefused(554, 422, str(exc)) from exc
     recipients = check_recipients(list(recipients) or [*parsed.to, *parsed.cc], settings)
