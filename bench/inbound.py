@@ -6,12 +6,12 @@ parse cost per message.
     python -m bench.inbound --messages 2000 --concurrency 8
     DATABASE_URL=postgresql+psycopg://… python -m bench.inbound  # default: a fresh SQLite file
 
-It seeds `--messages` customers, each with a requirement waiting on them, then sends each one
-reply to its signed reply address (quoted history to trim; every fifth with a 20 KiB PDF
-attachment): first by SMTP (`--concurrency` clients, one connection each), then the same number
-of new replies by HTTP (signed bodies, keep-alive connections, gunicorn `--workers`). Every reply
-is stored, matched, moves its requirement (`customer_replied`) and lands on the timeline before
-its 250/201; the counts are checked at the end of each run.
+It seeds 2 x `--messages` + 200 customers, each with a requirement waiting on them, then sends
+each one reply to its signed reply address (quoted history to trim; every fifth with a 20 KiB
+PDF attachment): 200 stored in-process (`deliver` and commit: the CPU cost per message), then
+`--messages` by SMTP (`--concurrency` clients, one connection each), then as many by HTTP
+(signed bodies, keep-alive connections, gunicorn `--workers`). Every reply is stored, matched,
+moves its requirement (`customer_replied`) and lands on the timeline before its 250/201; the counts are checked at the end of each run.
 """
 
 import argparse
@@ -40,6 +40,7 @@ from models import Communication, InboundEmail, Requirement, Role
 from tests.services import RedisServer, free_port, start_inbound, wait_until
 from web import create_app
 from web.extensions import db
+from web.inbound import receive
 from workflows.channels.inbound_parse import parse
 from workflows.customers import profiles
 from workflows.platform import accounts
@@ -47,6 +48,7 @@ from workflows.platform.clock import SystemClock
 from workflows.platform.mail_threads import reply_address
 from workflows.tracking import requirements
 
+DIRECT = 200  # messages stored in-process, for the CPU cost per message
 SECRET = "bench-secret"  # noqa: S105 - a throwaway secret for a private server
 
 
@@ -239,7 +241,7 @@ def main() -> None:
         with app.app_context():
             upgrade()
         started = time.perf_counter()
-        addresses = seed(app, 2 * args.messages)
+        addresses = seed(app, 2 * args.messages + DIRECT)
         print(
             f"seeded {len(addresses)} waiting requirements in {time.perf_counter() - started:.1f} s"
         )
@@ -256,6 +258,22 @@ def main() -> None:
         per_message = (time.process_time() - cpu) / len(smtp_work)
         print(
             f"parse: {per_message * 1e6:.0f} µs CPU per message (mean {mean_size / 1024:.1f} KiB)"
+        )
+
+        # The store's own cost, in this process: CPU per message through deliver + commit,
+        # which is what bounds one SMTP process however loaded the machine is.
+        first = 2 * args.messages
+        direct = [message(n, addresses[n], "direct", rng) for n in range(first, first + DIRECT)]
+        with app.app_context():
+            app.config["INBOUND_SENDER_LIMIT_PER_MINUTE"] = 0
+            cpu, wall = time.process_time(), time.perf_counter()
+            for raw in direct:
+                receive(raw, [])
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            db.session.remove()
+        print(
+            f"store in-process: {cpu / len(direct) * 1000:.1f} ms CPU per message "
+            f"(= {len(direct) / cpu:.0f}/s per core), wall {len(direct) / wall:.0f}/s"
         )
 
         inbound = start_inbound(env, folder / "inbound.log")
