@@ -11,7 +11,8 @@ each one reply to its signed reply address (quoted history to trim; every fifth 
 PDF attachment): 200 stored in-process (`deliver` and commit: the CPU cost per message), then
 `--messages` by SMTP (`--concurrency` clients, one connection each), then as many by HTTP
 (signed bodies, keep-alive connections, gunicorn `--workers`). Every reply is stored, matched,
-moves its requirement (`customer_replied`) and lands on the timeline before its 250/201; the counts are checked at the end of each run.
+moves its requirement (`customer_replied`) and lands on the timeline before its 250/201; the
+counts are checked at the end of each run.
 """
 
 import argparse
