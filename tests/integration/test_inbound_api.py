@@ -139,3 +139,6 @@ def test_attachments_download_for_agents_by_page_and_api(api: dict[str, Any]) ->
     login(page_client, api[Role.AGENT].email)
     page = page_client.get(f"/attachments/{attachment_id}")
     assert (page.status_code, page.data) == (200, b"%PDF-1.4")
+    timeline = page_client.get(f"/customers/{delivered['customer_id']}").get_data(as_text=True)
+    assert f'href="/attachments/{attachment_id}">r.pdf</a>' in timeline
+    assert "Here it is." in timeline
