@@ -46,6 +46,15 @@ DEFAULTS: dict[str, Any] = {
     # Shared secret for POST /api/v1/inbound/email signed with X-Rapport-Signature (HMAC-SHA256
     # of the body, hex); unset: only an admin's API token is accepted.
     "INBOUND_HTTP_SECRET": None,
+    # Optional IMAP polling of a mailbox kept elsewhere: off while INBOUND_IMAP_HOST is unset;
+    # beat polls the folder's unseen messages every INBOUND_IMAP_INTERVAL seconds.
+    "INBOUND_IMAP_HOST": None,
+    "INBOUND_IMAP_PORT": 993,
+    "INBOUND_IMAP_SSL": True,
+    "INBOUND_IMAP_USERNAME": None,
+    "INBOUND_IMAP_PASSWORD": None,
+    "INBOUND_IMAP_FOLDER": "INBOX",
+    "INBOUND_IMAP_INTERVAL": 60.0,
     # Attachments are kept here under their SHA-256; default: instance/attachments.
     "ATTACHMENTS_DIR": None,
     # Largest attachment kept, in bytes; larger ones are listed as refused.
@@ -193,5 +202,10 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
         "worker_hijack_root_logger": False,
         "timezone": "UTC",
     }
+    if config.get("INBOUND_IMAP_HOST"):
+        settings["beat_schedule"]["inbound-imap-poll"] = {
+            "task": "inbound.poll_imap",
+            "schedule": float(config["INBOUND_IMAP_INTERVAL"]),
+        }
     settings.update(config.get("CELERY") or {})
     return settings

@@ -11,7 +11,6 @@ both call `deliver`, then commit."""
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -180,7 +179,9 @@ def deliver(
     return _receipt(session, row)
 
 
-def _row(parsed: ParsedEmail, recipients: Sequence[str], kind: InboundKind, clock: Clock) -> Any:
+def _row(
+    parsed: ParsedEmail, recipients: Sequence[str], kind: InboundKind, clock: Clock
+) -> InboundEmail:
     return InboundEmail(
         message_id=parsed.message_id,
         kind=kind,
