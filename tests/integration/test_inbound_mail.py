@@ -32,7 +32,7 @@ from workflows.customers import profiles
 from workflows.platform import outbox
 from workflows.platform.clock import ManualClock
 from workflows.platform.mail_threads import reply_address
-from workflows.tracking import requirements
+from workflows.tracking import conversations, requirements
 
 
 @pytest.fixture
@@ -397,3 +397,23 @@ def test_attachments_are_kept_by_content_and_refused_ones_listed(mail: Mail) -> 
     ]
     assert rows[0].sha256 == rows[1].sha256 and rows[2].sha256 is None
     assert mail.store.open(rows[0].sha256) == b"%PDF-1.4"
+
+
+def test_a_message_already_on_a_timeline_is_recorded_and_adds_nothing(mail: Mail) -> None:
+    """Rapport's own sent message coming back (Bcc to the support address, a list)."""
+    sent = conversations.log_communication(
+        db.session,
+        mail.customer,
+        {"channel": "email", "direction": "outbound", "body": "Here is the invoice."},
+        actor_id=mail.agent.id,
+        clock=mail.clock,
+    )
+    sent.message_id = "<sent-1@example.com>"
+    db.session.commit()
+    receipt = mail.deliver(email(sender="support@example.com", message_id="<sent-1@example.com>"))
+    assert (receipt.communication_id, receipt.matched_by) == (sent.id, "own_message")
+    assert mail.count(Communication) == 1
+    # Anything else from our own address is a loop, not a new customer.
+    loop = mail.deliver(email(sender="support@example.com", message_id="<loop@example.com>"))
+    assert (loop.kind, loop.communication_id) == (InboundKind.AUTOMATIC, None)
+    assert mail.count(Customer) == 1

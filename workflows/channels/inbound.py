@@ -163,6 +163,8 @@ def deliver(
         return _receipt(session, existing, duplicate=True)
     if envelope_sender == "" and not parsed.automatic:
         parsed.automatic = "null envelope sender"  # RFC 3834: only machines send from <>
+    if parsed.from_address and settings.accepts(parsed.from_address) and not parsed.automatic:
+        parsed.automatic = "from Rapport's own address"  # never a customer: a loop
     if _over_rate(session, parsed.from_address, settings, clock):
         raise InboundRefused(451, 429, "Too many messages from this sender; try again later")
     raw_sha256 = store.put(raw)
@@ -215,6 +217,17 @@ def _apply(
         session, parsed, recipients, secret=settings.secret, domains=settings.thread_domains
     )
     requirement, customer, matched_by = found.requirement, found.customer, found.matched_by
+    own = session.execute(
+        select(Communication.id, Communication.requirement_id).where(
+            Communication.message_id == parsed.message_id
+        )
+    ).first()
+    if own is not None:
+        # Already on a timeline: a message Rapport sent that came back (a Cc or Bcc to our own
+        # address, a mailing list). Record that it came; add nothing.
+        row.communication_id, row.requirement_id = own
+        row.matched_by = "own_message"
+        return row
     if customer is None and not parsed.automatic and settings.unknown_senders == "create":
         customer = _new_customer(session, parsed, clock)
         matched_by = "new_customer" if customer is not None else None
