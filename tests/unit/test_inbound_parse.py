@@ -293,3 +293,51 @@ def test_unreadable_input_is_refused(raw: bytes) -> None:
 def test_bare_subject_drops_reply_prefixes() -> None:
     assert bare_subject("Re: AW: Fwd: Invoice") == "Invoice"
     assert bare_subject("回复：发票") == "发票"
+
+
+OUTLOOK_PLAIN = msg("""
+From: Ana Lima <ana@example.com>
+To: support@example.com
+Subject: RE: [#42] Order
+Message-ID: <outlook-plain@example.com>
+Content-Type: text/plain; charset=windows-1252
+
+Please cancel the order.
+
+-----Original Message-----
+From: Rapport Support <support@example.com>
+Sent: Thursday, December 3, 2026 9:00 AM
+To: Ana Lima <ana@example.com>
+Subject: [#42] Order
+
+Shall we ship?
+""")
+
+
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        (
+            "Merci, c'est re\u00e7u.\n\nLe jeu. 3 d\u00e9c. 2026 \u00e0 09:00, Rapport "
+            "<support@example.com> a \u00e9crit :\n> Avez-vous re\u00e7u la facture ?",
+            "Merci, c'est re\u00e7u.",
+        ),
+        (
+            "Danke!\n\nAm Do., 3. Dez. 2026 um 09:00 Uhr schrieb Rapport "
+            "<support@example.com>:\n> Ist die Rechnung angekommen?",
+            "Danke!",
+        ),
+    ],
+)
+def test_quoting_in_other_languages_is_trimmed(body: str, shown: str) -> None:
+    raw = (
+        "From: a@example.com\nTo: support@example.com\nSubject: Re: x\nMessage-ID: <l@x>\n"
+        f"Content-Type: text/plain; charset=utf-8\n\n{body}\n"
+    )
+    assert parse(raw.replace("\n", "\r\n").encode()).reply_text == shown
+
+
+def test_plain_text_outlook_quoting_is_trimmed() -> None:
+    parsed = parse(OUTLOOK_PLAIN)
+    assert parsed.reply_text == "Please cancel the order."
+    assert "Shall we ship?" in parsed.text
