@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers every table."""
 
+from models.attachment import Attachment
 from models.audit import AuditEntry
 from models.base import Base, UTCDateTime
 from models.communication import Communication, CommunicationChannel, Direction
@@ -17,6 +18,7 @@ from models.customer import (
 )
 from models.idempotency import IdempotencyRecord
 from models.import_job import ImportJob
+from models.inbound_email import EmailSuppression, InboundEmail, InboundKind
 from models.outbox import OutboxMessage, OutboxStatus
 from models.privacy import CustomerAccess, ErasureJob, RetentionPolicy
 from models.requirement import Priority, Requirement, RequirementEvent
@@ -29,6 +31,7 @@ from models.user import ApiToken, Role, Team, TeamMembership, User
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "AuditEntry",
     "Base",
     "Calendar",
@@ -43,11 +46,14 @@ __all__ = [
     "CustomerPhone",
     "CustomerSearchDocument",
     "Direction",
+    "EmailSuppression",
     "ErasureJob",
     "FieldKind",
     "Holiday",
     "IdempotencyRecord",
     "ImportJob",
+    "InboundEmail",
+    "InboundKind",
     "LifecycleStage",
     "Metric",
     "Organisation",

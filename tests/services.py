@@ -289,3 +289,28 @@ def start_beat(env: dict[str, str], log: Path) -> Process:
     )
     process.wait_for_log("beat: Starting")
     return process
+
+
+def start_inbound(env: dict[str, str], log: Path) -> Process:
+    """`python -m workers.inbound` on RAPPORT_INBOUND_SMTP_PORT of `env`."""
+    process = Process("inbound", [sys.executable, "-m", "workers.inbound"], env, log)
+    process.wait_for_log("inbound: listening")
+    return process
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def start_imap(log: Path) -> tuple[Process, int]:
+    """A pymap IMAP server (in-memory, user `demouser`, password `demopass`, no TLS)."""
+    port = free_port()
+    pymap = str(Path(sys.executable).with_name("pymap"))
+    args = [pymap, "--host", "127.0.0.1", "--port", str(port), "--no-tls", "dict"]
+    process = Process("imap", args, dict(os.environ), log)
+    wait_until(lambda: _accepts(port), timeout=30, interval=0.1)
+    return process, port

@@ -10,6 +10,7 @@ from web import (
     account,
     admin,
     api,
+    attachments,
     auth,
     backup_cli,
     cli,
@@ -71,4 +72,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     segments.register(app)
     requirements.register(app)
     privacy.register(app)
+    attachments.register(app)
     return app

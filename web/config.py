@@ -33,6 +33,51 @@ DEFAULTS: dict[str, Any] = {
     # Where customers' mail reaches Rapport; replies go to <local>+<thread>-<signature>@<domain>
     # of it (workflows/platform/mail_threads.py), which the inbound process accepts.
     "INBOUND_ADDRESS": "support@example.com",
+    # The inbound SMTP process (`python -m workers.inbound`) listens here.
+    "INBOUND_SMTP_HOST": "127.0.0.1",
+    "INBOUND_SMTP_PORT": 2525,
+    # Largest message taken, in bytes (SMTP answers 552, the HTTP endpoint 413).
+    "INBOUND_MAX_BYTES": 30 * 1024 * 1024,
+    # Mail from an address no customer has: "create" a customer and a requirement, or "ignore"
+    # (kept as an unmatched message).
+    "INBOUND_UNKNOWN_SENDERS": "create",
+    # Messages one sender may send a minute before being told to try later (451 / 429); 0: no limit.
+    "INBOUND_SENDER_LIMIT_PER_MINUTE": 30,
+    # Languages of the quoted-reply lines ("On … wrote:") cut from what the timeline shows; each
+    # costs ~0.1 ms a message. mail-parser-reply knows en de fr es it nl pl sv da cs zh ja ko.
+    "INBOUND_REPLY_LANGUAGES": ["en", "de", "fr", "es", "zh"],
+    # Shared secret for POST /api/v1/inbound/email signed with X-Rapport-Signature (HMAC-SHA256
+    # of the body, hex); unset: only an admin's API token is accepted.
+    "INBOUND_HTTP_SECRET": None,
+    # Optional IMAP polling of a mailbox kept elsewhere: off while INBOUND_IMAP_HOST is unset;
+    # beat polls the folder's unseen messages every INBOUND_IMAP_INTERVAL seconds.
+    "INBOUND_IMAP_HOST": None,
+    "INBOUND_IMAP_PORT": 993,
+    "INBOUND_IMAP_SSL": True,
+    "INBOUND_IMAP_USERNAME": None,
+    "INBOUND_IMAP_PASSWORD": None,
+    "INBOUND_IMAP_FOLDER": "INBOX",
+    "INBOUND_IMAP_INTERVAL": 60.0,
+    # Attachments are kept here under their SHA-256; default: instance/attachments.
+    "ATTACHMENTS_DIR": None,
+    # Largest attachment kept, in bytes; larger ones are listed as refused.
+    "ATTACHMENTS_MAX_BYTES": 25 * 1024 * 1024,
+    # Content types kept (shell patterns; "*/*" keeps every type); others are listed as refused.
+    "ATTACHMENTS_ALLOWED_TYPES": [
+        "image/*",
+        "text/plain",
+        "text/csv",
+        "text/calendar",
+        "application/pdf",
+        "application/zip",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.*",
+        "application/vnd.oasis.opendocument.*",
+        "message/rfc822",
+        "audio/*",
+        "video/*",
+    ],
     # Time zone for users who have not chosen one, and for new users.
     "DEFAULT_TIMEZONE": "UTC",
     # Public base URL, used in links inside emails.
@@ -117,6 +162,7 @@ def derive(config: dict[str, Any]) -> None:
     config["INSTANCE_PATH"] = str(folder)
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = persistent_secret_key(folder)
+    config["ATTACHMENTS_DIR"] = str(config.get("ATTACHMENTS_DIR") or folder / "attachments")
     url = config.get("DATABASE_URL") or f"sqlite:///{folder / 'rapport.sqlite3'}"
     if url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
@@ -180,5 +226,10 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
         "worker_hijack_root_logger": False,
         "timezone": "UTC",
     }
+    if config.get("INBOUND_IMAP_HOST"):
+        settings["beat_schedule"]["inbound-imap-poll"] = {
+            "task": "inbound.poll_imap",
+            "schedule": float(config["INBOUND_IMAP_INTERVAL"]),
+        }
     settings.update(config.get("CELERY") or {})
     return settings

@@ -34,6 +34,7 @@ def test_compose_runs_every_process_and_a_durable_redis() -> None:
         "beat:",
         "mailpit:",
         "migrate:",
+        "inbound:",
     ):
         assert f"\n  {service}" in text
     assert '"--appendonly", "yes"' in text

@@ -10,6 +10,7 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.spec import prepare_response
 
+from web.api.channels import attachments, inbound
 from web.api.customers import communications, custom_fields, organisations, profiles, transactions
 from web.api.platform import health, tokens
 from web.api.privacy import subjects
@@ -73,6 +74,15 @@ def register(app: Flask) -> None:
     )
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme(
+        "signature",
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": inbound.SIGNATURE_HEADER,
+            "description": "sha256=<hex HMAC-SHA256 of the body keyed by INBOUND_HTTP_SECRET>",
+        },
+    )
     for blueprint in (
         tokens.blp,
         health.blp,
@@ -84,6 +94,8 @@ def register(app: Flask) -> None:
         requirements.blp,
         sla.blp,
         subjects.blp,
+        inbound.blp,
+        attachments.blp,
     ):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing to forge
         api.register_blueprint(blueprint)

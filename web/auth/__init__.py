@@ -13,6 +13,8 @@ from workflows.platform import accounts
 
 API_PREFIX = "/api/v1/"
 PUBLIC_API_PATHS = ("/api/v1/openapi.json", "/api/v1/docs")
+# Requests that carry a body signature instead of a token; the view checks the signature.
+SIGNED_API_PATHS = {"/api/v1/inbound/email": "X-Rapport-Signature"}
 
 
 def _load_user(session_id: str) -> User | None:
@@ -28,6 +30,9 @@ def _load_user(session_id: str) -> User | None:
 def _authenticate_api() -> Response | None:
     """Every `/api/v1/` request except the docs carries `Authorization: Bearer <token>`."""
     if not request.path.startswith(API_PREFIX) or request.path.startswith(PUBLIC_API_PATHS):
+        return
+    signature_header = SIGNED_API_PATHS.get(request.path)
+    if signature_header and request.headers.get(signature_header):
         return
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     user = None

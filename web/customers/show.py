@@ -6,6 +6,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from models import (
+    Attachment,
     Channel,
     CommunicationChannel,
     Direction,
@@ -107,9 +108,18 @@ def render_page(
     authors = dict(
         db.session.execute(select(User.id, User.name).where(User.id.in_(author_ids))).all()
     )
+    files: dict[int, list[Attachment]] = {}
+    communication_ids = [i.record.id for i in page.items if i.kind == "communication"]
+    for attachment in db.session.scalars(
+        select(Attachment)
+        .where(Attachment.communication_id.in_(communication_ids))
+        .order_by(Attachment.id)
+    ):
+        files.setdefault(attachment.communication_id, []).append(attachment)
     return render_template(
         "customers/show.html",
         customer=customer,
+        attachments=files,
         custom_values=[(d, (customer.custom or {}).get(d.key)) for d in definitions],
         consents=[(c, customer.consent_for(c)) for c in Channel],
         lifetime_value=transactions.lifetime_value(db.session, customer.id),

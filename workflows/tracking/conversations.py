@@ -85,3 +85,72 @@ def update_communication(
         viewer_zone=viewer_zone,
         check_link=link_check(session, actor_id),
     )
+
+
+def requirement_for_reply(
+    session: Session, requirement: Requirement, *, clock: Clock
+) -> Requirement:
+    """The requirement a customer's reply to `requirement` belongs on: the same one (reopened
+    if it was resolved within the reopen window), the one it was merged into, or, once it can
+    no longer be reopened, a new requirement that says which one it follows."""
+    seen: set[int] = set()
+    while requirement.state == "merged" and requirement.merged_into_id not in seen:
+        seen.add(requirement.id)
+        target = session.get(Requirement, requirement.merged_into_id)
+        if target is None:
+            break
+        requirement = target
+    definition = requirements.workflow_of(requirement)
+    if requirement.state not in definition.final_states | definition.done_states:
+        return requirement
+    if "reopen" in definition.triggers_from(requirement.state):
+        try:
+            requirements.fire(
+                session, requirement, "reopen", actor=None, clock=clock, note="customer replied"
+            )
+            return requirement
+        except requirements.TransitionRefused:
+            pass  # past the reopen window: a new requirement follows it
+    follower = requirements.open_requirement(
+        session,
+        customer_id=requirement.customer_id,
+        title=requirement.title,
+        clock=clock,
+        actor=None,
+        workflow=requirement.workflow,
+        priority=requirement.priority,
+        team_id=requirement.team_id,
+        origin_channel="email",
+        description=f"Follows #{requirement.id}, which was {requirement.state}.",
+    )
+    follower.extra = {**(follower.extra or {}), "follows_requirement_id": requirement.id}
+    session.flush()
+    return follower
+
+
+def record_inbound_email(
+    session: Session,
+    customer: Customer,
+    requirement: Requirement | None,
+    data: dict[str, Any],
+    *,
+    message_id: str,
+    is_automatic: bool,
+    clock: Clock,
+) -> Communication:
+    """An email received from `customer`, on their timeline and linked to `requirement`, with
+    its effect: a reply reopens a resolved requirement (or opens a follower), fires
+    `customer_replied` while waiting on the customer and starts a next-response clock. An
+    automatic message (auto-reply, out of office) is recorded and moves nothing. Flushes."""
+    if requirement is not None and not is_automatic:
+        requirement = requirement_for_reply(session, requirement, clock=clock)
+    data = {**data, "channel": "email", "direction": "inbound"}
+    data["requirement_id"] = requirement.id if requirement is not None else None
+    communication = communications.log_communication(
+        session, customer, data, actor_id=None, clock=clock
+    )
+    communication.message_id = message_id
+    session.flush()
+    if not is_automatic:
+        requirements.after_communication(session, communication, clock=clock)
+    return communication

@@ -1,0 +1,1 @@
+"""API of the channels domain: inbound email and attachments."""
