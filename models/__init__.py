@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry
 from models.base import Base, UTCDateTime
+from models.canned_response import CannedResponse
 from models.communication import Communication, CommunicationChannel, Direction
 from models.custom_field import CustomFieldDefinition, FieldKind
 from models.customer import (
@@ -31,6 +32,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Calendar",
+    "CannedResponse",
     "Channel",
     "Communication",
     "CommunicationChannel",

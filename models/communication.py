@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, value_enum
@@ -30,6 +30,15 @@ class Communication(Base):
     __tablename__ = "communications"
     __table_args__ = (
         Index("ix_communications_customer_timeline", "customer_id", "occurred_at", "id"),
+        # An email's Message-ID (sent or received) is stored once: the thread's References
+        # come from it, and the same message delivered twice finds it.
+        Index(
+            "uq_communications_message_id",
+            "message_id",
+            unique=True,
+            postgresql_where=text("message_id IS NOT NULL"),
+            sqlite_where=text("message_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +53,10 @@ class Communication(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     participants: Mapped[list[Any]] = mapped_column(JSON, default=list)
     requirement_id: Mapped[int | None] = mapped_column(index=True)  # FK once requirements exist
+    # Email only: the RFC 5322 Message-ID (with its angle brackets), and for a message Rapport
+    # sends, the outbox row that carries it (its delivery status).
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]

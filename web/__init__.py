@@ -12,6 +12,7 @@ from web import (
     api,
     auth,
     backup_cli,
+    canned,
     cli,
     config,
     customers,
@@ -67,4 +68,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     merge.register(app)
     segments.register(app)
     requirements.register(app)
+    canned.register(app)
     return app
