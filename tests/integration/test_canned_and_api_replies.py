@@ -125,6 +125,22 @@ def test_reply_note_and_thread_over_the_api(ana: World, api: Any) -> None:  # no
     assert thread[0]["message_id"] == rows(ana.app, OutboxMessage)[0].message_id
 
 
+def test_a_retried_reply_is_sent_once_and_is_on_the_customer_timeline(
+    ana: World,  # noqa: F811
+    api: Any,
+) -> None:
+    rid = working(ana)
+    once = {"Idempotency-Key": "reply-1"}
+    first = api("POST", f"/requirements/{rid}/replies", json={"body": "Hi"}, headers=once)
+    again = api("POST", f"/requirements/{rid}/replies", json={"body": "Hi"}, headers=once)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.get_json()["id"] == again.get_json()["id"]
+    assert len(rows(ana.app, OutboxMessage)) == 1
+    timeline = api("GET", f"/customers/{ana.customer}/timeline").get_json()
+    entries = timeline["items"] if isinstance(timeline, dict) else timeline
+    assert f"[#{rid}] Printer on fire" in json.dumps(entries)
+
+
 def test_a_refused_then_over_the_api_saves_nothing(ana: World, api: Any) -> None:  # noqa: F811
     rid = working(ana)
     response = api("POST", f"/requirements/{rid}/replies", json={"body": "Done", "then": "resolve"})
@@ -132,6 +148,10 @@ def test_a_refused_then_over_the_api_saves_nothing(ana: World, api: Any) -> None
     assert response.content_type == "application/problem+json"
     assert "resolution note" in response.get_json()["detail"]
     assert rows(ana.app, Communication) == [] and rows(ana.app, OutboxMessage) == []
+
+    closing = api("POST", f"/requirements/{rid}/replies", json={"body": "x", "then": "close"})
+    assert closing.status_code == 409 and "close" not in closing.get_json()["allowed"]
+    assert rows(ana.app, Communication) == []
 
     bad = api("POST", f"/requirements/{rid}/replies", json={"body": "", "to": "x"})
     assert bad.status_code == 422

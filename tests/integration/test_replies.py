@@ -170,7 +170,10 @@ def test_a_trigger_not_allowed_now_is_refused_at_its_field(ana: World) -> None:
     rid = working(ana)
     response = post(ana, "agent", f"/requirements/{rid}/replies", {"body": "x", "then": "close"})
     assert response.status_code == 422
-    assert "Not possible now" in field_error(text_of(response), "reply-then")
+    assert field_error(text_of(response), "reply-then") == (
+        "“close” is not possible from “open”. Allowed now: start, ask_customer, resolve, "
+        "cancel, merge."
+    )
     assert rows(ana.app, OutboxMessage) == []
 
 
@@ -253,7 +256,7 @@ def test_the_page_shows_the_thread_in_order_with_delivery_status(ana: World) -> 
     assert "Email from the customer" in thread and "Internal note" in thread
 
 
-def test_customer_reminders_join_the_thread(ana: World) -> None:
+def test_customer_notices_join_the_thread(ana: World) -> None:
     rid = working(ana)
     post(
         ana,
@@ -261,14 +264,19 @@ def test_customer_reminders_join_the_thread(ana: World) -> None:
         f"/requirements/{rid}/replies",
         {"body": "Which model?", "then": "ask_customer"},
     )
-    ana.clock.advance(timedelta(days=2, seconds=1))
-    ana.run_due_timers()
-    reply, reminder = rows(ana.app, OutboxMessage)
-    assert reminder.idempotency_key.startswith("timer:")
+    asked = ana.clock.now()
+    for days in (2, 5, 7, 10):  # two reminders, auto-resolve, then auto-close 3 days later
+        ana.clock.advance(asked + timedelta(days=days, seconds=days) - ana.clock.now())
+        ana.run_due_timers()
+    reply, *notices = rows(ana.app, OutboxMessage)
+    kinds = [n.cause.split(":")[1] for n in notices]
+    assert kinds == ["customer_reminder_1", "customer_reminder_2", "auto_resolve", "auto_close"]
     root = mail_threads.thread_message_id(f"r{rid}", "example.com")
-    assert reminder.headers["References"].split() == [root, reply.message_id]
-    assert reminder.headers["In-Reply-To"] == reply.message_id
-    assert reminder.headers["Reply-To"] == reply.headers["Reply-To"]
+    for notice in notices:
+        assert notice.to_address == "ana@example.com"
+        assert notice.headers["References"].split() == [root, reply.message_id]
+        assert notice.headers["In-Reply-To"] == reply.message_id
+        assert notice.headers["Reply-To"] == reply.headers["Reply-To"]
 
 
 def test_a_message_id_is_stored_once(ana: World) -> None:

@@ -37,9 +37,11 @@ def reply(requirement_id: int) -> Page:
         )
     except (ValidationFailed, TransitionRefused) as exc:
         db.session.rollback()  # a refused trigger takes the reply back with it
-        if isinstance(exc, TransitionRefused):
-            field = "resolution_note" if GUARDED_FIELD.get(exc.trigger) == "note" else "then"
-            errors = {field: exc.reasons or [str(exc)]}
+        if isinstance(exc, TransitionRefused) and exc.reasons:  # a guard said no: at its field
+            note = GUARDED_FIELD.get(exc.trigger) == "note"
+            errors = {"resolution_note" if note else "then": exc.reasons}
+        elif isinstance(exc, TransitionRefused):
+            errors = {"then": [str(exc)]}
         else:
             errors = exc.errors
         req = get_requirement_or_404(requirement_id)

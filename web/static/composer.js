@@ -6,7 +6,7 @@
   var composer = document.getElementById("composer");
   if (!composer) return;
 
-  function show(mode) {
+  function show(mode, focus) {
     composer.dataset.mode = mode;
     composer.querySelectorAll("form.composer-form").forEach(function (form) {
       form.hidden = form.dataset.mode !== mode;
@@ -17,11 +17,12 @@
       button.classList.toggle("outline", !on);
     });
     var body = composer.querySelector('form[data-mode="' + mode + '"] textarea[name="body"]');
-    if (body) body.focus();
+    if (body && focus) body.focus();
   }
   composer.querySelectorAll("button.mode").forEach(function (button) {
-    button.addEventListener("click", function () { show(button.dataset.mode); });
+    button.addEventListener("click", function () { show(button.dataset.mode, true); });
   });
+  show(composer.dataset.mode || "reply", false);
 
   var search = document.getElementById("canned-search");
   var list = document.getElementById("canned-list");

@@ -84,8 +84,9 @@ def send_reply(
     clock: Clock,
 ) -> Communication:
     """Queue an email to the customer about `requirement` and, with `then`, fire that trigger
-    (guards and permissions apply: TransitionRefused / NotPermitted, and the caller rolls
-    back). ValidationFailed names each bad field; writes nothing then. Flushes only."""
+    (permissions and guards apply: NotPermitted / TransitionRefused, a trigger not allowed now
+    before anything is written, a guard's refusal after: the caller rolls back).
+    ValidationFailed names each bad field and writes nothing. Flushes only."""
     if not requirements.may_act(session, actor, requirement):
         raise requirements.NotPermitted(
             "Only the assignee, a supervisor of the requirement's team or an admin may reply."
@@ -109,11 +110,13 @@ def send_reply(
     if data.get("subject"):
         subject = requirement_threads.with_reference(requirement.id, str(data["subject"]))
     then = data.get("then") or None
-    if then is not None and then not in requirements.allowed_triggers(session, requirement, actor):
-        allowed = requirements.allowed_triggers(session, requirement, actor)
-        errors["then"] = [f"Not possible now. Allowed now: {', '.join(allowed) or 'nothing'}."]
+    if then is not None and not isinstance(then, str):
+        errors["then"] = ["Name a trigger, e.g. ask_customer or resolve."]
     if errors or parts is None or to is None:
         raise ValidationFailed(errors)
+    allowed = requirements.allowed_triggers(session, requirement, actor)
+    if then is not None and then not in allowed:  # refused before anything is written
+        raise requirements.TransitionRefused(requirement.state, then, allowed, [])
     html, text = parts
     earlier = requirement_threads.earlier_messages(session, [requirement.id])[requirement.id]
     communication = conversations.log_communication(
