@@ -49,7 +49,9 @@ def reply(requirement_id: int) -> Page:
     db.session.commit()
     then = values["then"].strip()
     flash(f"Reply queued{f' · {trigger_label(then)}' if then else ''}.", "success")
-    return redirect(url_for("requirements.show", requirement_id=req.id, _anchor="thread"), 303)
+    return redirect(
+        url_for("requirements.show", requirement_id=requirement_id, _anchor="thread"), 303
+    )
 
 
 @bp.post("/requirements/<int:requirement_id>/notes")
@@ -69,4 +71,6 @@ def note(requirement_id: int) -> Page:
         return page, 422
     db.session.commit()
     flash("Note added.", "success")
-    return redirect(url_for("requirements.show", requirement_id=req.id, _anchor="thread"), 303)
+    return redirect(
+        url_for("requirements.show", requirement_id=requirement_id, _anchor="thread"), 303
+    )
