@@ -278,6 +278,13 @@ def test_customer_notices_join_the_thread(ana: World) -> None:
         assert notice.headers["In-Reply-To"] == reply.message_id
         assert notice.headers["Reply-To"] == reply.headers["Reply-To"]
 
+    page = text_of(ana.client("agent").get(f"/requirements/{rid}"))
+    thread = page[page.index('id="thread"') :]
+    assert thread.count("Automatic notice") == 4
+    assert re.findall(r'data-delivery="(\w+)"', thread) == ["queued"] * 5
+    order = [thread.index(n.subject) for n in notices]
+    assert thread.index("Which model?") < order[0] and order == sorted(order)
+
 
 def test_a_message_id_is_stored_once(ana: World) -> None:
     rid = working(ana)

@@ -63,42 +63,40 @@ class NoteInSchema(ma.Schema):
 
 
 class MessageSchema(ma.Schema):
-    id = ma.fields.Integer(attribute="communication.id")
-    requirement_id = ma.fields.Integer(attribute="communication.requirement_id")
-    customer_id = ma.fields.Integer(attribute="communication.customer_id")
-    channel = ma.fields.Function(lambda m: m.communication.channel.value)
-    direction = ma.fields.Function(lambda m: m.communication.direction.value)
-    occurred_at = ma.fields.AwareDateTime(attribute="communication.occurred_at")
-    subject = ma.fields.String(attribute="communication.subject", allow_none=True)
-    body_html = ma.fields.String(
-        attribute="communication.body_html", allow_none=True, metadata={"description": "Sanitised"}
+    id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The communication's id; null for a notice."}
     )
-    body_text = ma.fields.String(attribute="communication.body_text", allow_none=True)
-    author_id = ma.fields.Integer(attribute="communication.author_id", allow_none=True)
+    requirement_id = ma.fields.Integer()
+    customer_id = ma.fields.Integer()
+    channel = ma.fields.String(metadata={"description": "email, note, call, visit, …"})
+    direction = ma.fields.String(metadata={"enum": ["inbound", "outbound", "internal"]})
+    occurred_at = ma.fields.AwareDateTime(attribute="at")
+    subject = ma.fields.String(allow_none=True)
+    body_html = ma.fields.String(allow_none=True, metadata={"description": "Sanitised"})
+    body_text = ma.fields.String(allow_none=True)
+    author_id = ma.fields.Integer(allow_none=True)
     author = ma.fields.String(allow_none=True)
-    participants = ma.fields.List(ma.fields.String(), attribute="communication.participants")
+    participants = ma.fields.List(ma.fields.String())
     message_id = ma.fields.String(
-        attribute="communication.message_id",
-        allow_none=True,
-        metadata={"description": "The email's Message-ID"},
+        allow_none=True, metadata={"description": "The email's Message-ID"}
     )
     delivery = ma.fields.String(
         allow_none=True,
         metadata={
             "enum": ["queued", "sent", "failed", "bounced"],
-            "description": "For replies sent from Rapport; null otherwise.",
+            "description": "For email Rapport sent; null otherwise.",
         },
     )
     delivery_error = ma.fields.String(allow_none=True)
     sent_at = ma.fields.AwareDateTime(allow_none=True)
+    notice = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "An automatic notice's kind, e.g. customer_reminder_1"},
+    )
 
 
 def _message(requirement_id: int, communication_id: int) -> threads.ThreadMessage:
-    return next(
-        m
-        for m in threads.messages(db.session, requirement_id)
-        if m.communication.id == communication_id
-    )
+    return next(m for m in threads.messages(db.session, requirement_id) if m.id == communication_id)
 
 
 @blp.route("/requirements/<int:requirement_id>/replies")
@@ -142,8 +140,9 @@ class Notes(MethodView):
 class Messages(MethodView):
     @blp.response(200, MessageSchema(many=True))
     def get(self, requirement_id: int) -> Any:
-        """The whole thread, oldest first: the customer's emails, replies with their delivery
-        status, notes and any other communication linked to the requirement."""
+        """The whole thread, oldest first: the customer's emails, replies and automatic notices
+        with their delivery status, notes and any other communication linked to the
+        requirement."""
         require_role(Role.AGENT)
         get_requirement_or_404(requirement_id)
         return threads.messages(db.session, requirement_id)
