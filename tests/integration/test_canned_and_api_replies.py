@@ -33,6 +33,13 @@ def save_canned(client: FlaskClient, values: dict[str, Any]) -> Any:
         ("Hi {{ customer.nmae }}", "“customer” has no “nmae”"),
         ("Hi {{ customer.name ", "Line 1: unexpected end of template"),
         ("{{ customer.name.__class__ }}", "It does not render"),
+        (
+            "{% for c in customer.name %}{% for d in customer.name %}.{% endfor %}{% endfor %}",
+            "Canned responses cannot use loops.",
+        ),
+        ("{{ customer.name|center(999999999) }}", "Use numbers up to 1000."),
+        ("{{ 'ha' * (999 * 999) }}", "It does not render: “*” with such a number"),
+        ("{{ lipsum() }}", "Unknown variable “lipsum”"),
     ],
 )
 def test_a_template_that_cannot_work_is_refused_when_saved(

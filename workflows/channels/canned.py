@@ -30,9 +30,36 @@ MAX_NAME_CHARS = 120
 MAX_BODY_CHARS = 20_000
 FIELDS = ("name", "body", "team_id")
 
-_env = SandboxedEnvironment(
-    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
-)  # Markdown out, rendered and sanitised as the reply is (bodies.render)
+# Structures a reply text does not need and that could make a saved template slow to render
+# (nested loops multiply), or reach beyond it: refused when saved.
+REFUSED_NODES: dict[type[nodes.Node], str] = {
+    nodes.For: "loops",
+    nodes.Macro: "macros",
+    nodes.CallBlock: "call blocks",
+    nodes.Include: "includes",
+    nodes.Import: "imports",
+    nodes.FromImport: "imports",
+    nodes.Extends: "extends",
+}
+MAX_REPEAT = 1_000  # `"-" * 40` draws a line; a million copies is a mistake, or worse
+
+
+class _ReplyEnvironment(SandboxedEnvironment):
+    """The sandbox, without globals (range, lipsum, …) and with `*` and `**` bounded."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" or (
+            operator == "*" and any(isinstance(v, int) and v > MAX_REPEAT for v in (left, right))
+        ):
+            raise SecurityError(f"“{operator}” with such a number is not allowed here")
+        return super().call_binop(context, operator, left, right)
+
+
+# Markdown out, rendered and sanitised as the reply is (bodies.render): no autoescape.
+_env = _ReplyEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+_env.globals.clear()
 
 
 def _sample() -> dict[str, dict[str, Any]]:
@@ -47,6 +74,14 @@ def template_errors(body: str) -> list[str]:
         return [f"Line {exc.lineno}: {(exc.message or '').rstrip('.')}."]
     known = ", ".join(sorted(VARIABLES))
     errors = []
+    refused = sorted({REFUSED_NODES[type(n)] for n in tree.find_all(tuple(REFUSED_NODES))})
+    if refused:
+        errors.append(f"Canned responses cannot use {', '.join(refused)}.")
+    if any(
+        isinstance(n.value, int | float) and abs(n.value) > MAX_REPEAT
+        for n in tree.find_all(nodes.Const)
+    ):  # e.g. `center(10**9)`: a number that big only makes a huge text
+        errors.append(f"Use numbers up to {MAX_REPEAT}.")
     for name in sorted(_undeclared(tree)):
         errors.append(f"Unknown variable “{name}”. Use one of: {known}.")
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
