@@ -16,6 +16,7 @@ from tests.integration.test_customer_pages import field_error, text_of
 from tests.integration.test_replies import ana, rows, working  # noqa: F401
 from tests.integration.test_requirement_pages import World, world  # noqa: F401
 from web.extensions import db
+from workflows.customers import profiles
 from workflows.platform import accounts
 
 GREETING = "Hello {{ customer.first_name }}, about {{ requirement.reference }}: {{ agent.name }}"
@@ -26,31 +27,27 @@ def save_canned(client: FlaskClient, values: dict[str, Any]) -> Any:
     return client.post("/canned-responses/new", data=data)
 
 
-@pytest.mark.parametrize(
-    ("body", "message"),
-    [
-        ("Hi {{ custmer.name }}", "Unknown variable “custmer”"),
-        ("Hi {{ customer.nmae }}", "“customer” has no “nmae”"),
-        ("Hi {{ customer.name ", "Line 1: unexpected end of template"),
-        ("{{ customer.name.__class__ }}", "It does not render"),
-        (
-            "{% for c in customer.name %}{% for d in customer.name %}.{% endfor %}{% endfor %}",
-            "Canned responses cannot use loops.",
-        ),
-        ("{{ customer.name|center(999999999) }}", "Use numbers up to 1000."),
-        ("{{ 'ha' * (999 * 999) }}", "It does not render: “*” with such a number"),
-        ("{{ lipsum() }}", "Unknown variable “lipsum”"),
-    ],
-)
-def test_a_template_that_cannot_work_is_refused_when_saved(
-    ana: World,  # noqa: F811
-    body: str,
-    message: str,
-) -> None:
+REFUSED = [
+    ("Hi {{ custmer.name }}", "Unknown variable “custmer”"),
+    ("Hi {{ customer.nmae }}", "“customer” has no “nmae”"),
+    ("Hi {{ customer.name ", "Line 1: unexpected end of template"),
+    ("{{ customer.name.__class__ }}", "It does not render"),
+    (
+        "{% for c in customer.name %}{% for d in customer.name %}.{% endfor %}{% endfor %}",
+        "Canned responses cannot use loops.",
+    ),
+    ("{{ customer.name|center(999999999) }}", "Use numbers up to 1000."),
+    ("{{ 'ha' * (999 * 999) }}", "It does not render: “*” with such a number"),
+    ("{{ lipsum() }}", "Unknown variable “lipsum”"),
+]
+
+
+def test_a_template_that_cannot_work_is_refused_when_saved(ana: World) -> None:  # noqa: F811
     client = ana.client("agent")
-    response = save_canned(client, {"name": "Greeting", "body": body, "team_id": ""})
-    assert response.status_code == 422
-    assert field_error(text_of(response), "body").startswith(message)
+    for body, message in REFUSED:
+        response = save_canned(client, {"name": "Greeting", "body": body, "team_id": ""})
+        assert response.status_code == 422, body
+        assert field_error(text_of(response), "body").startswith(message), body
     assert text_of(client.get("/canned-responses")).count("None yet.") == 2
 
 
@@ -168,6 +165,18 @@ def test_a_refused_then_over_the_api_saves_nothing(ana: World, api: Any) -> None
         == 403
     )
     assert api("POST", "/requirements/999999/replies", json={"body": "Hi"}).status_code == 404
+
+    with ana.app.app_context():
+        silent = profiles.create_customer(
+            db.session, {"name": "No Mail"}, actor_id=None, clock=ana.clock
+        )
+        db.session.commit()
+        ana.customer = silent.id
+    no_address = api("POST", f"/requirements/{working(ana)}/replies", json={"body": "Hi"})
+    assert no_address.status_code == 422
+    assert no_address.get_json()["errors"] == {
+        "to": ["The customer has no email address: give one."]
+    }
 
 
 def test_canned_responses_crud_over_the_api(ana: World, api: Any) -> None:  # noqa: F811
