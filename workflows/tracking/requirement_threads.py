@@ -24,15 +24,20 @@ def thread_key(requirement_id: int) -> str:
     return f"r{requirement_id}"
 
 
+def _one_line(text: str) -> str:
+    # A line break in a header field would end it (and the outbox refuses to send it).
+    return " ".join(text.split())
+
+
 def subject(requirement: Requirement) -> str:
     """The subject every reply keeps: `[#42] title` (inbound mail is matched by the number)."""
-    return f"[#{requirement.id}] {requirement.title}"[:300]
+    return _one_line(f"[#{requirement.id}] {requirement.title}")[:300]
 
 
 def with_reference(requirement_id: int, text: str) -> str:
-    """`text`, tagged with `[#42]` unless it already is."""
+    """`text` on one line, tagged with `[#42]` unless it already is."""
     tag = f"[#{requirement_id}]"
-    text = text.strip()
+    text = _one_line(text)
     return (text if tag in text else f"{tag} {text}".strip())[:300]
 
 
