@@ -3,6 +3,7 @@
 from models.attachment import Attachment
 from models.audit import AuditEntry
 from models.base import Base, UTCDateTime
+from models.canned_response import CannedResponse
 from models.communication import Communication, CommunicationChannel, Direction
 from models.custom_field import CustomFieldDefinition, FieldKind
 from models.customer import (
@@ -35,6 +36,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Calendar",
+    "CannedResponse",
     "Channel",
     "Communication",
     "CommunicationChannel",

@@ -30,13 +30,14 @@ class Communication(Base):
     __tablename__ = "communications"
     __table_args__ = (
         Index("ix_communications_customer_timeline", "customer_id", "occurred_at", "id"),
-        # An email's Message-ID, in or out: a message delivered twice is stored once.
+        # An email's Message-ID (sent or received) is stored once: the thread's References
+        # come from it, and the same message delivered twice finds it.
         Index(
             "uq_communications_message_id",
             "message_id",
             unique=True,
-            sqlite_where=text("message_id IS NOT NULL"),
             postgresql_where=text("message_id IS NOT NULL"),
+            sqlite_where=text("message_id IS NOT NULL"),
         ),
     )
 
@@ -52,7 +53,10 @@ class Communication(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     participants: Mapped[list[Any]] = mapped_column(JSON, default=list)
     requirement_id: Mapped[int | None] = mapped_column(index=True)  # FK once requirements exist
-    message_id: Mapped[str | None] = mapped_column(String(300))  # email only, with its <>
+    # Email only: the RFC 5322 Message-ID (with its angle brackets), and for a message Rapport
+    # sends, the outbox row that carries it (its delivery status).
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]

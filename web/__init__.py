@@ -13,6 +13,7 @@ from web import (
     attachments,
     auth,
     backup_cli,
+    canned,
     cli,
     config,
     customers,
@@ -73,4 +74,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     requirements.register(app)
     privacy.register(app)
     attachments.register(app)
+    canned.register(app)
     return app

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from web.extensions import redis_client
 from web.mail import mail_domain
+from workflows.platform.mail_threads import REPLY_SETTINGS_KEY, ReplySettings
 from workflows.platform.outbox import MAIL_DOMAIN_KEY
 from workflows.platform.publishing import take_pending, take_wake
 
@@ -34,9 +35,16 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_begin(session: Session, _transaction: object, _connection: object) -> None:
-    """Message-IDs the outbox writes are named after MAIL_FROM's domain."""
+    """Message-IDs the outbox writes are named after MAIL_FROM's domain; messages about a
+    thread carry a reply address signed with SECRET_KEY."""
     if has_app_context():
-        session.info[MAIL_DOMAIN_KEY] = mail_domain(current_app.config)
+        config = current_app.config
+        session.info[MAIL_DOMAIN_KEY] = mail_domain(config)
+        session.info[REPLY_SETTINGS_KEY] = ReplySettings(
+            inbound_address=config["INBOUND_ADDRESS"],
+            secret=config["SECRET_KEY"],
+            domain=mail_domain(config),
+        )
 
 
 def _after_rollback(session: Session) -> None:

@@ -10,7 +10,7 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.spec import prepare_response
 
-from web.api.channels import attachments, inbound
+from web.api.channels import attachments, canned, inbound, replies
 from web.api.customers import communications, custom_fields, organisations, profiles, transactions
 from web.api.platform import health, tokens
 from web.api.privacy import subjects
@@ -96,6 +96,8 @@ def register(app: Flask) -> None:
         subjects.blp,
         inbound.blp,
         attachments.blp,
+        replies.blp,
+        canned.blp,
     ):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing to forge
         api.register_blueprint(blueprint)

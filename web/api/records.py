@@ -52,6 +52,8 @@ class Record:
     update_options: Callable[[], dict[str, Any]] = dict
     on_read: Callable[[Any], None] | None = None  # e.g. note the read in an access log
     docs: Mapping[str, str] = field(default_factory=dict)
+    # Who may DELETE (the workflow's `delete` may refuse more); records in a trash: supervisors.
+    delete_role: Role = Role.SUPERVISOR
 
     def doc(self, method: str) -> str:
         return self.docs.get(method, DOCS[method])
@@ -91,7 +93,7 @@ def register(blp: Blueprint, record: Record) -> None:
         return with_etag(row, row.version)
 
     def delete(self: MethodView, **ids: int) -> None:
-        require_role(Role.SUPERVISOR)
+        require_role(record.delete_role)
         row = record.load(_row_id(ids))
         expected_version(row.version)
         record.delete(db.session, row, actor_id=acting_user().id, clock=current_clock())

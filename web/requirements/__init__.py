@@ -7,6 +7,7 @@ bp = Blueprint("requirements", __name__)
 escalations_bp = Blueprint("escalations", __name__, url_prefix="/escalations")
 
 from web.requirements import (  # noqa: E402, F401  (views register on the blueprints)
+    composer,
     diagrams,
     escalations,
     new,

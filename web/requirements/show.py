@@ -1,6 +1,6 @@
 """The requirement page: fields, the assignment form (optimistic locking), the buttons for exactly
 the triggers allowed now, the timeline of events and edits, each SLA clock explained, and the
-communications linked to it."""
+conversation with the customer (the thread and the composer: web/requirements/composer.py)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +14,6 @@ from werkzeug.wrappers import Response
 
 from models import (
     AuditEntry,
-    Communication,
     Customer,
     Requirement,
     RequirementEvent,
@@ -30,7 +29,7 @@ from web.access import role_required
 from web.clocks import current_clock
 from web.extensions import db
 from web.forms import attach_errors, int_or_zero, shown_value
-from web.requirements import assignment, bp, queries, sla_display
+from web.requirements import assignment, bp, conversation, queries, sla_display
 from web.requirements.access import get_requirement_or_404, may_read, my_memberships
 from web.requirements.forms import AssignmentForm, build_assignment_form, optional_id
 from workflows.platform.errors import StaleEdit, ValidationFailed
@@ -328,6 +327,9 @@ def render_page(
     conflict: list[Any] | None = None,
     transition_values: dict[str, str] | None = None,
     transition_errors: dict[str, list[str]] | None = None,
+    composer_values: dict[str, str] | None = None,
+    composer_errors: dict[str, list[str]] | None = None,
+    mode: str = "reply",
 ) -> str:
     user = current_user._get_current_object()
     if form is None:
@@ -350,11 +352,9 @@ def render_page(
         timeline=_timeline(req),
         sla=_sla(req),
         policy=_policy(req),
-        communications=db.session.scalars(
-            select(Communication)
-            .where(Communication.requirement_id == req.id, Communication.deleted_at.is_(None))
-            .order_by(Communication.occurred_at.desc(), Communication.id.desc())
-        ).all(),
+        **conversation.context(
+            db.session, req, user, values=composer_values, errors=composer_errors, mode=mode
+        ),
         merged_into=db.session.get(Requirement, req.merged_into_id) if req.merged_into_id else None,
         people=[(str(i), n) for i, n in queries.user_choices(db.session)],
         now=current_clock().now(),

@@ -14,9 +14,11 @@ headers."""
 import base64
 import hmac
 import re
+from dataclasses import dataclass
 
 from itsdangerous import Signer
 from itsdangerous.encoding import base64_decode
+from sqlalchemy.orm import Session
 
 THREAD_RE = re.compile(r"^[a-z][a-z0-9]{0,30}$")
 SIGNATURE_CHARS = 16
@@ -60,3 +62,22 @@ THREAD_ID_RE = re.compile(r"<thread-([a-z][a-z0-9]{0,30})@([^>\s]+)>")
 def threads_referenced(header_value: str, domain: str) -> list[str]:
     """The threads of `domain` that an In-Reply-To or References value names, in order."""
     return [m.group(1) for m in THREAD_ID_RE.finditer(header_value or "") if m.group(2) == domain]
+
+
+REPLY_SETTINGS_KEY = "rapport.reply_settings"  # session.info: the web app sets it from config
+
+
+@dataclass(frozen=True)
+class ReplySettings:
+    """What a message about a thread needs from configuration: where answers go, the key that
+    signs reply addresses, and the domain of Rapport's Message-IDs."""
+
+    inbound_address: str
+    secret: str
+    domain: str
+
+
+def reply_settings(session: Session) -> ReplySettings | None:
+    """The settings the app put on `session` when its transaction began (None outside an app)."""
+    session.connection()  # begin the transaction now: beginning it sets them
+    return session.info.get(REPLY_SETTINGS_KEY)

@@ -14,15 +14,24 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models import Communication, Customer, Requirement, User
+from models import Communication, Customer, Direction, Requirement, User
 from workflows.customers import communications
 from workflows.platform.clock import Clock
-from workflows.tracking import requirements
+from workflows.tracking import requirements, visibility
 
 
-def link_check(session: Session, actor_id: int | None) -> Callable[[int], None]:
+def link_check(
+    session: Session, actor_id: int | None, *, internal: bool = False
+) -> Callable[[int], None]:
     """Raises NotPermitted unless `actor_id` may act on the requirement (None: the system,
-    e.g. an inbound email matched to its thread, may)."""
+    e.g. an inbound email matched to its thread, may). An `internal` record (a staff note)
+    moves no clock, so reading the requirement is enough to leave one (the strict read policy:
+    a shop where everyone sees everything still keeps notes to the requirement's team)."""
+
+    def allowed(actor: User, requirement: Requirement) -> bool:
+        if internal:
+            return visibility.may_read(session, actor, requirement, everyone_sees_everything=False)
+        return requirements.may_act(session, actor, requirement)
 
     def check(requirement_id: int) -> None:
         if actor_id is None:
@@ -31,13 +40,18 @@ def link_check(session: Session, actor_id: int | None) -> Callable[[int], None]:
         actor = session.get(User, actor_id)
         if requirement is None:
             return  # the customers domain names the missing requirement
-        if actor is None or not requirements.may_act(session, actor, requirement):
+        if actor is None or not allowed(actor, requirement):
             raise requirements.NotPermitted(
                 "Only the assignee, a supervisor of the requirement's team or an admin may "
                 "link a communication to this requirement."
             )
 
     return check
+
+
+def _is_internal(data: dict[str, Any]) -> bool:
+    """Whether the record is staff-only, which `after_communication` never lets move a clock."""
+    return str(data.get("direction", "")) == Direction.INTERNAL
 
 
 def log_communication(
@@ -58,7 +72,7 @@ def log_communication(
         actor_id=actor_id,
         clock=clock,
         viewer_zone=viewer_zone,
-        check_link=link_check(session, actor_id),
+        check_link=link_check(session, actor_id, internal=_is_internal(data)),
     )
     requirements.after_communication(session, communication, clock=clock)
     return communication

@@ -1,5 +1,6 @@
 """The emails timers cause: reminders, follow-ups and auto-resolve/close notices. Each is an
-outbox row keyed by its timer, so it is written and sent once (DESIGN.md §6)."""
+outbox row keyed by its timer, so it is written and sent once (DESIGN.md §6). The customer's
+notices join the requirement's email thread (requirement_threads), so their answers find it."""
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import Customer, Requirement, Team, Timer, User
 from workflows.platform import outbox
-from workflows.tracking import sla_notices
+from workflows.tracking import requirement_threads, sla_notices
 
 # kind -> who receives it; the text is workflows/tracking/templates/notices/<kind>.<language>.txt
 NOTICES = {
@@ -52,22 +53,29 @@ def timer_email(session: Session, requirement: Requirement, timer: Timer) -> out
         address, language, zone = assignee.email, assignee.language, assignee.time_zone
         context["recipient"] = assignee
     subject, body = sla_notices.render(timer.kind, (language or "en")[:2].lower(), context)
+    thread = None
+    if recipient == "customer":
+        earlier = session.info.get(THREAD_KEY, {}).get(requirement.id)
+        thread = requirement_threads.headers(session, requirement.id, earlier=earlier)
     return outbox.Email(
         idempotency_key=f"timer:{timer.id}",
         cause=f"timer:{timer.kind}:requirement:{requirement.id}",
         to_address=address,
         subject=subject[:300],
         body_text=body,
+        headers=thread,
     )
 
 
 AUTO_RESOLVE_KEY = "rapport.notices.auto_resolve_at"
+THREAD_KEY = "rapport.notices.thread"
 
 
 @contextmanager
 def batch(session: Session, timers: Iterable[Timer]) -> Iterator[None]:
-    """Within the block, the customer notices of `timers` look up their auto-resolve time in
-    what one query fetched up front, instead of one query per notice."""
+    """Within the block, the customer notices of `timers` look up their auto-resolve time and
+    their thread's Message-IDs in what two queries fetched up front, instead of two queries
+    per notice."""
     requirements = [
         session.get(Requirement, t.requirement_id)
         for t in timers
@@ -82,10 +90,12 @@ def batch(session: Session, timers: Iterable[Timer]) -> Iterator[None]:
         )
         due = {(requirement_id, seq): at for requirement_id, seq, at in rows}
         session.info[AUTO_RESOLVE_KEY] = {i: (seq, due.get((i, seq))) for i, seq in states.items()}
+        session.info[THREAD_KEY] = requirement_threads.earlier_messages(session, states)
     try:
         yield
     finally:
         session.info.pop(AUTO_RESOLVE_KEY, None)
+        session.info.pop(THREAD_KEY, None)
 
 
 def _auto_resolve_at(session: Session, requirement: Requirement) -> datetime | None:

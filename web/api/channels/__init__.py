@@ -1,1 +1,2 @@
-"""API of the channels domain: inbound email and attachments."""
+"""API of the channels domain: email in and out — inbound email, attachments, replies and notes
+on a requirement, its thread, canned responses."""
