@@ -18,10 +18,21 @@ from models.customer import (
 from models.idempotency import IdempotencyRecord
 from models.import_job import ImportJob
 from models.outbox import OutboxMessage, OutboxStatus
+from models.outreach import (
+    DueStep,
+    DueStepStatus,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    Strategy,
+    StrategyStatus,
+    StrategyVersion,
+)
 from models.requirement import Priority, Requirement, RequirementEvent
 from models.search import CustomerSearchDocument
 from models.segment import Segment
 from models.sla import Calendar, Holiday, Metric, SlaClock, SlaPolicy, SlaPolicyVersion, SlaStatus
+from models.suppression import EmailSuppression, SuppressionReason
 from models.timer import Timer, TimerStatus
 from models.transaction import Transaction, TransactionKind, TransactionStatus
 from models.user import ApiToken, Role, Team, TeamMembership, User
@@ -41,6 +52,12 @@ __all__ = [
     "CustomerPhone",
     "CustomerSearchDocument",
     "Direction",
+    "DueStep",
+    "DueStepStatus",
+    "EmailSuppression",
+    "Enrolment",
+    "EnrolmentEvent",
+    "EnrolmentStatus",
     "FieldKind",
     "Holiday",
     "IdempotencyRecord",
@@ -59,6 +76,10 @@ __all__ = [
     "SlaPolicy",
     "SlaPolicyVersion",
     "SlaStatus",
+    "Strategy",
+    "StrategyStatus",
+    "StrategyVersion",
+    "SuppressionReason",
     "Tag",
     "Team",
     "TeamMembership",

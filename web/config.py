@@ -50,6 +50,9 @@ DEFAULTS: dict[str, Any] = {
     # SQLite: begin every transaction IMMEDIATE (the worker and clock processes set this; web
     # requests decide by method). See web/database.py.
     "SQLITE_IMMEDIATE": False,
+    # Seconds between beat's outreach planning runs (enrol newcomers of active strategies,
+    # release expired leases of due steps); the clock claims due steps within a second anyway.
+    "OUTREACH_PLAN_INTERVAL": 60.0,
     # Extra Celery settings, merged over the derived ones.
     "CELERY": {},
     # Instance folder (SQLite file, secret key, beat schedule); default: ./instance.
@@ -152,6 +155,10 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
         "beat_schedule": {
             "outbox-sweep": {"task": "outbox.sweep", "schedule": 15.0},
             "timers-sweep": {"task": "timers.sweep", "schedule": 10.0},
+            "outreach-plan": {
+                "task": "outreach.plan",
+                "schedule": float(config["OUTREACH_PLAN_INTERVAL"]),
+            },
         },
         "worker_hijack_root_logger": False,
         "timezone": "UTC",
