@@ -38,7 +38,7 @@ def latest_consents(session: Session, customer_ids: Sequence[int], channel: str)
         .where(Consent.customer_id.in_(customer_ids), Consent.channel == channel)
         .order_by(Consent.at, Consent.id)
     )
-    return dict(rows.tuples().all())  # later rows overwrite earlier ones: the latest counts
+    return dict(rows.all())  # later rows overwrite earlier ones: the latest counts
 
 
 def sent_this_week(session: Session, customer_ids: Sequence[int], now: datetime) -> dict[int, int]:
@@ -51,7 +51,7 @@ def sent_this_week(session: Session, customer_ids: Sequence[int], now: datetime)
         )
         .group_by(EnrolmentEvent.customer_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def check(

@@ -192,7 +192,7 @@ class Run:
                 select(Requirement.workflow, Requirement.state).where(
                     Requirement.customer_id == customer.id
                 )
-            ).tuples()
+            )
             return any(pair in open_states for pair in rows)
         return True
 

@@ -30,6 +30,11 @@ class StrategyTransitionRefused(Conflict):
         self.allowed = allowed
 
 
+class _Holder:
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+
 def allowed_triggers(strategy: Strategy) -> list[str]:
     return MACHINE.get_triggers(str(strategy.status))
 
@@ -39,5 +44,7 @@ def apply(strategy: Strategy, trigger: str) -> None:
     allowed = allowed_triggers(strategy)
     if trigger not in allowed:
         raise StrategyTransitionRefused(str(strategy.status), trigger, allowed)
-    MACHINE.events[trigger].trigger(strategy)
-    strategy.status = StrategyStatus(strategy.status)  # the machine writes the plain string
+    # transitions reads an Enum state by its member name; hand it the plain value instead.
+    holder = _Holder(str(strategy.status))
+    MACHINE.events[trigger].trigger(holder)
+    strategy.status = StrategyStatus(holder.status)
