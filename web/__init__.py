@@ -21,6 +21,7 @@ from web import (
     imports,
     merge,
     organisations,
+    outreach,
     publishing,
     requirements,
     segments,
@@ -67,4 +68,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     merge.register(app)
     segments.register(app)
     requirements.register(app)
+    outreach.register(app)
     return app

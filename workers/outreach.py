@@ -5,20 +5,15 @@ expired leases)."""
 import logging
 
 from celery import shared_task
-from flask import current_app
 from sqlalchemy import select
 
 from models import Strategy, StrategyStatus
 from web.clocks import current_clock
 from web.extensions import db
-from workflows.outreach import activation, due_steps, execution, links
+from web.outreach.settings import execution_settings
+from workflows.outreach import activation, due_steps
 
 log = logging.getLogger("rapport.outreach")
-
-
-def settings_from_config() -> execution.Settings:
-    config = current_app.config
-    return execution.Settings(links=links.LinkSettings(config["SECRET_KEY"], config["BASE_URL"]))
 
 
 @shared_task(name="outreach.enrol", acks_late=True, ignore_result=True)
@@ -53,7 +48,7 @@ def fire_batch(step_ids: list[int]) -> None:
         db.session,
         step_ids,
         clock=current_clock(),
-        settings=settings_from_config(),
+        settings=execution_settings(),
         on_error=lambda step_id, exc: log.warning("outreach step %s failed: %s", step_id, exc),
     )
     db.session.commit()

@@ -16,7 +16,6 @@ from models import (
     Enrolment,
     EnrolmentStatus,
     OutboxMessage,
-    OutboxStatus,
     Strategy,
 )
 from tests.outreach_helpers import email_steps, make_customers, make_strategy
@@ -36,7 +35,7 @@ def _clock() -> ManualClock:
 def _activate(strategy: Strategy, clock: ManualClock, seed: int = 1) -> dict[str, int]:
     strategies.transition(db.session, strategy, "activate", clock=clock)
     ids = activation.audience_ids(db.session, strategy, clock=clock)
-    counts = planning.enrol(db.session, strategy, ids, clock=clock, rng=random.Random(seed))
+    counts = planning.enrol(db.session, strategy, ids, clock=clock, rng=random.Random(seed))  # noqa: S311
     db.session.commit()
     return counts
 

@@ -8,6 +8,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from web.api.customers import communications, custom_fields, organisations, profiles, transactions
+from web.api.outreach import strategies as outreach_strategies
 from web.api.platform import health, tokens
 from web.api.tracking import requirements, sla
 from web.extensions import csrf
@@ -53,6 +54,7 @@ def register(app: Flask) -> None:
         custom_fields.blp,
         requirements.blp,
         sla.blp,
+        outreach_strategies.blp,
     ):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing to forge
         api.register_blueprint(blueprint)
