@@ -71,7 +71,7 @@ def test_first_step_goes_out_inside_each_customers_window_once(in_app: Flask) ->
         )
         assert 9 <= local.hour < 17
         assert message.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        assert message.headers["List-Unsubscribe"].startswith("<https://crm.example.com/unsub")
+        assert message.headers["List-Unsubscribe"].startswith("<https://crm.example.com/u/")
         assert message.idempotency_key.startswith(f"outreach:{strategy.id}:")
     # Each is also an outbound communication on the customer's timeline.
     assert db.session.scalar(select(func.count()).select_from(Communication)) == 3

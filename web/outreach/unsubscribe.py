@@ -3,6 +3,7 @@ mail clients) puts the address on the suppression list and stops every running e
 
 from flask import abort, render_template
 
+from models import Customer
 from web.clocks import current_clock
 from web.extensions import db, limiter
 from web.outreach import public
@@ -11,19 +12,21 @@ from workflows.outreach import links, stops
 
 
 def _read(token: str) -> tuple[int, str]:
-    found = links.read_token(link_settings(), token)
-    if found is None:
+    """The customer and the address to suppress: their primary email now."""
+    customer_id = links.read_token(link_settings(), token)
+    customer = db.session.get(Customer, customer_id) if customer_id is not None else None
+    if customer is None or not customer.primary_email:
         abort(404, "This unsubscribe link is not valid.")
-    return found
+    return customer.id, customer.primary_email
 
 
-@public.get("/unsubscribe/<token>")
+@public.get("/u/<token>")
 def confirm(token: str) -> str:
     _customer_id, email = _read(token)
     return render_template("outreach/unsubscribe.html", email=email, token=token, done=False)
 
 
-@public.post("/unsubscribe/<token>")
+@public.post("/u/<token>")
 @limiter.limit("30 per minute")
 def unsubscribe(token: str) -> str:
     customer_id, email = _read(token)

@@ -119,7 +119,7 @@ def preview(
         source = matches[0]
     sender = session.get(User, strategy.owner_id) if strategy.owner_id else None
     address = customer.primary_email or ""
-    url = links.unsubscribe_url(settings, customer.id, address) if address else ""
+    url = links.unsubscribe_url(settings, customer.id) if address else ""
     context = templates.context_for(session, customer, sender=sender, unsubscribe_url=url)
     rendered = templates.render(templates.texts_for(source, customer.language), context)
     return {

@@ -276,7 +276,7 @@ class Run:
         source = variant if variant["key"] != "-" else step
         sender = session.get(User, strategy.owner_id) if strategy.owner_id else None
         address = customer.primary_email or ""
-        url = links.unsubscribe_url(self.settings.links, customer.id, address) if address else ""
+        url = links.unsubscribe_url(self.settings.links, customer.id) if address else ""
         context = templates.context_for(session, customer, sender=sender, unsubscribe_url=url)
         texts = templates.render(templates.texts_for(source, customer.language), context)
         channel = step["channel"]

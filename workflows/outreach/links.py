@@ -13,24 +13,24 @@ class LinkSettings:
     base_url: str  # e.g. https://crm.example.com, no trailing slash needed
 
 
-def token_for(settings: LinkSettings, customer_id: int, email: str) -> str:
-    # No expiry: an unsubscribe link in an old email must still work (CAN-SPAM asks 30 days).
-    return URLSafeSerializer(settings.secret_key, salt=SALT).dumps([customer_id, email.lower()])
+def token_for(settings: LinkSettings, customer_id: int) -> str:
+    """The customer's signed token. Only the id, so that the List-Unsubscribe line stays short:
+    a header word longer than a line is RFC 2047-encoded by Python's email package, and mail
+    clients do not decode that header. No expiry: an old email's link must still work."""
+    return URLSafeSerializer(settings.secret_key, salt=SALT).dumps(customer_id)
 
 
-def read_token(settings: LinkSettings, token: str) -> tuple[int, str] | None:
-    """(customer id, email) of a genuine token, else None."""
+def read_token(settings: LinkSettings, token: str) -> int | None:
+    """The customer id of a genuine token, else None."""
     try:
-        customer_id, email = URLSafeSerializer(settings.secret_key, salt=SALT).loads(token)
+        customer_id = URLSafeSerializer(settings.secret_key, salt=SALT).loads(token)
     except (BadSignature, ValueError, TypeError):
         return None
-    if not isinstance(customer_id, int) or not isinstance(email, str):
-        return None
-    return customer_id, email
+    return customer_id if isinstance(customer_id, int) else None
 
 
-def unsubscribe_url(settings: LinkSettings, customer_id: int, email: str) -> str:
-    return f"{settings.base_url.rstrip('/')}/unsubscribe/{token_for(settings, customer_id, email)}"
+def unsubscribe_url(settings: LinkSettings, customer_id: int) -> str:
+    return f"{settings.base_url.rstrip('/')}/u/{token_for(settings, customer_id)}"
 
 
 def unsubscribe_headers(url: str) -> dict[str, str]:

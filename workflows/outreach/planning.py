@@ -3,6 +3,7 @@ each step of an enrolment is one due-step row (unique per enrolment and step), s
 planner twice, or two planners at once, plans once. Bulk: a chunk of customers costs a few
 statements, and the first step's due time is computed once per time zone, not per customer."""
 
+import hashlib
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -108,6 +109,15 @@ def _insert_ignoring_conflicts(
     return session.execute(statement.returning(*returning), rows)
 
 
+def _draw(rng: random.Random | None, strategy_id: int, customer_id: int) -> float:
+    """A uniform draw in [0, 1) for the holdout: from `rng` when given (tests), else from a hash
+    of strategy and customer, so a planner that runs twice draws the same customers."""
+    if rng is not None:
+        return rng.random()
+    digest = hashlib.sha256(f"holdout:{strategy_id}:{customer_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
 def enrol(
     session: Session,
     strategy: Strategy,
@@ -119,7 +129,6 @@ def enrol(
     """Enrol the customers of `customer_ids` who may be reached and are not enrolled yet, on the
     strategy's current version, and plan each one's first step (the holdout gets none). Core
     statements, no ORM objects; flushes nothing else; the caller commits."""
-    rng = rng or random.Random()  # noqa: S311 (a holdout draw, not a secret)
     version = session.get(StrategyVersion, strategy.current_version_id)
     if version is None:
         raise LookupError(f"strategy {strategy.id} has no current version")
@@ -145,7 +154,9 @@ def enrol(
             "version_id": version.id,
             "customer_id": customer_id,
             "status": (
-                EnrolmentStatus.HOLDOUT if rng.random() * 100 < share else EnrolmentStatus.ACTIVE
+                EnrolmentStatus.HOLDOUT
+                if _draw(rng, strategy.id, customer_id) * 100 < share
+                else EnrolmentStatus.ACTIVE
             ),
             "enrolled_at": now,
             "steps_done": 0,
