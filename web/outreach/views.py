@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug import Response
 
 from models import Calendar, Enrolment, EnrolmentEvent, Role, Segment, Strategy
-from web.access import role_required
+from web.access import can, role_required
 from web.clocks import current_clock
 from web.extensions import db
 from web.outreach import bp
@@ -30,7 +30,12 @@ def _strategy_or_404(strategy_id: int) -> Strategy:
 def index() -> str:
     rows = list(db.session.scalars(select(Strategy).order_by(Strategy.id.desc())))
     figures = strategies.headline(db.session, [s.id for s in rows])
-    return render_template("outreach/index.html", rows=rows, figures=figures)
+    return render_template(
+        "outreach/index.html",
+        rows=rows,
+        figures=figures,
+        can_manage=can(current_user, Role.SUPERVISOR),
+    )
 
 
 def _builder(
@@ -126,6 +131,7 @@ def _show(strategy: Strategy, dry_run: dict[str, Any] | None = None) -> str:
         enrolments=enrolments.search(db.session, strategy.id, q=q, status=status, limit=100),
         q=q or "",
         status=status or "",
+        can_manage=can(current_user, Role.SUPERVISOR),
     )
 
 
