@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Result, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -101,12 +101,14 @@ def _send_time(
 
 
 def _insert_ignoring_conflicts(
-    session: Session, model: type, rows: list[dict[str, Any]], keys: list[str], returning: Any
-) -> Result[Any]:
+    session: Session, model: type, rows: list[dict[str, Any]], keys: list[str]
+) -> None:
+    """One executemany on the Core table: no RETURNING, which would make SQLAlchemy send the
+    rows one statement each (ten times slower here)."""
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(model).on_conflict_do_nothing(index_elements=keys)
-    return session.execute(statement.returning(*returning), rows)
+    table = model.__table__  # type: ignore[attr-defined]
+    session.execute(module.insert(table).on_conflict_do_nothing(index_elements=keys), rows)
 
 
 def _draw(rng: random.Random | None, strategy_id: int, customer_id: int) -> float:
@@ -163,12 +165,15 @@ def enrol(
         }
         for customer_id, _zone in checked.eligible
     ]
-    created = _insert_ignoring_conflicts(
-        session,
-        Enrolment,
-        rows,
-        ["strategy_id", "customer_id"],
-        (Enrolment.id, Enrolment.customer_id, Enrolment.status),
+    _insert_ignoring_conflicts(session, Enrolment, rows, ["strategy_id", "customer_id"])
+    # The rows this call wrote (a planner racing us wrote the others, with another instant).
+    created = session.execute(
+        select(Enrolment.id, Enrolment.customer_id, Enrolment.status).where(
+            Enrolment.strategy_id == strategy.id,
+            Enrolment.customer_id.in_(list(zones)),
+            Enrolment.enrolled_at == now,
+            Enrolment.version_id == version.id,
+        )
     ).all()
     planner = Planner.load(session, definition)
     due_rows = []
@@ -198,11 +203,9 @@ def enrol(
                 }
             )
     if event_rows:
-        session.execute(insert(EnrolmentEvent), event_rows)
+        session.execute(insert(EnrolmentEvent.__table__), event_rows)
     if due_rows:
-        _insert_ignoring_conflicts(
-            session, DueStep, due_rows, ["enrolment_id", "step_index"], (DueStep.id,)
-        ).all()
+        _insert_ignoring_conflicts(session, DueStep, due_rows, ["enrolment_id", "step_index"])
         wake_clock_after_commit(session)
     return counts
 

@@ -43,7 +43,7 @@ def problems(text: str) -> list[str]:
     try:
         tree = ENV.parse(text)
     except TemplateSyntaxError as exc:
-        return [f"Template error on line {exc.lineno}: {exc.message}."]
+        return [f"Template error on line {exc.lineno}: {(exc.message or '').rstrip('.')}."]
     found: list[str] = []
     unknown = sorted(meta.find_undeclared_variables(tree) - set(VARIABLES))
     if unknown:
