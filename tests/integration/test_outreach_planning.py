@@ -14,15 +14,29 @@ from models import (
     DueStep,
     DueStepStatus,
     Enrolment,
+    EnrolmentEvent,
     EnrolmentStatus,
     OutboxMessage,
+    Requirement,
+    Role,
     Strategy,
+    User,
 )
 from tests.outreach_helpers import email_steps, make_customers, make_strategy
 from web.extensions import db
-from workflows.customers import communications
-from workflows.outreach import activation, due_steps, execution, links, planning, stops, strategies
+from workflows.customers import communications, profiles, transactions
+from workflows.outreach import (
+    activation,
+    audiences,
+    due_steps,
+    execution,
+    links,
+    planning,
+    stops,
+    strategies,
+)
 from workflows.platform.clock import ManualClock
+from workflows.tracking import requirements
 
 SETTINGS = execution.Settings(links=links.LinkSettings("test-secret", "https://crm.example.com"))
 
@@ -228,3 +242,134 @@ def test_a_new_version_leaves_running_enrolments_on_theirs(in_app: Flask) -> Non
     subjects = [m.subject for m in _emails()]
     assert subjects.count("Step 2 for Customer") == 1  # the first enrolment's own version
     assert subjects.count("Step 1 for Customer") == 2
+
+
+ALWAYS = {"weekdays": list(range(7)), "start": "00:00", "end": "24:00"}
+
+
+def test_sms_and_task_steps_and_ab_variants(in_app: Flask, make_user: Any) -> None:
+    clock = ManualClock(datetime(2099, 1, 5, 12, tzinfo=UTC))
+    owner = make_user(Role.AGENT)
+    customers = make_customers(db.session, clock, 8)
+    for customer in customers:
+        profiles.update_customer(
+            db.session,
+            customer,
+            {"phones": "+351 912 345 678"},
+            expected_version=customer.version,
+            actor_id=None,
+            clock=clock,
+        )
+    steps = [
+        {
+            "channel": "sms",
+            "body": "Hi {{ customer.first_name }}",
+            "variants": [
+                {"key": "A", "weight": 50, "body": "A text"},
+                {"key": "B", "weight": 50, "body": "B text"},
+            ],
+        },
+        {
+            "channel": "task",
+            "title": "Call {{ customer.name }}",
+            "due_hours": 4,
+            "delay": {"amount": 1, "unit": "hours"},
+        },
+    ]
+    strategy = make_strategy(db.session, clock, window=ALWAYS, steps=steps, consent="not_withdrawn")
+    strategy.owner_id = owner.id
+    db.session.commit()
+    _activate(strategy, clock)
+    assert _tick(clock).get("sent") == 8
+    sms = db.session.scalars(select(Communication).where(Communication.channel == "sms")).all()
+    assert {c.body_text for c in sms} == {"A text", "B text"}  # both variants drawn
+    assert all(c.direction == "outbound" for c in sms)
+    variants = db.session.scalars(
+        select(EnrolmentEvent.variant).where(EnrolmentEvent.kind == "sent")
+    ).all()
+    assert sorted(set(variants)) == ["A", "B"]
+    clock.advance(timedelta(hours=1, minutes=1))
+    assert _tick(clock).get("sent") == 8
+    tasks = db.session.scalars(select(Requirement).where(Requirement.workflow == "task")).all()
+    assert len(tasks) == 8
+    assert {t.assignee_id for t in tasks} == {owner.id}
+    assert tasks[0].title.startswith("Call Customer")
+    assert tasks[0].sla_due_at == clock.now() + timedelta(hours=4)
+    # Our own tasks are not "a new requirement" that stops the enrolments.
+    assert (
+        db.session.scalar(select(func.count()).where(Enrolment.status == EnrolmentStatus.COMPLETED))
+        == 8
+    )
+
+
+def test_a_new_requirement_or_the_goal_stops_before_the_next_step(
+    in_app: Flask, make_user: Any
+) -> None:
+    clock = ManualClock(datetime(2099, 1, 5, 12, tzinfo=UTC))
+    agent = db.session.get(User, make_user(Role.AGENT).id)
+    customers = make_customers(db.session, clock, 3)
+    strategy = make_strategy(db.session, clock, window=ALWAYS, goal={"kpi": "meeting_booked"})
+    _activate(strategy, clock)
+    _tick(clock)
+    clock.advance(timedelta(hours=1))
+    requirements.open_requirement(
+        db.session, customer_id=customers[0].id, title="Broken", clock=clock, actor=agent
+    )
+    communications.log_communication(
+        db.session,
+        customers[1],
+        {"channel": "meeting", "body": "Booked a demo"},
+        actor_id=None,
+        clock=clock,
+    )
+    db.session.commit()
+    clock.advance(timedelta(days=1, minutes=1))
+    _tick(clock)
+    reasons = dict(db.session.execute(select(Enrolment.customer_id, Enrolment.stop_reason)).all())
+    assert reasons == {
+        customers[0].id: "requirement",
+        customers[1].id: "goal_reached",
+        customers[2].id: None,
+    }
+    assert len(_emails()) == 3 + 1
+
+
+def test_trigger_audiences(in_app: Flask, make_user: Any) -> None:
+    clock = ManualClock(datetime(2099, 1, 5, 12, tzinfo=UTC))
+    agent = db.session.get(User, make_user(Role.AGENT).id)
+    old, new = make_customers(db.session, ManualClock(datetime(2098, 1, 1, tzinfo=UTC)), 1), []
+    new = make_customers(db.session, clock, 1, first=1)
+    resolved = requirements.open_requirement(
+        db.session,
+        customer_id=old[0].id,
+        title="Done",
+        clock=clock,
+        actor=agent,
+        assignee_id=agent.id,
+    )
+    requirements.fire(db.session, resolved, "assign", actor=agent, clock=clock)
+    requirements.fire(db.session, resolved, "resolve", actor=agent, clock=clock, note="Fixed")
+    transactions.record_transaction(
+        db.session,
+        new[0],
+        {"kind": "order", "amount": "10", "currency": "EUR", "occurred_on": "2098-06-01"},
+        actor_id=None,
+        clock=clock,
+    )
+    db.session.commit()
+    now = clock.now()
+
+    def ids(audience: dict[str, Any], at: datetime) -> list[int]:
+        return sorted(db.session.scalars(audiences.customer_ids(db.session, audience, at)))
+
+    assert ids({"kind": "new_customers", "days": 30}, now) == [new[0].id]
+    assert ids({"kind": "no_transaction", "days": 90}, now) == [new[0].id]
+    assert ids({"kind": "requirement_resolved", "days": 3}, now + timedelta(days=3)) == [old[0].id]
+    assert ids({"kind": "requirement_resolved", "days": 3}, now + timedelta(days=5)) == []
+    opened = requirements.open_requirement(
+        db.session, customer_id=new[0].id, title="Waiting", clock=clock, actor=agent
+    )
+    db.session.commit()
+    audience = {"kind": "requirement_state", "state": opened.state, "days": 2}
+    assert ids(audience, now + timedelta(days=2)) == [new[0].id]
+    assert ids(audience, now + timedelta(days=1)) == []
