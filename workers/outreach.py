@@ -11,7 +11,7 @@ from models import Strategy, StrategyStatus
 from web.clocks import current_clock
 from web.extensions import db
 from web.outreach.settings import execution_settings
-from workflows.outreach import activation, due_steps
+from workflows.outreach import activation, due_steps, stops
 
 log = logging.getLogger("rapport.outreach")
 
@@ -57,10 +57,14 @@ def fire_batch(step_ids: list[int]) -> None:
 
 @shared_task(name="outreach.plan", acks_late=True, ignore_result=True)
 def plan() -> None:
-    """Beat: release expired leases; enrol customers who joined an active strategy's audience
-    (a segment changes, a trigger's day comes) — idempotent, so running it twice is harmless."""
+    """Beat: release expired leases; stop enrolments whose customer replied; enrol customers who
+    joined an active strategy's audience (a segment changes, a trigger's day comes). Idempotent,
+    so running it twice is harmless."""
     released = due_steps.release_expired_leases(db.session, clock=current_clock())
+    replied = stops.sweep_replies(db.session, clock=current_clock())
     db.session.commit()
+    if replied:
+        log.info("stopped %s enrolments whose customer replied", replied)
     if released:
         log.warning("released %s outreach steps with expired leases", released)
     active = db.session.scalars(

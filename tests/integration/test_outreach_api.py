@@ -248,6 +248,9 @@ def test_the_builder_names_bad_fields_and_saves_a_draft(
     strategy_id = int(saved.headers["Location"].rstrip("/").split("/")[-1])
     dry = client.post(f"/strategies/{strategy_id}/dry-run", data={"csrf_token": token})
     assert 'id="would-enrol">3<' in dry.get_data(as_text=True)
+    shown = client.get(f"/strategies/{strategy_id}/preview?customer_id={audience['ids'][0]}&step=1")
+    assert "Hello Customer 0" in shown.get_data(as_text=True)
+    assert client.get(f"/strategies/{strategy_id}/preview?customer_id=x").status_code == 422
     listing = client.get("/strategies").get_data(as_text=True)
     assert "From the builder" in listing
     activated = client.post(f"/strategies/{strategy_id}/activate", data={"csrf_token": token})

@@ -159,6 +159,9 @@ def test_a_reply_or_an_unsubscribe_stops_and_the_holdout_is_never_contacted(
     )
     stops.unsubscribe(db.session, leaver.id, leaver.primary_email, clock=clock)
     db.session.commit()
+    # Beat's sweep shows the reply at once, before the next step would find it.
+    assert stops.sweep_replies(db.session, clock=clock) == 1
+    db.session.commit()
     clock.advance(timedelta(days=1, hours=1))
     _tick(clock)
     by_address: dict[str, int] = {}
@@ -190,6 +193,18 @@ def test_the_weekly_cap_counts_across_two_strategies(in_app: Flask) -> None:
     }
     assert max(capped.values()) > clock.now() + timedelta(days=6)  # held a week by the cap
     clock.advance(timedelta(days=7, minutes=1))
+    assert _tick(clock).get("sent") == 1
+
+
+def test_the_per_minute_channel_cap_throttles(in_app: Flask) -> None:
+    clock = ManualClock(datetime(2099, 1, 5, 12, tzinfo=UTC))
+    make_customers(db.session, clock, 3)
+    caps = {"per_customer_per_week": 5, "per_channel_per_minute": 2}
+    strategy = make_strategy(db.session, clock, window=ALWAYS, caps=caps)
+    _activate(strategy, clock)
+    outcome = _tick(clock)
+    assert (outcome.get("sent"), outcome.get("capped")) == (2, 1)
+    clock.advance(timedelta(seconds=61))
     assert _tick(clock).get("sent") == 1
 
 

@@ -8,12 +8,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug import Response
 
-from models import Calendar, Enrolment, EnrolmentEvent, Role, Segment, Strategy
+from models import Calendar, Customer, Enrolment, EnrolmentEvent, Role, Segment, Strategy
 from web.access import can, role_required
 from web.clocks import current_clock
 from web.extensions import db
 from web.outreach import bp
 from web.outreach.builder import STEP_SLOTS, definition_from, form_values
+from web.outreach.settings import link_settings
 from workflows.outreach import activation, definitions, enrolments, strategies
 from workflows.platform.errors import ValidationFailed
 
@@ -120,7 +121,12 @@ def update(strategy_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("outreach.show", strategy_id=strategy.id))
 
 
-def _show(strategy: Strategy, dry_run: dict[str, Any] | None = None) -> str:
+def _show(
+    strategy: Strategy,
+    dry_run: dict[str, Any] | None = None,
+    preview: dict[str, Any] | None = None,
+    preview_errors: dict[str, list[str]] | None = None,
+) -> str:
     q = request.args.get("q") or None
     status = request.args.get("status") or None
     return render_template(
@@ -132,7 +138,33 @@ def _show(strategy: Strategy, dry_run: dict[str, Any] | None = None) -> str:
         q=q or "",
         status=status or "",
         can_manage=can(current_user, Role.SUPERVISOR),
+        preview=preview,
+        preview_errors=preview_errors or {},
     )
+
+
+@bp.get("/<int:strategy_id>/preview")
+@login_required
+def preview(strategy_id: int) -> tuple[str, int] | str:
+    """A step rendered for a chosen customer, in their language."""
+    strategy = _strategy_or_404(strategy_id)
+    customer_id = request.args.get("customer_id", "")
+    step = request.args.get("step", "1")
+    customer = db.session.get(Customer, int(customer_id)) if customer_id.isdigit() else None
+    if customer is None:
+        return _show(strategy, preview_errors={"customer_id": ["No such customer."]}), 422
+    try:
+        shown = enrolments.preview(
+            db.session,
+            strategy,
+            customer,
+            int(step) - 1 if step.isdigit() else -1,
+            None,
+            settings=link_settings(),
+        )
+    except ValidationFailed as exc:
+        return _show(strategy, preview_errors=exc.errors), 422
+    return _show(strategy, preview={**shown, "customer": customer.name})
 
 
 @bp.get("/<int:strategy_id>")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from models import Enrolment, Strategy, StrategyStatus
 from workflows.outreach import audiences, eligibility, planning
+from workflows.outreach.sql import among
 from workflows.outreach.strategies import current_version
 from workflows.platform.clock import Clock
 
@@ -70,7 +71,8 @@ def dry_run(
         already = set(
             session.scalars(
                 select(Enrolment.customer_id).where(
-                    Enrolment.strategy_id == strategy.id, Enrolment.customer_id.in_(chunk)
+                    Enrolment.strategy_id == strategy.id,
+                    among(session, Enrolment.customer_id, chunk),
                 )
             )
         )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import Consent, Customer, CustomerPhone, EnrolmentEvent
 from workflows.outreach import suppressions, windows
+from workflows.outreach.sql import among
 
 WEEK = timedelta(days=7)
 
@@ -35,7 +36,7 @@ def consent_given(latest: bool | None, rule: str) -> bool:
 def latest_consents(session: Session, customer_ids: Sequence[int], channel: str) -> dict[int, bool]:
     rows = session.execute(
         select(Consent.customer_id, Consent.is_granted)
-        .where(Consent.customer_id.in_(customer_ids), Consent.channel == channel)
+        .where(among(session, Consent.customer_id, customer_ids), Consent.channel == channel)
         .order_by(Consent.at, Consent.id)
     )
     return dict(rows.all())  # later rows overwrite earlier ones: the latest counts
@@ -45,7 +46,7 @@ def sent_this_week(session: Session, customer_ids: Sequence[int], now: datetime)
     rows = session.execute(
         select(EnrolmentEvent.customer_id, func.count())
         .where(
-            EnrolmentEvent.customer_id.in_(customer_ids),
+            among(session, EnrolmentEvent.customer_id, customer_ids),
             EnrolmentEvent.kind == "sent",
             EnrolmentEvent.at > now - WEEK,
         )
@@ -65,7 +66,7 @@ def check(
     default_zone = definition["window"]["default_time_zone"]
     customers = session.execute(
         select(Customer.id, Customer.name, Customer.primary_email, Customer.time_zone).where(
-            Customer.id.in_(customer_ids)
+            among(session, Customer.id, customer_ids)
         )
     ).all()
     consents = latest_consents(session, customer_ids, channel) if channel != "task" else {}
@@ -73,7 +74,9 @@ def check(
     if channel == "sms":
         phones = set(
             session.scalars(
-                select(CustomerPhone.customer_id).where(CustomerPhone.customer_id.in_(customer_ids))
+                select(CustomerPhone.customer_id).where(
+                    among(session, CustomerPhone.customer_id, customer_ids)
+                )
             )
         )
     suppressed = suppressions.suppressed_among(session, (c.primary_email or "" for c in customers))

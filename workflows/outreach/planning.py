@@ -11,8 +11,9 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from models import (
@@ -27,6 +28,7 @@ from models import (
     StrategyVersion,
 )
 from workflows.outreach import eligibility, windows
+from workflows.outreach.sql import among
 from workflows.platform.clock import Clock
 from workflows.platform.publishing import wake_clock_after_commit
 from workflows.tracking.business_time import BusinessCalendar
@@ -101,14 +103,29 @@ def _send_time(
 
 
 def _insert_ignoring_conflicts(
-    session: Session, model: type, rows: list[dict[str, Any]], keys: list[str]
+    session: Session, model: type, rows: list[dict[str, Any]], keys: list[str] | None
 ) -> None:
-    """One executemany on the Core table: no RETURNING, which would make SQLAlchemy send the
-    rows one statement each (ten times slower here)."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
+    """Insert `rows` in one statement, skipping those whose `keys` already exist (all rows when
+    `keys` is None). SQLite: one executemany on the Core table, without RETURNING (which would
+    make SQLAlchemy send the rows one statement each). PostgreSQL: one INSERT … SELECT unnest()
+    with an array per column, as the outbox does: an executemany there costs a round trip per
+    row (~0.2 ms here), an array a single one."""
     table = model.__table__  # type: ignore[attr-defined]
-    session.execute(module.insert(table).on_conflict_do_nothing(index_elements=keys), rows)
+    if session.get_bind().dialect.name != "postgresql":
+        statement = sqlite.insert(table)
+        if keys:
+            statement = statement.on_conflict_do_nothing(index_elements=keys)
+        session.execute(statement, rows)
+        return
+    columns = list(rows[0])
+    arrays = [
+        func.unnest(bindparam(f"{name}_values", [r[name] for r in rows], ARRAY(table.c[name].type)))
+        for name in columns
+    ]
+    statement = postgresql.insert(table).from_select(columns, select(*arrays))
+    if keys:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    session.execute(statement)
 
 
 def _draw(rng: random.Random | None, strategy_id: int, customer_id: int) -> float:
@@ -139,7 +156,8 @@ def enrol(
     already = set(
         session.scalars(
             select(Enrolment.customer_id).where(
-                Enrolment.strategy_id == strategy.id, Enrolment.customer_id.in_(customer_ids)
+                Enrolment.strategy_id == strategy.id,
+                among(session, Enrolment.customer_id, customer_ids),
             )
         )
     )
@@ -170,7 +188,7 @@ def enrol(
     created = session.execute(
         select(Enrolment.id, Enrolment.customer_id, Enrolment.status).where(
             Enrolment.strategy_id == strategy.id,
-            Enrolment.customer_id.in_(list(zones)),
+            among(session, Enrolment.customer_id, zones),
             Enrolment.enrolled_at == now,
             Enrolment.version_id == version.id,
         )
@@ -203,7 +221,7 @@ def enrol(
                 }
             )
     if event_rows:
-        session.execute(insert(EnrolmentEvent.__table__), event_rows)
+        _insert_ignoring_conflicts(session, EnrolmentEvent, event_rows, None)
     if due_rows:
         _insert_ignoring_conflicts(session, DueStep, due_rows, ["enrolment_id", "step_index"])
         wake_clock_after_commit(session)

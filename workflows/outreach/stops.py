@@ -184,3 +184,22 @@ def reason_to_stop(
     if goal_reached(session, definition.get("goal") or {}, customer.id, since):
         return "goal_reached"
     return None
+
+
+def sweep_replies(session: Session, *, clock: Clock, limit: int = 1000) -> int:
+    """Stop running enrolments whose customer replied since enrolment, so that the strategy page
+    shows them as replied before their next step comes due (which would stop them anyway)."""
+    replied_since = exists().where(
+        Communication.customer_id == Enrolment.customer_id,
+        Communication.direction == "inbound",
+        Communication.deleted_at.is_(None),
+        Communication.occurred_at >= Enrolment.enrolled_at,
+    )
+    rows = session.scalars(
+        select(Enrolment)
+        .where(
+            Enrolment.status.in_((EnrolmentStatus.ACTIVE, EnrolmentStatus.HOLDOUT)), replied_since
+        )
+        .limit(limit)
+    ).all()
+    return sum(stop(session, row, "replied", clock=clock) for row in rows)

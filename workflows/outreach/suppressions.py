@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import EmailSuppression, SuppressionReason
+from workflows.outreach.sql import among
 from workflows.platform.clock import Clock
 
 
@@ -56,7 +57,9 @@ def suppressed_among(session: Session, emails: Iterable[str]) -> set[str]:
     for start in range(0, len(addresses), 500):
         chunk = addresses[start : start + 500]
         found.update(
-            session.scalars(select(EmailSuppression.email).where(EmailSuppression.email.in_(chunk)))
+            session.scalars(
+                select(EmailSuppression.email).where(among(session, EmailSuppression.email, chunk))
+            )
         )
     return found
 
