@@ -174,6 +174,7 @@ def main() -> None:
                 f"on {url.split(':')[0]}"
             )
             made = strategy(clock)
+            print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             started = time.monotonic()
             ids = activation.audience_ids(db.session, made, clock=clock)
             activation.begin(made, len(ids))
@@ -189,6 +190,7 @@ def main() -> None:
             total = time.monotonic() - started
             enrolled = db.session.scalar(select(func.count()).select_from(Enrolment))
             planned = db.session.scalar(select(func.count()).select_from(DueStep))
+            print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             print(f"audience of {len(ids)} evaluated in {audience_s:.2f} s")
             print(
                 f"enrolled {enrolled} and planned {planned} first steps in {total:.1f} s "

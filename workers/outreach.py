@@ -67,10 +67,10 @@ def plan() -> None:
         log.info("stopped %s enrolments whose customer replied", replied)
     if released:
         log.warning("released %s outreach steps with expired leases", released)
+    # Every active strategy, also one whose enrolment task still says "running": that task may
+    # have died with its worker, and enrolling is idempotent.
     active = db.session.scalars(
-        select(Strategy.id).where(
-            Strategy.status == StrategyStatus.ACTIVE, Strategy.enrol_running.is_(False)
-        )
+        select(Strategy.id).where(Strategy.status == StrategyStatus.ACTIVE)
     ).all()
     for strategy_id in active:
         enrol(strategy_id)

@@ -388,3 +388,24 @@ def test_trigger_audiences(in_app: Flask, make_user: Any) -> None:
     audience = {"kind": "requirement_state", "state": opened.state, "days": 2}
     assert ids(audience, now + timedelta(days=2)) == [new[0].id]
     assert ids(audience, now + timedelta(days=1)) == []
+
+
+def test_a_worker_dying_mid_batch_loses_and_duplicates_nothing(in_app: Flask) -> None:
+    clock = ManualClock(datetime(2099, 1, 5, 12, tzinfo=UTC))
+    make_customers(db.session, clock, 4)
+    strategy = make_strategy(db.session, clock, window=ALWAYS)
+    _activate(strategy, clock)
+    ids = due_steps.claim_due(db.session, clock=clock)
+    db.session.commit()
+    # The worker executes the batch but dies before its commit: nothing of it remains.
+    due_steps.fire_batch(db.session, ids, clock=clock, settings=SETTINGS)
+    db.session.rollback()
+    assert _emails() == []
+    assert due_steps.claim_due(db.session, clock=clock) == []  # still leased
+    clock.advance(due_steps.LEASE + timedelta(seconds=1))
+    assert due_steps.release_expired_leases(db.session, clock=clock) == 4  # beat's sweep
+    db.session.commit()
+    assert _tick(clock).get("sent") == 4
+    assert _tick(clock) == {"skipped": 0, "failed": 0}
+    assert len(_emails()) == 4
+    assert db.session.scalar(select(func.count()).select_from(Communication)) == 4
