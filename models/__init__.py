@@ -19,13 +19,24 @@ from models.customer import (
 )
 from models.idempotency import IdempotencyRecord
 from models.import_job import ImportJob
-from models.inbound_email import EmailSuppression, InboundEmail, InboundKind
+from models.inbound_email import InboundEmail, InboundKind
 from models.outbox import OutboxMessage, OutboxStatus
+from models.outreach import (
+    DueStep,
+    DueStepStatus,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    Strategy,
+    StrategyStatus,
+    StrategyVersion,
+)
 from models.privacy import CustomerAccess, ErasureJob, RetentionPolicy
 from models.requirement import Priority, Requirement, RequirementEvent
 from models.search import CustomerSearchDocument, RequirementSearchDocument
 from models.segment import Segment
 from models.sla import Calendar, Holiday, Metric, SlaClock, SlaPolicy, SlaPolicyVersion, SlaStatus
+from models.suppression import EmailSuppression, SuppressionReason
 from models.timer import Timer, TimerStatus
 from models.transaction import Transaction, TransactionKind, TransactionStatus
 from models.user import ApiToken, Role, Team, TeamMembership, User
@@ -48,7 +59,12 @@ __all__ = [
     "CustomerPhone",
     "CustomerSearchDocument",
     "Direction",
+    "DueStep",
+    "DueStepStatus",
     "EmailSuppression",
+    "Enrolment",
+    "EnrolmentEvent",
+    "EnrolmentStatus",
     "ErasureJob",
     "FieldKind",
     "Holiday",
@@ -72,6 +88,10 @@ __all__ = [
     "SlaPolicy",
     "SlaPolicyVersion",
     "SlaStatus",
+    "Strategy",
+    "StrategyStatus",
+    "StrategyVersion",
+    "SuppressionReason",
     "Tag",
     "Team",
     "TeamMembership",

@@ -46,18 +46,3 @@ class InboundEmail(Base):
     size: Mapped[int] = mapped_column(default=0)
     note: Mapped[str | None] = mapped_column(String(300))  # why it was automatic, what bounced
     received_at: Mapped[datetime]
-
-
-class EmailSuppression(Base):
-    """An address Rapport must not send to (bounced); outreach and the outbox honour it."""
-
-    __tablename__ = "email_suppressions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)  # lower-case
-    reason: Mapped[str] = mapped_column(String(20))  # bounced
-    detail: Mapped[str | None] = mapped_column(String(300))  # the DSN's status and diagnostic
-    inbound_email_id: Mapped[int | None] = mapped_column(
-        ForeignKey("inbound_emails.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime]

@@ -24,6 +24,7 @@ from web import (
     input_guard,
     merge,
     organisations,
+    outreach,
     privacy,
     publishing,
     requirements,
@@ -75,4 +76,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     privacy.register(app)
     attachments.register(app)
     canned.register(app)
+    outreach.register(app)
     return app

@@ -116,6 +116,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a web process reuses a supervisor's at-risk/breached counts in the navigation (0:
     # count on every page); the escalation queue and its live updates always count afresh.
     "ESCALATION_NAV_CACHE_SECONDS": 5.0,
+    # Seconds between beat's outreach planning runs (enrol newcomers of active strategies,
+    # release expired leases of due steps); the clock claims due steps within a second anyway.
+    "OUTREACH_PLAN_INTERVAL": 60.0,
     # Extra Celery settings, merged over the derived ones.
     "CELERY": {},
     # Instance folder (SQLite file, secret key, beat schedule); default: ./instance.
@@ -222,6 +225,10 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
             "outbox-sweep": {"task": "outbox.sweep", "schedule": sweep_interval},
             "timers-sweep": {"task": "timers.sweep", "schedule": sweep_interval},
             "privacy-retention": {"task": "privacy.retention", "schedule": 3600.0},
+            "outreach-plan": {
+                "task": "outreach.plan",
+                "schedule": float(config["OUTREACH_PLAN_INTERVAL"]),
+            },
         },
         "worker_hijack_root_logger": False,
         "timezone": "UTC",

@@ -10,6 +10,7 @@ import logging
 import signal
 import time
 from types import FrameType
+from typing import Any
 
 import kombu.exceptions
 import redis
@@ -20,6 +21,7 @@ from web.clocks import current_clock
 from web.extensions import db
 from web.health import HEARTBEAT_KEY
 from web.publishing import CLOCK_WAKE_KEY
+from workflows.outreach import due_steps
 from workflows.tracking import timers
 
 HEARTBEAT_TTL_SECONDS = 3600
@@ -56,20 +58,27 @@ class ClockProcess:
         the broker refuses, the unpublished claims are given back at once."""
         ids = timers.claim_due(db.session, clock=current_clock())
         db.session.commit()
-        chunks = timers.chunks(ids)
+        self.publish(timers.FIRE_TASK, timers.chunks(ids), timers.release_unpublished)
+        # Outreach steps are due rows of their own table, claimed and fired the same way.
+        steps = due_steps.claim_due(db.session, clock=current_clock())
+        db.session.commit()
+        self.publish(due_steps.FIRE_TASK, due_steps.chunks(steps), due_steps.release_unpublished)
+        return max(len(ids), len(steps))
+
+    def publish(self, task: str, chunks: list[list[int]], release: Any) -> None:
         for index, chunk in enumerate(chunks):
             try:
-                self.celery.send_task(timers.FIRE_TASK, args=[chunk])
+                self.celery.send_task(task, args=[chunk])
             except BROKER_ERRORS:
                 unpublished = [i for rest in chunks[index:] for i in rest]
-                timers.release_unpublished(db.session, unpublished)
+                release(db.session, unpublished)
                 db.session.commit()
                 raise
-        return len(ids)
 
     def seconds_until_next(self) -> float:
-        due = timers.next_due_at(db.session)
+        candidates = [timers.next_due_at(db.session), due_steps.next_due_at(db.session)]
         db.session.rollback()
+        due = min((d for d in candidates if d is not None), default=None)
         if due is None:
             return self.interval
         wait = (due - current_clock().now()).total_seconds()

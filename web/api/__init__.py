@@ -12,6 +12,7 @@ from flask_smorest.spec import prepare_response
 
 from web.api.channels import attachments, canned, inbound, replies
 from web.api.customers import communications, custom_fields, organisations, profiles, transactions
+from web.api.outreach import strategies as outreach_strategies
 from web.api.platform import health, tokens
 from web.api.privacy import subjects
 from web.api.schemas import ProblemSchema
@@ -98,6 +99,7 @@ def register(app: Flask) -> None:
         attachments.blp,
         replies.blp,
         canned.blp,
+        outreach_strategies.blp,
     ):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing to forge
         api.register_blueprint(blueprint)

@@ -26,6 +26,7 @@ from web.privacy.reads import note_access
 from web.requirements.access import readable
 from web.templating import viewer_zone
 from workflows.customers import custom_fields, timelines, transactions
+from workflows.outreach import enrolments as outreach_enrolments
 from workflows.platform.errors import ValidationFailed
 from workflows.tracking import conversations
 
@@ -125,6 +126,7 @@ def render_page(
         lifetime_value=transactions.lifetime_value(db.session, customer.id),
         last_purchase_on=transactions.last_purchase_on(db.session, customer.id),
         transactions=transactions.list_transactions(db.session, customer.id, limit=10),
+        enrolments=outreach_enrolments.of_customer(db.session, customer.id),
         page=page,
         authors=authors,
         kind=kind,

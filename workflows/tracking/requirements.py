@@ -33,8 +33,9 @@ from workflows.tracking import search_index, sla
 from workflows.tracking.declaration import Workflow
 from workflows.tracking.sales_workflow import SALES
 from workflows.tracking.support_workflow import SUPPORT
+from workflows.tracking.task_workflow import TASK
 
-WORKFLOWS: dict[str, Workflow] = {w.key: w for w in (SUPPORT, SALES)}
+WORKFLOWS: dict[str, Workflow] = {w.key: w for w in (SUPPORT, SALES, TASK)}
 
 
 class TransitionRefused(DomainError):

@@ -1,0 +1,1 @@
+"""Outreach over the API: strategies, their steps, dry run, lifecycle and enrolments."""
