@@ -24,6 +24,7 @@ from web import (
     organisations,
     publishing,
     requirements,
+    security,
     segments,
     templating,
 )
@@ -53,6 +54,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     celery_init_app(app)
 
+    security.register(app)
     templating.register(app)
     auth.register(app)
     input_guard.register(app)  # after the token check: an anonymous API call is 401 first
@@ -62,6 +64,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     account.register(app)
     admin.register(app)
     api.register(app)
+    security.allow_docs_inline_styles(app)
     errors.register(app)
     cli.register(app)
     backup_cli.register(app)

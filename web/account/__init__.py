@@ -70,7 +70,9 @@ def change_password() -> Response | tuple[str, int]:
                 form.new_password.errors.extend(exc.errors.get("password", []))
             else:
                 db.session.commit()
-                login_user(current_user)  # the session id includes the password digest
+                login_user(
+                    current_user._get_current_object()
+                )  # the session id includes the password digest
                 flash("Password changed; other sessions are signed out.", "success")
                 return redirect(url_for("account.show"))
     return _render(password=form), 422
