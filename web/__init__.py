@@ -1,5 +1,6 @@
 """Rapport's web application: `create_app` builds it; nothing runs at import time."""
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "models" / "migrat
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    # Everything a Rapport process creates holds customer data or secrets (the SQLite file and
+    # its WAL, backups, the secret key, the beat schedule): owner-only, 0600 files, 0700 folders.
+    os.umask(0o077)
     settings: dict[str, Any] = dict(config.DEFAULTS)
     config.read_plain_env(settings)
     app = Flask(__name__, instance_relative_config=False)

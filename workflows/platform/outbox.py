@@ -47,6 +47,12 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
+def one_line(text: str) -> str:
+    """A header value: a newline in, say, a requirement title would end the header (and
+    `email` refuses it outright), so every run of whitespace becomes one space."""
+    return " ".join(text.split())
+
+
 def enqueue_email(
     session: Session,
     *,
@@ -71,7 +77,7 @@ def enqueue_email(
         idempotency_key=idempotency_key,
         cause=cause,
         to_address=to_address,
-        subject=subject,
+        subject=one_line(subject),
         body_text=body_text,
         body_html=body_html,
         message_id=message_id_for(idempotency_key, _domain(session, domain)),
@@ -204,7 +210,7 @@ def build_email(row: OutboxMessage, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = row.to_address
-    message["Subject"] = row.subject
+    message["Subject"] = one_line(row.subject)  # rows written before subjects were one line
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(row.created_at)
     message["X-Rapport-Cause"] = row.cause
