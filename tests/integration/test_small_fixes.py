@@ -126,3 +126,19 @@ def test_bin_start_points_at_its_redis_before_loading_the_demo() -> None:
     script = (ROOT / "bin" / "start").read_text()
     assert script.index('export REDIS_URL="$redis_url"') < script.index("flask demo load")
     assert "umask 077" in (ROOT / "Procfile").read_text()
+
+
+def test_remote_images_wait_for_a_click(app: Flask, api: Any, make_user: Any) -> None:
+    customer_id = make_customer(app)
+    body = {
+        "channel": "email",
+        "direction": "inbound",
+        "body": '<p>Hello</p><img src="https://tracker.example/pixel.png" alt="logo">',
+    }
+    assert api("POST", f"/customers/{customer_id}/communications", json=body).status_code == 201
+    client = app.test_client()
+    login(client, make_user(Role.AGENT).email)
+    page = client.get(f"/customers/{customer_id}").get_data(as_text=True)
+    assert ' src="https://tracker.example' not in page
+    assert 'data-src="https://tracker.example/pixel.png"' in page
+    assert "Show images (1)" in page
