@@ -142,3 +142,17 @@ def test_remote_images_wait_for_a_click(app: Flask, api: Any, make_user: Any) ->
     assert ' src="https://tracker.example' not in page
     assert 'data-src="https://tracker.example/pixel.png"' in page
     assert "Show images (1)" in page
+
+
+def test_an_ical_event_spanning_centuries_is_refused(app: Flask, api: Any) -> None:
+    periods = [{"weekday": 0, "start": "09:00", "end": "17:00"}]
+    calendar = api("POST", "/calendars", json={"name": "C", "time_zone": "UTC", "periods": periods})
+    ical = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nSUMMARY:Forever\r\n"
+        "DTSTART;VALUE=DATE:20000101\r\nDTEND;VALUE=DATE:23000101\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    path = f"/calendars/{calendar.get_json()['id']}/holidays/ical"
+    response = api("POST", path, json={"ical": ical})
+    assert response.status_code == 422
+    assert "more than 5,000 holiday days" in str(response.get_json()["errors"])
+    assert api("GET", f"/calendars/{calendar.get_json()['id']}").get_json()["holidays"] == []
