@@ -1,5 +1,6 @@
 """Rapport's web application: `create_app` builds it; nothing runs at import time."""
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from web import (
     privacy,
     publishing,
     requirements,
+    security,
     segments,
     templating,
 )
@@ -38,6 +40,9 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "models" / "migrat
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    # Everything a Rapport process creates holds customer data or secrets (the SQLite file and
+    # its WAL, backups, the secret key, the beat schedule): owner-only, 0600 files, 0700 folders.
+    os.umask(0o077)
     settings: dict[str, Any] = dict(config.DEFAULTS)
     config.read_plain_env(settings)
     app = Flask(__name__, instance_relative_config=False)
@@ -57,6 +62,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     celery_init_app(app)
 
+    security.register(app)
     templating.register(app)
     auth.register(app)
     input_guard.register(app)  # after the token check: an anonymous API call is 401 first
@@ -66,6 +72,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     account.register(app)
     admin.register(app)
     api.register(app)
+    security.allow_docs_inline_styles(app)
     errors.register(app)
     cli.register(app)
     backup_cli.register(app)

@@ -85,8 +85,13 @@ DEFAULTS: dict[str, Any] = {
     # Failed logins allowed per account and per client IP (Flask-Limiter syntax).
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
     "LOGIN_LIMIT_PER_IP": "30 per 15 minutes",
-    # Set the session cookie's Secure flag (turn on when served over HTTPS).
+    # Failed password changes (wrong current password) per signed-in user before 429: a
+    # stolen session must not become a password-guessing oracle.
+    "PASSWORD_CHANGE_LIMIT": "5 per 15 minutes",
+    # Served over HTTPS: Secure cookies and HSTS (docker-compose turns it on behind Caddy).
     "SECURE_COOKIES": False,
+    # Proxies in front whose X-Forwarded-For/-Proto/-Host to believe (0: none; compose: 1).
+    "TRUSTED_PROXIES": 0,
     # Days a "keep me signed in" cookie lasts (sign-out ends it sooner, server-side).
     "REMEMBER_DAYS": 14,
     # Requirements every signed-in user may read: false = admins all, others their teams', the
@@ -131,7 +136,7 @@ PLAIN_ENV_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
 
 def instance_path(config: dict[str, Any]) -> Path:
     path = Path(config.get("INSTANCE_PATH") or Path.cwd() / "instance")
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 

@@ -1,7 +1,8 @@
 """Input every request must pass before any view sees it, checked in one place: no NUL or other
 control characters in any text (forms, query strings, JSON), no lone surrogates, no JSON nested
 deeper than `MAX_JSON_DEPTH`, no integer beyond a 64-bit column, no non-finite number. A refusal
-is 422 naming the field (problem+json under /api/, the error page elsewhere).
+is 422 naming the field (problem+json under /api/, the error page elsewhere). An API body that
+is not JSON is 415.
 
 What slips past (a number or date that only overflows once a view computes with it) reaches
 `web.errors.handle_overflow`, which names the culprit (`culprit`) from the same inputs, so the
@@ -89,7 +90,19 @@ def refuse(errors: dict[str, list[str]]) -> Response | tuple[str, int]:
     ), 422
 
 
+def _has_body() -> bool:
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "")
+
+
 def check_request() -> Response | tuple[str, int] | None:
+    if (
+        request.path.startswith("/api/")
+        and request.method in ("POST", "PUT", "PATCH")
+        and _has_body()
+        and request.mimetype not in JSON_TYPES
+    ):
+        detail = f"Send the body as application/json, not {request.mimetype or 'untyped'}."
+        return problem(415, detail=detail)
     errors: dict[str, list[str]] = {}
     for name, value in (request.view_args or {}).items():
         if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:

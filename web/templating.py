@@ -1,5 +1,6 @@
 """Jinja filters and globals: times in the viewer's zone, navigation by role."""
 
+import re
 import zoneinfo
 from datetime import UTC, datetime
 
@@ -36,7 +37,26 @@ def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> Markup:
     )
 
 
+REMOTE_IMG_RE = re.compile(r'<img([^>]*?)\ssrc="((?:https?:)?//[^"]*)"', re.IGNORECASE)
+
+
+def message_body(safe_html: str | None) -> Markup:
+    """A communication's (already sanitised) HTML with remote images held back: their address
+    moves to `data-src`, so opening the timeline tells no sender that it was read, and a "Show
+    images" button (rapport.js) loads them on request."""
+    if not safe_html:
+        return Markup("")
+    held, count = REMOTE_IMG_RE.subn(r'<img\1 data-src="\2"', safe_html)
+    if not count:
+        return Markup('<div class="body">{}</div>').format(Markup(safe_html))  # noqa: S704 (nh3-sanitised when saved)
+    return Markup(
+        '<div class="body held-images">{}<button type="button" class="secondary outline '
+        'show-images">Show images ({})</button></div>'
+    ).format(Markup(held), count)  # noqa: S704 (nh3-sanitised when saved)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["message_body"] = message_body
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["all_time_zones"] = lambda: sorted(zoneinfo.available_timezones())

@@ -28,6 +28,14 @@ from workflows.platform import accounts
 EXAMPLES = int(os.environ.get("RAPPORT_FUZZ_EXAMPLES", "12"))
 
 
+@schemathesis.serializer("message/rfc822")
+def _raw_email(ctx: Any, value: Any) -> bytes:
+    """`POST /inbound/email` takes a raw message: whatever was generated, as bytes."""
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode("utf-8", "surrogatepass")
+
+
 def _token(app: Flask, user_id: int) -> str:
     """A fresh token per case: an operation may revoke the one the previous case used."""
     with app.app_context():

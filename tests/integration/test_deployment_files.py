@@ -47,3 +47,12 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "bin/test" in readme
     assert "\nbin/test\n" in ci
     assert "RAPPORT_TEST_DATABASE=postgresql bin/test" in ci
+
+
+def test_compose_is_secure_by_default_behind_its_proxy() -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert 'RAPPORT_SECURE_COOKIES: "true"' in text
+    assert 'RAPPORT_TRUSTED_PROXIES: "1"' in text
+    assert "\n  proxy:" in text and '"443:443"' in text
+    web = text.split("\n  web:")[1].split("\n  worker:")[0]
+    assert "ports:" not in web  # web is reached only through the proxy

@@ -187,3 +187,24 @@ def test_another_agent_cannot_see_my_import(
     other = app.test_client()
     login(other, make_user(Role.AGENT).email)
     assert other.get(f"/imports/{job_id}/status.json").status_code == 403
+
+
+def test_too_many_columns_or_rows_are_refused_with_the_limit(
+    agent_client: FlaskClient, app: Flask
+) -> None:
+    from workflows.customers.imports import MAX_COLUMNS, MAX_ROWS
+
+    for content, words in (
+        (("name," + ",".join(f"c{i}" for i in range(MAX_COLUMNS)) + "\nAna\n").encode(), "columns"),
+        (b"name\n" + b"x\n" * (MAX_ROWS + 1), "rows"),
+    ):
+        token = csrf_token(agent_client, "/imports")
+        response = agent_client.post(
+            "/imports",
+            data={"file": (io.BytesIO(content), "wide.csv"), "csrf_token": token},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 422
+        assert f"at most {MAX_COLUMNS}" in response.get_data(as_text=True) or words == "rows"
+        assert words in response.get_data(as_text=True)
+    assert customer_count(app) == 0

@@ -1,13 +1,23 @@
 """The signed-in user's own settings: profile and time zone, password, API tokens."""
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from models import ApiToken
 from web.account.forms import PasswordForm, ProfileForm, TokenForm
 from web.clocks import current_clock
-from web.extensions import db
+from web.extensions import db, limiter
 from workflows.platform import accounts
 from workflows.platform.errors import StaleEdit, ValidationFailed
 from workflows.platform.passwords import verify_password
@@ -56,8 +66,22 @@ def update_profile() -> Response | tuple[str, int]:
     return _render(profile=form), 422
 
 
+def _password_key() -> str:
+    return f"password-change:{getattr(current_user, 'id', request.remote_addr)}"
+
+
+def _wrong_current_password(response: Response) -> bool:
+    return response.status_code == 422
+
+
 @bp.post("/password")
 @login_required
+@limiter.limit(
+    lambda: current_app.config["PASSWORD_CHANGE_LIMIT"],
+    key_func=_password_key,
+    deduct_when=_wrong_current_password,
+    scope="password-change",
+)
 def change_password() -> Response | tuple[str, int]:
     form = PasswordForm(prefix="password")
     if form.validate_on_submit():
@@ -70,7 +94,9 @@ def change_password() -> Response | tuple[str, int]:
                 form.new_password.errors.extend(exc.errors.get("password", []))
             else:
                 db.session.commit()
-                login_user(current_user)  # the session id includes the password digest
+                login_user(
+                    current_user._get_current_object()
+                )  # the session id includes the password digest
                 flash("Password changed; other sessions are signed out.", "success")
                 return redirect(url_for("account.show"))
     return _render(password=form), 422

@@ -36,6 +36,10 @@ RUN_TASK = "imports.run"
 MODES = ("all_or_nothing", "skip_bad_rows")
 BATCH_SIZE = 200
 MAX_BYTES = 20 * 1024 * 1024
+# A customer has a few dozen fields; thousands of columns are a mistake (or an attack on the
+# mapping page, which lists every column). Rows beyond the cap belong in several files.
+MAX_COLUMNS = 200
+MAX_ROWS = 200_000
 ORGANISATION_NAME_LIMIT = 200
 
 # Target fields a column can feed; "custom:<key>" names a custom field.
@@ -104,8 +108,22 @@ def parse(content: str) -> tuple[list[str], list[list[str]]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(content), dialect)
+    rows: list[list[str]] = []
     try:
-        rows = [row for row in reader if any(cell.strip() for cell in row)]
+        for row in reader:
+            if len(row) > MAX_COLUMNS:
+                raise ValidationFailed.field(
+                    "file",
+                    f"Row {reader.line_num} has {len(row)} columns; at most {MAX_COLUMNS} "
+                    "can be imported. Remove the columns you do not need.",
+                )
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+            if len(rows) > MAX_ROWS + 1:  # the header and MAX_ROWS data rows
+                raise ValidationFailed.field(
+                    "file",
+                    f"The file has more than {MAX_ROWS:,} rows; split it into several files.",
+                )
     except csv.Error as exc:
         raise ValidationFailed.field("file", f"Not a readable CSV file: {exc}") from exc
     if not rows:

@@ -19,6 +19,33 @@ from workflows.platform.errors import StaleEdit, ValidationFailed
 FIELDS = ("kind", "amount", "currency", "occurred_on", "reference", "status")
 # SQLite keeps NUMERIC as a binary double, exact to 15 significant digits: 11 + 4 decimals.
 AMOUNT_RE = re.compile(r"^\d{1,11}(\.\d{1,4})?$")
+# ISO 4217 minor units where they are not 2 (the yen has no cents, the dinar has fils).
+MINOR_UNITS = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
 SALE_KINDS = (TransactionKind.ORDER, TransactionKind.INVOICE, TransactionKind.PAYMENT)
 
 
@@ -97,6 +124,14 @@ def clean(
                 values[field] = parse(data[field])
             except ValueError as exc:
                 errors[field] = [str(exc)]
+    amount, currency = values.get("amount"), values.get("currency")
+    if amount is not None or currency is not None:
+        amount = amount if amount is not None else getattr(current, "amount", None)
+        currency = currency or getattr(current, "currency", None)
+    if amount is not None and currency and "amount" not in errors:
+        places = MINOR_UNITS.get(currency, 2)
+        if -amount.normalize().as_tuple().exponent > places:
+            errors["amount"] = [f"{currency} amounts have at most {places} decimal places."]
     if creating or "occurred_on" in data:
         raw = data.get("occurred_on")
         if raw in (None, ""):

@@ -49,6 +49,12 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
+def one_line(text: str) -> str:
+    """A header value: a newline in, say, a requirement title would end the header (and
+    `email` refuses it outright), so every run of whitespace becomes one space."""
+    return " ".join(text.split())
+
+
 def enqueue_email(
     session: Session,
     *,
@@ -77,7 +83,7 @@ def enqueue_email(
         idempotency_key=idempotency_key,
         cause=cause,
         to_address=to_address,
-        subject=subject,
+        subject=one_line(subject),
         body_text=body_text,
         body_html=body_html,
         headers=_checked(headers),
@@ -227,7 +233,9 @@ def build_email(row: OutboxMessage, sender: str) -> Message:
         message = text
     message["From"] = _encoded("From", sender)
     message["To"] = _encoded("To", row.to_address)
-    message["Subject"] = _encoded("Subject", row.subject)
+    message["Subject"] = _encoded(
+        "Subject", one_line(row.subject)
+    )  # rows from before one-line subjects
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(row.created_at)
     message["X-Rapport-Cause"] = _encoded("X-Rapport-Cause", row.cause)

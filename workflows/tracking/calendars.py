@@ -254,8 +254,12 @@ def import_country_holidays(
     return add_holidays(session, calendar, table.items(), source="holidays")
 
 
+MAX_ICAL_DAYS = 5_000  # about 13 years of daily holidays: far beyond any real calendar
+
+
 def import_ical(session: Session, calendar: Calendar, content: bytes | str) -> int:
-    """All-day events of an iCal file (each day of a multi-day event) become holidays."""
+    """All-day events of an iCal file (each day of a multi-day event) become holidays; a file
+    that would add more than MAX_ICAL_DAYS days is refused before anything is written."""
     try:
         parsed = icalendar.Calendar.from_ical(content)
     except ValueError as exc:
@@ -279,6 +283,12 @@ def import_ical(session: Session, calendar: Calendar, content: bytes | str) -> i
         day = start
         while True:
             days.append((day, name))
+            if len(days) > MAX_ICAL_DAYS:
+                raise ValidationFailed.field(
+                    "file",
+                    f"This file would add more than {MAX_ICAL_DAYS:,} holiday days "
+                    f"(“{name}” alone runs from {start} to {end_day}); import a shorter range.",
+                )
             day += timedelta(days=1)
             if end_day is None or day >= end_day:
                 break

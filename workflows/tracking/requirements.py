@@ -131,7 +131,7 @@ def open_requirement(
     origin_channel: str | None = None,
 ) -> Requirement:
     errors: dict[str, list[str]] = {}
-    title = (title or "").strip()
+    title = " ".join((title or "").split())  # one line: it becomes email subjects
     if not title:
         errors["title"] = ["Give the requirement a title."]
     if workflow not in WORKFLOWS:
@@ -142,8 +142,10 @@ def open_requirement(
         errors["priority"] = [f"Choose one of: {', '.join(p.value for p in Priority)}."]
     if team_id is not None and session.get(Team, team_id) is None:
         errors["team_id"] = ["No such team."]
-    if assignee_id is not None and session.get(User, assignee_id) is None:
-        errors["assignee_id"] = ["No such user."]
+    if assignee_id is not None:
+        assignee = session.get(User, assignee_id)
+        if assignee is None or not assignee.is_active:
+            errors["assignee_id"] = ["No such active user."]  # as `update_requirement` says
     if errors:
         raise ValidationFailed(errors)
     now = clock.now()
@@ -276,7 +278,7 @@ def update_requirement(
         if key in data:
             values[key] = data[key]
     if "title" in values:
-        values["title"] = (values["title"] or "").strip()[:300]
+        values["title"] = " ".join((values["title"] or "").split())[:300]
         if not values["title"]:
             errors["title"] = ["Give the requirement a title."]
     if "priority" in values:

@@ -1,0 +1,94 @@
+// Admin pages' scripts, one block per page; each does nothing where its page is absent.
+// (Files, not inline scripts: the Content-Security-Policy allows only these.)
+
+// The SLA policy's apply progress (admin/sla_policy_progress.html).
+(function () {
+  "use strict";
+  var box = document.getElementById("apply-progress");
+  if (!box || !document.getElementById("bar") || document.getElementById("status").textContent === "finished") return;
+  function render(p) {
+    if (!p) return false;
+    var bar = document.getElementById("bar");
+    var done = p.status === "finished";
+    bar.max = p.total || 1;
+    bar.value = done ? bar.max : p.done;
+    var status = document.getElementById("status");
+    status.textContent = p.status;
+    status.className = "badge" + (done ? " ok" : "");
+    document.getElementById("counts").textContent = p.done + " of " + p.total + " requirements recomputed.";
+    return done;
+  }
+  function poll() {
+    fetch(box.dataset.statusUrl, {headers: {"Accept": "application/json"}})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) { if (!(body && render(body.recompute))) setTimeout(poll, 700); })
+      .catch(function () { setTimeout(poll, 1500); });
+  }
+  setTimeout(poll, 300);
+})();
+
+// The SLA policy form: pause defaults and ladder rungs (admin/sla_policy_edit.html).
+(function () {
+  "use strict";
+  var form = document.getElementById("policy-form");
+  if (!form) return;
+  // "Workflow default" disables that metric's state boxes: the two cannot both hold.
+  function sync(box) {
+    form.querySelectorAll('input[name="pause-' + box.dataset.metric + '"]').forEach(function (state) {
+      state.disabled = box.checked;
+    });
+  }
+  form.querySelectorAll(".pause-default").forEach(function (box) {
+    sync(box);
+    box.addEventListener("change", function () { sync(box); });
+  });
+  // With a script, the blank rung waits for "Add a rung"; later clicks add copies of the template.
+  var rungs = document.getElementById("rungs");
+  var blank = rungs.querySelector("fieldset.rung.blank");
+  if (blank) blank.hidden = true;
+  document.getElementById("add-rung").addEventListener("click", function () {
+    var added = blank && blank.hidden ? blank : null;
+    if (added) {
+      added.hidden = false;
+    } else {
+      var count = document.getElementById("rung-count");
+      var index = Number(count.value);
+      var html = document.getElementById("rung-template").innerHTML.split("__i__").join(String(index));
+      rungs.insertAdjacentHTML("beforeend", html);
+      added = rungs.lastElementChild;
+      count.value = String(index + 1);
+    }
+    added.querySelector("legend").textContent = "Rung " + (rungs.querySelectorAll("fieldset.rung:not([hidden])").length);
+    added.querySelector("select").focus();
+  });
+})();
+
+// The calendar form: copy Monday, add a holiday row (admin/calendar_edit.html).
+(function () {
+  "use strict";
+  var form = document.getElementById("calendar-form");
+  if (!form) return;
+  document.getElementById("copy-monday").addEventListener("click", function () {
+    var slots = Number(form.elements.slots.value);
+    for (var day = 1; day < 5; day++) {
+      for (var i = 0; i < slots; i++) {
+        ["start", "end"].forEach(function (edge) {
+          form.elements["p-" + day + "-" + i + "-" + edge].value = form.elements["p-0-" + i + "-" + edge].value;
+        });
+      }
+    }
+  });
+  document.getElementById("add-holiday").addEventListener("click", function () {
+    var rows = document.getElementById("holiday-rows");
+    var row = rows.lastElementChild.cloneNode(true);
+    var n = rows.children.length + 1;
+    row.querySelectorAll("input").forEach(function (input) {
+      input.value = "";
+      input.removeAttribute("aria-invalid");
+      input.setAttribute("aria-label", "Holiday " + n + (input.type === "date" ? " date" : " name"));
+    });
+    row.querySelectorAll(".field-error").forEach(function (e) { e.remove(); });
+    rows.appendChild(row);
+    row.querySelector("input").focus();
+  });
+})();

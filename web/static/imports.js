@@ -1,0 +1,31 @@
+// The import progress page (imports/progress.html): polls the job and renders its counts.
+// A file, not an inline script: the Content-Security-Policy allows only these.
+(function () {
+  const box = document.getElementById("import-progress");
+  if (!box) return;
+  const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
+  function render(p) {
+    const bar = document.getElementById("bar");
+    bar.max = p.total_rows || 1;
+    bar.value = p.status === "done" ? bar.max : p.processed_rows;
+    const status = document.getElementById("status");
+    status.textContent = p.status;
+    status.className = "badge " + (p.status === "done" ? "ok" : p.status === "failed" ? "fail" : "");
+    document.getElementById("counts").textContent =
+      `${p.processed_rows} of ${p.total_rows} rows checked, ${p.imported_rows} imported, ${p.bad_rows} bad.`;
+    if (p.errors.length) {
+      document.getElementById("errors").innerHTML = "<table><thead><tr><th>Row</th><th>Field</th><th>Problem</th></tr></thead><tbody>" +
+        p.errors.map((e) => `<tr><td>${esc(e.row)}</td><td><code>${esc(e.field)}</code></td><td>${esc(e.message)}</td></tr>`).join("") +
+        "</tbody></table>";
+    }
+    return p.status === "done" || p.status === "failed";
+  }
+  async function poll() {
+    try {
+      const response = await fetch(box.dataset.statusUrl, {headers: {"Accept": "application/json"}});
+      if (response.ok && render(await response.json())) return;
+    } catch (e) { /* the next poll tries again */ }
+    setTimeout(poll, 700);
+  }
+  poll();
+})();
