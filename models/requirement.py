@@ -23,6 +23,7 @@ class Requirement(Base):
         Index("ix_requirements_assignee_state", "assignee_id", "state"),
         Index("ix_requirements_team_state", "team_id", "state"),
         Index("ix_requirements_customer_id", "customer_id", "created_at"),
+        Index("ix_requirements_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,7 +69,11 @@ class RequirementEvent(Base):
     """One transition: who or which timer, from, to, when, why."""
 
     __tablename__ = "requirement_events"
-    __table_args__ = (Index("ix_requirement_events_requirement", "requirement_id", "id"),)
+    __table_args__ = (
+        Index("ix_requirement_events_requirement", "requirement_id", "id"),
+        # Reports bucket transitions by day (backlog, created vs resolved).
+        Index("ix_requirement_events_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     requirement_id: Mapped[int] = mapped_column(ForeignKey("requirements.id", ondelete="CASCADE"))

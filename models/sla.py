@@ -134,6 +134,7 @@ class SlaClock(Base):
     __table_args__ = (
         Index("ix_sla_clocks_requirement", "requirement_id", "metric"),
         Index("ix_sla_clocks_status_due", "status", "due_at"),
+        Index("ix_sla_clocks_metric_elapsed", "metric", "elapsed_seconds"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,3 +160,8 @@ class SlaClock(Base):
     )
     plan_seq: Mapped[int] = mapped_column(default=0)
     history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Business time counted when the clock stopped (met or cancelled), stored once so reports
+    # aggregate a column instead of re-running calendar arithmetic per row (DESIGN.md §7b).
+    elapsed_seconds: Mapped[int | None]
+    # Why a breach happened, decided once at the breach (workflows/tracking/breach_causes.py).
+    breach_cause: Mapped[str | None] = mapped_column(String(40))
