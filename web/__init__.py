@@ -22,6 +22,7 @@ from web import (
     merge,
     organisations,
     publishing,
+    reports,
     requirements,
     segments,
     templating,
@@ -67,4 +68,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     merge.register(app)
     segments.register(app)
     requirements.register(app)
+    reports.register(app)
     return app

@@ -7,6 +7,7 @@ requests (`conditional`)."""
 from flask import Flask
 from flask_smorest import Api
 
+from web.api.analytics import reports
 from web.api.customers import communications, custom_fields, organisations, profiles, transactions
 from web.api.platform import health, tokens
 from web.api.tracking import requirements, sla
@@ -53,6 +54,7 @@ def register(app: Flask) -> None:
         custom_fields.blp,
         requirements.blp,
         sla.blp,
+        reports.blp,
     ):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing to forge
         api.register_blueprint(blueprint)

@@ -1,0 +1,290 @@
+"""Support KPIs for a date range and filters: business-time response and resolution figures,
+SLA compliance, breaches by rung, backlog per day by state, reopen rate, created vs resolved
+per day, and a table per agent and per team.
+
+Which requirements count: those matching the filters and created inside the range (in the
+viewer's zone), except for the per-day series, which count what happened on each day (the
+backlog at the end of each day, the requirements resolved that day) among all requirements
+matching the filters. Durations are the business seconds each clock stored when it was met
+(`sla_clocks.elapsed_seconds`); a reopened requirement's new resolution clock counts on its own.
+"""
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy.orm import Session
+
+from models import Metric, Requirement, RequirementEvent, SlaClock, SlaStatus, Team, User
+from workflows.analytics.filters import RequirementFilter
+from workflows.analytics.quantiles import percentiles
+from workflows.analytics.ranges import DayRange, day_index, dialect_of
+from workflows.analytics.tables import ratio, table
+from workflows.tracking.requirements import WORKFLOWS
+
+IN_PROGRESS = (SlaStatus.RUNNING, SlaStatus.PAUSED)
+
+
+def support_report(session: Session, days: DayRange, filters: RequirementFilter) -> dict[str, Any]:
+    created = and_(
+        Requirement.created_at >= days.start,
+        Requirement.created_at < days.end,
+        *filters.conditions(),
+    )
+    return {
+        "range": days.describe(),
+        "filters": filters.describe(),
+        "requirements": session.scalar(select(func.count()).where(created)) or 0,
+        "durations": _durations(session, created),
+        "compliance": _compliance(session, created),
+        "breaches_by_rung": _breaches_by_rung(session, created),
+        "reopen": _reopen(session, created),
+        "flow": _flow(session, days, filters),
+        "backlog": _backlog(session, days, filters),
+        "agents": _per_group(session, created, Requirement.assignee_id, User.name, User),
+        "teams": _per_group(session, created, Requirement.team_id, Team.name, Team),
+    }
+
+
+def _durations(session: Session, created: Any) -> dict[str, Any]:
+    rows = []
+    for metric in Metric:
+        values = (
+            select(SlaClock.elapsed_seconds)
+            .join(Requirement, Requirement.id == SlaClock.requirement_id)
+            .where(
+                created,
+                SlaClock.metric == metric,
+                SlaClock.status == SlaStatus.MET,
+                SlaClock.elapsed_seconds.is_not(None),
+            )
+        )
+        count = session.scalar(select(func.count()).select_from(values.subquery())) or 0
+        median, p90 = percentiles(session, values, (0.5, 0.9))
+        rows.append([str(metric), count, median, p90])
+    return table(["metric", "clocks_met", "median_seconds", "p90_seconds"], rows)
+
+
+def _compliance(session: Session, created: Any) -> dict[str, Any]:
+    """Per metric: met in time, breached (met late or still overdue), still in progress;
+    compliance = met / (met + breached). Cancelled clocks count nowhere."""
+    breached = SlaClock.breached_at.is_not(None)
+    query = (
+        select(
+            SlaClock.metric,
+            func.sum(case((and_(SlaClock.status == SlaStatus.MET, ~breached), 1), else_=0)),
+            func.sum(case((breached, 1), else_=0)),
+            func.sum(case((and_(SlaClock.status.in_(IN_PROGRESS), ~breached), 1), else_=0)),
+        )
+        .join(Requirement, Requirement.id == SlaClock.requirement_id)
+        .where(created, SlaClock.status != SlaStatus.CANCELLED)
+        .group_by(SlaClock.metric)
+    )
+    found = {
+        str(m): (int(a or 0), int(b or 0), int(c or 0)) for m, a, b, c in session.execute(query)
+    }
+    rows = []
+    for metric in Metric:
+        met, late, running = found.get(str(metric), (0, 0, 0))
+        rows.append([str(metric), met, late, running, ratio(met, met + late)])
+    return table(["metric", "met", "breached", "in_progress", "compliance"], rows)
+
+
+def _breaches_by_rung(session: Session, created: Any) -> dict[str, Any]:
+    query = (
+        select(SlaClock.rung, func.count())
+        .join(Requirement, Requirement.id == SlaClock.requirement_id)
+        .where(created, SlaClock.breached_at.is_not(None))
+        .group_by(SlaClock.rung)
+        .order_by(SlaClock.rung)
+    )
+    return table(["rung", "breaches"], session.execute(query).all())
+
+
+def _reopen(session: Session, created: Any) -> dict[str, Any]:
+    def requirements_with(condition: Any) -> int:
+        return (
+            session.scalar(
+                select(func.count(distinct(RequirementEvent.requirement_id)))
+                .join(Requirement, Requirement.id == RequirementEvent.requirement_id)
+                .where(created, condition)
+            )
+            or 0
+        )
+
+    resolved = requirements_with(RequirementEvent.to_state.in_(_done_states()) & _changes())
+    reopened = requirements_with(RequirementEvent.trigger == "reopen")
+    return {"resolved": resolved, "reopened": reopened, "rate": ratio(reopened, resolved)}
+
+
+def _done_states(workflow: str | None = None) -> list[str]:
+    chosen = [WORKFLOWS[workflow]] if workflow else WORKFLOWS.values()
+    return sorted({state for w in chosen for state in w.done_states})
+
+
+def _active_states(workflow: str | None) -> list[str]:
+    chosen = [WORKFLOWS[workflow]] if workflow else list(WORKFLOWS.values())
+    states: list[str] = []
+    for definition in chosen:
+        states += [s for s in definition.states if definition.is_active(s) and s not in states]
+    return states
+
+
+def _changes() -> Any:
+    """Events that are transitions (SLA notes keep the state and are left out)."""
+    return or_(
+        RequirementEvent.from_state.is_(None),
+        RequirementEvent.from_state != RequirementEvent.to_state,
+    )
+
+
+def _flow(session: Session, days: DayRange, filters: RequirementFilter) -> dict[str, Any]:
+    dialect = dialect_of(session)
+    created_day = day_index(Requirement.created_at, days, dialect).label("day")
+    created = dict(
+        session.execute(
+            select(created_day, func.count())
+            .where(
+                Requirement.created_at >= days.start,
+                Requirement.created_at < days.end,
+                *filters.conditions(),
+            )
+            .group_by(created_day)
+        ).all()
+    )
+    resolved_day = day_index(RequirementEvent.at, days, dialect).label("day")
+    resolved = dict(
+        session.execute(
+            select(resolved_day, func.count())
+            .join(Requirement, Requirement.id == RequirementEvent.requirement_id)
+            .where(
+                RequirementEvent.at >= days.start,
+                RequirementEvent.at < days.end,
+                RequirementEvent.to_state.in_(_done_states(filters.workflow)),
+                _changes(),
+                *filters.conditions(),
+            )
+            .group_by(resolved_day)
+        ).all()
+    )
+    return table(
+        ["day", "created", "resolved"],
+        [
+            [day.isoformat(), created.get(n, 0), resolved.get(n, 0)]
+            for n, day in enumerate(days.days)
+        ],
+    )
+
+
+def _backlog(session: Session, days: DayRange, filters: RequirementFilter) -> dict[str, Any]:
+    """Open requirements at the end of each day, by state: today's counts, walked back through
+    the transitions after each day's end (only events since the range start are read)."""
+    states = _active_states(filters.workflow)
+    current = dict(
+        session.execute(
+            select(Requirement.state, func.count())
+            .where(Requirement.state.in_(states), *filters.conditions())
+            .group_by(Requirement.state)
+        ).all()
+    )
+    last = len(days.days)
+    bucket = case(
+        (RequirementEvent.at >= days.end, last),
+        else_=day_index(RequirementEvent.at, days, dialect_of(session)),
+    ).label("bucket")
+    entered: dict[int, dict[str, int]] = defaultdict(dict)
+    left: dict[int, dict[str, int]] = defaultdict(dict)
+    for column, into in ((RequirementEvent.to_state, entered), (RequirementEvent.from_state, left)):
+        rows = session.execute(
+            select(bucket, column, func.count())
+            .join(Requirement, Requirement.id == RequirementEvent.requirement_id)
+            .where(
+                RequirementEvent.at >= days.start,
+                column.in_(states),
+                _changes(),
+                *filters.conditions(),
+            )
+            .group_by(bucket, column)
+        )
+        for index, state, count in rows:
+            into[int(index)][state] = count
+    open_now = {state: current.get(state, 0) for state in states}
+    rows_by_day: list[list[Any]] = []
+    # Walk back from now: the end of day n is before every event in buckets n+1 … last.
+    level = dict(open_now)
+    for index in range(last, -1, -1):
+        if index < last:
+            rows_by_day.append([days.days[index].isoformat(), *[level[s] for s in states]])
+        for state in states:
+            level[state] += left[index].get(state, 0) - entered[index].get(state, 0)
+    rows_by_day.reverse()
+    return table(["day", *states], rows_by_day)
+
+
+def _per_group(session: Session, created: Any, key: Any, name: Any, entity: type) -> dict[str, Any]:
+    requirements = session.execute(
+        select(
+            key,
+            func.count(),
+            func.sum(case((Requirement.resolved_at.is_not(None), 1), else_=0)),
+        )
+        .where(created)
+        .group_by(key)
+    ).all()
+    breached = SlaClock.breached_at.is_not(None)
+    clocks = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(
+                key,
+                func.sum(case((and_(SlaClock.status == SlaStatus.MET, ~breached), 1), else_=0)),
+                func.sum(case((breached, 1), else_=0)),
+                func.avg(
+                    case(
+                        (
+                            and_(
+                                SlaClock.metric == Metric.FIRST_RESPONSE,
+                                SlaClock.status == SlaStatus.MET,
+                            ),
+                            SlaClock.elapsed_seconds,
+                        )
+                    )
+                ),
+            )
+            .join(Requirement, Requirement.id == SlaClock.requirement_id)
+            .where(created, SlaClock.status != SlaStatus.CANCELLED)
+            .group_by(key)
+        )
+    }
+    ids = [row[0] for row in requirements if row[0] is not None]
+    names = dict(session.execute(select(entity.id, name).where(entity.id.in_(ids))).all())
+    rows = []
+    for ident, count, resolved in requirements:
+        met, late, mean_first = clocks.get(ident, (0, 0, None))
+        met, late = int(met or 0), int(late or 0)
+        rows.append(
+            [
+                ident,
+                names.get(ident, "(none)") if ident is not None else "(none)",
+                count,
+                int(resolved or 0),
+                met,
+                late,
+                ratio(met, met + late),
+                None if mean_first is None else round(float(mean_first), 1),
+            ]
+        )
+    rows.sort(key=lambda row: (-row[2], str(row[1])))
+    return table(
+        [
+            "id",
+            "name",
+            "requirements",
+            "resolved",
+            "clocks_met",
+            "clocks_breached",
+            "compliance",
+            "mean_first_response_seconds",
+        ],
+        rows,
+    )
