@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Calendar, Customer, Role, Team
+from web import demo_history
 from workflows.customers import organisations, profiles, transactions
 from workflows.platform import accounts
 from workflows.platform.clock import Clock, ManualClock
@@ -57,7 +58,8 @@ def load(session: Session, *, clock: Clock) -> int:
                 if role is Role.SUPERVISOR:
                     supervisor_ids.add(user.id)
                 accounts.set_team_members(session, team, member_ids | {user.id}, supervisor_ids)
-    return created + load_sla(session, clock=clock) + load_customers(session, clock=clock)
+    created += load_sla(session, clock=clock) + load_customers(session, clock=clock)
+    return created + demo_history.load_history(session, clock=clock)
 
 
 OFFICE_HOURS = [

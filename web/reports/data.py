@@ -41,10 +41,26 @@ def _today(zone: str) -> Any:
         return current_clock().now().date()  # parse_range names the bad zone
 
 
+def _parsed(args: Mapping[str, Any], user: User | None) -> tuple[DayRange, Any]:
+    """Range and filters, with every bad field named at once."""
+    errors: dict[str, list[str]] = {}
+    days = filters = None
+    try:
+        days = day_range(args, user)
+    except ValidationFailed as exc:
+        errors |= exc.errors
+    try:
+        filters = parse_filter(dict(args))
+    except ValidationFailed as exc:
+        errors |= exc.errors
+    if errors:
+        raise ValidationFailed(errors)
+    return days, filters
+
+
 def build(kind: str, args: Mapping[str, Any], user: User | None) -> dict[str, Any]:
     """The report `kind` for these query arguments; ValidationFailed names a bad argument."""
-    days = day_range(args, user)
-    filters = parse_filter(dict(args))
+    days, filters = _parsed(args, user)
     if kind == "support":
         return support.support_report(db.session, days, filters)
     if kind == "sales":
