@@ -224,6 +224,7 @@ def test_pareto_of_categories_and_breach_causes(world: dict[str, Any]):
         ["time waiting on the customer", 1, 0.5, 1.0],
     ]
     assert causes["total"] == 2
+    assert causes["vital_few"] == ["waited unassigned", "time waiting on the customer"]
     with pytest.raises(ValidationFailed) as refused:
         pareto.pareto_report(db.session, "nonsense", MARCH, RequirementFilter())
     assert "dimension" in refused.value.errors

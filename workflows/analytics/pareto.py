@@ -62,10 +62,8 @@ def pareto_report(
         grouped = _revenue(session, dimension, days, currency)
     else:
         grouped = _counts(dimension, created)
-    result = _pareto(session, grouped, money=money, dialect=dialect_of(session))
-    if dimension == "breaches_by_cause":
-        for row in result["bars"]["rows"]:
-            row[1] = CAUSE_LABELS.get(row[0], row[0] or NONE_LABEL)
+    labels = CAUSE_LABELS if dimension == "breaches_by_cause" else {}
+    result = _pareto(session, grouped, money=money, dialect=dialect_of(session), labels=labels)
     return {
         "dimension": dimension,
         "range": days.describe(),
@@ -149,7 +147,9 @@ def _revenue(session: Session, dimension: str, days: DayRange, currency: str | N
     )
 
 
-def _pareto(session: Session, grouped: Select[Any], *, money: bool, dialect: str) -> dict:
+def _pareto(
+    session: Session, grouped: Select[Any], *, money: bool, dialect: str, labels: dict[str, str]
+) -> dict:
     groups = grouped.subquery()
     key, label, value = groups.c[0], groups.c[1], groups.c[2]
     positive = value > 0  # a net refund is no share of the effect
@@ -165,7 +165,11 @@ def _pareto(session: Session, grouped: Select[Any], *, money: bool, dialect: str
     ).all()
     total = as_decimal(total_raw, dialect) if money else int(total_raw or 0)
     rows = [
-        [k, name if name is not None else NONE_LABEL, as_decimal(v, dialect) if money else v]
+        [
+            k,
+            labels.get(name, name) if name is not None else NONE_LABEL,
+            as_decimal(v, dialect) if money else v,
+        ]
         for k, name, v in top
     ]
     return pareto(rows, total=total, items=items or 0, vital_count=vital_count or 0, money=money)
@@ -194,7 +198,7 @@ def pareto(
     return {
         "threshold": THRESHOLD,
         "total": amount_text(total) if money else total,
-        "items": items,
+        "item_count": items,
         "vital_few_count": vital_count,
         "vital_few": [bar[1] for bar in bars[:vital_count]],
         "bars": table(["key", "label", "value", "share", "cumulative_share"], bars),
