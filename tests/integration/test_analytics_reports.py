@@ -218,6 +218,14 @@ def test_pareto_of_categories_and_breach_causes(world: dict[str, Any]):
         ["shipping", "shipping", 1, 0.2, 1.0],
     ]
     assert by_category["vital_few"] == ["billing", "other"]
+    by_customer = pareto.pareto_report(
+        db.session, "requirements_by_customer", MARCH, RequirementFilter()
+    )
+    assert [row[1:] for row in by_customer["bars"]["rows"]] == [["Ana", 5, 1.0, 1.0]]
+    by_organisation = pareto.pareto_report(
+        db.session, "requirements_by_organisation", MARCH, RequirementFilter()
+    )
+    assert [row[1:] for row in by_organisation["bars"]["rows"]] == [["(none)", 5, 1.0, 1.0]]
     causes = pareto.pareto_report(db.session, "breaches_by_cause", MARCH, RequirementFilter())
     assert [row[1:] for row in causes["bars"]["rows"]] == [
         ["waited unassigned", 1, 0.5, 0.5],

@@ -84,6 +84,7 @@ def _counts(dimension: str, created: Any) -> Select[Any]:
     if dimension == "requirements_by_customer":
         return (
             select(Customer.id, Customer.name, func.count())
+            .select_from(Requirement)
             .join(Customer, Customer.id == Requirement.customer_id)
             .where(created)
             .group_by(Customer.id, Customer.name)
@@ -133,6 +134,7 @@ def _revenue(session: Session, dimension: str, days: DayRange, currency: str | N
     if dimension == "revenue_by_customer":
         return (
             select(Customer.id, Customer.name, total)
+            .select_from(Transaction)
             .join(Customer, Customer.id == Transaction.customer_id)
             .where(*where)
             .group_by(Customer.id, Customer.name)

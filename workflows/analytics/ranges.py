@@ -8,6 +8,7 @@ changes inside the range, which the database evaluates per row cheaply.
 
 import zoneinfo
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,7 @@ class DayRange:
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
-    @property
+    @cached_property
     def days(self) -> list[date]:
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
 
@@ -57,25 +58,27 @@ class DayRange:
             "days": len(self.days),
         }
 
+    @cached_property
     def offset_changes(self) -> list[tuple[datetime, int]]:
-        """(instant, offset seconds from then on), starting with the offset at `start`."""
+        """(instant, offset seconds from then on), starting with the offset at `start`.
+
+        Offsets change at most a few times a year: compare day by day, then bisect to the
+        second inside a day whose end has another offset than its start."""
         zone = self.zone
-        instant, stop = self.start, self.end
-        offset = _offset(zone, instant)
-        changes = [(instant, offset)]
-        while instant < stop:
-            later = instant + timedelta(hours=1)
-            if _offset(zone, later) != offset:
-                low, high = instant, later  # bisect to the second of the change
-                while high - low > timedelta(seconds=1):
-                    middle = low + (high - low) / 2
-                    if _offset(zone, middle) == offset:
-                        low = middle
-                    else:
-                        high = middle
-                offset = _offset(zone, high)
-                changes.append((high.replace(microsecond=0), offset))
-            instant = later
+        offset = _offset(zone, self.start)
+        changes = [(self.start, offset)]
+        for day in self.days:
+            low, high = self.midnight(day), self.midnight(day + timedelta(days=1))
+            if _offset(zone, high) == offset:
+                continue
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if _offset(zone, middle) == offset:
+                    low = middle
+                else:
+                    high = middle
+            offset = _offset(zone, high)
+            changes.append((high.replace(microsecond=0), offset))
         return changes
 
 
@@ -118,7 +121,7 @@ def epoch_seconds(column: Any, dialect: str) -> ColumnElement[Any]:
 def day_index(column: Any, days: DayRange, dialect: str) -> ColumnElement[int]:
     """0 for an instant on the range's first local day, 1 on the next, …; meaningful only for
     instants inside the range (callers filter on `days.start <= column < days.end`)."""
-    changes = days.offset_changes()
+    changes = days.offset_changes
     if len(changes) == 1:
         offset: Any = literal(changes[0][1])
     else:
