@@ -58,7 +58,7 @@ AGENTS = ["jonas.becker@example.com", "sofia.rossi@example.com", "david.kim@exam
 Action = tuple[datetime, int, Callable[[Clock], None]]
 
 
-def load_history(session: Session, *, clock: Clock) -> int:
+def load_history(session: Session, *, clock: Clock, days: int = DAYS) -> int:
     """Create the history unless its first customer exists; returns how many requirements and
     transactions it made."""
     if session.scalar(select(Customer.id).where(Customer.primary_email == CUSTOMERS[0][1])):
@@ -67,7 +67,7 @@ def load_history(session: Session, *, clock: Clock) -> int:
     now = clock.now()
     first_outbox_id = session.scalar(select(func.max(OutboxMessage.id))) or 0
     earlier = publishing.take_pending(session)  # what the rest of the demo still publishes
-    start = now - timedelta(days=max(DAYS, MONEY_DAYS))
+    start = now - timedelta(days=max(days, MONEY_DAYS))
     setup = ManualClock(start)
     orgs = [
         organisations.create_organisation(session, {"name": name}, actor_id=None, clock=setup)
@@ -92,7 +92,7 @@ def load_history(session: Session, *, clock: Clock) -> int:
     seller = accounts.find_user_by_email(session, "omar.haddad@example.com")
     actions: list[Action] = []
     made = _money(session, rng, people, now)
-    for day in range(DAYS, 0, -1):
+    for day in range(days, 0, -1):
         for _ in range(rng.randint(3, 8)):
             actions += _support_case(session, rng, now, day, people, agents, team)
         if seller is not None and rng.random() < 0.5:

@@ -8,9 +8,9 @@ changes inside the range, which the database evaluates per row cheaply.
 
 import zoneinfo
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import BigInteger, Integer, case, cast, func, literal
