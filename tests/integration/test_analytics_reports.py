@@ -3,12 +3,14 @@ the comments: business-time durations, compliance, breaches and their causes, re
 in two viewer zones across the 2099-03-29 DST change in Europe/Berlin, sales stages, revenue in
 two currencies, lifetime values, dormant customers and Pareto bars."""
 
+import importlib.util
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from models import Requirement, Role, SlaClock, User
 from web.extensions import db
@@ -374,3 +376,22 @@ def test_bad_arguments_name_their_field():
     assert set(bad_filter.value.errors) == {"team_id", "priority"}
     default = parse_range(None, None, "UTC", today=date(2099, 1, 28))
     assert (default.first, default.last) == (date(2099, 1, 1), date(2099, 1, 28))
+
+
+def test_migration_backfill_computes_what_the_clocks_stored(world: dict[str, Any]):
+    """Clocks stopped and breached before the migration get the same figures by backfill."""
+    versions = Path(__file__).parents[2] / "models" / "migrations" / "versions"
+    path = next(versions.glob("*_b7e3a91c5d20_*.py"))
+    spec = importlib.util.spec_from_file_location("analytics_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    stored = db.session.execute(
+        select(SlaClock.id, SlaClock.elapsed_seconds, SlaClock.breach_cause).order_by(SlaClock.id)
+    ).all()
+    assert sum(1 for row in stored if row.breach_cause) == 2
+    db.session.execute(update(SlaClock).values(elapsed_seconds=None, breach_cause=None))
+    migration._backfill(db.session.connection())
+    again = db.session.execute(
+        select(SlaClock.id, SlaClock.elapsed_seconds, SlaClock.breach_cause).order_by(SlaClock.id)
+    ).all()
+    assert again == stored

@@ -237,13 +237,12 @@ def _resume(
 
 def _finish(session: Session, sla: SlaClock, status: SlaStatus, now: datetime, why: str) -> None:
     late = status == SlaStatus.MET and sla.breached_at is not None
+    elapsed = sla.used_seconds
     if sla.running_since is not None:
         version = session.get(SlaPolicyVersion, sla.policy_version_id)
         business = calendars.business_calendar(version.calendar)
-        sla.used_seconds += round(
-            business_time_between(business, sla.running_since, now).total_seconds()
-        )
-    sla.elapsed_seconds = sla.used_seconds  # stored once: reports aggregate this column
+        elapsed += round(business_time_between(business, sla.running_since, now).total_seconds())
+    sla.elapsed_seconds = elapsed  # stored once: reports aggregate this column
     sla.status = status
     if status == SlaStatus.MET:
         sla.met_at = now
