@@ -134,7 +134,6 @@ class SlaClock(Base):
     __table_args__ = (
         Index("ix_sla_clocks_requirement", "requirement_id", "metric"),
         Index("ix_sla_clocks_status_due", "status", "due_at"),
-        Index("ix_sla_clocks_metric_elapsed", "metric", "elapsed_seconds"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,7 +1,9 @@
 """From a request's query string and the viewer to a report: the one place the pages, their JSON
 and the API build reports, so all three return the same figures."""
 
+import zoneinfo
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -32,9 +34,7 @@ def day_range(args: Mapping[str, Any], user: User | None) -> DayRange:
     return parse_range(args.get("start"), args.get("end"), zone, today=today)
 
 
-def _today(zone: str) -> Any:
-    import zoneinfo
-
+def _today(zone: str) -> date:
     try:
         return current_clock().now().astimezone(zoneinfo.ZoneInfo(zone)).date()
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -30,9 +30,6 @@ def upgrade():
     with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('elapsed_seconds', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('breach_cause', sa.String(length=40), nullable=True))
-        batch_op.create_index(
-            'ix_sla_clocks_metric_elapsed', ['metric', 'elapsed_seconds'], unique=False
-        )
     with op.batch_alter_table('requirements', schema=None) as batch_op:
         batch_op.create_index('ix_requirements_created_at', ['created_at'], unique=False)
     with op.batch_alter_table('requirement_events', schema=None) as batch_op:
@@ -50,7 +47,6 @@ def downgrade():
     with op.batch_alter_table('requirements', schema=None) as batch_op:
         batch_op.drop_index('ix_requirements_created_at')
     with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
-        batch_op.drop_index('ix_sla_clocks_metric_elapsed')
         batch_op.drop_column('breach_cause')
         batch_op.drop_column('elapsed_seconds')
 
