@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from models import Metric, Requirement, RequirementEvent, SlaClock, SlaStatus, Team, User
 from workflows.analytics.filters import RequirementFilter
-from workflows.analytics.quantiles import percentiles
+from workflows.analytics.quantiles import grouped_percentiles
 from workflows.analytics.ranges import DayRange, day_index, dialect_of
 from workflows.analytics.tables import ratio, table
 from workflows.tracking.requirements import WORKFLOWS
@@ -47,20 +47,21 @@ def support_report(session: Session, days: DayRange, filters: RequirementFilter)
 
 
 def _durations(session: Session, created: Any) -> dict[str, Any]:
+    found = grouped_percentiles(
+        session,
+        SlaClock.metric,
+        SlaClock.elapsed_seconds,
+        and_(
+            created,
+            SlaClock.status == SlaStatus.MET,
+            SlaClock.elapsed_seconds.is_not(None),
+        ),
+        (0.5, 0.9),
+        (Requirement, Requirement.id == SlaClock.requirement_id),
+    )
     rows = []
     for metric in Metric:
-        values = (
-            select(SlaClock.elapsed_seconds)
-            .join(Requirement, Requirement.id == SlaClock.requirement_id)
-            .where(
-                created,
-                SlaClock.metric == metric,
-                SlaClock.status == SlaStatus.MET,
-                SlaClock.elapsed_seconds.is_not(None),
-            )
-        )
-        count = session.scalar(select(func.count()).select_from(values.subquery())) or 0
-        median, p90 = percentiles(session, values, (0.5, 0.9))
+        count, (median, p90) = found.get(str(metric), found.get(metric, (0, [None, None])))
         rows.append([str(metric), count, median, p90])
     return table(["metric", "clocks_met", "median_seconds", "p90_seconds"], rows)
 
@@ -102,18 +103,19 @@ def _breaches_by_rung(session: Session, created: Any) -> dict[str, Any]:
 
 
 def _reopen(session: Session, created: Any) -> dict[str, Any]:
-    def requirements_with(condition: Any) -> int:
-        return (
-            session.scalar(
-                select(func.count(distinct(RequirementEvent.requirement_id)))
-                .join(Requirement, Requirement.id == RequirementEvent.requirement_id)
-                .where(created, condition)
-            )
-            or 0
+    resolved_event = RequirementEvent.to_state.in_(_done_states()) & _changes()
+    resolved, reopened = session.execute(
+        select(
+            func.count(distinct(case((resolved_event, RequirementEvent.requirement_id)))),
+            func.count(
+                distinct(
+                    case((RequirementEvent.trigger == "reopen", RequirementEvent.requirement_id))
+                )
+            ),
         )
-
-    resolved = requirements_with(RequirementEvent.to_state.in_(_done_states()) & _changes())
-    reopened = requirements_with(RequirementEvent.trigger == "reopen")
+        .join(Requirement, Requirement.id == RequirementEvent.requirement_id)
+        .where(created)
+    ).one()
     return {"resolved": resolved, "reopened": reopened, "rate": ratio(reopened, resolved)}
 
 
@@ -138,6 +140,17 @@ def _changes() -> Any:
     )
 
 
+def _with_filters(query: Any, filters: RequirementFilter) -> Any:
+    """Events of the requirements the filters keep; no join at all without filters (a
+    primary-key lookup per event is most of the cost of a long range)."""
+    conditions = filters.conditions()
+    if not conditions:
+        return query
+    return query.join(Requirement, Requirement.id == RequirementEvent.requirement_id).where(
+        *conditions
+    )
+
+
 def _flow(session: Session, days: DayRange, filters: RequirementFilter) -> dict[str, Any]:
     dialect = dialect_of(session)
     created_day = day_index(Requirement.created_at, days, dialect).label("day")
@@ -155,16 +168,17 @@ def _flow(session: Session, days: DayRange, filters: RequirementFilter) -> dict[
     resolved_day = day_index(RequirementEvent.at, days, dialect).label("day")
     resolved = dict(
         session.execute(
-            select(resolved_day, func.count())
-            .join(Requirement, Requirement.id == RequirementEvent.requirement_id)
-            .where(
-                RequirementEvent.at >= days.start,
-                RequirementEvent.at < days.end,
-                RequirementEvent.to_state.in_(_done_states(filters.workflow)),
-                _changes(),
-                *filters.conditions(),
+            _with_filters(
+                select(resolved_day, func.count())
+                .where(
+                    RequirementEvent.at >= days.start,
+                    RequirementEvent.at < days.end,
+                    RequirementEvent.to_state.in_(_done_states(filters.workflow)),
+                    _changes(),
+                )
+                .group_by(resolved_day),
+                filters,
             )
-            .group_by(resolved_day)
         ).all()
     )
     return table(
@@ -192,22 +206,27 @@ def _backlog(session: Session, days: DayRange, filters: RequirementFilter) -> di
         (RequirementEvent.at >= days.end, last),
         else_=day_index(RequirementEvent.at, days, dialect_of(session)),
     ).label("bucket")
-    entered: dict[int, dict[str, int]] = defaultdict(dict)
-    left: dict[int, dict[str, int]] = defaultdict(dict)
-    for column, into in ((RequirementEvent.to_state, entered), (RequirementEvent.from_state, left)):
-        rows = session.execute(
-            select(bucket, column, func.count())
-            .join(Requirement, Requirement.id == RequirementEvent.requirement_id)
+    entered: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    left: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    rows = session.execute(
+        _with_filters(
+            select(bucket, RequirementEvent.from_state, RequirementEvent.to_state, func.count())
             .where(
                 RequirementEvent.at >= days.start,
-                column.in_(states),
+                or_(
+                    RequirementEvent.to_state.in_(states),
+                    RequirementEvent.from_state.in_(states),
+                ),
                 _changes(),
-                *filters.conditions(),
             )
-            .group_by(bucket, column)
+            .group_by(bucket, RequirementEvent.from_state, RequirementEvent.to_state),
+            filters,
         )
-        for index, state, count in rows:
-            into[int(index)][state] = count
+    )
+    for index, from_state, to_state, count in rows:
+        entered[int(index)][to_state] += count
+        if from_state is not None:
+            left[int(index)][from_state] += count
     open_now = {state: current.get(state, 0) for state in states}
     rows_by_day: list[list[Any]] = []
     # Walk back from now: the end of day n is before every event in buckets n+1 … last.
