@@ -41,8 +41,7 @@ def support_report(session: Session, days: DayRange, filters: RequirementFilter)
         "reopen": _reopen(session, created),
         "flow": _flow(session, days, filters),
         "backlog": _backlog(session, days, filters),
-        "agents": _per_group(session, created, Requirement.assignee_id, User.name, User),
-        "teams": _per_group(session, created, Requirement.team_id, Team.name, Team),
+        **dict(zip(("agents", "teams"), _per_agent_and_team(session, created), strict=True)),
     }
 
 
@@ -240,57 +239,67 @@ def _backlog(session: Session, days: DayRange, filters: RequirementFilter) -> di
     return table(["day", *states], rows_by_day)
 
 
-def _per_group(session: Session, created: Any, key: Any, name: Any, entity: type) -> dict[str, Any]:
+def _per_agent_and_team(session: Session, created: Any) -> tuple[dict, dict]:
+    """Both tables from two queries grouped by (assignee, team): each table sums the other
+    key's groups (a few dozen aggregated rows, not requirements)."""
+    breached = SlaClock.breached_at.is_not(None)
+    first_met = and_(SlaClock.metric == Metric.FIRST_RESPONSE, SlaClock.status == SlaStatus.MET)
+    pair = (Requirement.assignee_id, Requirement.team_id)
     requirements = session.execute(
         select(
-            key,
+            *pair,
             func.count(),
             func.sum(case((Requirement.resolved_at.is_not(None), 1), else_=0)),
         )
         .where(created)
-        .group_by(key)
+        .group_by(*pair)
     ).all()
-    breached = SlaClock.breached_at.is_not(None)
-    clocks = {
-        row[0]: row[1:]
-        for row in session.execute(
-            select(
-                key,
-                func.sum(case((and_(SlaClock.status == SlaStatus.MET, ~breached), 1), else_=0)),
-                func.sum(case((breached, 1), else_=0)),
-                func.avg(
-                    case(
-                        (
-                            and_(
-                                SlaClock.metric == Metric.FIRST_RESPONSE,
-                                SlaClock.status == SlaStatus.MET,
-                            ),
-                            SlaClock.elapsed_seconds,
-                        )
-                    )
-                ),
-            )
-            .join(Requirement, Requirement.id == SlaClock.requirement_id)
-            .where(created, SlaClock.status != SlaStatus.CANCELLED)
-            .group_by(key)
+    clocks = session.execute(
+        select(
+            *pair,
+            func.sum(case((and_(SlaClock.status == SlaStatus.MET, ~breached), 1), else_=0)),
+            func.sum(case((breached, 1), else_=0)),
+            func.sum(case((first_met, SlaClock.elapsed_seconds), else_=0)),
+            func.sum(case((first_met, 1), else_=0)),
         )
-    }
-    ids = [row[0] for row in requirements if row[0] is not None]
-    names = dict(session.execute(select(entity.id, name).where(entity.id.in_(ids))).all())
+        .join(Requirement, Requirement.id == SlaClock.requirement_id)
+        .where(created, SlaClock.status != SlaStatus.CANCELLED)
+        .group_by(*pair)
+    ).all()
+    return (
+        _rolled_up(session, requirements, clocks, 0, User),
+        _rolled_up(session, requirements, clocks, 1, Team),
+    )
+
+
+def _rolled_up(
+    session: Session, requirements: list, clocks: list, side: int, entity: type
+) -> dict[str, Any]:
+    totals: dict[Any, list[int]] = defaultdict(lambda: [0] * 6)
+    for row in requirements:
+        sums = totals[row[side]]
+        sums[0] += row[2]
+        sums[1] += int(row[3] or 0)
+    for row in clocks:
+        sums = totals[row[side]]
+        for position, value in enumerate(row[2:], start=2):
+            sums[position] += int(value or 0)
+    ids = [ident for ident in totals if ident is not None]
+    names = dict(session.execute(select(entity.id, entity.name).where(entity.id.in_(ids))).all())
     rows = []
-    for ident, count, resolved in requirements:
-        met, late, mean_first = clocks.get(ident, (0, 0, None))
-        met, late = int(met or 0), int(late or 0)
+    for ident, (count, resolved, met, late, first_total, first_count) in totals.items():
+        if not count:
+            continue
         rows.append(
             [
                 ident,
                 names.get(ident, "(none)") if ident is not None else "(none)",
                 count,
-                int(resolved or 0),
+                resolved,
                 met,
                 late,
                 ratio(met, met + late),
-                None if mean_first is None else round(float(mean_first), 1),
+                round(first_total / first_count, 1) if first_count else None,
             ]
         )
     rows.sort(key=lambda row: (-row[2], str(row[1])))
