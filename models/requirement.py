@@ -26,6 +26,7 @@ class Requirement(Base):
         # Covers "which team is requirement N in?": the escalation counts probe it once per
         # escalated clock, ~5x cheaper than reading the wide requirement row (measured, SQLite).
         Index("ix_requirements_id_team", "id", "team_id"),
+        Index("ix_requirements_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +72,11 @@ class RequirementEvent(Base):
     """One transition: who or which timer, from, to, when, why."""
 
     __tablename__ = "requirement_events"
-    __table_args__ = (Index("ix_requirement_events_requirement", "requirement_id", "id"),)
+    __table_args__ = (
+        Index("ix_requirement_events_requirement", "requirement_id", "id"),
+        # Reports bucket transitions by day (backlog, created vs resolved).
+        Index("ix_requirement_events_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     requirement_id: Mapped[int] = mapped_column(ForeignKey("requirements.id", ondelete="CASCADE"))

@@ -182,3 +182,8 @@ class SlaClock(Base):
     )
     plan_seq: Mapped[int] = mapped_column(default=0)
     history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Business time counted when the clock stopped (met or cancelled), stored once so reports
+    # aggregate a column instead of re-running calendar arithmetic per row (DESIGN.md §7b).
+    elapsed_seconds: Mapped[int | None]
+    # Why a breach happened, decided once at the breach (workflows/tracking/breach_causes.py).
+    breach_cause: Mapped[str | None] = mapped_column(String(40))

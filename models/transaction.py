@@ -25,7 +25,10 @@ class TransactionStatus(enum.StrEnum):
 
 class Transaction(Base):
     __tablename__ = "transactions"
-    __table_args__ = (Index("ix_transactions_customer_date", "customer_id", "occurred_on", "id"),)
+    __table_args__ = (
+        Index("ix_transactions_customer_date", "customer_id", "occurred_on", "id"),
+        Index("ix_transactions_occurred_on", "occurred_on"),  # revenue per month
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))

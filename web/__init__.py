@@ -28,6 +28,7 @@ from web import (
     outreach,
     privacy,
     publishing,
+    reports,
     requirements,
     security,
     segments,
@@ -84,4 +85,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     attachments.register(app)
     canned.register(app)
     outreach.register(app)
+    reports.register(app)
     return app

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from models import ApiToken, Role, User
-from web import demo
+from web import demo, demo_history
 from web.clocks import current_clock
 from web.extensions import db
 from workflows.platform import accounts
@@ -163,9 +163,16 @@ def revoke_token(token_id: int) -> None:
 
 
 @demo_cli.command("load")
-def load_demo() -> None:
+@click.option(
+    "--history-days",
+    type=click.IntRange(0, 365),
+    default=demo_history.DAYS,
+    show_default=True,
+    help="Days of back-dated requirements for the reports (0: none).",
+)
+def load_demo(history_days: int) -> None:
     """Load a small demo data set (safe to run again)."""
-    created = demo.load(db.session, clock=current_clock())
+    created = demo.load(db.session, clock=current_clock(), history_days=history_days)
     db.session.commit()
     click.echo(f"Demo data ready ({created} new records).")
 

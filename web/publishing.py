@@ -16,6 +16,10 @@ _installed = False
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy 2.1 calls after_commit when a SAVEPOINT is released too (e.g. the one
+        # timers.fire_batch uses); the outer transaction has not committed yet, so wait for it.
+        return
     pending = take_pending(session)
     wake = take_wake(session)
     if not has_app_context():

@@ -2,6 +2,7 @@
 real database; what they print is then used the way a person would use it."""
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from click.testing import Result
@@ -11,6 +12,8 @@ from sqlalchemy import func, select
 from models import (
     ApiToken,
     Customer,
+    OutboxMessage,
+    OutboxStatus,
     Requirement,
     Role,
     SlaClock,
@@ -20,8 +23,12 @@ from models import (
     User,
 )
 from tests.conftest import PASSWORD, login
+from web.clocks import current_clock
 from web.demo import COMMUNICATIONS, CUSTOMERS, ORGANISATIONS, TEAMS, TRANSACTIONS
 from web.extensions import db
+from workflows.analytics import sales, support
+from workflows.analytics.filters import RequirementFilter
+from workflows.analytics.ranges import parse_range
 
 
 def run(app: Flask, *args: str, stdin: str | None = None) -> Result:
@@ -304,11 +311,11 @@ def test_demo_load_is_idempotent(app: Flask) -> None:
         + requirements
         + sla_records
     )
-    first = run(app, "demo", "load")
+    first = run(app, "demo", "load", "--history-days", "0")
     assert first.exit_code == 0, first.output
     assert f"({len(TEAMS) + people + records} new records)" in first.output
 
-    second = run(app, "demo", "load")
+    second = run(app, "demo", "load", "--history-days", "0")
     assert second.exit_code == 0, second.output
     assert "(0 new records)" in second.output
     assert count(app, Team) == len(TEAMS)
@@ -323,3 +330,25 @@ def test_demo_load_is_idempotent(app: Flask) -> None:
     assert supervisors == sum(
         1 for members in TEAMS.values() for *_, role, _ in members if role is Role.SUPERVISOR
     )
+
+
+def test_demo_history_fills_the_reports_and_sends_nothing(app: Flask) -> None:
+    loaded = run(app, "demo", "load", "--history-days", "4")
+    assert loaded.exit_code == 0, loaded.output
+    with app.app_context():
+        days = parse_range(None, None, "UTC", today=current_clock().now().date())
+        report = support.support_report(db.session, days, RequirementFilter(workflow="support"))
+        assert report["requirements"] >= 3 + 4 * 3  # the demo's own three, 3-8 a day
+        assert sum(row[2] for row in report["flow"]["rows"]) > 0  # some were resolved
+        assert any(row[1] for row in report["durations"]["rows"])  # clocks met, time stored
+        revenue = sales.sales_report(
+            db.session, days, RequirementFilter(), today=current_clock().now().date()
+        )["lifetime_value"]["summary"]["rows"]
+        assert {row[0] for row in revenue} == {"EUR", "USD"}
+        # The back-dated notices were suppressed, not left to go out weeks late.
+        assert not db.session.scalar(
+            select(func.count()).where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.created_at < current_clock().now() - timedelta(days=1),
+            )
+        )

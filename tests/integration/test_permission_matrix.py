@@ -116,6 +116,9 @@ API: dict[str, str] = {
     "GET /api/v1/strategies/{strategy_id}/enrolments/{enrolment_id}": "user",
     "DELETE /api/v1/strategies/{strategy_id}/enrolments/{enrolment_id}": "user",
     "GET /api/v1/strategies/{strategy_id}/preview": "user",
+    "GET /api/v1/reports/support": "supervisor",
+    "GET /api/v1/reports/sales": "supervisor",
+    "GET /api/v1/reports/pareto": "supervisor",
 }
 
 PAGES: dict[str, str] = {
@@ -261,6 +264,10 @@ PAGES: dict[str, str] = {
     "GET /strategies/<strategy_id>/enrolments/<enrolment_id>": "user",
     "POST /strategies/<strategy_id>/enrolments/<enrolment_id>/stop": "user",
     "GET /u/<token>": "public",
+    "GET /reports/support": "supervisor",
+    "GET /reports/sales": "supervisor",
+    "GET /reports/pareto": "supervisor",
+    "GET /reports/<any(support, sales, pareto):kind>/data": "supervisor",
     "POST /u/<token>": "public",
 }
 

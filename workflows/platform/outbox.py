@@ -282,3 +282,15 @@ def sweep(session: Session, *, clock: Clock, limit: int = 500) -> list[int]:
     publish_sends(session, ids)
     session.flush()
     return ids
+
+
+def suppress_pending_after(session: Session, after_id: int, *, reason: str) -> int:
+    """Mark pending messages with an id above `after_id` suppressed (never sent), e.g. the
+    notices that loading back-dated demo history wrote; returns how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id > after_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SUPPRESSED, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

@@ -29,7 +29,7 @@ from models import (
 )
 from workflows.platform.clock import Clock
 from workflows.platform.publishing import wake_clock_after_commit
-from workflows.tracking import calendars, sla_notices, sla_policies
+from workflows.tracking import breach_causes, calendars, sla_notices, sla_policies
 from workflows.tracking.business_time import add_business_time, business_time_between
 from workflows.tracking.declaration import Workflow
 
@@ -237,6 +237,12 @@ def _resume(
 
 def _finish(session: Session, sla: SlaClock, status: SlaStatus, now: datetime, why: str) -> None:
     late = status == SlaStatus.MET and sla.breached_at is not None
+    elapsed = sla.used_seconds
+    if sla.running_since is not None:
+        version = session.get(SlaPolicyVersion, sla.policy_version_id)
+        business = calendars.business_calendar(version.calendar)
+        elapsed += round(business_time_between(business, sla.running_since, now).total_seconds())
+    sla.elapsed_seconds = elapsed  # stored once: reports aggregate this column
     sla.status = status
     if status == SlaStatus.MET:
         sla.met_at = now
@@ -436,6 +442,9 @@ def fire(session: Session, requirement: Requirement, timer: Timer, *, clock: Clo
     elif step == "breach":
         sla.breached_at = now
         sla.status = SlaStatus.BREACHED
+        sla.breach_cause = breach_causes.cause_of(
+            session, sla, calendars.business_calendar(version.calendar), now
+        )
         _note(sla, now, "breached", f"the {_duration(sla.target_seconds)} target passed")
         _event(
             session, requirement, timer, "sla_breach", f"{what.capitalize()} target breached", now

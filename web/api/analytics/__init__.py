@@ -1,0 +1,1 @@
+"""Reports over the API: support and sales KPIs and Pareto analyses (workflows/analytics)."""

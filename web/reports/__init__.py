@@ -1,0 +1,13 @@
+"""Report pages (support, sales, Pareto) for supervisors and admins. Each page draws its charts
+in the browser from the JSON at `<page>/data` — the same figures the API returns — and offers
+every chart as a table and as CSV."""
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+from web.reports import pages  # noqa: E402, F401  (views register on the blueprint)
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,76 @@
+"""Which requirements a support or Pareto report counts: filters on indexed requirement
+columns, parsed from plain strings (a form or a query string) with field-named errors."""
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.sql import ColumnElement
+
+from models import Priority, Requirement, SlaPolicyVersion
+from workflows.platform.errors import ValidationFailed
+from workflows.tracking.requirements import WORKFLOWS
+
+FIELDS = ("team_id", "assignee_id", "priority", "category", "workflow", "sla_policy_id")
+
+
+@dataclass(frozen=True)
+class RequirementFilter:
+    team_id: int | None = None
+    assignee_id: int | None = None
+    priority: str | None = None
+    category: str | None = None
+    workflow: str | None = None
+    sla_policy_id: int | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.team_id is not None:
+            found.append(Requirement.team_id == self.team_id)
+        if self.assignee_id is not None:
+            found.append(Requirement.assignee_id == self.assignee_id)
+        if self.priority is not None:
+            found.append(Requirement.priority == Priority(self.priority))
+        if self.category is not None:
+            found.append(Requirement.category == self.category)
+        if self.workflow is not None:
+            found.append(Requirement.workflow == self.workflow)
+        if self.sla_policy_id is not None:
+            versions = select(SlaPolicyVersion.id).where(
+                SlaPolicyVersion.policy_id == self.sla_policy_id
+            )
+            found.append(Requirement.sla_policy_version_id.in_(versions))
+        return found
+
+    def describe(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+def parse_filter(args: dict[str, Any]) -> RequirementFilter:
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for field in ("team_id", "assignee_id", "sla_policy_id"):
+        raw = str(args.get(field) or "").strip()
+        if raw:
+            if raw.isdigit():
+                values[field] = int(raw)
+            else:
+                errors[field] = ["Enter a number (an id)."]
+    priority = str(args.get("priority") or "").strip()
+    if priority:
+        if priority in {p.value for p in Priority}:
+            values["priority"] = priority
+        else:
+            errors["priority"] = [f"Choose one of: {', '.join(p.value for p in Priority)}."]
+    workflow = str(args.get("workflow") or "").strip()
+    if workflow:
+        if workflow in WORKFLOWS:
+            values["workflow"] = workflow
+        else:
+            errors["workflow"] = [f"Choose one of: {', '.join(WORKFLOWS)}."]
+    category = str(args.get("category") or "").strip()
+    if category:
+        values["category"] = category
+    if errors:
+        raise ValidationFailed(errors)
+    return RequirementFilter(**values)

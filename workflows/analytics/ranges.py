@@ -1,0 +1,169 @@
+"""A report's date range: whole days in the viewer's zone, and the SQL that puts an instant
+into its local day without a Python loop over rows.
+
+A local day is not always 24 hours (DST), so an instant's day index is computed from its epoch
+seconds plus the zone's UTC offset in force then: the offset is a CASE over the few offset
+changes inside the range, which the database evaluates per row cheaply.
+"""
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, case, cast, func, literal
+from sqlalchemy.sql import ColumnElement
+
+from workflows.platform.errors import ValidationFailed
+
+DEFAULT_DAYS = 28
+MAX_DAYS = 366
+EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class DayRange:
+    first: date
+    last: date
+    time_zone: str
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @cached_property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+    def midnight(self, day: date) -> datetime:
+        """The UTC instant a local day starts (zoneinfo resolves a skipped midnight forward)."""
+        return datetime.combine(day, datetime.min.time(), tzinfo=self.zone).astimezone(UTC)
+
+    @property
+    def start(self) -> datetime:
+        return self.midnight(self.first)
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive: the start of the day after `last`."""
+        return self.midnight(self.last + timedelta(days=1))
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "start": self.first.isoformat(),
+            "end": self.last.isoformat(),
+            "time_zone": self.time_zone,
+            "days": len(self.days),
+        }
+
+    @cached_property
+    def offset_changes(self) -> list[tuple[datetime, int]]:
+        """(instant, offset seconds from then on), starting with the offset at `start`.
+
+        Offsets change at most a few times a year: compare day by day, then bisect to the
+        second inside a day whose end has another offset than its start."""
+        zone = self.zone
+        offset = _offset(zone, self.start)
+        changes = [(self.start, offset)]
+        for day in self.days:
+            low, high = self.midnight(day), self.midnight(day + timedelta(days=1))
+            if _offset(zone, high) == offset:
+                continue
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if _offset(zone, middle) == offset:
+                    low = middle
+                else:
+                    high = middle
+            offset = _offset(zone, high)
+            changes.append((high.replace(microsecond=0), offset))
+        return changes
+
+
+def _offset(zone: zoneinfo.ZoneInfo, instant: datetime) -> int:
+    return int(instant.astimezone(zone).utcoffset().total_seconds())
+
+
+def parse_range(start: str | None, end: str | None, time_zone: str, *, today: date) -> DayRange:
+    """From ISO dates (either may be missing: the last `DEFAULT_DAYS` days up to `today`);
+    ValidationFailed naming the field that is wrong."""
+    errors: dict[str, list[str]] = {}
+    try:
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        errors["time_zone"] = [f"{time_zone!r} is not an IANA time zone (e.g. Europe/Berlin)."]
+    days: dict[str, date] = {}
+    for field, raw in (("start", start), ("end", end)):
+        if raw:
+            try:
+                days[field] = date.fromisoformat(raw.strip())
+            except ValueError:
+                errors[field] = ["Enter a date as YYYY-MM-DD."]
+    if errors:
+        raise ValidationFailed(errors)
+    last = days.get("end", today)
+    first = days.get("start", last - timedelta(days=DEFAULT_DAYS - 1))
+    if first > last:
+        raise ValidationFailed.field("end", "The end comes before the start.")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise ValidationFailed.field("start", f"Choose at most {MAX_DAYS} days.")
+    return DayRange(first, last, time_zone)
+
+
+def epoch_seconds(column: Any, dialect: str) -> ColumnElement[Any]:
+    if dialect == "postgresql":
+        return func.extract("epoch", column)
+    return cast(func.strftime("%s", column), Integer)
+
+
+def day_index(column: Any, days: DayRange, dialect: str) -> ColumnElement[int]:
+    """0 for an instant on the range's first local day, 1 on the next, …; meaningful only for
+    instants inside the range (callers filter on `days.start <= column < days.end`)."""
+    changes = days.offset_changes
+    if len(changes) == 1:
+        offset: Any = literal(changes[0][1])
+    else:
+        offset = case(
+            *[(column < at, literal(before)) for (at, _), (_, before) in _pairs(changes)],
+            else_=literal(changes[-1][1]),
+        )
+    base = (days.first - EPOCH).days * 86400
+    # A BIGINT literal: epoch seconds of 2038 and later overflow PostgreSQL's INTEGER.
+    local = epoch_seconds(column, dialect) + offset - literal(base, BigInteger)
+    if dialect == "postgresql":
+        return cast(func.floor(local / 86400), Integer)
+    return cast(local / 86400, Integer)  # SQLite: integer division of non-negative integers
+
+
+def _pairs(changes: list[tuple[datetime, int]]) -> list[tuple[tuple[datetime, int], tuple]]:
+    """For each change after the first: (the change, the state before it)."""
+    return [(changes[n], changes[n - 1]) for n in range(1, len(changes))]
+
+
+def month_of(column: Any, dialect: str) -> ColumnElement[str]:
+    """'YYYY-MM' of a DATE column."""
+    if dialect == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.substr(column, 1, 7)
+
+
+def dialect_of(session: Any) -> str:
+    return session.get_bind().dialect.name
+
+
+def exact_sum(column: Any, dialect: str) -> ColumnElement[Any]:
+    """SUM of a Numeric(…, 4) amount without binary rounding: SQLite stores NUMERIC as a double,
+    so it adds integer ten-thousandths there (`as_decimal` turns the result back)."""
+    if dialect == "postgresql":
+        return func.sum(column)
+    return func.sum(cast(func.round(column * 10000), Integer))
+
+
+def as_decimal(value: Any, dialect: str) -> Decimal:
+    if value is None:
+        return Decimal(0)
+    if dialect == "postgresql":
+        return Decimal(value)
+    return Decimal(int(value)) / 10000

@@ -1,0 +1,271 @@
+"""Sales and customer KPIs: opportunities by stage with conversion, win rate and time in each
+stage (the sales workflow), revenue per month per currency, the lifetime-value distribution and
+customers without a purchase for N days.
+
+Money: currencies are never converted or added together; every money figure carries its
+currency. Revenue per month is completed payments minus completed refunds, by the month they
+occurred in (cash received). Lifetime value follows `workflows.customers.transactions.
+lifetime_value` (the most settled stage of a sale per currency, minus refunds), in SQL.
+Opportunities carry no amount or expected close date, so there is no pipeline value by close
+month: the report says so instead of inventing one.
+"""
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, distinct, func, literal, select
+from sqlalchemy.orm import Session
+
+from models import Customer, Requirement, RequirementEvent, Transaction, TransactionKind
+from models import TransactionStatus as Status
+from workflows.analytics.filters import RequirementFilter
+from workflows.analytics.quantiles import percentiles
+from workflows.analytics.ranges import (
+    DayRange,
+    as_decimal,
+    dialect_of,
+    epoch_seconds,
+    exact_sum,
+    month_of,
+)
+from workflows.analytics.tables import ratio, table
+from workflows.customers.transactions import SALE_KINDS, amount_text
+from workflows.tracking.sales_workflow import OPEN_STAGES, SALES
+
+FUNNEL = [*OPEN_STAGES, "won"]
+# Lifetime-value buckets (upper bounds, in the currency's own units).
+LTV_BUCKETS = (0, 100, 1000, 10000, 100000)
+DEFAULT_DORMANT_DAYS = 90
+DORMANT_LIST = 50
+PIPELINE_MISSING = (
+    "Opportunities have no amount or expected close date yet, so pipeline value by expected "
+    "close month cannot be shown."
+)
+
+
+def sales_report(
+    session: Session,
+    days: DayRange,
+    filters: RequirementFilter,
+    *,
+    today: date,
+    dormant_days: int = DEFAULT_DORMANT_DAYS,
+) -> dict[str, Any]:
+    opportunities = and_(
+        Requirement.workflow == SALES.key,
+        Requirement.created_at >= days.start,
+        Requirement.created_at < days.end,
+        *filters.conditions(),
+    )
+    return {
+        "range": days.describe(),
+        "filters": filters.describe(),
+        "stages": _stages(session, opportunities),
+        "win_rate": _win_rate(session, opportunities),
+        "time_in_stage": _time_in_stage(session, opportunities),
+        "pipeline_value": {"available": False, "reason": PIPELINE_MISSING},
+        "revenue": _revenue(session, days),
+        "lifetime_value": _lifetime_value(session),
+        "dormant": _dormant(session, today, dormant_days),
+    }
+
+
+def _stages(session: Session, opportunities: Any) -> dict[str, Any]:
+    """How many opportunities entered each stage at some point (every one starts as a lead;
+    one won straight from proposal never entered negotiation), how many are there now, and
+    the conversion from the stage before (None when none entered that one)."""
+    total = session.scalar(select(func.count()).where(opportunities)) or 0
+    reached = dict(
+        session.execute(
+            select(RequirementEvent.to_state, func.count(distinct(Requirement.id)))
+            .join(Requirement, Requirement.id == RequirementEvent.requirement_id)
+            .where(opportunities, RequirementEvent.to_state.in_(FUNNEL[1:]))
+            .group_by(RequirementEvent.to_state)
+        ).all()
+    )
+    reached[SALES.initial] = total
+    now = dict(
+        session.execute(
+            select(Requirement.state, func.count()).where(opportunities).group_by(Requirement.state)
+        ).all()
+    )
+    rows = []
+    for position, stage in enumerate([*FUNNEL, "lost"]):
+        before = reached.get(FUNNEL[position - 1]) if 0 < position < len(FUNNEL) else None
+        count = reached.get(stage, 0) if stage != "lost" else now.get("lost", 0)
+        rows.append(
+            [stage, count, now.get(stage, 0), None if before is None else ratio(count, before)]
+        )
+    return table(["stage", "reached", "now", "conversion_from_previous"], rows)
+
+
+def _win_rate(session: Session, opportunities: Any) -> dict[str, Any]:
+    counts = dict(
+        session.execute(
+            select(Requirement.state, func.count())
+            .where(opportunities, Requirement.state.in_(["won", "lost"]))
+            .group_by(Requirement.state)
+        ).all()
+    )
+    won, lost = counts.get("won", 0), counts.get("lost", 0)
+    return {"won": won, "lost": lost, "rate": ratio(won, won + lost)}
+
+
+def _time_in_stage(session: Session, opportunities: Any) -> dict[str, Any]:
+    """Calendar time (not business time) from entering a stage to leaving it, for stays that
+    have ended."""
+    dialect = dialect_of(session)
+    transitions = (
+        select(
+            RequirementEvent.to_state.label("stage"),
+            epoch_seconds(RequirementEvent.at, dialect).label("entered"),
+            func.lead(epoch_seconds(RequirementEvent.at, dialect))
+            .over(partition_by=RequirementEvent.requirement_id, order_by=RequirementEvent.id)
+            .label("left"),
+        )
+        .join(Requirement, Requirement.id == RequirementEvent.requirement_id)
+        .where(
+            opportunities,
+            (RequirementEvent.from_state.is_(None))
+            | (RequirementEvent.from_state != RequirementEvent.to_state),
+        )
+        .subquery()
+    )
+    stays = dict(
+        (stage, (count, mean))
+        for stage, count, mean in session.execute(
+            select(
+                transitions.c.stage,
+                func.count(),
+                func.avg(transitions.c.left - transitions.c.entered),
+            )
+            .where(transitions.c.left.is_not(None))
+            .group_by(transitions.c.stage)
+        )
+    )
+    rows = []
+    for stage in OPEN_STAGES:
+        count, mean = stays.get(stage, (0, None))
+        rows.append([stage, count, None if mean is None else round(float(mean), 1)])
+    return table(["stage", "stays_ended", "mean_seconds"], rows)
+
+
+def _live_completed() -> list[Any]:
+    return [Transaction.deleted_at.is_(None), Transaction.status == Status.COMPLETED]
+
+
+def _revenue(session: Session, days: DayRange) -> dict[str, Any]:
+    dialect = dialect_of(session)
+    month = month_of(Transaction.occurred_on, dialect).label("month")
+    signed = case(
+        (Transaction.kind == TransactionKind.REFUND, -Transaction.amount), else_=Transaction.amount
+    )
+    rows = session.execute(
+        select(month, Transaction.currency, exact_sum(signed, dialect), func.count())
+        .where(
+            *_live_completed(),
+            Transaction.kind.in_([TransactionKind.PAYMENT, TransactionKind.REFUND]),
+            Transaction.occurred_on >= days.first,
+            Transaction.occurred_on <= days.last,
+        )
+        .group_by(month, Transaction.currency)
+        .order_by(month, Transaction.currency)
+    ).all()
+    return table(
+        ["month", "currency", "revenue", "transactions"],
+        [[m, c, amount_text(as_decimal(total, dialect)), n] for m, c, total, n in rows],
+    )
+
+
+def _net_values(dialect: str) -> Any:
+    """One row per (customer, currency): lifetime value as `lifetime_value` defines it."""
+
+    def total(kind: TransactionKind) -> Any:
+        return exact_sum(case((Transaction.kind == kind, Transaction.amount)), dialect)
+
+    payments, invoices = total(TransactionKind.PAYMENT), total(TransactionKind.INVOICE)
+    orders, refunds = total(TransactionKind.ORDER), total(TransactionKind.REFUND)
+    net = func.coalesce(payments, invoices, orders, literal(0)) - func.coalesce(refunds, literal(0))
+    return (
+        select(Transaction.customer_id, Transaction.currency, net.label("net"))
+        .where(*_live_completed())
+        .group_by(Transaction.customer_id, Transaction.currency)
+        .subquery()
+    )
+
+
+def _lifetime_value(session: Session) -> dict[str, Any]:
+    dialect = dialect_of(session)
+    values = _net_values(dialect)
+    scale = 1 if dialect == "postgresql" else 10000  # SQLite sums ten-thousandths
+    bucket = case(
+        *[(values.c.net <= bound * scale, literal(n)) for n, bound in enumerate(LTV_BUCKETS)],
+        else_=literal(len(LTV_BUCKETS)),
+    ).label("bucket")
+    counts = session.execute(
+        select(values.c.currency, bucket, func.count())
+        .group_by(values.c.currency, bucket)
+        .order_by(values.c.currency, bucket)
+    ).all()
+    buckets = [[currency, _bucket_label(int(index)), count] for currency, index, count in counts]
+    summary = []
+    for currency in sorted({row[0] for row in counts}):
+        ltv = select(values.c.net).where(values.c.currency == currency)
+        median, p90 = percentiles(session, ltv, (0.5, 0.9))
+        customers = sum(row[2] for row in counts if row[0] == currency)
+        summary.append([currency, customers, _money(median, scale), _money(p90, scale)])
+    return {
+        "buckets": table(["currency", "bucket", "customers"], buckets),
+        "summary": table(["currency", "customers", "median", "p90"], summary),
+    }
+
+
+def _money(value: float | None, scale: int) -> str | None:
+    if value is None:
+        return None
+    return f"{value / scale:.2f}"
+
+
+def _bucket_label(index: int) -> str:
+    if index == 0:
+        return "≤ 0"
+    if index == len(LTV_BUCKETS):
+        return f"> {LTV_BUCKETS[-1]:,}"
+    return f"{LTV_BUCKETS[index - 1]:,} to {LTV_BUCKETS[index]:,}"
+
+
+def _dormant(session: Session, today: date, days: int) -> dict[str, Any]:
+    """Customers who bought before but not in the last `days` days (deleted ones left out)."""
+    cutoff = today - timedelta(days=days)
+    last = func.max(Transaction.occurred_on).label("last_purchase_on")
+    dormant = (
+        select(Transaction.customer_id, last)
+        .where(*_live_completed(), Transaction.kind.in_(SALE_KINDS))
+        .group_by(Transaction.customer_id)
+        .having(last < cutoff)
+        .subquery()
+    )
+    live = and_(Customer.id == dormant.c.customer_id, Customer.deleted_at.is_(None))
+    count = session.scalar(select(func.count()).select_from(dormant).join(Customer, live)) or 0
+    rows = session.execute(
+        select(Customer.id, Customer.name, dormant.c.last_purchase_on)
+        .join(Customer, live)
+        .order_by(dormant.c.last_purchase_on, Customer.id)
+        .limit(DORMANT_LIST)
+    ).all()
+    return {
+        "days": days,
+        "count": count,
+        "customers": table(
+            ["id", "name", "last_purchase_on", "days_since"],
+            [[ident, name, _iso(day), (today - _as_date(day)).days] for ident, name, day in rows],
+        ),
+    }
+
+
+def _as_date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _iso(value: Any) -> str:
+    return _as_date(value).isoformat()

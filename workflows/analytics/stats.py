@@ -1,0 +1,260 @@
+"""Statistics for a strategy's measured effect: pure functions over counts and amounts, ready
+for the outreach domain to feed (enrolments, holdouts, variants).
+
+Every formula is the library's (statsmodels, scipy); this module only chooses the method and
+says in words what the numbers allow one to conclude.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as scipy_stats
+from statsmodels.stats.power import NormalIndPower
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    proportion_confint,
+    proportion_effectsize,
+    test_proportions_2indep,
+)
+
+CONFIDENCE = 0.95
+POWER = 0.8  # the chance of detecting a real difference of the observed size
+BOOTSTRAP_SEED = 20261204  # fixed: the same data always gives the same interval
+BOOTSTRAP_RESAMPLES = 9999
+
+
+@dataclass(frozen=True)
+class Rate:
+    successes: int
+    trials: int
+    rate: float | None
+    low: float | None
+    high: float | None
+
+
+def wilson(successes: int, trials: int, confidence: float = CONFIDENCE) -> Rate:
+    """A proportion with its Wilson score interval (good with small counts and rates near 0 or
+    1, where the textbook Wald interval fails). No trials: no rate."""
+    if trials < 0 or not 0 <= successes <= trials:
+        raise ValueError("successes must lie between 0 and trials")
+    if trials == 0:
+        return Rate(successes, trials, None, None, None)
+    low, high = proportion_confint(successes, trials, alpha=1 - confidence, method="wilson")
+    return Rate(successes, trials, successes / trials, float(low), float(high))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """B minus A: the difference in rate, its interval, the p-value, and what follows."""
+
+    a: Rate
+    b: Rate
+    difference: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+    can_tell_apart: bool
+    needed_per_variant: int | None  # trials per variant to detect the observed difference
+    more_needed: int | None  # further trials in total (both variants) to reach that
+    sentence: str
+
+
+def compare(
+    successes_a: int,
+    trials_a: int,
+    successes_b: int,
+    trials_b: int,
+    *,
+    confidence: float = CONFIDENCE,
+    labels: tuple[str, str] = ("A", "B"),
+) -> Comparison:
+    """Difference of two independent proportions (B - A): Newcombe's hybrid score interval,
+    a score test's p-value, and a power analysis (Cohen's h, normal approximation) for how
+    many trials per variant would detect a difference of the observed size."""
+    a, b = wilson(successes_a, trials_a), wilson(successes_b, trials_b)
+    name_a, name_b = labels
+    if not trials_a or not trials_b:
+        return Comparison(
+            a,
+            b,
+            None,
+            None,
+            None,
+            None,
+            False,
+            None,
+            None,
+            f"No comparison yet: {name_a if not trials_a else name_b} has no enrolments.",
+        )
+    alpha = 1 - confidence
+    difference = b.rate - a.rate
+    low, high = confint_proportions_2indep(
+        successes_b, trials_b, successes_a, trials_a, method="newcomb", alpha=alpha
+    )
+    p_value = _p_value(successes_a, trials_a, successes_b, trials_b)
+    apart = p_value is not None and p_value < alpha
+    needed = _needed_per_variant(a.rate, b.rate, alpha)
+    more = None if needed is None else max(0, needed - trials_a) + max(0, needed - trials_b)
+    return Comparison(
+        a,
+        b,
+        difference,
+        float(low),
+        float(high),
+        p_value,
+        apart,
+        needed,
+        more,
+        _sentence(name_a, name_b, difference, float(low), float(high), apart, more, confidence),
+    )
+
+
+def _p_value(successes_a: int, trials_a: int, successes_b: int, trials_b: int) -> float | None:
+    if successes_a + successes_b in (0, trials_a + trials_b):
+        return 1.0  # all failures or all successes: no evidence of any difference
+    result = test_proportions_2indep(
+        successes_b,
+        trials_b,
+        successes_a,
+        trials_a,
+        method="score",
+        compare="diff",
+        correction=False,
+    )
+    return float(result.pvalue)
+
+
+def _needed_per_variant(rate_a: float, rate_b: float, alpha: float) -> int | None:
+    effect = abs(float(proportion_effectsize(rate_b, rate_a)))
+    if effect == 0:
+        return None  # no observed difference: no sample size detects "nothing"
+    n = NormalIndPower().solve_power(effect_size=effect, alpha=alpha, power=POWER, ratio=1.0)
+    return math.ceil(float(n))
+
+
+def _sentence(
+    name_a: str,
+    name_b: str,
+    difference: float,
+    low: float,
+    high: float,
+    apart: bool,
+    more: int | None,
+    confidence: float,
+) -> str:
+    points = f"{abs(difference) * 100:.1f} percentage points"
+    interval = f"{confidence:.0%} interval {low * 100:+.1f} to {high * 100:+.1f} points"
+    if apart:
+        better, worse = (name_b, name_a) if difference > 0 else (name_a, name_b)
+        return f"{better} beats {worse} by {points} ({interval}); the data can tell them apart."
+    if more is None:
+        return f"{name_a} and {name_b} have the same rate so far ({interval}); no difference seen."
+    if more == 0:
+        return (
+            f"The data cannot tell {name_a} and {name_b} apart ({interval}), although there are "
+            f"enough enrolments to detect a difference of {points}: any real difference is "
+            "probably smaller than that."
+        )
+    return (
+        f"The data cannot tell {name_a} and {name_b} apart yet ({interval}); roughly {more} more "
+        f"enrolments would be needed to detect a difference of {points}."
+    )
+
+
+@dataclass(frozen=True)
+class MeanDifference:
+    contacted_mean: float | None
+    holdout_mean: float | None
+    difference: float | None
+    low: float | None
+    high: float | None
+    standard_error: float | None
+
+
+def bootstrap_mean_difference(
+    contacted: Sequence[float],
+    holdout: Sequence[float],
+    *,
+    confidence: float = CONFIDENCE,
+    seed: int = BOOTSTRAP_SEED,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+) -> MeanDifference:
+    """Revenue per enrolled customer, contacted minus holdout, with a BCa bootstrap interval
+    (revenue is skewed: a few large orders; no normality assumed). Fixed seed: reproducible."""
+    x, y = np.asarray(contacted, dtype=float), np.asarray(holdout, dtype=float)
+    if len(x) == 0 or len(y) == 0:
+        mean_x = float(x.mean()) if len(x) else None
+        mean_y = float(y.mean()) if len(y) else None
+        return MeanDifference(mean_x, mean_y, None, None, None, None)
+    difference = float(x.mean() - y.mean())
+    if len(x) < 2 or len(y) < 2 or (np.ptp(x) == 0 and np.ptp(y) == 0):
+        return MeanDifference(float(x.mean()), float(y.mean()), difference, None, None, None)
+    result = scipy_stats.bootstrap(
+        (x, y),
+        _mean_difference,
+        vectorized=True,
+        n_resamples=resamples,
+        confidence_level=confidence,
+        method="BCa",
+        rng=np.random.default_rng(seed),
+    )
+    interval = result.confidence_interval
+    return MeanDifference(
+        float(x.mean()),
+        float(y.mean()),
+        difference,
+        float(interval.low),
+        float(interval.high),
+        float(result.standard_error),
+    )
+
+
+def _mean_difference(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.mean(x, axis=axis) - np.mean(y, axis=axis)
+
+
+def holdout_effect(
+    goals_contacted: int, contacted: int, goals_holdout: int, holdout: int
+) -> Comparison:
+    """Goal rate, contacted against the holdout (the holdout plays A)."""
+    return compare(
+        goals_holdout, holdout, goals_contacted, contacted, labels=("holdout", "contacted")
+    )
+
+
+def probability_best(
+    successes: Sequence[int], trials: Sequence[int], *, draws: int = 20000, seed: int = 0
+) -> list[float]:
+    """Each variant's posterior probability of having the highest goal rate (Beta(1, 1) prior),
+    by Monte Carlo over the Beta posteriors."""
+    if len(successes) != len(trials) or not successes:
+        raise ValueError("one success count and one trial count per variant")
+    rng = np.random.default_rng(seed)
+    samples = np.column_stack(
+        [
+            scipy_stats.beta.rvs(1 + s, 1 + n - s, size=draws, random_state=rng)
+            for s, n in zip(successes, trials, strict=True)
+        ]
+    )
+    wins = np.bincount(samples.argmax(axis=1), minlength=len(successes))
+    return [float(w) / draws for w in wins]
+
+
+def thompson_split(
+    successes: Sequence[int],
+    trials: Sequence[int],
+    *,
+    floor: float = 0.1,
+    draws: int = 20000,
+    seed: int = 0,
+) -> list[float]:
+    """The share of new enrolments each variant should get: Thompson sampling (share = the
+    probability of being best), but never below `floor`, so no variant starves while the data
+    is still young. Shares add up to 1."""
+    count = len(successes)
+    if not 0 <= floor * count <= 1:
+        raise ValueError(f"a floor of {floor} cannot hold for {count} variants")
+    best = probability_best(successes, trials, draws=draws, seed=seed)
+    return [floor + (1 - floor * count) * share for share in best]
