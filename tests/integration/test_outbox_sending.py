@@ -147,3 +147,16 @@ def test_released_claims_are_due_again_at_once(in_app: Flask) -> None:
     assert outbox_delivery.release(db.session, ids, claimer="a") == 2
     assert outbox_delivery.claim_batch(db.session, ids, claimer="b", clock=clock) == ids
     db.session.rollback()
+
+
+def test_a_sweep_while_the_workers_are_behind_republishes_only_what_it_released(
+    in_app: Flask,
+) -> None:
+    clock = ManualClock()
+    lapsed, waiting = _make_rows(2, clock)
+    outbox_delivery.claim_batch(db.session, [lapsed], claimer="dead", clock=clock)
+    db.session.commit()
+    clock.advance(outbox_delivery.LEASE + timedelta(seconds=1))
+    assert outbox.sweep(db.session, clock=clock, republish_waiting=False) == [lapsed]
+    assert outbox.sweep(db.session, clock=clock) == [lapsed, waiting]
+    db.session.rollback()

@@ -247,22 +247,30 @@ def retry(session: Session, row: OutboxMessage, *, clock: Clock) -> None:
     publish_after_commit(session, SEND_TASK, row.id)
 
 
-def sweep(session: Session, *, clock: Clock, limit: int = 500) -> list[int]:
-    """Release expired `sending` leases and return ids of due pending rows to (re)publish.
+def sweep(
+    session: Session, *, clock: Clock, limit: int = 500, republish_waiting: bool = True
+) -> list[int]:
+    """Release expired `sending` leases and publish again, after commit, the rows it released
+    and (with `republish_waiting`) the other due pending rows, whose publish may have been lost.
+    Returns the ids published.
 
     A sender renews its leases about every second (`outbox_delivery.renew`), so an expired one
-    means its process died or lost the database; its rows go back to pending. Safe to run
-    twice: publishing a row that is already being sent is a no-op at claim time.
+    means its process died or lost the database. The caller passes `republish_waiting=False`
+    while the workers are behind: the waiting rows' tasks are then most likely still queued,
+    and publishing them again every sweep would only add work. Safe to run twice: publishing a
+    row that is already being sent is a no-op at claim time.
     """
     now = clock.now()
-    session.execute(
+    released = session.scalars(
         update(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now)
         .values(status=OutboxStatus.PENDING, lease_until=None, claimed_by=None)
+        .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
     )
-    ids = list(
-        session.scalars(
+    ids = sorted(released)
+    if republish_waiting:
+        waiting = session.scalars(
             select(OutboxMessage.id)
             .where(
                 OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
@@ -270,7 +278,7 @@ def sweep(session: Session, *, clock: Clock, limit: int = 500) -> list[int]:
             .order_by(OutboxMessage.next_attempt_at)
             .limit(limit)
         )
-    )
+        ids = sorted(set(ids).union(waiting))
     publish_sends(session, ids)
     session.flush()
     return ids
