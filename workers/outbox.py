@@ -3,7 +3,7 @@
 import logging
 
 from celery import shared_task
-from celery.signals import worker_process_shutdown
+from celery.signals import worker_process_shutdown, worker_shutdown
 from flask import current_app
 
 from web.clocks import current_clock
@@ -49,6 +49,7 @@ def _queued() -> int:
         return 0
 
 
+@worker_shutdown.connect  # the solo pool sends in the main process
 @worker_process_shutdown.connect
 def _close_smtp(**_kwargs: object) -> None:
     outbox_sender.close()  # QUIT politely; the server would time the connection out anyway
