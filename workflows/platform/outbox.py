@@ -5,8 +5,8 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from email import policy
 from email.charset import QP, Charset
-from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -202,12 +202,15 @@ ADDRESS_FIELDS = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender"})
 
 
 def _encoded(name: str, value: str) -> str:
-    """A header value as it goes on the wire (RFC 2047 words where it is not ASCII)."""
+    """A header value as it goes on the wire: RFC 2047 words where it is not ASCII, for the
+    non-ASCII words only (so "At risk: … “Invoice”" keeps "At risk:" readable)."""
     if value.isascii():
         return value
-    if name.lower() in ADDRESS_FIELDS:  # encode the display names, never the addresses
+    if name.lower() in ADDRESS_FIELDS:  # encode the display names; an address must be ASCII
         return ", ".join(formataddr(pair, "utf-8") for pair in getaddresses([value]))
-    return Header(value, "utf-8").encode()
+    # What EmailMessage does, for this header only: "Name: … =?utf-8?q?…?=\r\n", maybe folded.
+    folded = policy.SMTP.header_factory(name, value).fold(policy=policy.SMTP)
+    return folded.split(":", 1)[1].strip().replace("\r\n ", " ")
 
 
 def _part(text: str, subtype: str) -> MIMEText:
