@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from flask import Flask
 
+from models import OutboxMessage
 from web.clocks import current_clock
 from web.extensions import db
 from web.mail import smtp_connection
@@ -118,7 +119,7 @@ class Sender:
                     counts["released"] = len(rest)
                     break
                 try:
-                    outcome = self.connection.deliver(outbox.build_email(row, sender), sender)
+                    outcome = self._deliver(row, sender)
                 except SmtpUnavailable as exc:
                     # No server: every row left fails this attempt alike and backs off.
                     outcome = Outcome(False, transient=True, error=f"no SMTP server: {exc}")
@@ -137,6 +138,25 @@ class Sender:
         finally:
             self.keeper.drop()
         return counts
+
+    def _deliver(self, row: OutboxMessage, sender: str) -> Outcome:
+        """One message's outcome; a message that cannot be built or sent for a reason of its
+        own is recorded as failed, never left claimed to poison every later chunk."""
+        try:
+            message = outbox.build_email(row, sender)
+        except (ValueError, TypeError, LookupError) as exc:
+            return Outcome(False, error=f"could not build the message: {exc}")
+        try:
+            return self.connection.deliver(message, sender)
+        except SmtpUnavailable:
+            raise
+        except UnicodeEncodeError as exc:  # a non-ASCII address: no SMTPUTF8 support here
+            self.connection.close()  # the conversation stopped half-way
+            return Outcome(False, error=f"address not sendable: {exc}")
+        except Exception as exc:  # unknown state: a new connection, and this message later
+            log.exception("outbox: sending %s failed", row.id)
+            self.connection.close()
+            return Outcome(False, transient=True, error=f"{type(exc).__name__}: {exc}")
 
     def close(self) -> None:
         self.connection.close()

@@ -39,6 +39,7 @@ def test_a_chunk_goes_over_one_connection_and_a_refused_recipient_fails_only_its
     addresses = [f"user{n}@example.com" for n in range(12)]
     addresses[3] = "refused-nobody@example.com"  # 550: no such mailbox
     addresses[7] = "busy-ana@example.com"  # 451: try again later
+    addresses[9] = "zoë@example.com"  # cannot go without SMTPUTF8, which the sender lacks
     emails = [
         outbox.Email(f"chunk:{n}", "test", address, f"Hello {n}", "Body")
         for n, address in enumerate(addresses)
@@ -68,6 +69,9 @@ def test_a_chunk_goes_over_one_connection_and_a_refused_recipient_fails_only_its
     refused = rows["refused-nobody@example.com"]
     assert refused.status == OutboxStatus.DEAD  # a permanent refusal is not retried
     assert refused.last_error and "550" in refused.last_error
+    unsendable = rows["zoë@example.com"]
+    assert unsendable.status == OutboxStatus.DEAD
+    assert unsendable.last_error and "encode" in unsendable.last_error
     deferred = rows["busy-ana@example.com"]
     assert deferred.status == OutboxStatus.PENDING  # backed off, alone
     assert deferred.attempts == 1
@@ -146,4 +150,17 @@ def test_released_claims_are_due_again_at_once(in_app: Flask) -> None:
     assert outbox_delivery.release(db.session, ids, claimer="b") == 0  # not b's
     assert outbox_delivery.release(db.session, ids, claimer="a") == 2
     assert outbox_delivery.claim_batch(db.session, ids, claimer="b", clock=clock) == ids
+    db.session.rollback()
+
+
+def test_a_sweep_while_the_workers_are_behind_republishes_only_what_it_released(
+    in_app: Flask,
+) -> None:
+    clock = ManualClock()
+    lapsed, waiting = _make_rows(2, clock)
+    outbox_delivery.claim_batch(db.session, [lapsed], claimer="dead", clock=clock)
+    db.session.commit()
+    clock.advance(outbox_delivery.LEASE + timedelta(seconds=1))
+    assert outbox.sweep(db.session, clock=clock, republish_waiting=False) == [lapsed]
+    assert outbox.sweep(db.session, clock=clock) == [lapsed, waiting]
     db.session.rollback()

@@ -47,3 +47,9 @@ def test_an_html_body_goes_as_an_alternative_part() -> None:
     assert parsed.get_content_type() == "multipart/alternative"
     assert parsed.get_body(("html",)).get_content().strip() == "<p>rich</p>"
     assert parsed.get_body(("plain",)).get_content().strip() == "plain"
+
+
+def test_only_the_non_ascii_words_of_a_subject_are_encoded() -> None:
+    row = _row(subject="At risk: first response on #1 “Invoice missing”")
+    raw = message_from_bytes(outbox.build_email(row, "Rapport <r@example.com>").as_bytes())
+    assert str(raw["Subject"]).startswith("At risk: first response on #1 =?utf-8?")

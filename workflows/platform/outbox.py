@@ -5,8 +5,8 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from email import policy
 from email.charset import QP, Charset
-from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -208,12 +208,15 @@ ADDRESS_FIELDS = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender"})
 
 
 def _encoded(name: str, value: str) -> str:
-    """A header value as it goes on the wire (RFC 2047 words where it is not ASCII)."""
+    """A header value as it goes on the wire: RFC 2047 words where it is not ASCII, for the
+    non-ASCII words only (so "At risk: … “Invoice”" keeps "At risk:" readable)."""
     if value.isascii():
         return value
-    if name.lower() in ADDRESS_FIELDS:  # encode the display names, never the addresses
+    if name.lower() in ADDRESS_FIELDS:  # encode the display names; an address must be ASCII
         return ", ".join(formataddr(pair, "utf-8") for pair in getaddresses([value]))
-    return Header(value, "utf-8").encode()
+    # What EmailMessage does, for this header only: "Name: … =?utf-8?q?…?=\r\n", maybe folded.
+    folded = policy.SMTP.header_factory(name, value).fold(policy=policy.SMTP)
+    return folded.split(":", 1)[1].strip().replace("\r\n ", " ")
 
 
 def _part(text: str, subtype: str) -> MIMEText:
@@ -233,9 +236,8 @@ def build_email(row: OutboxMessage, sender: str) -> Message:
         message = text
     message["From"] = _encoded("From", sender)
     message["To"] = _encoded("To", row.to_address)
-    message["Subject"] = _encoded(
-        "Subject", one_line(row.subject)
-    )  # rows from before one-line subjects
+    # one_line: rows written before subjects were kept to one line
+    message["Subject"] = _encoded("Subject", one_line(row.subject))
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(row.created_at)
     message["X-Rapport-Cause"] = _encoded("X-Rapport-Cause", row.cause)
@@ -255,22 +257,30 @@ def retry(session: Session, row: OutboxMessage, *, clock: Clock) -> None:
     publish_after_commit(session, SEND_TASK, row.id)
 
 
-def sweep(session: Session, *, clock: Clock, limit: int = 500) -> list[int]:
-    """Release expired `sending` leases and return ids of due pending rows to (re)publish.
+def sweep(
+    session: Session, *, clock: Clock, limit: int = 500, republish_waiting: bool = True
+) -> list[int]:
+    """Release expired `sending` leases and publish again, after commit, the rows it released
+    and (with `republish_waiting`) the other due pending rows, whose publish may have been lost.
+    Returns the ids published.
 
     A sender renews its leases about every second (`outbox_delivery.renew`), so an expired one
-    means its process died or lost the database; its rows go back to pending. Safe to run
-    twice: publishing a row that is already being sent is a no-op at claim time.
+    means its process died or lost the database. The caller passes `republish_waiting=False`
+    while the workers are behind: the waiting rows' tasks are then most likely still queued,
+    and publishing them again every sweep would only add work. Safe to run twice: publishing a
+    row that is already being sent is a no-op at claim time.
     """
     now = clock.now()
-    session.execute(
+    released = session.scalars(
         update(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now)
         .values(status=OutboxStatus.PENDING, lease_until=None, claimed_by=None)
+        .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
     )
-    ids = list(
-        session.scalars(
+    ids = sorted(released)
+    if republish_waiting:
+        waiting = session.scalars(
             select(OutboxMessage.id)
             .where(
                 OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
@@ -278,7 +288,7 @@ def sweep(session: Session, *, clock: Clock, limit: int = 500) -> list[int]:
             .order_by(OutboxMessage.next_attempt_at)
             .limit(limit)
         )
-    )
+        ids = sorted(set(ids).union(waiting))
     publish_sends(session, ids)
     session.flush()
     return ids
