@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
-from models import Customer, Requirement, Role, User
+from models import Communication, Customer, Requirement, Role, User
 from tests.integration.test_customer_pages import text_of
 from tests.integration.test_requirement_pages import START, World, row_ids
 from web.extensions import db
@@ -46,14 +47,13 @@ def _message(world: World, requirement_id: int, body: str) -> None:
         db.session.commit()
 
 
-def _api(world: World, path: str) -> Any:
+def _api(world: World, path: str, method: str = "GET", who: str = "agent", **kw: Any) -> Any:
     with world.app.app_context():
-        user = db.session.get(User, world.users["agent"].id)
+        user = db.session.get(User, world.users[who].id)
         secret = accounts.issue_token(db.session, user, "t", clock=world.clock).secret
         db.session.commit()
-    return world.app.test_client().get(
-        f"/api/v1{path}", headers={"Authorization": f"Bearer {secret}"}
-    )
+    headers = {"Authorization": f"Bearer {secret}", **kw.pop("headers", {})}
+    return world.app.test_client().open(f"/api/v1{path}", method=method, headers=headers, **kw)
 
 
 def test_search_finds_title_description_and_message_text_in_any_state(world: World) -> None:
@@ -115,3 +115,41 @@ def test_api_search_is_ranked_highlighted_and_refuses_what_it_cannot_do(world: W
     paged = _api(world, f"/requirements?q=quasarite&before_id={found}")
     assert paged.status_code == 422
     assert "before_id" in paged.get_json()["errors"]
+
+
+def test_editing_or_deleting_a_message_updates_the_search(world: World) -> None:
+    me = world.users["agent"].id
+    req = world.open("Broken screen", assignee_id=me)
+    _message(world, req, "Scratched by quasarite dust")
+    with world.app.app_context():
+        (message_id,) = db.session.scalars(
+            select(Communication.id).where(Communication.requirement_id == req)
+        ).all()
+    agent = world.client("agent")
+    assert row_ids(text_of(agent.get("/requirements?queue=mine&q=quasarite"))) == [req]
+
+    edited = _api(world, f"/communications/{message_id}")
+    etag = edited.headers["ETag"]
+    assert (
+        _api(
+            world,
+            f"/communications/{message_id}",
+            method="PATCH",
+            json={"body": "Scratched by zeppelin dust"},
+            headers={"If-Match": etag},
+        ).status_code
+        == 200
+    )
+    assert row_ids(text_of(agent.get("/requirements?queue=mine&q=quasarite"))) == []
+    assert row_ids(text_of(agent.get("/requirements?queue=mine&q=zeppelin"))) == [req]
+
+    etag = _api(world, f"/communications/{message_id}").headers["ETag"]
+    deleted = _api(
+        world,
+        f"/communications/{message_id}",
+        method="DELETE",
+        headers={"If-Match": etag},
+        who="lead",
+    )
+    assert deleted.status_code == 204
+    assert row_ids(text_of(agent.get("/requirements?queue=mine&q=zeppelin"))) == []

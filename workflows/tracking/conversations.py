@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models import Communication, Customer
+from models import Communication, Customer, Requirement
 from workflows.customers import communications
 from workflows.platform.clock import Clock
-from workflows.tracking import requirements
+from workflows.tracking import requirements, search_index
 
 
 def log_communication(
@@ -33,3 +33,27 @@ def log_communication(
     )
     requirements.after_communication(session, communication, clock=clock)
     return communication
+
+
+def update_communication(
+    session: Session, communication: Communication, data: dict[str, Any], **kwargs: Any
+) -> Communication:
+    """Edit a communication (`customers.communications.update_communication`) and keep the
+    search documents of the requirements it was and is linked to current."""
+    before = communication.requirement_id
+    communications.update_communication(session, communication, data, **kwargs)
+    _refresh_search(session, {before, communication.requirement_id}, kwargs["clock"])
+    return communication
+
+
+def delete_communication(session: Session, communication: Communication, **kwargs: Any) -> None:
+    """Delete a communication; its requirement's search document drops its text."""
+    communications.delete_communication(session, communication, **kwargs)
+    _refresh_search(session, {communication.requirement_id}, kwargs["clock"])
+
+
+def _refresh_search(session: Session, requirement_ids: set[int | None], clock: Clock) -> None:
+    for requirement_id in requirement_ids - {None}:
+        requirement = session.get(Requirement, requirement_id)
+        if requirement is not None:
+            search_index.refresh(session, requirement, clock=clock)

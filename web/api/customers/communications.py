@@ -19,7 +19,7 @@ from web.api.customers.profiles import get_customer_or_404
 from web.api.customers.transactions import TransactionSchema
 from web.clocks import current_clock
 from web.extensions import db
-from workflows.customers import communications, timelines
+from workflows.customers import timelines
 from workflows.tracking import conversations
 
 blp = Blueprint(
@@ -164,8 +164,8 @@ records.register(
         schema=CommunicationSchema,
         in_schema=CommunicationInSchema,
         load=_get_or_404,
-        update=communications.update_communication,
-        delete=communications.delete_communication,
+        update=conversations.update_communication,
+        delete=conversations.delete_communication,
         update_options=lambda: {"viewer_zone": _viewer_zone()},
         docs={
             "delete": "Delete a record (supervisors and admins); kept in the audit log. "
