@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from models import Communication, Customer, Direction, Requirement, User
 from workflows.customers import communications
 from workflows.platform.clock import Clock
-from workflows.tracking import requirements, visibility
+from workflows.tracking import requirements, search_index, visibility
 
 
 def link_check(
@@ -88,8 +88,10 @@ def update_communication(
     clock: Clock,
     viewer_zone: str = "UTC",
 ) -> Communication:
-    """Edit a record; moving it to or from a requirement needs the right to act on each."""
-    return communications.update_communication(
+    """Edit a record; moving it to or from a requirement needs the right to act on each. The
+    search documents of the requirements it was and is linked to stay current."""
+    before = communication.requirement_id
+    communications.update_communication(
         session,
         communication,
         data,
@@ -99,6 +101,21 @@ def update_communication(
         viewer_zone=viewer_zone,
         check_link=link_check(session, actor_id),
     )
+    _refresh_search(session, {before, communication.requirement_id}, clock)
+    return communication
+
+
+def delete_communication(session: Session, communication: Communication, **kwargs: Any) -> None:
+    """Delete a communication; its requirement's search document drops its text."""
+    communications.delete_communication(session, communication, **kwargs)
+    _refresh_search(session, {communication.requirement_id}, kwargs["clock"])
+
+
+def _refresh_search(session: Session, requirement_ids: set[int | None], clock: Clock) -> None:
+    for requirement_id in requirement_ids - {None}:
+        requirement = session.get(Requirement, requirement_id)
+        if requirement is not None:
+            search_index.refresh(session, requirement, clock=clock)
 
 
 def requirement_for_reply(

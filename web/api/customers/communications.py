@@ -20,7 +20,7 @@ from web.api.customers.transactions import TransactionSchema
 from web.clocks import current_clock
 from web.extensions import db
 from web.requirements.access import readable
-from workflows.customers import communications, timelines
+from workflows.customers import timelines
 from workflows.tracking import conversations
 
 blp = Blueprint(
@@ -167,7 +167,7 @@ records.register(
         in_schema=CommunicationInSchema,
         load=_get_or_404,
         update=conversations.update_communication,
-        delete=communications.delete_communication,
+        delete=conversations.delete_communication,
         update_options=lambda: {"viewer_zone": _viewer_zone()},
         docs={
             "delete": "Delete a record (supervisors and admins); kept in the audit log. "
