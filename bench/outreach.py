@@ -177,7 +177,7 @@ def main() -> None:
             print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             started = time.monotonic()
             ids = activation.audience_ids(db.session, made, clock=clock)
-            activation.begin(made, len(ids))
+            activation.begin(db.session, made, len(ids))
             db.session.commit()
             audience_s = time.monotonic() - started
             for start in range(0, len(ids), activation.CHUNK):

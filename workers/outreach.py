@@ -25,7 +25,7 @@ def enrol(strategy_id: int) -> None:
     if strategy is None or not activation.may_continue(strategy):
         return
     ids = activation.audience_ids(db.session, strategy, clock=clock)
-    activation.begin(strategy, len(ids))
+    activation.begin(db.session, strategy, len(ids))
     db.session.commit()
     for start in range(0, len(ids), activation.CHUNK):
         strategy = db.session.get(Strategy, strategy_id, populate_existing=True)

@@ -36,6 +36,7 @@ from workflows.outreach import (
     strategies,
 )
 from workflows.platform.clock import ManualClock
+from workflows.platform.publishing import take_pending
 from workflows.tracking import requirements
 
 SETTINGS = execution.Settings(links=links.LinkSettings("test-secret", "https://crm.example.com"))
@@ -46,8 +47,15 @@ def _clock() -> ManualClock:
     return ManualClock(datetime(2099, 1, 5, 3, 0, tzinfo=UTC))  # a Monday, 03:00 UTC
 
 
+def _transition(strategy: Strategy, trigger: str, clock: ManualClock) -> None:
+    """The transition without its `outreach.enrol` publish: these tests enrol in-process on
+    their own clock, and a live session worker must not enrol the same customers in real time."""
+    strategies.transition(db.session, strategy, trigger, clock=clock)
+    take_pending(db.session)
+
+
 def _activate(strategy: Strategy, clock: ManualClock, seed: int = 1) -> dict[str, int]:
-    strategies.transition(db.session, strategy, "activate", clock=clock)
+    _transition(strategy, "activate", clock)
     ids = activation.audience_ids(db.session, strategy, clock=clock)
     counts = planning.enrol(db.session, strategy, ids, clock=clock, rng=random.Random(seed))  # noqa: S311
     db.session.commit()
@@ -214,11 +222,11 @@ def test_a_paused_strategy_sends_nothing_until_resumed(in_app: Flask) -> None:
     make_customers(db.session, clock, 2)
     strategy = make_strategy(db.session, clock, window=always)
     _activate(strategy, clock)
-    strategies.transition(db.session, strategy, "pause", clock=clock)
+    _transition(strategy, "pause", clock)
     db.session.commit()
     assert _tick(clock) == {"skipped": 0, "failed": 0}
     assert _emails() == []
-    strategies.transition(db.session, strategy, "resume", clock=clock)
+    _transition(strategy, "resume", clock)
     db.session.commit()
     assert _tick(clock).get("sent") == 2
     with pytest.raises(Exception, match="allowed now: pause, archive"):

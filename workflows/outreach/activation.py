@@ -7,7 +7,9 @@ from collections import Counter
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import Enrolment, Strategy, StrategyStatus
 from workflows.outreach import audiences, eligibility, planning
@@ -25,10 +27,21 @@ def audience_ids(session: Session, strategy: Strategy, *, clock: Clock) -> list[
     )
 
 
-def begin(strategy: Strategy, total: int) -> None:
-    strategy.enrol_total = total
-    strategy.enrol_done = 0
-    strategy.enrol_running = True
+def _progress(session: Session, strategy: Strategy, **values: Any) -> None:
+    """Progress is a Core UPDATE that leaves the row's version alone: a supervisor pausing or
+    editing the strategy while the background enrolment counts must not be told it is stale."""
+    session.execute(
+        sql_update(Strategy)
+        .where(Strategy.id == strategy.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    for name, value in values.items():
+        set_committed_value(strategy, name, value)
+
+
+def begin(session: Session, strategy: Strategy, total: int) -> None:
+    _progress(session, strategy, enrol_total=total, enrol_done=0, enrol_running=True)
 
 
 def enrol_chunk(
@@ -37,8 +50,8 @@ def enrol_chunk(
     """Enrol one chunk and count it in the progress; False-y when the strategy is no longer
     active (paused or archived meanwhile: the caller stops)."""
     counts = planning.enrol(session, strategy, customer_ids, clock=clock)
-    strategy.enrol_done = min(strategy.enrol_done + len(customer_ids), strategy.enrol_total)
-    session.flush()
+    done = min(strategy.enrol_done + len(customer_ids), strategy.enrol_total)
+    _progress(session, strategy, enrol_done=done)
     return counts
 
 
@@ -47,8 +60,7 @@ def may_continue(strategy: Strategy) -> bool:
 
 
 def finish(session: Session, strategy: Strategy) -> None:
-    strategy.enrol_running = False
-    session.flush()
+    _progress(session, strategy, enrol_running=False)
 
 
 def dry_run(
