@@ -62,14 +62,14 @@ def test_agent_resolves_a_requirement_from_my_queue(
     page.locator("#queue").get_by_role("link", name="Printer on fire").click()
     expect(page.get_by_role("heading", name=f"#{req_id} Printer on fire")).to_be_visible()
 
-    page.get_by_role("button", name="Resolve").click()  # no note yet: it asks for one
+    page.get_by_role("button", name="Resolve", exact=True).click()  # no note yet: it asks for one
     note = page.get_by_label("Note (resolving needs one)")
     expect(note).to_be_focused()
     expect(page.locator("#transition-note-error")).to_have_text(
         "Resolving needs a resolution note."
     )
     note.fill("Replaced the fuser unit")
-    page.get_by_role("button", name="Resolve").click()
+    page.get_by_role("button", name="Resolve", exact=True).click()
 
     expect(page.locator(".flash.success")).to_have_text("Resolve: in progress → resolved.")
     expect(page.locator("#state")).to_have_text("resolved")
