@@ -24,6 +24,7 @@ from models import (
     Role,
     User,
 )
+from web.clocks import current_clock
 from web.extensions import db
 from web.inbound import inbound_settings
 from workflows.channels import attachments
@@ -46,7 +47,9 @@ class Mail:
 
     def __init__(self, app: Flask, agent_id: int, folder: Path) -> None:
         self.app = app
-        self.clock = ManualClock()
+        # From the app's clock, not a fixed date: the session's clock process may be running,
+        # and would fire timers planned in the past by a clock of our own.
+        self.clock = ManualClock(current_clock().now())
         self.store = attachments.LocalBlobStore(folder / "blobs")
         self.settings: InboundSettings = inbound_settings(app.config)
         self.agent = db.session.get(User, agent_id)
