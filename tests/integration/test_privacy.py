@@ -354,6 +354,7 @@ def test_views_are_logged_and_only_admins_search_the_log(
         client.post("/api/v1/customers", json={"name": "Eve"}, headers=agent_headers), 201
     )
     _ok(client.get(f"/api/v1/customers/{customer['id']}", headers=agent_headers))
+    _ok(client.get(f"/api/v1/customers/{customer['id']}/timeline", headers=agent_headers))
     page_client = app.test_client()
     login(page_client, agent.email)
     assert page_client.get(f"/customers/{customer['id']}").status_code == 200
@@ -366,15 +367,16 @@ def test_views_are_logged_and_only_admins_search_the_log(
             headers=admin_headers,
         )
     )
-    assert sorted((e["user_id"], e["via"]) for e in entries) == [
-        (agent.id, "api"),
-        (agent.id, "page"),
+    assert sorted((e["user_id"], e["via"], e["detail"] or "") for e in entries) == [
+        (agent.id, "api", ""),
+        (agent.id, "api", "timeline"),
+        (agent.id, "page", ""),
     ]
     assert client.get("/api/v1/access-log?action=nope", headers=admin_headers).status_code == 422
     admin_client = app.test_client()
     login(admin_client, make_user(Role.ADMIN).email)
     page = admin_client.get(f"/admin/access-log?customer_id={customer['id']}")
-    assert page.status_code == 200 and page.get_data(as_text=True).count("<td>view</td>") == 2
+    assert page.status_code == 200 and page.get_data(as_text=True).count("<td>view</td>") == 3
     assert page_client.get("/admin/access-log").status_code == 403
 
 
