@@ -331,11 +331,13 @@ def test_masked_agents_see_masks_until_they_reveal_and_reveals_are_logged(
     page = page_client.get(f"/customers/{customer['id']}").get_data(as_text=True)
     assert "a***@example.com" in page and "alice@example.com" not in page
     assert page_client.get(f"/customers/{customer['id']}/edit").status_code == 302  # reveal first
+    assert page_client.get(f"/customers/{customer['id']}/history").status_code == 302
     token = csrf_token(page_client, f"/customers/{customer['id']}")
     response = page_client.post(f"/customers/{customer['id']}/reveal", data={"csrf_token": token})
     assert response.status_code == 302
     page = page_client.get(f"/customers/{customer['id']}").get_data(as_text=True)
     assert "alice@example.com" in page and "+8613800138000" in page
+    assert page_client.get(f"/customers/{customer['id']}/history").status_code == 200
     with app.app_context():
         reveals = db.session.execute(
             select(CustomerAccess.user_id, CustomerAccess.via).where(
