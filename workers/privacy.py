@@ -31,7 +31,8 @@ def erase(job_id: int) -> None:
 
 @shared_task(name="privacy.retention", acks_late=True, ignore_result=True)
 def apply_retention() -> None:
-    """Beat: apply every enabled retention policy, chunk by chunk; purge the old access log."""
+    """Beat: apply every enabled retention policy, chunk by chunk; compact the search index
+    after erasures; purge the old access log."""
     clock = current_clock()
     for policy_id in [p.id for p in retention.enabled_policies(db.session)]:
         db.session.rollback()
@@ -48,6 +49,10 @@ def apply_retention() -> None:
                 break
             db.session.commit()
         log.info("retention policy %s touched %s records", policy_id, touched)
+    compacted = erasure.compact_after_erasures(db.session, clock=clock)
+    db.session.commit()
+    if compacted:
+        log.info("search index compacted after %s erasures", compacted)
     keep_days = int(current_app.config["ACCESS_LOG_RETENTION_DAYS"])
     purged = access_log.purge(db.session, keep_days=keep_days, clock=clock)
     db.session.commit()

@@ -15,13 +15,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, inspect, select, text
 
-from models import AuditEntry, CustomerAccess, Role, Transaction, User
+from models import AuditEntry, Customer, CustomerAccess, Role, Transaction, User
 from tests.conftest import csrf_token, login
 from tests.services import Process, wait_until
 from web.extensions import db
 from workflows.customers import imports, profiles
 from workflows.platform import accounts, backup, outbox
 from workflows.platform.clock import SystemClock
+from workflows.privacy import erasure, scrub
 
 Headers = dict[str, str]
 EMAIL = "ana.secret-7731@example.org"
@@ -244,6 +245,9 @@ def test_erasure_leaves_no_trace_of_the_email_and_keeps_revenue(
     bea = client.get(f"/api/v1/customers/{other['id']}", headers=agent_headers).get_json()
     assert bea["notes"] == "[erased]\nlikes tea"
     with app.app_context():
+        assert erasure.compact_after_erasures(db.session, clock=SystemClock()) == 1
+        assert erasure.compact_after_erasures(db.session, clock=SystemClock()) == 0
+        db.session.commit()
         if db.engine.dialect.name == "sqlite":
             hits = db.session.execute(
                 text("SELECT count(*) FROM customer_search_fts WHERE document MATCH :q"),
@@ -327,11 +331,13 @@ def test_masked_agents_see_masks_until_they_reveal_and_reveals_are_logged(
     page = page_client.get(f"/customers/{customer['id']}").get_data(as_text=True)
     assert "a***@example.com" in page and "alice@example.com" not in page
     assert page_client.get(f"/customers/{customer['id']}/edit").status_code == 302  # reveal first
+    assert page_client.get(f"/customers/{customer['id']}/history").status_code == 302
     token = csrf_token(page_client, f"/customers/{customer['id']}")
     response = page_client.post(f"/customers/{customer['id']}/reveal", data={"csrf_token": token})
     assert response.status_code == 302
     page = page_client.get(f"/customers/{customer['id']}").get_data(as_text=True)
     assert "alice@example.com" in page and "+8613800138000" in page
+    assert page_client.get(f"/customers/{customer['id']}/history").status_code == 200
     with app.app_context():
         reveals = db.session.execute(
             select(CustomerAccess.user_id, CustomerAccess.via).where(
@@ -350,6 +356,7 @@ def test_views_are_logged_and_only_admins_search_the_log(
         client.post("/api/v1/customers", json={"name": "Eve"}, headers=agent_headers), 201
     )
     _ok(client.get(f"/api/v1/customers/{customer['id']}", headers=agent_headers))
+    _ok(client.get(f"/api/v1/customers/{customer['id']}/timeline", headers=agent_headers))
     page_client = app.test_client()
     login(page_client, agent.email)
     assert page_client.get(f"/customers/{customer['id']}").status_code == 200
@@ -362,15 +369,16 @@ def test_views_are_logged_and_only_admins_search_the_log(
             headers=admin_headers,
         )
     )
-    assert sorted((e["user_id"], e["via"]) for e in entries) == [
-        (agent.id, "api"),
-        (agent.id, "page"),
+    assert sorted((e["user_id"], e["via"], e["detail"] or "") for e in entries) == [
+        (agent.id, "api", ""),
+        (agent.id, "api", "timeline"),
+        (agent.id, "page", ""),
     ]
     assert client.get("/api/v1/access-log?action=nope", headers=admin_headers).status_code == 422
     admin_client = app.test_client()
     login(admin_client, make_user(Role.ADMIN).email)
     page = admin_client.get(f"/admin/access-log?customer_id={customer['id']}")
-    assert page.status_code == 200 and page.get_data(as_text=True).count("<td>view</td>") == 2
+    assert page.status_code == 200 and page.get_data(as_text=True).count("<td>view</td>") == 3
     assert page_client.get("/admin/access-log").status_code == 403
 
 
@@ -426,3 +434,35 @@ def test_admin_erases_from_the_pages_after_typing_the_name(
         as_text=True
     )
     assert "Erased customer" in client.get(f"/customers/{customer_id}").get_data(as_text=True)
+
+
+def test_a_hold_set_after_the_request_stops_the_job_and_a_chunked_scan_resumes(
+    in_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = SystemClock()
+    held = profiles.create_customer(db.session, {"name": "Hal"}, actor_id=None, clock=clock)
+    job = erasure.request_erasure(db.session, held, actor_id=None, clock=clock)
+    erasure.set_legal_hold(db.session, held, "audit", actor_id=None, clock=clock)
+    assert erasure.step(db.session, job.id, clock=clock) is False
+    assert (job.status, job.steps_done) == ("refused", 0)
+
+    # Scanning a few rows per call still reaches every row (the cursor carries on).
+    monkeypatch.setattr(scrub, "SCAN_ROWS", 2)
+    for n in range(5):
+        profiles.create_customer(
+            db.session,
+            {"name": f"P{n}", "notes": f"knows ivy{n % 2}@example.com"},
+            actor_id=None,
+            clock=clock,
+        )
+    ivy = profiles.create_customer(
+        db.session, {"name": "Ivy", "emails": ["ivy1@example.com"]}, actor_id=None, clock=clock
+    )
+    job = erasure.request_erasure(db.session, ivy, actor_id=None, clock=clock)
+    calls = 0
+    while erasure.step(db.session, job.id, clock=clock):
+        calls += 1
+    assert job.status == "done" and calls > job.steps_total
+    notes = db.session.scalars(select(Customer.notes).where(Customer.notes.is_not(None))).all()
+    assert sorted(notes) == ["[erased]"] * 2 + ["knows ivy0@example.com"] * 3
+    db.session.rollback()

@@ -13,6 +13,7 @@ from models import (
     Communication,
     CommunicationChannel,
     CustomerAccess,
+    CustomerSearchDocument,
     Direction,
     Requirement,
     RetentionPolicy,
@@ -21,7 +22,7 @@ from models import (
 from tests.conftest import csrf_token, login
 from tests.services import Process, wait_until
 from web.extensions import db
-from workflows.customers import profiles
+from workflows.customers import profiles, search_index
 from workflows.platform.clock import ManualClock, SystemClock
 from workflows.platform.errors import ValidationFailed
 from workflows.privacy import access_log, retention
@@ -67,6 +68,8 @@ def records(in_app: Flask) -> int:
                 resolved_at=long_ago if state == "closed" else None,
             )
         )
+    db.session.commit()
+    search_index.refresh(db.session, customer, clock=SystemClock())
     db.session.commit()
     return customer.id
 
@@ -135,6 +138,8 @@ def test_the_worker_applies_enabled_policies_per_channel(
     db.session.rollback()
     left = sorted(db.session.scalars(select(Communication.body_text)))
     assert left == ["old call", "recent email"]
+    document = db.session.get(CustomerSearchDocument, records).document
+    assert "old email" not in document and "recent email" in document
     titles = dict(db.session.execute(select(Requirement.state, Requirement.title)).all())
     assert titles == {"closed": "[erased]", "open": "old open"}
 

@@ -1,19 +1,25 @@
 """Per-record audit view: who changed what, when, field by field."""
 
-from flask import render_template
+from flask import flash, redirect, render_template, url_for
 from sqlalchemy import or_, select
+from werkzeug.wrappers import Response
 
 from models import AuditEntry, Communication, Role, Transaction, User
 from web.access import role_required
 from web.customers import bp
 from web.customers.access import get_customer_or_404
 from web.extensions import db
+from web.privacy.masks import is_masked
 
 
 @bp.get("/<int:customer_id>/history")
 @role_required(Role.AGENT)
-def history(customer_id: int) -> str:
+def history(customer_id: int) -> str | Response:
     customer = get_customer_or_404(customer_id, deleted=None)
+    if is_masked(customer_id):
+        # Past values include contact points in full: reveal (and so log) them first.
+        flash("Reveal the contact points to see this customer's history.", "info")
+        return redirect(url_for("customers.show", customer_id=customer_id))
     # The customer's own entries, and those of its communications and transactions.
     communication_ids = select(Communication.id).where(Communication.customer_id == customer.id)
     transaction_ids = select(Transaction.id).where(Transaction.customer_id == customer.id)

@@ -20,6 +20,9 @@ from workflows.privacy import erasure, exports
 def export_response(customer_id: int, *, via: str) -> Response:
     """The archive as a download, logged in the access log in the same request."""
     archive = exports.export_archive(db.session, customer_id, clock=current_clock())
+    # End the reading transaction first: on SQLite a GET's read transaction cannot wait its
+    # turn to become a writer (web/database.py), a fresh one can.
+    db.session.rollback()
     write_now(customer_id, "export", via=via, detail=f"{len(archive)} bytes")
     db.session.commit()
     stamp = current_clock().now().strftime("%Y%m%d-%H%M%S")

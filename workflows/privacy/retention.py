@@ -10,12 +10,15 @@ from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import (
+    AuditEntry,
     Communication,
     CommunicationChannel,
+    Customer,
     Requirement,
     RequirementEvent,
     RetentionPolicy,
 )
+from workflows.customers import search_index
 from workflows.platform.clock import Clock
 from workflows.platform.errors import Conflict, ValidationFailed
 from workflows.platform.subject_data import ERASED
@@ -157,6 +160,10 @@ def run_chunk(session: Session, policy: RetentionPolicy, *, clock: Clock) -> int
         )
         if not ids:
             return 0
+        customer_ids = set(
+            session.scalars(select(Communication.customer_id).where(Communication.id.in_(ids)))
+        )
+        _forget_audit_values(session, "communication", ids)
         if policy.action == "delete":
             session.execute(delete(Communication).where(Communication.id.in_(ids)))
         else:
@@ -166,12 +173,16 @@ def run_chunk(session: Session, policy: RetentionPolicy, *, clock: Clock) -> int
                 .values(subject=None, body_html=None, body_text=ERASED, participants=[])
                 .execution_options(synchronize_session=False)
             )
+        # Search documents hold communication text: rebuild them without it.
+        for customer in session.scalars(select(Customer).where(Customer.id.in_(customer_ids))):
+            search_index.refresh(session, customer, clock=clock)
         return len(ids)
     ids = list(
         session.scalars(select(Requirement.id).where(_requirements(policy, cutoff)).limit(CHUNK))
     )
     if not ids:
         return 0
+    _forget_audit_values(session, "requirement", ids)
     if policy.action == "delete":
         # Requirements merged into these keep their own history; the link goes.
         session.execute(
@@ -196,6 +207,16 @@ def run_chunk(session: Session, policy: RetentionPolicy, *, clock: Clock) -> int
             .execution_options(synchronize_session=False)
         )
     return len(ids)
+
+
+def _forget_audit_values(session: Session, entity_type: str, ids: list[int]) -> None:
+    """Audit entries keep who did what when; the values (the old text) go with the records."""
+    session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id.in_(ids))
+        .values(changes={"retention": True}, note=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def finish(session: Session, policy: RetentionPolicy, touched: int, *, clock: Clock) -> None:

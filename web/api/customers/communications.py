@@ -19,6 +19,7 @@ from web.api.customers.profiles import get_customer_or_404
 from web.api.customers.transactions import TransactionSchema
 from web.clocks import current_clock
 from web.extensions import db
+from web.privacy.reads import note_access
 from web.requirements.access import readable
 from workflows.customers import timelines
 from workflows.tracking import conversations
@@ -126,6 +127,7 @@ class CustomerCommunications(MethodView):
     def get(self, args: dict[str, Any], customer_id: int) -> Any:
         """The customer's records, newest first, one cursor page at a time."""
         get_customer_or_404(customer_id, deleted=None)
+        note_access(customer_id, "view", via="api", detail="communications")
         page = timelines.timeline(
             db.session,
             customer_id,
@@ -208,6 +210,7 @@ class CustomerTimeline(MethodView):
     def get(self, args: dict[str, Any], customer_id: int) -> Any:
         """Communications, transactions and customer events merged, newest first."""
         get_customer_or_404(customer_id, deleted=None)
+        note_access(customer_id, "view", via="api", detail="timeline")
         page = timelines.timeline(
             db.session,
             customer_id,

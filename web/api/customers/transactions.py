@@ -19,6 +19,7 @@ from web.api.conditional import (
 from web.api.customers.profiles import get_customer_or_404
 from web.clocks import current_clock
 from web.extensions import db
+from web.privacy.reads import note_access
 from workflows.customers import transactions
 from workflows.customers.timelines import timeline
 
@@ -97,6 +98,7 @@ class CustomerTransactions(MethodView):
     def get(self, args: dict[str, Any], customer_id: int) -> Any:
         """The customer's transactions, newest first, with lifetime value per currency."""
         get_customer_or_404(customer_id, deleted=None)
+        note_access(customer_id, "view", via="api", detail="transactions")
         page = timeline(
             db.session,
             customer_id,
