@@ -90,6 +90,12 @@ def refuse(errors: dict[str, list[str]]) -> Response | tuple[str, int]:
     ), 422
 
 
+# API paths that take a documented non-JSON body: a raw email in.
+RAW_BODY_TYPES = {
+    "/api/v1/inbound/email": ("message/rfc822", "application/octet-stream", "text/plain")
+}
+
+
 def _has_body() -> bool:
     return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "")
 
@@ -100,6 +106,7 @@ def check_request() -> Response | tuple[str, int] | None:
         and request.method in ("POST", "PUT", "PATCH")
         and _has_body()
         and request.mimetype not in JSON_TYPES
+        and request.mimetype not in RAW_BODY_TYPES.get(request.path, ())
     ):
         detail = f"Send the body as application/json, not {request.mimetype or 'untyped'}."
         return problem(415, detail=detail)
