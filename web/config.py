@@ -82,8 +82,11 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_TIMEZONE": "UTC",
     # Public base URL, used in links inside emails.
     "BASE_URL": "http://127.0.0.1:8000",
-    # Failed logins allowed per account and per client IP (Flask-Limiter syntax).
-    "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+    # Failed sign-ins per account before each attempt waits twice as long (web/auth/backoff.py),
+    # up to this many seconds; the owner is emailed when it starts.
+    "LOGIN_BACKOFF_AFTER": 5,
+    "LOGIN_BACKOFF_MAX_SECONDS": 900,
+    # Failed logins allowed per client IP (Flask-Limiter syntax).
     "LOGIN_LIMIT_PER_IP": "30 per 15 minutes",
     # Failed password changes (wrong current password) per signed-in user before 429: a
     # stolen session must not become a password-guessing oracle.

@@ -21,6 +21,8 @@ from web.problems import problem
 
 MAX_JSON_DEPTH = 32
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+# PostgreSQL's INTEGER (every id column): a larger number in a query is a DataError there.
+INT32_MAX = 2**31 - 1
 # C0 controls except tab, newline and carriage return; DEL; C1 controls.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 INTEGER_RE = re.compile(r"^\s*[+-]?\d+\s*$")
@@ -156,10 +158,10 @@ def culprit() -> str | None:
                 candidates.append((path, value))
     for name, value in candidates:
         if isinstance(value, int) and not isinstance(value, bool):
-            if abs(value) > 10**15:
+            if abs(value) > INT32_MAX:
                 return name
         elif isinstance(value, str):
-            if INTEGER_RE.match(value) and abs(int(value)) > 10**15:
+            if INTEGER_RE.match(value) and abs(int(value)) > INT32_MAX:
                 return name
             if _edge_date(value):
                 return name

@@ -4,9 +4,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from models import ApiToken, Role, User
+from models import ApiToken, OutboxMessage, Role, User
 from tests.conftest import PASSWORD, csrf_token, login
-from web.extensions import db
+from web.extensions import db, redis_client
 from workflows.platform import accounts
 from workflows.platform.clock import SystemClock
 
@@ -35,16 +35,26 @@ def test_unknown_email_gets_the_same_message(client: FlaskClient) -> None:
     assert "Wrong email or password." in response.get_data(as_text=True)
 
 
-def test_many_wrong_passwords_for_one_account_get_429(client: FlaskClient, make_user) -> None:
+def test_wrong_passwords_back_off_progressively_and_tell_the_owner(
+    app: Flask, client: FlaskClient, make_user
+) -> None:
     user = make_user()
-    statuses = [login(client, user.email, "wrong").status_code for _ in range(6)]
-    assert statuses[:5] == [401] * 5
-    assert statuses[5] == 429
+    statuses = [login(client, user.email, "wrong").status_code for _ in range(5)]
+    assert statuses == [401] * 5
     page = login(client, user.email, PASSWORD)
-    assert page.status_code == 429, (
-        "the account stays locked for the window, even with the right password"
-    )
-    assert "Too many attempts" in page.get_data(as_text=True)
+    assert page.status_code == 429, "waiting, even with the right password"
+    assert "wait 1 second" in page.get_data(as_text=True)
+    key = f"login-backoff:{user.email}"
+    with app.app_context():
+        redis = redis_client(app)
+        redis.hset(key, "last", float(redis.hget(key, "last")) - 1.5)  # as if 1.5 s passed
+        notices = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.cause == "login-backoff")
+        ).all()
+        assert [m.to_address for m in notices] == [user.email]
+    assert login(client, user.email, PASSWORD).status_code == 302  # no 15-minute lockout
+    with app.app_context():
+        assert not redis_client(app).exists(key)  # a success resets the count
 
 
 def test_many_failures_from_one_ip_across_accounts_get_429(app: Flask, client: FlaskClient) -> None:

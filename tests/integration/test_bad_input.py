@@ -166,3 +166,17 @@ def test_api_json_problem_names_the_field_for_a_wrong_type(api: Any) -> None:
         "POST", "/customers", data=json.dumps({"name": 5}), content_type="application/json"
     )
     _assert_422(response, "name")
+
+
+def test_an_id_beyond_a_32_bit_column_is_never_a_server_error(api: Any) -> None:
+    # PostgreSQL's INTEGER ids overflow above 2**31 - 1 (a DataError): 422 naming the id there;
+    # SQLite simply finds nothing.
+    for path in (f"/customers/{2**31}", f"/requirements/{2**31}/events", f"/segments/{2**40}"):
+        response = api("GET", path)
+        assert response.status_code in (404, 422), path
+        if response.status_code == 422:
+            assert list(response.get_json()["errors"]) in (
+                ["customer_id"],
+                ["requirement_id"],
+                ["segment_id"],
+            )

@@ -12,6 +12,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
+from web.auth import backoff
 from web.auth.forms import LoginForm
 from web.clocks import current_clock
 from web.extensions import db, limiter
@@ -20,10 +21,6 @@ from workflows.platform import accounts
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED_STATUS = 401
-
-
-def _account_key() -> str:
-    return "login-account:" + request.form.get("email", "").strip().lower()
 
 
 def _login_failed(response: Response) -> bool:
@@ -46,18 +43,17 @@ def _safe_next(target: str | None) -> str:
     deduct_when=_login_failed,
     scope="login-ip",
 )
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_login_failed,
-    scope="login-account",
-)
 def login() -> Response | str | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        email = form.email.data or ""
+        wait = backoff.seconds_to_wait(email)
+        if wait:  # even with the right password: otherwise the back-off would not slow guessing
+            message = render_template("auth/backoff_wait.html", seconds=wait)
+            form.password.errors.append(message)
+            return render_template("auth/login.html", form=form), 429
         user = accounts.authenticate(
             db.session,
             form.email.data or "",
@@ -65,10 +61,12 @@ def login() -> Response | str | tuple[str, int]:
             clock=current_clock(),
         )
         if user is not None:
+            backoff.succeeded(email)
             db.session.commit()
             login_user(user, remember=bool(form.remember.data))
             flash(f"Welcome back, {user.name}.", "success")
             return redirect(_safe_next(request.args.get("next")))
+        backoff.failed(email)
         form.password.errors.append("Wrong email or password.")
         return render_template("auth/login.html", form=form), LOGIN_FAILED_STATUS
     return render_template("auth/login.html", form=form)
