@@ -4,7 +4,7 @@ notes, tags and communication text). The database-specific index follows it (see
 import re
 
 import phonenumbers
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.orm import Session
 
 from models import Communication, Customer, CustomerSearchDocument
@@ -27,6 +27,25 @@ def phone_digits(e164: str) -> list[str]:
     return forms
 
 
+def communication_texts(session: Session, condition: ColumnElement[bool]) -> list[str]:
+    """Subject and body of each live communication matching `condition`, newest first, while
+    they fit in MAX_COMMUNICATION_CHARS together."""
+    texts = session.execute(
+        select(Communication.subject, Communication.body_text)
+        .where(condition, Communication.deleted_at.is_(None))
+        .order_by(Communication.occurred_at.desc())
+    )
+    kept: list[str] = []
+    used = 0
+    for subject, body in texts:
+        text = " ".join(p for p in (subject, body) if p)
+        if used + len(text) > MAX_COMMUNICATION_CHARS:
+            break
+        kept.append(text)
+        used += len(text)
+    return kept
+
+
 def build_document(session: Session, customer: Customer) -> str:
     parts: list[str] = [customer.name]
     parts += [e.email for e in customer.emails]
@@ -37,18 +56,7 @@ def build_document(session: Session, customer: Customer) -> str:
     parts += [t.name for t in customer.tags]
     if customer.notes:
         parts.append(customer.notes)
-    texts = session.execute(
-        select(Communication.subject, Communication.body_text)
-        .where(Communication.customer_id == customer.id, Communication.deleted_at.is_(None))
-        .order_by(Communication.occurred_at.desc())
-    )
-    used = 0
-    for subject, body in texts:
-        text = " ".join(p for p in (subject, body) if p)
-        if used + len(text) > MAX_COMMUNICATION_CHARS:
-            break
-        parts.append(text)
-        used += len(text)
+    parts += communication_texts(session, Communication.customer_id == customer.id)
     return "\n".join(parts)
 
 

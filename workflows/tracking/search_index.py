@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from models import Communication, Requirement, RequirementSearchDocument
 from workflows.customers.queries import MIN_TERM, highlight
-from workflows.customers.search_index import MAX_COMMUNICATION_CHARS
+from workflows.customers.search_index import communication_texts
 from workflows.platform.clock import Clock
 
 
@@ -22,18 +22,7 @@ def build_document(session: Session, requirement: Requirement) -> str:
     parts = [requirement.title]
     if requirement.description:
         parts.append(requirement.description)
-    texts = session.execute(
-        select(Communication.subject, Communication.body_text)
-        .where(Communication.requirement_id == requirement.id, Communication.deleted_at.is_(None))
-        .order_by(Communication.occurred_at.desc())
-    )
-    used = 0
-    for subject, body in texts:
-        text = " ".join(p for p in (subject, body) if p)
-        if used + len(text) > MAX_COMMUNICATION_CHARS:
-            break
-        parts.append(text)
-        used += len(text)
+    parts += communication_texts(session, Communication.requirement_id == requirement.id)
     return "\n".join(parts)
 
 
