@@ -143,6 +143,24 @@ def test_a_live_claim_is_never_taken_and_a_lapsed_one_is(in_app: Flask) -> None:
     db.session.rollback()
 
 
+def test_a_bounce_that_comes_back_before_the_250_is_recorded_stays(in_app: Flask) -> None:
+    clock = ManualClock()
+    (message_id,) = _make_rows(1, clock)
+    assert outbox_delivery.claim_batch(db.session, [message_id], claimer="a", clock=clock) == [
+        message_id
+    ]
+    db.session.commit()
+    # The inbound process stores the delivery status notification first ...
+    row = db.session.get(OutboxMessage, message_id)
+    assert row is not None
+    row.status, row.last_error = OutboxStatus.DEAD, outbox_delivery.BOUNCED_PREFIX + "5.1.1"
+    db.session.commit()
+    # ... then the sender records the server's 250: the bounce is the row's last word.
+    outbox_delivery.record(db.session, row, Outcome(True), claimer="a", clock=clock)
+    assert _status(message_id)[0] == OutboxStatus.DEAD
+    db.session.rollback()
+
+
 def test_released_claims_are_due_again_at_once(in_app: Flask) -> None:
     clock = ManualClock()
     ids = _make_rows(2, clock)

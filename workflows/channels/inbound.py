@@ -37,6 +37,7 @@ from workflows.channels.inbound_parse import parse as parse_email
 from workflows.customers import profiles
 from workflows.platform.clock import Clock
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.outbox_delivery import BOUNCED_PREFIX
 from workflows.tracking import conversations, requirements
 
 RATE_WINDOW = timedelta(minutes=1)
@@ -320,7 +321,7 @@ def _bounce(
             query = query.where(func.lower(OutboxMessage.to_address).in_(failed_addresses))
         session.execute(
             query.values(
-                status=OutboxStatus.DEAD, last_error=("Bounced: " + row.note)[:2000]
+                status=OutboxStatus.DEAD, last_error=(BOUNCED_PREFIX + row.note)[:2000]
             ).execution_options(synchronize_session=False)
         )
     session.flush()

@@ -11,7 +11,7 @@ The functions flush or execute, never commit: the sender commits after each mess
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, Integer, any_, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Integer, and_, any_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,8 @@ from workflows.platform.smtp import Outcome
 # next message only while it knows its lease has SEND_MARGIN left, so the sweep never hands a
 # row to another worker while its first send may still be in progress.
 LEASE = timedelta(seconds=5)
+# `last_error` of a message a delivery status notification reported as failed.
+BOUNCED_PREFIX = "Bounced: "
 RENEW_EVERY = timedelta(seconds=1)
 SEND_MARGIN = timedelta(seconds=2)
 
@@ -121,6 +123,13 @@ def record(
     conditions = [OutboxMessage.id == row.id]
     if outcome.accepted:
         values.update(status=OutboxStatus.SENT, sent_at=now)
+        # A bounce can come back before this commit: it stays the row's last word.
+        conditions.append(
+            ~and_(
+                OutboxMessage.status == OutboxStatus.DEAD,
+                OutboxMessage.last_error.startswith(BOUNCED_PREFIX),
+            )
+        )
     else:
         conditions += [
             OutboxMessage.status == OutboxStatus.SENDING,
