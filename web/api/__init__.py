@@ -10,7 +10,7 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.spec import prepare_response
 
-from web.api.analytics import reports
+from web.api.analytics import reports, strategy_results
 from web.api.channels import attachments, canned, inbound, replies
 from web.api.customers import communications, custom_fields, organisations, profiles, transactions
 from web.api.outreach import strategies as outreach_strategies
@@ -102,6 +102,7 @@ def register(app: Flask) -> None:
         canned.blp,
         outreach_strategies.blp,
         reports.blp,
+        strategy_results.blp,
     ):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing to forge
         api.register_blueprint(blueprint)

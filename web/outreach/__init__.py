@@ -6,7 +6,7 @@ from flask import Blueprint, Flask
 bp = Blueprint("outreach", __name__, url_prefix="/strategies")
 public = Blueprint("unsubscribe", __name__)
 
-from web.outreach import builder, unsubscribe, views  # noqa: E402, F401  (views on the blueprints)
+from web.outreach import builder, results, unsubscribe, views  # noqa: E402, F401  (views on the blueprints)
 
 
 def register(app: Flask) -> None:

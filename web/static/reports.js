@@ -164,10 +164,22 @@
     figure.dataset.ready = "1";
   }
 
+  // A list of sentences from the report (e.g. a strategy's verdicts), or its empty text.
+  function fillList(list, report) {
+    var items = section(report, list.dataset.list) || [];
+    list.textContent = "";
+    (items.length ? items : [list.dataset.empty || ""]).forEach(function (text) {
+      var item = document.createElement("li");
+      item.textContent = text;
+      list.appendChild(item);
+    });
+  }
+
   fetch(holder.dataset.url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
     .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
     .then(function (report) {
       document.querySelectorAll("figure.report-chart").forEach(function (figure) { setUp(figure, report); });
+      document.querySelectorAll("[data-list]").forEach(function (list) { fillList(list, report); });
       document.body.dataset.reportReady = "1";
     })
     .catch(function () {

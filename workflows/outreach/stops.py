@@ -12,8 +12,6 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from models import (
-    Communication,
-    CommunicationChannel,
     Customer,
     DueStep,
     DueStepStatus,
@@ -24,14 +22,11 @@ from models import (
     Requirement,
     RequirementEvent,
     SuppressionReason,
-    Transaction,
-    TransactionKind,
-    TransactionStatus,
 )
-from workflows.outreach import events, suppressions
+from workflows.outreach import events, outcomes, suppressions
+from workflows.outreach.outcomes import TASK_WORKFLOW
 from workflows.platform.clock import Clock
 
-TASK_WORKFLOW = "task"  # our own task steps must not count as "a new requirement"
 OPEN_DUE_STEPS = (DueStepStatus.PENDING, DueStepStatus.ENQUEUED, DueStepStatus.PAUSED)
 
 
@@ -104,18 +99,7 @@ def unsubscribe(session: Session, customer_id: int, email: str, *, clock: Clock)
 
 
 def replied(session: Session, customer_id: int, since: datetime) -> bool:
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Communication.customer_id == customer_id,
-                    Communication.direction == "inbound",
-                    Communication.deleted_at.is_(None),
-                    Communication.occurred_at >= since,
-                )
-            )
-        )
-    )
+    return bool(session.scalar(select(outcomes.replied(customer_id, since))))
 
 
 def new_requirement(session: Session, customer_id: int, since: datetime) -> bool:
@@ -137,34 +121,7 @@ def new_requirement(session: Session, customer_id: int, since: datetime) -> bool
 
 def goal_reached(session: Session, goal: dict[str, Any], customer_id: int, since: datetime) -> bool:
     """Whether this customer reached the strategy's goal since enrolment."""
-    kpi = goal.get("kpi")
-    if kpi == "reply_rate":
-        return replied(session, customer_id, since)
-    if kpi == "meeting_booked":
-        condition = exists().where(
-            Communication.customer_id == customer_id,
-            Communication.channel.in_((CommunicationChannel.MEETING, CommunicationChannel.CALL)),
-            Communication.deleted_at.is_(None),
-            Communication.occurred_at >= since,
-        )
-    elif kpi == "requirement_resolved":
-        condition = exists().where(
-            Requirement.customer_id == customer_id,
-            Requirement.workflow != TASK_WORKFLOW,
-            Requirement.resolved_at >= since,
-        )
-    elif kpi in ("revenue", "reactivation"):
-        kinds = (TransactionKind.ORDER, TransactionKind.PAYMENT, TransactionKind.INVOICE)
-        condition = exists().where(
-            Transaction.customer_id == customer_id,
-            Transaction.status == TransactionStatus.COMPLETED,
-            Transaction.kind.in_(kinds),
-            Transaction.deleted_at.is_(None),
-            Transaction.occurred_on >= since.date(),
-        )
-    else:
-        return False
-    return bool(session.scalar(select(condition)))
+    return bool(session.scalar(select(outcomes.goal_reached(goal.get("kpi"), customer_id, since))))
 
 
 def reason_to_stop(
@@ -189,12 +146,7 @@ def reason_to_stop(
 def sweep_replies(session: Session, *, clock: Clock, limit: int = 1000) -> int:
     """Stop running enrolments whose customer replied since enrolment, so that the strategy page
     shows them as replied before their next step comes due (which would stop them anyway)."""
-    replied_since = exists().where(
-        Communication.customer_id == Enrolment.customer_id,
-        Communication.direction == "inbound",
-        Communication.deleted_at.is_(None),
-        Communication.occurred_at >= Enrolment.enrolled_at,
-    )
+    replied_since = outcomes.replied(Enrolment.customer_id, Enrolment.enrolled_at)
     rows = session.scalars(
         select(Enrolment)
         .where(

@@ -1,0 +1,245 @@
+"""A strategy's results on a hand-built data set: 10 held out, 20 contacted (step 1 sent as
+variant A to 10 and as B to 10), goal "revenue". Every count, rate, interval and difference is
+worked out by hand below (Wilson: p̂, z = 1.959964; Newcombe's hybrid score difference from
+the two Wilson intervals)."""
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from models import Enrolment, EnrolmentEvent, EnrolmentStatus, Role, User
+from tests.conftest import login
+from tests.outreach_helpers import email_steps, make_customers, make_strategy
+from web.clocks import current_clock
+from web.extensions import db
+from workflows.analytics import strategy_results
+from workflows.customers import communications, transactions
+from workflows.platform import accounts
+from workflows.platform.clock import ManualClock
+
+Z = 1.959963984540054
+START = datetime(2099, 2, 1, 9, 0, tzinfo=UTC)
+
+
+def wilson(successes: int, trials: int) -> tuple[float, float, float]:
+    """The textbook Wilson score interval, written out to check the library's."""
+    p = successes / trials
+    centre = (p + Z * Z / (2 * trials)) / (1 + Z * Z / trials)
+    half = Z / (1 + Z * Z / trials) * math.sqrt(p * (1 - p) / trials + Z * Z / (4 * trials**2))
+    return p, centre - half, centre + half
+
+
+def newcombe(base: tuple[int, int], arm: tuple[int, int]) -> tuple[float, float, float]:
+    """Newcombe (1998) method 10: arm minus baseline from the two Wilson intervals."""
+    p1, l1, u1 = wilson(*arm)
+    p2, l2, u2 = wilson(*base)
+    d = p1 - p2
+    low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    return d, low, d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+
+
+@pytest.fixture
+def strategy(in_app: Flask) -> Any:
+    """Customers 0-9 holdout (1 replied, 1 paid); 10-19 got A (4 replied, 2 paid); 20-29 got
+    B (7 replied, 5 paid). Customer 20 also paid and wrote *before* enrolling: neither counts,
+    so B's figures above exclude it (it has a later reply and payment of its own)."""
+    clock = ManualClock(START - timedelta(days=2))
+    people = make_customers(db.session, clock, 30, tag="results")
+    steps = email_steps(2)
+    steps[0]["variants"] = [
+        {"key": "A", "weight": 50, "subject": "A", "body": "Hello A {{ unsubscribe_url }}"},
+        {"key": "B", "weight": 50, "subject": "B", "body": "Hello B {{ unsubscribe_url }}"},
+    ]
+    made = make_strategy(
+        db.session,
+        clock,
+        tag="results",
+        steps=steps,
+        holdout_percent=30,
+        goal={"kpi": "revenue", "days": 30},
+    )
+    _pay(people[20], clock)
+    _write(people[20], clock)
+    clock.advance(timedelta(days=2))  # START: everyone enrols
+    replied = {0, *range(10, 14), *range(20, 27)}
+    paid = {1, 10, 11, *range(20, 25)}
+    for n, customer in enumerate(people):
+        held = n < 10
+        enrolment = Enrolment(
+            strategy_id=made.id,
+            version_id=made.current_version_id,
+            customer_id=customer.id,
+            status=EnrolmentStatus.HOLDOUT if held else EnrolmentStatus.ACTIVE,
+            enrolled_at=clock.now(),
+        )
+        db.session.add(enrolment)
+        db.session.flush()
+        _event(enrolment, "holdout" if held else "enrolled", clock)
+        if not held:
+            _event(enrolment, "sent", clock, step_index=0, variant="A" if n < 20 else "B")
+        if n in (10, 20):  # step 2 has no variants: it makes no arm of its own
+            _event(enrolment, "sent", clock, step_index=1)
+    clock.advance(timedelta(hours=3))
+    for n in sorted(replied):
+        _write(people[n], clock)
+    for n in sorted(paid):
+        _pay(people[n], clock)
+    db.session.commit()
+    return made
+
+
+def _event(enrolment: Enrolment, kind: str, clock: ManualClock, **values: Any) -> None:
+    db.session.add(
+        EnrolmentEvent(
+            enrolment_id=enrolment.id,
+            strategy_id=enrolment.strategy_id,
+            customer_id=enrolment.customer_id,
+            at=clock.now(),
+            kind=kind,
+            channel="email" if kind == "sent" else None,
+            **values,
+        )
+    )
+
+
+def _write(customer: Any, clock: ManualClock) -> None:
+    communications.log_communication(
+        db.session,
+        customer,
+        {"channel": "email", "direction": "inbound", "body": "Interested"},
+        actor_id=None,
+        clock=clock,
+    )
+
+
+def _pay(customer: Any, clock: ManualClock) -> None:
+    transactions.record_transaction(
+        db.session,
+        customer,
+        {
+            "kind": "payment",
+            "amount": "25",
+            "currency": "EUR",
+            "occurred_on": clock.now().date().isoformat(),
+        },
+        actor_id=None,
+        clock=clock,
+    )
+
+
+def _rows(table: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(zip(table["columns"], row, strict=True)) for row in table["rows"]]
+
+
+def test_arms_count_reach_replies_and_goal_with_wilson_intervals(strategy: Any):
+    result = strategy_results.strategy_results(db.session, strategy)
+    arms = {row["arm"]: row for row in _rows(result["arms"])}
+    assert list(arms) == ["contacted", "holdout", "step 1 · A", "step 1 · B"]
+    expected = {  # enrolled, reached, replied, goal reached
+        "contacted": (20, 20, 11, 7),
+        "holdout": (10, 0, 1, 1),
+        "step 1 · A": (10, 10, 4, 2),
+        "step 1 · B": (10, 10, 7, 5),
+    }
+    for name, (enrolled, reached, replied, goal) in expected.items():
+        row = arms[name]
+        assert (row["enrolled"], row["reached"], row["replied"], row["goal_reached"]) == (
+            enrolled,
+            reached,
+            replied,
+            goal,
+        )
+        for metric, count in (("reply", replied), ("goal", goal)):
+            rate, low, high = wilson(count, enrolled)
+            assert row[f"{metric}_rate"] == pytest.approx(rate, abs=1e-4)
+            assert row[f"{metric}_low"] == pytest.approx(low, abs=1e-4)
+            assert row[f"{metric}_high"] == pytest.approx(high, abs=1e-4)
+    # Two of them by hand: 7/10 -> 0.3968 to 0.8922; 1/10 -> 0.0179 to 0.4042.
+    assert (arms["step 1 · B"]["reply_low"], arms["step 1 · B"]["reply_high"]) == (0.3968, 0.8922)
+    assert (arms["holdout"]["goal_low"], arms["holdout"]["goal_high"]) == (0.0179, 0.4042)
+    assert arms["step 1 · A"]["step"] == 1 and arms["step 1 · A"]["channel"] == "email"
+
+
+def test_b_over_a_and_over_the_holdout_with_intervals_and_verdicts(strategy: Any):
+    result = strategy_results.strategy_results(db.session, strategy)
+    found = _rows(result["comparisons"])
+    rows = {(r["metric"], r["step"], r["baseline"], r["arm"]): r for r in found}
+    assert set(rows) == {
+        (metric, step, base, arm)
+        for metric in ("goal", "reply")
+        for step, base, arm in [
+            (None, "holdout", "contacted"),
+            (1, "A", "B"),
+            (1, "holdout", "A"),
+            (1, "holdout", "B"),
+        ]
+    }
+    cases = {
+        ("reply", 1, "A", "B"): ((4, 10), (7, 10)),
+        ("goal", 1, "A", "B"): ((2, 10), (5, 10)),
+        ("goal", None, "holdout", "contacted"): ((1, 10), (7, 20)),
+        ("reply", 1, "holdout", "B"): ((1, 10), (7, 10)),
+    }
+    for key, (base, arm) in cases.items():
+        difference, low, high = newcombe(base, arm)
+        row = rows[key]
+        assert row["difference"] == pytest.approx(difference, abs=1e-4)
+        assert row["low"] == pytest.approx(low, abs=1e-4)
+        assert row["high"] == pytest.approx(high, abs=1e-4)
+    # B's reply rate against the holdout's: 0.7 - 0.1 = 0.6, interval
+    # 0.6 - sqrt((0.7 - 0.3968)² + (0.4042 - 0.1)²) = 0.1705 to
+    # 0.6 + sqrt((0.8922 - 0.7)² + (0.1 - 0.0179)²) = 0.8090; the score test is Pearson's
+    # chi-square on [[7, 3], [1, 9]] without correction: 7.5, p = 0.0062 — told apart.
+    told = rows[("reply", 1, "holdout", "B")]
+    assert (told["low"], told["high"]) == (0.1705, 0.809)
+    assert told["p_value"] == pytest.approx(0.0062, abs=1e-4) and told["can_tell_apart"]
+    assert told["verdict"].startswith("Reply rate: B beats holdout by 60.0 percentage points")
+    # 5/10 against 2/10 cannot be told apart with ten each: the verdict says how many more.
+    close = rows[("goal", 1, "A", "B")]
+    assert not close["can_tell_apart"] and close["more_enrolments_needed"] > 0
+    assert "cannot tell A and B apart yet" in close["verdict"]
+    assert f"roughly {close['more_enrolments_needed']} more enrolments" in close["verdict"]
+    assert result["verdicts"] == [
+        rows[("goal", None, "holdout", "contacted")]["verdict"],
+        close["verdict"],
+    ]
+
+
+def test_a_strategy_without_enrolments_has_no_rates_yet(in_app: Flask):
+    clock = ManualClock(START)
+    empty = make_strategy(db.session, clock, tag="empty")
+    result = strategy_results.strategy_results(db.session, empty)
+    arms = _rows(result["arms"])
+    assert [(a["arm"], a["enrolled"], a["reply_rate"]) for a in arms] == [
+        ("contacted", 0, None),
+        ("holdout", 0, None),
+    ]
+    assert result["comparisons"]["rows"] == [] and result["verdicts"] == []
+
+
+def test_api_and_page_return_the_results(app: Flask, client: FlaskClient, make_user: Any):
+    agent = make_user(Role.AGENT)
+    with app.app_context():
+        made = make_strategy(db.session, ManualClock(START), tag="api")
+        token = accounts.issue_token(
+            db.session, db.session.get(User, agent.id), "results", clock=current_clock()
+        ).secret
+        db.session.commit()
+        strategy_id = made.id
+    bearer = {"Authorization": f"Bearer {token}"}
+    api = client.get(f"/api/v1/strategies/{strategy_id}/results", headers=bearer)
+    assert api.status_code == 200
+    assert api.json["arms"]["columns"][:3] == ["arm", "step", "variant"]
+    missing = client.get("/api/v1/strategies/999999/results", headers=bearer)
+    assert missing.status_code == 404
+    assert missing.content_type == "application/problem+json"
+    login(client, agent.email)
+    page = client.get(f"/strategies/{strategy_id}/results")
+    assert page.status_code == 200 and page.json == api.json
+    html = client.get(f"/strategies/{strategy_id}").get_data(as_text=True)
+    assert 'id="strategy-results"' in html and 'data-list="verdicts"' in html
+    assert f'data-url="/strategies/{strategy_id}/results"' in html

@@ -1,0 +1,38 @@
+"""`/api/v1/strategies/{id}/results`: a strategy's measured effect, the same JSON the effect
+panel on the strategy page draws (whoever may read the strategy may read its results)."""
+
+from typing import Any
+
+from flask import abort
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from models import Strategy
+from web.extensions import db
+from workflows.analytics import strategy_results
+
+blp = Blueprint(
+    "api_strategy_results",
+    __name__,
+    url_prefix="/api/v1",
+    description="A strategy's measured effect: per arm (holdout, contacted, each variant of "
+    "each step) reach, reply and goal rates with 95 % Wilson intervals; B against A and each "
+    "arm against the holdout with Newcombe intervals, p-values and a verdict in words. Every "
+    "figure is a table: `columns` and `rows`.",
+)
+
+
+@blp.route("/strategies/<int:strategy_id>/results")
+class StrategyResults(MethodView):
+    @blp.response(200)
+    @blp.doc(
+        description="`arms`: enrolled, reached, replied and goal reached per arm with rates and "
+        "intervals; `comparisons`: per metric (goal, reply) the difference arm minus baseline, "
+        "its interval, p-value, whether the data can tell them apart, how many more enrolments "
+        "would be needed, and a sentence; `verdicts`: the goal-rate sentences."
+    )
+    def get(self, strategy_id: int) -> Any:
+        strategy = db.session.get(Strategy, strategy_id)
+        if strategy is None:
+            abort(404, "No such strategy.")
+        return strategy_results.strategy_results(db.session, strategy)

@@ -1,0 +1,247 @@
+"""A strategy's measured effect: per arm (the holdout, everyone contacted, and each variant of
+each step that has variants) how many were enrolled and reached, how many replied and how many
+reached the strategy's goal, as rates with Wilson intervals; then B against A and each arm
+against the holdout, as differences with intervals, p-values and a sentence in plain words.
+
+What counts: an enrolment replied when an inbound communication of its customer came after
+the enrolment, and reached the goal when the goal's KPI holds since the enrolment — the very
+conditions the stop checks use (`workflows.outreach.outcomes`), so a holdout customer, never
+contacted and never checked before a step, is measured the same way as a contacted one. A
+variant's arm is the enrolments that were sent that variant of that step. Counts are SQL
+aggregates; only the few arm totals reach Python.
+"""
+
+from typing import Any
+
+from sqlalchemy import case, distinct, exists, func, select
+from sqlalchemy.orm import Session
+
+from models import Enrolment, EnrolmentEvent, Strategy
+from workflows.analytics import stats
+from workflows.analytics.tables import table
+from workflows.outreach import outcomes
+from workflows.outreach.strategies import current_version
+
+HOLDOUT = "holdout"
+CONTACTED = "contacted"
+METRICS = ("goal", "reply")
+NONE = (0, 0, 0, 0)  # enrolled, reached, replied, goal reached
+ARM_COLUMNS = [
+    "arm",
+    "step",
+    "variant",
+    "channel",
+    "enrolled",
+    "reached",
+    "replied",
+    "reply_rate",
+    "reply_low",
+    "reply_high",
+    "goal_reached",
+    "goal_rate",
+    "goal_low",
+    "goal_high",
+]
+COMPARISON_COLUMNS = [
+    "metric",
+    "step",
+    "baseline",
+    "arm",
+    "baseline_rate",
+    "arm_rate",
+    "difference",
+    "low",
+    "high",
+    "p_value",
+    "can_tell_apart",
+    "more_enrolments_needed",
+    "verdict",
+]
+
+
+def strategy_results(session: Session, strategy: Strategy) -> dict[str, Any]:
+    definition = current_version(session, strategy).definition
+    kpi = (definition.get("goal") or {}).get("kpi") or "reply_rate"
+    replied = outcomes.replied(Enrolment.customer_id, Enrolment.enrolled_at)
+    goal = outcomes.goal_reached(kpi, Enrolment.customer_id, Enrolment.enrolled_at)
+    groups = _groups(session, strategy.id, replied, goal)
+    variants = _variants(session, strategy.id, replied, goal)
+    arms = [_arm(name, None, None, None, *groups.get(name, NONE)) for name in (CONTACTED, HOLDOUT)]
+    for step, key, channel, counts in variants:
+        arms.append(_arm(f"step {step + 1} · {key}", step, key, channel, *counts))
+    comparisons = _comparisons(groups, variants)
+    return {
+        "strategy": {"id": strategy.id, "name": strategy.name},
+        "goal": {"kpi": kpi},
+        "arms": table(ARM_COLUMNS, arms),
+        "comparisons": table(COMPARISON_COLUMNS, comparisons),
+        "verdicts": _headlines(comparisons),
+    }
+
+
+def _flag(condition: Any) -> Any:
+    return case((condition, 1), else_=0)
+
+
+def _groups(session: Session, strategy_id: int, replied: Any, goal: Any) -> dict[str, tuple]:
+    """(enrolled, reached, replied, goal) for the holdout and for everyone contacted. A holdout
+    enrolment is known by its `holdout` event: a stop rewrites its status."""
+    held = exists().where(
+        EnrolmentEvent.enrolment_id == Enrolment.id, EnrolmentEvent.kind == HOLDOUT
+    )
+    sent = exists().where(
+        EnrolmentEvent.enrolment_id == Enrolment.id, EnrolmentEvent.kind == "sent"
+    )
+    rows = (
+        select(
+            case((held, HOLDOUT), else_=CONTACTED).label("arm"),
+            _flag(sent).label("reached"),
+            _flag(replied).label("replied"),
+            _flag(goal).label("goal"),
+        )
+        .where(Enrolment.strategy_id == strategy_id)
+        .subquery()
+    )
+    query = select(
+        rows.c.arm,
+        func.count(),
+        func.sum(rows.c.reached),
+        func.sum(rows.c.replied),
+        func.sum(rows.c.goal),
+    ).group_by(rows.c.arm)
+    return {arm: tuple(int(v or 0) for v in values) for arm, *values in session.execute(query)}
+
+
+def _variants(
+    session: Session, strategy_id: int, replied: Any, goal: Any
+) -> list[tuple[int, str, str | None, tuple[int, int, int, int]]]:
+    """Per step with variants and per variant: (step, key, channel, counts), in step order."""
+    rows = (
+        select(
+            EnrolmentEvent.step_index.label("step"),
+            EnrolmentEvent.variant.label("variant"),
+            EnrolmentEvent.channel.label("channel"),
+            EnrolmentEvent.enrolment_id.label("enrolment_id"),
+            _flag(replied).label("replied"),
+            _flag(goal).label("goal"),
+        )
+        .join(Enrolment, Enrolment.id == EnrolmentEvent.enrolment_id)
+        .where(
+            EnrolmentEvent.strategy_id == strategy_id,
+            EnrolmentEvent.kind == "sent",
+            EnrolmentEvent.variant.is_not(None),
+        )
+        .subquery()
+    )
+    query = (
+        select(
+            rows.c.step,
+            rows.c.variant,
+            func.max(rows.c.channel),
+            func.count(distinct(rows.c.enrolment_id)),
+            func.sum(rows.c.replied),
+            func.sum(rows.c.goal),
+        )
+        .group_by(rows.c.step, rows.c.variant)
+        .order_by(rows.c.step, rows.c.variant)
+    )
+    return [
+        (int(step), str(key), channel, (int(n), int(n), int(r or 0), int(g or 0)))
+        for step, key, channel, n, r, g in session.execute(query)
+    ]
+
+
+def _arm(
+    name: str,
+    step: int | None,
+    variant: str | None,
+    channel: str | None,
+    enrolled: int,
+    reached: int,
+    replied: int,
+    goal: int,
+) -> list[Any]:
+    reply, converted = stats.wilson(replied, enrolled), stats.wilson(goal, enrolled)
+    return [
+        name,
+        None if step is None else step + 1,
+        variant,
+        channel,
+        enrolled,
+        reached,
+        replied,
+        *_rounded(reply.rate, reply.low, reply.high),
+        goal,
+        *_rounded(converted.rate, converted.low, converted.high),
+    ]
+
+
+def _rounded(*values: float | None) -> list[float | None]:
+    return [None if v is None else round(v, 4) for v in values]
+
+
+def _comparisons(
+    groups: dict[str, tuple], variants: list[tuple[int, str, str | None, tuple]]
+) -> list[list[Any]]:
+    """For each metric: contacted against the holdout; per step with variants, every other
+    variant against the first (B over A) and each variant against the holdout."""
+    holdout = groups.get(HOLDOUT, NONE)
+    found = []
+    for metric in METRICS:
+        position = 3 if metric == "goal" else 2
+        if holdout[0]:
+            found.append(
+                _row(metric, None, HOLDOUT, CONTACTED, holdout, groups.get(CONTACTED), position)
+            )
+        steps = sorted({step for step, *_ in variants})
+        for step in steps:
+            arms = [(key, counts) for s, key, _, counts in variants if s == step]
+            (first_key, first), others = arms[0], arms[1:]
+            for key, counts in others:
+                found.append(_row(metric, step, first_key, key, first, counts, position))
+            if holdout[0]:
+                for key, counts in arms:
+                    found.append(_row(metric, step, HOLDOUT, key, holdout, counts, position))
+    return found
+
+
+def _row(
+    metric: str,
+    step: int | None,
+    baseline: str,
+    arm: str,
+    base_counts: tuple,
+    arm_counts: tuple | None,
+    position: int,
+) -> list[Any]:
+    arm_counts = arm_counts or NONE
+    name = _name(metric)
+    result = stats.compare(
+        base_counts[position],
+        base_counts[0],
+        arm_counts[position],
+        arm_counts[0],
+        labels=(baseline, arm),
+    )
+    return [
+        metric,
+        None if step is None else step + 1,
+        baseline,
+        arm,
+        *_rounded(result.a.rate, result.b.rate, result.difference, result.low, result.high),
+        None if result.p_value is None else round(result.p_value, 4),
+        result.can_tell_apart,
+        result.more_needed,
+        f"{name}: {result.sentence}",
+    ]
+
+
+def _name(metric: str) -> str:
+    return "Goal rate" if metric == "goal" else "Reply rate"
+
+
+def _headlines(comparisons: list[list[Any]]) -> list[str]:
+    """The sentences for the goal rate: the holdout comparison and B against A per step."""
+    return [
+        row[-1] for row in comparisons if row[0] == "goal" and (row[1] is None or row[2] != HOLDOUT)
+    ]
