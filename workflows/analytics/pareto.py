@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from models import Customer, Organisation, Requirement, SlaClock, Transaction, TransactionKind
 from models import TransactionStatus as Status
+from workflows.analytics import reply_sources
 from workflows.analytics.filters import RequirementFilter
 from workflows.analytics.ranges import DayRange, as_decimal, dialect_of, exact_sum
 from workflows.analytics.tables import ratio, table
@@ -29,6 +30,7 @@ DIMENSIONS = (
     "breaches_by_cause",
     "revenue_by_customer",
     "revenue_by_organisation",
+    *reply_sources.DIMENSIONS,
 )
 CAUSE_LABELS = {
     breach_causes.POLICY_CHANGED: "policy changed",
@@ -57,9 +59,13 @@ def pareto_report(
         *filters.conditions(),
     )
     money = dimension.startswith("revenue")
+    applied = filters.describe()
     if money:
         currency = currency or _busiest_currency(session, days)
         grouped = _revenue(session, dimension, days, currency)
+    elif dimension in reply_sources.DIMENSIONS:
+        grouped = reply_sources.grouped(dimension, days)
+        applied = {}  # replies are no requirements: the requirement filters do not apply
     else:
         grouped = _counts(dimension, created)
     labels = CAUSE_LABELS if dimension == "breaches_by_cause" else {}
@@ -67,7 +73,7 @@ def pareto_report(
     return {
         "dimension": dimension,
         "range": days.describe(),
-        "filters": filters.describe(),
+        "filters": applied,
         "currency": currency if money else None,
         **result,
     }
