@@ -3,6 +3,7 @@ and the API build reports, so all three return the same figures."""
 
 import zoneinfo
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,7 @@ from workflows.analytics import pareto, sales, support
 from workflows.analytics.filters import parse_filter
 from workflows.analytics.ranges import DayRange, parse_range
 from workflows.platform.errors import ValidationFailed
+from workflows.tracking import visibility
 
 KINDS = ("support", "sales", "pareto")
 
@@ -41,6 +43,15 @@ def _today(zone: str) -> date:
         return current_clock().now().date()  # parse_range names the bad zone
 
 
+def _scope(user: User | None) -> Any:
+    """The one read policy (`workflows.tracking.visibility`), as the requirement pages apply it."""
+    return visibility.readable(
+        db.session,
+        user,
+        everyone_sees_everything=bool(current_app.config["REQUIREMENTS_VISIBLE_TO_ALL"]),
+    )
+
+
 def _parsed(args: Mapping[str, Any], user: User | None) -> tuple[DayRange, Any]:
     """Range and filters, with every bad field named at once."""
     errors: dict[str, list[str]] = {}
@@ -59,8 +70,10 @@ def _parsed(args: Mapping[str, Any], user: User | None) -> tuple[DayRange, Any]:
 
 
 def build(kind: str, args: Mapping[str, Any], user: User | None) -> dict[str, Any]:
-    """The report `kind` for these query arguments; ValidationFailed names a bad argument."""
+    """The report `kind` for these query arguments, counting only the requirements `user` may
+    read; ValidationFailed names a bad argument."""
     days, filters = _parsed(args, user)
+    filters = replace(filters, scope=_scope(user))
     if kind == "support":
         return support.support_report(db.session, days, filters)
     if kind == "sales":

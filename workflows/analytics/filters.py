@@ -1,7 +1,10 @@
 """Which requirements a support or Pareto report counts: filters on indexed requirement
-columns, parsed from plain strings (a form or a query string) with field-named errors."""
+columns, parsed from plain strings (a form or a query string) with field-named errors, and the
+viewer's read scope (`workflows.tracking.visibility`): a supervisor's figures count only the
+requirements they may read, an admin's all of them."""
 
-from dataclasses import asdict, dataclass
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -22,9 +25,14 @@ class RequirementFilter:
     category: str | None = None
     workflow: str | None = None
     sla_policy_id: int | None = None
+    # The read policy's WHERE clause, from `visibility.readable`; no filter the viewer chose,
+    # so it is not described. None: no limit (tests, benchmarks, admins' own tools).
+    scope: ColumnElement[bool] | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
+        if self.scope is not None:
+            found.append(self.scope)
         if self.team_id is not None:
             found.append(Requirement.team_id == self.team_id)
         if self.assignee_id is not None:
@@ -43,7 +51,7 @@ class RequirementFilter:
         return found
 
     def describe(self) -> dict[str, Any]:
-        return {key: value for key, value in asdict(self).items() if value is not None}
+        return {key: getattr(self, key) for key in FIELDS if getattr(self, key) is not None}
 
 
 def parse_filter(args: dict[str, Any]) -> RequirementFilter:
