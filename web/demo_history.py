@@ -1,6 +1,7 @@
 """Several weeks of demo history, so the reports have something to show: requirements opened,
 answered, resolved, reopened and breached day by day, sales opportunities moving through
-their stages, and half a year of orders and payments in two currencies.
+their stages, half a year of orders and payments in two currencies, and an outreach strategy
+with a holdout and two variants that has run for three weeks (`web.demo_outreach`).
 
 Everything goes through the real workflows with a `ManualClock` set to each moment, in time
 order, with the timers that fall due in between fired as the clock process would: the SLA
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Customer, OutboxMessage, Team, User
+from web import demo_outreach
 from workflows.customers import organisations, profiles, transactions
 from workflows.platform import accounts, outbox, publishing
 from workflows.platform.clock import Clock, ManualClock
@@ -107,6 +109,7 @@ def load_history(session: Session, *, clock: Clock, days: int = DAYS) -> int:
         with contextlib.suppress(DomainError):
             act(moment)
     _run_timers(session, ManualClock(now))
+    made += demo_outreach.load_strategy(session, now)
     outbox.suppress_pending_after(
         session, first_outbox_id, reason="demo history: back-dated notice, not sent"
     )

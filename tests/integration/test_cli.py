@@ -18,15 +18,17 @@ from models import (
     Role,
     SlaClock,
     SlaPolicy,
+    Strategy,
     Team,
     TeamMembership,
     User,
 )
 from tests.conftest import PASSWORD, login
+from web import demo_outreach
 from web.clocks import current_clock
 from web.demo import COMMUNICATIONS, CUSTOMERS, ORGANISATIONS, TEAMS, TRANSACTIONS
 from web.extensions import db
-from workflows.analytics import sales, support
+from workflows.analytics import sales, strategy_results, support
 from workflows.analytics.filters import RequirementFilter
 from workflows.analytics.ranges import parse_range
 
@@ -345,7 +347,16 @@ def test_demo_history_fills_the_reports_and_sends_nothing(app: Flask) -> None:
             db.session, days, RequirementFilter(), today=current_clock().now().date()
         )["lifetime_value"]["summary"]["rows"]
         assert {row[0] for row in revenue} == {"EUR", "USD"}
-        # The back-dated notices were suppressed, not left to go out weeks late.
+        # The demo strategy has run: a holdout and both variants enrolled, replies stopped
+        # some, and the page can say whether B beats A.
+        strategy = db.session.scalar(select(Strategy).where(Strategy.name == demo_outreach.NAME))
+        results = strategy_results.strategy_results(db.session, strategy)
+        arms = {row[0]: row for row in results["arms"]["rows"]}
+        assert set(arms) == {"contacted", "holdout", "step 1 · A", "step 1 · B"}
+        assert all(arms[name][4] >= 20 for name in arms)  # enrolled
+        assert arms["step 1 · B"][6] > arms["step 1 · A"][6] > 0  # replied
+        assert results["verdicts"][1].startswith("Goal rate: B beats A by")
+        # The back-dated notices and outreach emails were suppressed, not left to go out late.
         assert not db.session.scalar(
             select(func.count()).where(
                 OutboxMessage.status == OutboxStatus.PENDING,
