@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import false, true
 
 from tests.integration.teams_world import World, build
+from workflows.analytics.filters import RequirementFilter
 
 
 @pytest.fixture
@@ -55,3 +57,9 @@ def test_everyone_sees_everything_lifts_the_scope(world: World):
         assert _support(world, "supervisor")["requirements"] == 3
     finally:
         world.app.config["REQUIREMENTS_VISIBLE_TO_ALL"] = False
+
+
+def test_an_admins_scope_adds_no_condition(world: World):
+    with world.app.app_context():
+        assert RequirementFilter(scope=true()).conditions() == []
+        assert len(RequirementFilter(scope=false()).conditions()) == 1

@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.sql import ColumnElement
 
 from models import Priority, Requirement, SlaPolicyVersion
@@ -31,7 +31,9 @@ class RequirementFilter:
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
-        if self.scope is not None:
+        # An admin's scope is TRUE: no condition at all, so the per-day series keep reading
+        # events without joining their requirements (support._with_filters).
+        if self.scope is not None and not self.scope.compare(true()):
             found.append(self.scope)
         if self.team_id is not None:
             found.append(Requirement.team_id == self.team_id)
