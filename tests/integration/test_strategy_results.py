@@ -46,9 +46,14 @@ def newcombe(base: tuple[int, int], arm: tuple[int, int]) -> tuple[float, float,
 
 @pytest.fixture
 def strategy(in_app: Flask) -> Any:
-    """Customers 0-9 holdout (1 replied, 1 paid); 10-19 got A (4 replied, 2 paid); 20-29 got
-    B (7 replied, 5 paid). Customer 20 also paid and wrote *before* enrolling: neither counts,
-    so B's figures above exclude it (it has a later reply and payment of its own)."""
+    return hand_built()
+
+
+def hand_built() -> Any:
+    """Inside an application context, committed: customers 0-9 holdout (1 replied, 1 paid);
+    10-19 got A (4 replied, 2 paid); 20-29 got B (7 replied, 5 paid). Customer 20 also paid
+    and wrote *before* enrolling: neither counts, so B's figures above exclude it (it has a
+    later reply and payment of its own)."""
     clock = ManualClock(START - timedelta(days=2))
     people = make_customers(db.session, clock, 30, tag="results")
     steps = email_steps(2)
