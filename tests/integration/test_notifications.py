@@ -24,7 +24,7 @@ from models import (
 from tests.integration.test_customer_pages import text_of
 from tests.integration.test_requirement_pages import START, World, post
 from web.extensions import db
-from workflows.platform import mail_health
+from workflows.platform import accounts, mail_health
 from workflows.platform.clock import ManualClock
 from workflows.tracking import conversations, notification_preferences, requirements
 from workflows.tracking.notification_preferences import Channels
@@ -279,3 +279,57 @@ def test_connection_errors_get_a_reason(error: BaseException, reason: str) -> No
             raise SmtpUnavailable(str(exc)) from exc
     except SmtpUnavailable as wrapped:
         assert mail_health.reason_of(wrapped) == reason
+
+
+def test_the_api_lists_marks_read_and_sets_preferences(world: World) -> None:
+    users = world.users
+    first = world.open("First", assignee_id=users["agent"].id, by="lead")
+    world.open("Second", assignee_id=users["agent"].id, by="lead")
+    world.open("Theirs", assignee_id=users["colleague"].id, by="lead")
+    with world.app.app_context():
+        secret = accounts.issue_token(
+            db.session, db.session.get(User, users["agent"].id), "t", clock=world.clock
+        ).secret
+        db.session.commit()
+    api = world.app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+
+    body = api.get("/api/v1/notifications?limit=1", headers=headers).get_json()
+    assert [n["title"] for n in body["items"]] == ["Second"]
+    assert body["unread"] == 2 and body["more"] is True
+    older = f"/api/v1/notifications?before_id={body['items'][0]['id']}"
+    (oldest,) = api.get(older, headers=headers).get_json()["items"]
+    assert oldest["requirement_id"] == first and oldest["event"] == "assigned"
+
+    theirs = world.app.test_client()
+    with world.app.app_context():
+        other_id = db.session.scalar(
+            select(Notification.id).where(Notification.user_id == users["colleague"].id)
+        )
+    read = api.post(
+        "/api/v1/notifications/read", json={"ids": [oldest["id"], other_id]}, headers=headers
+    )
+    assert read.get_json() == {"marked": 1, "unread": 1}  # someone else's id: ignored
+    assert notes_of(theirs.application, users["colleague"])  # still there, unread
+    assert api.post("/api/v1/notifications/read-all", headers=headers).get_json() == {
+        "marked": 1,
+        "unread": 0,
+    }
+
+    refused = api.put(
+        "/api/v1/notifications/preferences",
+        json={"assigned": {"in_app": False, "email": True}, "birthday": {}},
+        headers=headers,
+    )
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert "birthday" in refused.get_json()["errors"]
+    saved = api.put(
+        "/api/v1/notifications/preferences",
+        json={"assigned": {"in_app": False, "email": True}},
+        headers=headers,
+    ).get_json()
+    assert saved["assigned"] == {"in_app": False, "email": True}
+    assert saved["mentioned"] == {"in_app": True, "email": False}
+    assert (
+        api.post("/api/v1/notifications/read", json={"ids": []}, headers=headers).status_code == 422
+    )

@@ -27,6 +27,11 @@ NEEDS = {"user": 0, "supervisor": 1, "admin": 2}
 
 API: dict[str, str] = {
     "GET /api/v1/me": "user",
+    "GET /api/v1/notifications": "user",
+    "POST /api/v1/notifications/read": "user",
+    "POST /api/v1/notifications/read-all": "user",
+    "GET /api/v1/notifications/preferences": "user",
+    "PUT /api/v1/notifications/preferences": "user",
     "GET /api/v1/tokens": "user",
     "POST /api/v1/tokens": "user",
     "DELETE /api/v1/tokens/{token_id}": "own",
@@ -352,6 +357,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/calendars/{calendar_id}/holidays/import": {"country": "DE", "years": [2030]},
     "POST /api/v1/calendars/{calendar_id}/holidays/ical": {"ical": "BEGIN:VCALENDAR"},
     "PUT /api/v1/sla-policies/order": {"ids": []},
+    "POST /api/v1/notifications/read": {"ids": [1]},
     "POST /api/v1/requirements/{requirement_id}/transitions": {"trigger": "start"},
     "POST /api/v1/requirements/{requirement_id}/replies": {"body": "Hello"},
     "POST /api/v1/requirements/{requirement_id}/notes": {"body": "A note"},

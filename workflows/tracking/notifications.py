@@ -145,29 +145,47 @@ def unread_count(session: Session, user_id: int) -> int:
     )
 
 
-def page_of(session: Session, user_id: int, page: int) -> tuple[list[Notification], bool]:
-    """One page (1-based) of the user's notifications, newest first, and whether more follow."""
+def page_of(
+    session: Session,
+    user_id: int,
+    page: int = 1,
+    *,
+    size: int = PAGE_SIZE,
+    before_id: int | None = None,
+    unread_only: bool = False,
+) -> tuple[list[Notification], bool]:
+    """One page (1-based, or after the cursor `before_id`) of the user's notifications, newest
+    first, and whether more follow."""
+    query = select(Notification).where(Notification.user_id == user_id)
+    if before_id is not None:
+        query = query.where(Notification.id < before_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
     rows = list(
         session.scalars(
-            select(Notification)
-            .where(Notification.user_id == user_id)
-            .order_by(Notification.id.desc())
-            .offset((page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE + 1)
+            query.order_by(Notification.id.desc()).offset((page - 1) * size).limit(size + 1)
         )
     )
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    return rows[:size], len(rows) > size
 
 
 def mark_read(
-    session: Session, user_id: int, *, clock: Clock, notification_id: int | None = None
+    session: Session,
+    user_id: int,
+    *,
+    clock: Clock,
+    notification_id: int | None = None,
+    notification_ids: Iterable[int] | None = None,
 ) -> int:
-    """Mark one of the user's notifications read (or all, with no id); returns how many."""
+    """Mark the user's notifications read — one, those listed, or (neither given) all; others'
+    ids are ignored. Returns how many turned read."""
     statement = update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)
     )
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
+    if notification_ids is not None:
+        statement = statement.where(Notification.id.in_(list(notification_ids)))
     result = session.execute(
         statement.values(read_at=clock.now()).execution_options(synchronize_session=False)
     )

@@ -465,7 +465,11 @@ def fire(session: Session, requirement: Requirement, timer: Timer, *, clock: Clo
         number = int(step.removeprefix("rung_"))
         rung = version.ladder[number - 1]
         sla.rung = number
+        assignee_before = requirement.assignee_id
         done = _apply_actions(session, requirement, rung["actions"])
+        notifications.on_reassignment(  # a "reassign" rung: the new assignee must hear of it
+            session, requirement, before_id=assignee_before, actor=None, clock=clock
+        )
         note = f"{what.capitalize()} escalation rung {number}" + (
             f": {'; '.join(done)}" if done else ""
         )
