@@ -135,6 +135,9 @@ def pages(ids: dict[str, int], role: Role) -> list[tuple[str, str, bool]]:
     """(name, path, is_api) for every page and API list of a working day."""
     r, c, o = ids["requirement"], ids["customer"], ids["organisation"]
     found = [
+        ("home", "/", False),
+        ("notifications", "/notifications", False),
+        ("bell", "/notifications/unread", False),
         ("queue: mine", "/requirements?queue=mine", False),
         ("queue: team", "/requirements?queue=team", False),
         ("queue: search", f"/requirements?queue=team&q={REQUIREMENT_WORD}", False),

@@ -20,6 +20,7 @@ from models.customer import (
 from models.idempotency import IdempotencyRecord
 from models.import_job import ImportJob
 from models.inbound_email import InboundEmail, InboundKind
+from models.notification import MailServerStatus, Notification, NotificationPreference
 from models.outbox import OutboxMessage, OutboxStatus
 from models.outreach import (
     DueStep,
@@ -73,7 +74,10 @@ __all__ = [
     "InboundEmail",
     "InboundKind",
     "LifecycleStage",
+    "MailServerStatus",
     "Metric",
+    "Notification",
+    "NotificationPreference",
     "Organisation",
     "OutboxMessage",
     "OutboxStatus",

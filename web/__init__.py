@@ -24,6 +24,7 @@ from web import (
     imports,
     input_guard,
     merge,
+    notifications,
     organisations,
     outreach,
     privacy,
@@ -68,6 +69,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     auth.register(app)
     input_guard.register(app)  # after the token check: an anonymous API call is 401 first
     dashboard.register(app)
+    notifications.register(app)
     customers.register(app)
     organisations.register(app)
     account.register(app)

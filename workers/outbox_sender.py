@@ -15,7 +15,7 @@ from models import OutboxMessage
 from web.clocks import current_clock
 from web.extensions import db
 from web.mail import smtp_connection
-from workflows.platform import outbox, outbox_delivery
+from workflows.platform import mail_health, outbox, outbox_delivery
 from workflows.platform.smtp import Outcome, SmtpUnavailable
 
 log = logging.getLogger("rapport.outbox")
@@ -104,6 +104,7 @@ class Sender:
         if not claimed:
             return counts
         self.keeper.hold(claimed, claimed_at)
+        reachable_noted = False
         try:
             rows = outbox_delivery.load(db.session, claimed)
             db.session.expunge_all()  # plain values from here on: no reload after each commit
@@ -128,11 +129,18 @@ class Sender:
                             db.session, later, outcome, claimer=self.claimer, clock=clock
                         )
                         counts[status.value] = counts.get(status.value, 0) + 1
+                    settings = self.connection.settings
+                    mail_health.record_unreachable(
+                        db.session, host=settings.host, port=settings.port, error=exc, clock=clock
+                    )
                     db.session.commit()
                     break
                 status = outbox_delivery.record(
                     db.session, row, outcome, claimer=self.claimer, clock=clock
                 )
+                if outcome.accepted and not reachable_noted:
+                    mail_health.record_reachable(db.session)  # the banner goes
+                    reachable_noted = True
                 db.session.commit()  # `sent` is durable before the next message goes out
                 counts[status.value] = counts.get(status.value, 0) + 1
         finally:

@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from models import LifecycleStage, Role, SlaClock
+from models import LifecycleStage, Requirement, Role, SlaClock
 from tests.conftest import csrf_token
 from tests.integration.teams_world import World, build
 from web.clocks import current_clock
 from web.extensions import db
 from workflows.platform import accounts
+from workflows.tracking import notifications
 
 ROLES = ("anonymous", "agent", "agent_b", "supervisor", "admin")
 RANK = {"agent": 0, "agent_b": 0, "supervisor": 1, "admin": 2}
@@ -26,6 +27,11 @@ NEEDS = {"user": 0, "supervisor": 1, "admin": 2}
 
 API: dict[str, str] = {
     "GET /api/v1/me": "user",
+    "GET /api/v1/notifications": "user",
+    "POST /api/v1/notifications/read": "user",
+    "POST /api/v1/notifications/read-all": "user",
+    "GET /api/v1/notifications/preferences": "user",
+    "PUT /api/v1/notifications/preferences": "user",
     "GET /api/v1/tokens": "user",
     "POST /api/v1/tokens": "user",
     "DELETE /api/v1/tokens/{token_id}": "own",
@@ -199,6 +205,12 @@ PAGES: dict[str, str] = {
     "POST /escalations/acknowledge": "supervisor",
     "GET /escalations/counts": "supervisor",
     "GET /escalations/live": "supervisor",
+    "GET /notifications": "user",
+    "GET /notifications/unread": "user",
+    "POST /notifications/<notification_id>/read": "own",
+    "POST /notifications/read-all": "user",
+    "GET /notifications/preferences": "user",
+    "POST /notifications/preferences": "user",
     "GET /healthz": "public",
     "GET /imports": "user",
     "POST /imports": "user",
@@ -251,6 +263,7 @@ PAGES: dict[str, str] = {
     "GET /erasures/<job_id>/certificate.json": "supervisor",
     "GET /erasures/<job_id>/status.json": "supervisor",
     "POST /requirements/<requirement_id>/notes": "scoped",
+    "GET /requirements/<requirement_id>/mention-suggestions": "scoped",
     "POST /requirements/<requirement_id>/replies": "scoped",
     "GET /strategies": "user",
     "GET /strategies/new": "supervisor",
@@ -327,6 +340,10 @@ def world(app: Flask, make_user: Any) -> tuple[World, dict[str, int]]:
         ids["token_id"] = accounts.issue_token(
             db.session, admin, "kept", clock=current_clock()
         ).token.id
+        requirement = db.session.get(Requirement, world.requirement_a)
+        ids["notification_id"] = notifications.notify(
+            db.session, "mentioned", [admin], requirement, clock=current_clock()
+        )[0].id
         db.session.commit()
     return world, ids
 
@@ -342,6 +359,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/calendars/{calendar_id}/holidays/import": {"country": "DE", "years": [2030]},
     "POST /api/v1/calendars/{calendar_id}/holidays/ical": {"ical": "BEGIN:VCALENDAR"},
     "PUT /api/v1/sla-policies/order": {"ids": []},
+    "POST /api/v1/notifications/read": {"ids": [1]},
     "POST /api/v1/requirements/{requirement_id}/transitions": {"trigger": "start"},
     "POST /api/v1/requirements/{requirement_id}/replies": {"body": "Hello"},
     "POST /api/v1/requirements/{requirement_id}/notes": {"body": "A note"},

@@ -138,3 +138,17 @@ def test_api_lists_run_as_many_statements_for_10_rows_as_for_50(busy: World, who
             assert len(items) == size, path  # the page is full
             counts[size] = _statements(busy.app, client, path, headers)
         assert counts[SMALL] == counts[LARGE], (template, counts)
+
+
+@pytest.mark.parametrize("who", ["agent", "lead"])
+def test_home_runs_as_many_statements_whatever_the_work(busy: World, who: str) -> None:
+    """The home page's sections are counted and cut in SQL: more open, breached and unassigned
+    requirements add rows to read, never statements to run."""
+    client = busy.client(who)
+    before = _statements(busy.app, client, "/", {})
+    for n in range(10):
+        busy.open(f"More {n}", assignee_id=busy.users["agent"].id)
+        busy.open(f"More unassigned {n}")
+    busy.clock.advance(timedelta(hours=2))
+    busy.run_due_timers()
+    assert _statements(busy.app, client, "/", {}) == before

@@ -10,6 +10,7 @@ from web.requirements import (  # noqa: E402, F401  (views register on the bluep
     composer,
     diagrams,
     escalations,
+    mentions,
     new,
     queues,
     show,

@@ -17,6 +17,12 @@ def _everyone() -> bool:
     return bool(current_app.config["REQUIREMENTS_VISIBLE_TO_ALL"])
 
 
+def everyone_sees_everything() -> bool:
+    """The deployment's "everyone sees everything" setting, for workflows that apply the read
+    policy themselves (who may be mentioned)."""
+    return _everyone()
+
+
 def readable() -> ColumnElement[bool]:
     """The WHERE clause that keeps the requirements the acting user may read."""
     return visibility.readable(db.session, acting_user(), everyone_sees_everything=_everyone())

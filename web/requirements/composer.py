@@ -10,7 +10,7 @@ from web.access import role_required
 from web.clocks import current_clock
 from web.extensions import db
 from web.requirements import bp
-from web.requirements.access import get_requirement_or_404
+from web.requirements.access import everyone_sees_everything, get_requirement_or_404
 from web.requirements.show import GUARDED_FIELD, render_page, trigger_label
 from workflows.channels import replies
 from workflows.platform.errors import ValidationFailed
@@ -62,7 +62,12 @@ def note(requirement_id: int) -> Page:
     data = {k: v for k, v in values.items() if v.strip()}
     try:
         replies.add_note(
-            db.session, req, data, actor=current_user._get_current_object(), clock=current_clock()
+            db.session,
+            req,
+            data,
+            actor=current_user._get_current_object(),
+            clock=current_clock(),
+            everyone_sees_everything=everyone_sees_everything(),
         )
     except ValidationFailed as exc:
         db.session.rollback()

@@ -18,7 +18,7 @@ from workflows.channels import bodies
 from workflows.platform import outbox
 from workflows.platform.clock import Clock
 from workflows.platform.errors import Conflict, ValidationFailed
-from workflows.tracking import conversations, requirement_threads, requirements
+from workflows.tracking import conversations, mentions, requirement_threads, requirements
 
 REPLY_FIELDS = ("body", "body_format", "to", "cc", "subject", "then", "resolution_note")
 NOTE_FIELDS = ("body", "body_format")
@@ -163,16 +163,17 @@ def add_note(
     *,
     actor: User,
     clock: Clock,
+    everyone_sees_everything: bool = False,
 ) -> Communication:
     """An internal note on the requirement: staff see it in the thread, the customer never
-    does, and it moves no clock. Flushes only."""
+    does, and it moves no clock; the staff it `@mentions` are notified. Flushes only."""
     errors: dict[str, list[str]] = {}
     _unknown(data, NOTE_FIELDS, errors)
     parts = _body(data, errors)
     if errors or parts is None:
         raise ValidationFailed(errors)
     html, _ = parts
-    return conversations.log_communication(
+    note = conversations.log_communication(
         session,
         _customer(session, requirement),
         {
@@ -184,3 +185,12 @@ def add_note(
         actor_id=actor.id,
         clock=clock,
     )
+    mentions.notify_mentioned(
+        session,
+        requirement,
+        str(data.get("body", "")),
+        actor=actor,
+        clock=clock,
+        everyone_sees_everything=everyone_sees_everything,
+    )
+    return note

@@ -29,7 +29,7 @@ from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import DomainError, StaleEdit, ValidationFailed
 from workflows.platform.publishing import wake_clock_after_commit
-from workflows.tracking import search_index, sla
+from workflows.tracking import notifications, search_index, sla
 from workflows.tracking.declaration import Workflow
 from workflows.tracking.sales_workflow import SALES
 from workflows.tracking.support_workflow import SUPPORT
@@ -173,6 +173,7 @@ def open_requirement(
     _plan_timers(session, requirement, definition, now)
     sla.start(session, requirement, definition, clock=clock)
     search_index.refresh(session, requirement, clock=clock)
+    notifications.on_reassignment(session, requirement, before_id=None, actor=actor, clock=clock)
     session.flush()
     return requirement
 
@@ -246,6 +247,9 @@ def after_communication(session: Session, communication: Communication, *, clock
         sla.on_customer_message(
             session, requirement, definition, clock=clock, why=f"customer wrote ({why})"
         )
+        if requirement.assignee_id is not None:
+            assignee = session.get(User, requirement.assignee_id)
+            notifications.notify(session, "customer_replied", [assignee], requirement, clock=clock)
     elif communication.direction == Direction.OUTBOUND:
         sla.on_agent_response(
             session, requirement, definition, clock=clock, why=f"answered ({why})"
@@ -315,6 +319,10 @@ def update_requirement(
             actor_id=actor.id,
             clock=clock,
             changes=audit.diff(before, {k: getattr(requirement, k) for k in changed}),
+        )
+    if "assignee_id" in changed:
+        notifications.on_reassignment(
+            session, requirement, before_id=before["assignee_id"], actor=actor, clock=clock
         )
     if "priority" in changed and requirement.sla_policy_version_id is not None:
         version = session.get(SlaPolicyVersion, requirement.sla_policy_version_id)

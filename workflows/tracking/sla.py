@@ -29,7 +29,7 @@ from models import (
 )
 from workflows.platform.clock import Clock
 from workflows.platform.publishing import wake_clock_after_commit
-from workflows.tracking import breach_causes, calendars, sla_notices, sla_policies
+from workflows.tracking import breach_causes, calendars, notifications, sla_notices, sla_policies
 from workflows.tracking.business_time import add_business_time, business_time_between
 from workflows.tracking.declaration import Workflow
 
@@ -439,6 +439,7 @@ def fire(session: Session, requirement: Requirement, timer: Timer, *, clock: Clo
             version=version,
             clock=clock,
         )
+        notifications.on_notice(session, requirement, "warning", ["assignee"], clock=clock)
     elif step == "breach":
         sla.breached_at = now
         sla.status = SlaStatus.BREACHED
@@ -459,11 +460,16 @@ def fire(session: Session, requirement: Requirement, timer: Timer, *, clock: Clo
             version=version,
             clock=clock,
         )
+        notifications.on_notice(session, requirement, "breach", ["assignee"], clock=clock)
     else:
         number = int(step.removeprefix("rung_"))
         rung = version.ladder[number - 1]
         sla.rung = number
+        assignee_before = requirement.assignee_id
         done = _apply_actions(session, requirement, rung["actions"])
+        notifications.on_reassignment(  # a "reassign" rung: the new assignee must hear of it
+            session, requirement, before_id=assignee_before, actor=None, clock=clock
+        )
         note = f"{what.capitalize()} escalation rung {number}" + (
             f": {'; '.join(done)}" if done else ""
         )
@@ -480,6 +486,9 @@ def fire(session: Session, requirement: Requirement, timer: Timer, *, clock: Clo
                 version=version,
                 clock=clock,
                 rung=number,
+            )
+            notifications.on_notice(
+                session, requirement, "escalation", rung["recipients"], clock=clock
             )
     refresh_due(session, requirement)
 

@@ -29,6 +29,7 @@ from models import (
 from workflows.platform import outbox
 from workflows.platform.clock import Clock
 from workflows.tracking import calendars
+from workflows.tracking.notification_preferences import NOTICE_EVENTS, wants_email
 
 HELD_IN_QUIET_HOURS = frozenset({"warning", "follow_up"})
 METRIC_DE = {
@@ -128,14 +129,19 @@ def notify(
     clock: Clock,
     rung: int | None = None,
 ) -> int:
-    """Write one outbox email per recipient, keyed by timer and recipient; returns how many."""
+    """Write one outbox email per recipient, keyed by timer and recipient; returns how many.
+    A recipient who turned off email for the notice's event (at risk, breached, escalated)
+    is skipped: the in-app notification is the caller's (`notifications.on_notice`)."""
     customer = session.get(Customer, requirement.customer_id)
     assignee = session.get(User, requirement.assignee_id) if requirement.assignee_id else None
     held_until = None
     if kind in HELD_IN_QUIET_HOURS and version is not None:
         held_until = calendars.quiet_until(version.calendar, clock.now())
     written = 0
+    event = NOTICE_EVENTS.get(kind)
     for user in recipients(session, requirement, wanted):
+        if event is not None and not wants_email(session, user, event):
+            continue
         context = {
             "recipient": user,
             "requirement": requirement,

@@ -13,6 +13,7 @@ from web.api.conditional import IDEMPOTENCY_DOC, idempotent, require_role
 from web.api.tracking.requirements import get_requirement_or_404
 from web.clocks import current_clock
 from web.extensions import db
+from web.requirements.access import everyone_sees_everything
 from workflows.channels import bodies, replies, threads
 
 blp = Blueprint(
@@ -130,7 +131,12 @@ class Notes(MethodView):
         require_role(Role.AGENT)
         requirement = get_requirement_or_404(requirement_id)
         communication = replies.add_note(
-            db.session, requirement, data, actor=acting_user(), clock=current_clock()
+            db.session,
+            requirement,
+            data,
+            actor=acting_user(),
+            clock=current_clock(),
+            everyone_sees_everything=everyone_sees_everything(),
         )
         db.session.commit()
         return _message(requirement_id, communication.id)
