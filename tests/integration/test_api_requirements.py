@@ -82,6 +82,17 @@ def test_an_invalid_trigger_gets_409_naming_the_allowed_ones(api: dict[str, Any]
     assert body["trigger"] == "close"
 
 
+def test_an_unknown_trigger_gets_422_naming_the_workflow_s_triggers(api: dict[str, Any]) -> None:
+    rid = _open(api)["id"]
+    response = api["call"]("POST", f"/requirements/{rid}/transitions", json={"trigger": "clsoe"})
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    (message,) = response.get_json()["errors"]["trigger"]
+    assert "“clsoe”" in message
+    assert "assign" in message and "close" in message and "auto_close" not in message
+    assert api["call"]("GET", f"/requirements/{rid}").get_json()["state"] == "new"
+
+
 def test_a_failed_guard_gets_409_with_the_reason(api: dict[str, Any]) -> None:
     rid = _open(api)["id"]
     response = api["call"]("POST", f"/requirements/{rid}/transitions", json={"trigger": "assign"})

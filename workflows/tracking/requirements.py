@@ -190,6 +190,13 @@ def fire(
 ) -> None:
     """Apply `trigger` or raise TransitionRefused / NotPermitted. `actor` None means a timer."""
     definition = workflow_of(requirement)
+    if trigger not in definition.machine.events:
+        # A typo is bad input (422), unlike a real trigger refused in this state (409).
+        raise ValidationFailed.field(
+            "trigger",
+            f"“{trigger}” is not a trigger of this workflow. "
+            f"Its triggers: {', '.join(definition.triggers)}.",
+        )
     allowed = definition.triggers_from(requirement.state, include_timer_triggers=actor is None)
     if actor is not None and not may_act(session, actor, requirement):
         raise NotPermitted(
