@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from models import Role
+from models import Priority, Role
 from web.access import role_required
 from web.clocks import current_clock
 from web.customers.access import get_customer_or_404
@@ -41,6 +41,7 @@ def new(customer_id: int) -> Response | str | tuple[str, int]:
     form = build_requirement_form(db.session)
     if request.method == "GET":
         form.assignee_id.data = str(current_user.id)
+        form.priority.data = Priority.NORMAL.value
         teams = team_ids_of(db.session, current_user)
         form.team_id.data = str(teams[0]) if len(teams) == 1 else ""
         return render_template("requirements/new.html", form=form, customer=customer)
@@ -63,6 +64,8 @@ def new(customer_id: int) -> Response | str | tuple[str, int]:
             team_id=team_id,
             assignee_id=assignee_id,
             origin_channel=None,
+            assign_now=True,
+            check_category=True,
             clock=current_clock(),
             actor=current_user._get_current_object(),
         )
