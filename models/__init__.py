@@ -4,6 +4,7 @@ from models.attachment import Attachment
 from models.audit import AuditEntry
 from models.base import Base, UTCDateTime
 from models.canned_response import CannedResponse
+from models.category import RequirementCategory
 from models.communication import Communication, CommunicationChannel, Direction
 from models.custom_field import CustomFieldDefinition, FieldKind
 from models.customer import (
@@ -83,6 +84,7 @@ __all__ = [
     "OutboxStatus",
     "Priority",
     "Requirement",
+    "RequirementCategory",
     "RequirementEvent",
     "RequirementSearchDocument",
     "RetentionPolicy",

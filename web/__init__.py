@@ -31,6 +31,7 @@ from web import (
     publishing,
     reports,
     requirements,
+    search,
     security,
     segments,
     templating,
@@ -88,4 +89,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     canned.register(app)
     outreach.register(app)
     reports.register(app)
+    search.register(app)
     return app

@@ -246,7 +246,6 @@ def test_resolving_before_the_breach_sends_nothing(
 ) -> None:
     requirement = _set_up(api, target=4)
     path = f"/requirements/{requirement['id']}/transitions"
-    _ok(api["call"]("POST", path, user=api["agent"], json={"trigger": "assign"}))
     resolved = _ok(
         api["call"]("POST", path, user=api["agent"], json={"trigger": "resolve", "note": "Sent"})
     )

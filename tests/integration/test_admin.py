@@ -35,15 +35,21 @@ from workflows.tracking import calendars, sla_policies
 
 class _FormReader(HTMLParser):
     """The values a browser would submit from a page's first form with a `version` or the
-    named fields: inputs, checked boxes and selected options."""
+    named fields: inputs, checked boxes and selected options. The app header's global search
+    box is not the page's form: it is skipped."""
 
     def __init__(self) -> None:
         super().__init__()
         self.values: dict[str, Any] = {}
         self._select: str | None = None
+        self._in_app_header = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
+        if tag == "header" and a.get("class") == "app":
+            self._in_app_header = True
+        if self._in_app_header:
+            return
         name = a.get("name")
         if tag == "input" and name:
             if a.get("type") == "checkbox":
@@ -57,6 +63,8 @@ class _FormReader(HTMLParser):
             self.values.setdefault(self._select, a.get("value"))
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "header":
+            self._in_app_header = False
         if tag == "select":
             self._select = None
 

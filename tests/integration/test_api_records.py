@@ -111,6 +111,56 @@ def test_communication_edit_needs_if_match_and_delete_needs_a_supervisor(
     assert client.get(url, headers=agent).status_code == 404
 
 
+def test_an_empty_body_is_refused_on_logging_and_on_editing(
+    app: Flask, client: FlaskClient, agent: Headers, customer_url: str
+) -> None:
+    for body in ("   ", "<p>&nbsp;</p>", "\u200b\u200b"):
+        response = client.post(
+            f"{customer_url}/communications", json={"channel": "note", "body": body}, headers=agent
+        )
+        assert response.status_code == 422, body
+        assert response.mimetype == "application/problem+json"
+        assert list(response.get_json()["errors"]) == ["body"]
+    assert _count(app, Communication) == 0
+    created = client.post(
+        f"{customer_url}/communications",
+        json={"channel": "sms", "body": "On my way"},
+        headers=agent,
+    )
+    url, tag = created.headers["Location"], created.headers["ETag"]
+    emptied = client.patch(url, json={"body": " "}, headers={**agent, "If-Match": tag})
+    assert emptied.status_code == 422
+    assert list(emptied.get_json()["errors"]) == ["body"]
+    assert client.get(url, headers=agent).get_json()["body_text"] == "On my way"
+
+
+def test_a_deleted_communication_is_restored_by_a_supervisor_with_its_history(
+    app: Flask, client: FlaskClient, agent: Headers, auth: Callable[..., Headers], customer_url: str
+) -> None:
+    created = client.post(
+        f"{customer_url}/communications",
+        json={"channel": "note", "body": "walrus"},
+        headers=agent,
+    )
+    url, tag = created.headers["Location"], created.headers["ETag"]
+    supervisor = auth(Role.SUPERVISOR)
+    assert client.delete(url, headers={**supervisor, "If-Match": tag}).status_code == 204
+    assert client.post(f"{url}/restore", headers=agent).status_code == 403
+    restored = client.post(f"{url}/restore", headers=supervisor)
+    assert restored.status_code == 200
+    assert client.get(url, headers=agent).get_json()["body_text"] == "walrus"
+    found = client.get("/api/v1/customers?q=walrus", headers=agent).get_json()
+    assert [c["name"] for c in found["items"]] == ["Ana Lima"]
+    with app.app_context():
+        ident = int(url.rsplit("/", 1)[1])
+        actions = db.session.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.entity_type == "communication", AuditEntry.entity_id == ident)
+            .order_by(AuditEntry.id)
+        ).all()
+    assert actions == ["create", "delete", "restore"]
+
+
 def test_communication_post_is_idempotent(
     app: Flask, client: FlaskClient, agent: Headers, customer_url: str
 ) -> None:

@@ -47,13 +47,14 @@ def _open(api: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 def test_open_and_move_a_requirement(api: dict[str, Any]) -> None:
     created = _open(api, assignee_id=api["agent"].id, priority="high")
+    # Opened with an assignee: already assigned, no separate "assign".
     assert (created["state"], created["priority"], created["allowed_triggers"]) == (
-        "new",
+        "open",
         "high",
-        ["assign", "cancel", "merge"],
+        ["start", "ask_customer", "resolve", "cancel", "merge"],
     )
     rid = created["id"]
-    for trigger, state in (("assign", "open"), ("start", "in_progress")):
+    for trigger, state in (("start", "in_progress"),):
         response = api["call"](
             "POST", f"/requirements/{rid}/transitions", json={"trigger": trigger}
         )
@@ -80,6 +81,35 @@ def test_an_invalid_trigger_gets_409_naming_the_allowed_ones(api: dict[str, Any]
     body = response.get_json()
     assert body["allowed"] == ["assign", "cancel", "merge"]
     assert body["trigger"] == "close"
+
+
+def test_opened_for_someone_else_it_is_assigned_to_them_by_the_opener(
+    api: dict[str, Any],
+) -> None:
+    created = _open(api, assignee_id=api["other"].id)
+    assert (created["state"], created["assignee_id"], created["priority"]) == (
+        "open",
+        api["other"].id,
+        "normal",
+    )
+    events = api["call"]("GET", f"/requirements/{created['id']}/events").get_json()
+    assert [(e["trigger"], e["actor_id"]) for e in events] == [
+        ("open", api["agent"].id),
+        ("assign", api["agent"].id),
+    ]
+    unassigned = _open(api)
+    assert unassigned["state"] == "new"
+
+
+def test_an_unknown_trigger_gets_422_naming_the_workflow_s_triggers(api: dict[str, Any]) -> None:
+    rid = _open(api)["id"]
+    response = api["call"]("POST", f"/requirements/{rid}/transitions", json={"trigger": "clsoe"})
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    (message,) = response.get_json()["errors"]["trigger"]
+    assert "“clsoe”" in message
+    assert "assign" in message and "close" in message and "auto_close" not in message
+    assert api["call"]("GET", f"/requirements/{rid}").get_json()["state"] == "new"
 
 
 def test_a_failed_guard_gets_409_with_the_reason(api: dict[str, Any]) -> None:

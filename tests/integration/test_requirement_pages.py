@@ -36,7 +36,7 @@ from web.extensions import db
 from workflows.customers import profiles
 from workflows.platform import accounts
 from workflows.platform.clock import ManualClock
-from workflows.tracking import calendars, requirements, sla_policies, timers
+from workflows.tracking import calendars, categories, requirements, sla_policies, timers
 
 START = datetime(2099, 1, 5, 9, tzinfo=UTC)  # a Monday
 ALWAYS = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
@@ -575,11 +575,15 @@ def test_customer_page_links_to_the_form_and_lists_requirements(world: World) ->
 
 
 def test_new_requirement_errors_at_each_field_with_input_kept(world: World) -> None:
+    with world.app.app_context():
+        categories.create_category(db.session, "hardware", actor_id=None, clock=world.clock)
+        db.session.commit()
     agent = world.client("agent")
     path = f"/customers/{world.customer}/requirements/new"
     form = form_values(text_of(agent.get(path)))
     assert form["assignee_id"] == str(world.users["agent"].id)  # defaults: me, my one team
     assert form["team_id"] == str(world.team)
+    assert form["priority"] == "normal"
 
     response = agent.post(
         path,
@@ -615,6 +619,22 @@ def test_new_requirement_opens_and_shows_its_page(world: World) -> None:
     html = text_of(agent.get(response.headers["Location"]))
     assert "Big deal" in html and "Sales opportunity" in html
     assert buttons(html) == ["qualify", "lose"]
+
+
+def test_new_requirement_with_an_assignee_is_already_assigned(world: World) -> None:
+    agent = world.client("agent")
+    path = f"/customers/{world.customer}/requirements/new"
+    form = form_values(text_of(agent.get(path)))
+    response = agent.post(path, data={**form, "title": "Printer on fire", "workflow": "support"})
+    assert response.status_code == 303
+    requirement_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    opened = world.get(requirement_id)
+    assert (opened.state, opened.assignee_id, opened.priority) == (
+        "open",
+        world.users["agent"].id,
+        "normal",
+    )
+    assert "assign" not in buttons(text_of(agent.get(response.headers["Location"])))
 
 
 def test_new_requirement_for_a_missing_customer_is_404(world: World) -> None:

@@ -1,4 +1,5 @@
-"""Admin pages: users, teams, the outbox, custom fields, stages, calendars and SLA policies."""
+"""Admin pages: users, teams, the outbox, custom fields, stages, requirement categories,
+calendars and SLA policies."""
 
 from flask import Blueprint, Flask
 
@@ -6,6 +7,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from web.admin import (  # noqa: E402, F401  (views register on bp)
     calendars,
+    categories,
     custom_fields,
     outbox,
     sla_policies,

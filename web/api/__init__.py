@@ -17,7 +17,7 @@ from web.api.outreach import strategies as outreach_strategies
 from web.api.platform import health, tokens
 from web.api.privacy import subjects
 from web.api.schemas import ProblemSchema
-from web.api.tracking import notifications, requirements, sla
+from web.api.tracking import categories, notifications, requirements, sla
 from web.extensions import csrf
 from web.problems import PROBLEM_MIMETYPE
 
@@ -94,6 +94,7 @@ def register(app: Flask) -> None:
         organisations.blp,
         custom_fields.blp,
         requirements.blp,
+        categories.blp,
         sla.blp,
         notifications.blp,
         subjects.blp,

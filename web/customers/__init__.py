@@ -4,7 +4,15 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-from web.customers import edit, history, listing, money, show, trash  # noqa: E402, F401  (views on bp)
+from web.customers import (  # noqa: E402, F401  (views on bp)
+    communication_edit,
+    edit,
+    history,
+    listing,
+    money,
+    show,
+    trash,
+)
 
 
 def register(app: Flask) -> None:

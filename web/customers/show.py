@@ -134,6 +134,7 @@ def render_page(
         channels=list(CommunicationChannel),
         quick_channels=QUICK_CHANNELS,
         directions=list(Direction),
+        deleted_communication=request.args.get("deleted", type=int),
         log_values=log_values or {"channel": "call"},
         log_errors=log_errors or {},
         tx_values=tx_values or _transaction_defaults(customer.id),

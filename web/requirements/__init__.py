@@ -8,6 +8,7 @@ escalations_bp = Blueprint("escalations", __name__, url_prefix="/escalations")
 
 from web.requirements import (  # noqa: E402, F401  (views register on the blueprints)
     composer,
+    details,
     diagrams,
     escalations,
     mentions,

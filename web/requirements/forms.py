@@ -10,6 +10,7 @@ from wtforms.validators import Length
 
 from models import Priority
 from web.requirements import queries
+from workflows.tracking import categories
 from workflows.tracking.requirements import WORKFLOWS
 
 NOBODY = SelectChoice("", "— nobody")
@@ -38,7 +39,7 @@ class AssignmentForm(FlaskForm):
 class RequirementForm(FlaskForm):
     title = StringField("Title", validators=[Length(max=300)])
     description = TextAreaField("Description")
-    category = StringField("Category", validators=[Length(max=80)], description="Optional.")
+    category = SelectField("Category", validate_choice=False)
     priority = SelectField("Priority", validate_choice=False)
     workflow = SelectField("Workflow", validate_choice=False)
     team_id = SelectField("Team", validate_choice=False)
@@ -53,9 +54,21 @@ def build_assignment_form(session: Session, **kwargs: Any) -> AssignmentForm:
     return form
 
 
+NO_CATEGORY = SelectChoice("", "— none")
+
+
+def category_choices(session: Session, current: str | None = None) -> list[SelectChoice]:
+    """The admin's list; a requirement's own category stays choosable after it left the list."""
+    known = categories.names(session)
+    if current and current not in known:
+        known = sorted([*known, current])
+    return [NO_CATEGORY, *(SelectChoice(n, n) for n in known)]
+
+
 def build_requirement_form(session: Session) -> RequirementForm:
     form = RequirementForm()
     form.priority.choices = priority_choices()
+    form.category.choices = category_choices(session)
     form.workflow.choices = [SelectChoice(w.key, w.label) for w in WORKFLOWS.values()]
     form.team_id.choices = _teams(session, NO_TEAM)
     form.assignee_id.choices = _people(session, NOBODY)

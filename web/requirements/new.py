@@ -1,11 +1,12 @@
-"""The new-requirement form, reached from the customer page: every error at its field (422),
-what was typed kept, nothing saved until all is valid."""
+"""The new-requirement form, reached from the customer page or, through the customer picker, from
+the header and the queues: every error at its field (422), what was typed kept, nothing saved
+until all is valid."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from models import Role
+from models import Priority, Role
 from web.access import role_required
 from web.clocks import current_clock
 from web.customers.access import get_customer_or_404
@@ -14,8 +15,23 @@ from web.forms import attach_errors
 from web.requirements import bp
 from web.requirements.access import team_ids_of
 from web.requirements.forms import build_requirement_form, optional_id
+from workflows.customers.queries import CustomerFilter, list_customers
 from workflows.platform.errors import ValidationFailed
 from workflows.tracking import requirements
+
+PICKER_LIMIT = 20
+
+
+@bp.get("/requirements/new")
+@role_required(Role.AGENT)
+def new_requirement() -> str:
+    """Pick the customer first (type-ahead with JavaScript, a search form without); the form
+    itself is the customer's."""
+    q = request.args.get("q", "").strip()[:200]
+    customers = (
+        list_customers(db.session, CustomerFilter(q=q), limit=PICKER_LIMIT).items if q else []
+    )
+    return render_template("requirements/pick_customer.html", q=q, customers=customers)
 
 
 @bp.route("/customers/<int:customer_id>/requirements/new", methods=["GET", "POST"])
@@ -25,6 +41,7 @@ def new(customer_id: int) -> Response | str | tuple[str, int]:
     form = build_requirement_form(db.session)
     if request.method == "GET":
         form.assignee_id.data = str(current_user.id)
+        form.priority.data = Priority.NORMAL.value
         teams = team_ids_of(db.session, current_user)
         form.team_id.data = str(teams[0]) if len(teams) == 1 else ""
         return render_template("requirements/new.html", form=form, customer=customer)
@@ -47,6 +64,8 @@ def new(customer_id: int) -> Response | str | tuple[str, int]:
             team_id=team_id,
             assignee_id=assignee_id,
             origin_channel=None,
+            assign_now=True,
+            check_category=True,
             clock=current_clock(),
             actor=current_user._get_current_object(),
         )

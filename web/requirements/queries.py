@@ -4,9 +4,10 @@ names and SLA clocks each row shows. (Nothing here writes; writers live in `work
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Customer, Requirement, SlaClock, SlaStatus, Team, User
@@ -28,14 +29,43 @@ class QueueFilter:
     assignee: str | None = None  # a user id, or "none" for unassigned
     workflow: str | None = None
     q: str | None = None
+    sla: str | None = None  # one of SLA_STATUSES
 
     @property
     def is_empty(self) -> bool:
         return not any(vars(self).values())
 
 
+# The SLA-status filter's values. A requirement matches when one of its clocks does.
+SLA_STATUSES = ("breached", "at_risk", "due_today", "paused")
+
+
+def sla_condition(status: str, now: datetime, day_end: datetime) -> ColumnElement[bool]:
+    """Requirements with a clock in `status` at `now`: breached (marked, or past due and not
+    yet marked by the timer), at risk (past its warning, not yet due), due before `day_end`
+    (the end of the viewer's day) and not yet breached, or paused. `now` is a bind parameter,
+    never the database's clock (DESIGN.md §8)."""
+    running = SlaClock.status == SlaStatus.RUNNING
+    conditions = {
+        "breached": or_(
+            SlaClock.status == SlaStatus.BREACHED, and_(running, SlaClock.due_at <= now)
+        ),
+        "at_risk": and_(running, SlaClock.warning_at <= now, SlaClock.due_at > now),
+        "due_today": and_(running, SlaClock.due_at > now, SlaClock.due_at < day_end),
+        "paused": SlaClock.status == SlaStatus.PAUSED,
+    }
+    return exists().where(SlaClock.requirement_id == Requirement.id, conditions[status])
+
+
 def queue_query(
-    session: Session, queue: str, user_id: int, team_ids: list[int], flt: QueueFilter
+    session: Session,
+    queue: str,
+    user_id: int,
+    team_ids: list[int],
+    flt: QueueFilter,
+    *,
+    now: datetime | None = None,
+    day_end: datetime | None = None,
 ) -> Select[Any]:
     """The queue's requirements, nearest SLA due time first (none last), then oldest first; the
     team queue puts unassigned work on top. With a search (`q`), the matches in every state
@@ -63,6 +93,8 @@ def queue_query(
         query = query.where(Requirement.assignee_id == int(flt.assignee))
     if flt.workflow:
         query = query.where(Requirement.workflow == flt.workflow)
+    if flt.sla in SLA_STATUSES and now is not None:
+        query = query.where(sla_condition(flt.sla, now, day_end or now))
     if flt.q and match is None:
         # Words too short for the trigram index: the title, as before, in the active states.
         query = query.where(func.lower(Requirement.title).contains(flt.q.lower(), autoescape=True))

@@ -2,6 +2,7 @@
 their bulk actions: each selected row in its own savepoint, so one refusal undoes no other."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,7 +24,14 @@ from workflows.tracking import requirements, search_index
 
 PAGE_SIZE = 25
 QUEUE_TITLES = {"mine": "My requirements", "team": "Team queue", "all": "All open"}
-FILTER_ARGS = ("state", "priority", "team", "assignee", "workflow", "q")
+# The SLA-status filter's options and their words.
+SLA_CHOICES = [
+    ("breached", "breached"),
+    ("at_risk", "at risk"),
+    ("due_today", "due today"),
+    ("paused", "paused"),
+]
+FILTER_ARGS = ("state", "priority", "team", "assignee", "workflow", "q", "sla")
 # Triggers a bulk action cannot offer: "assign" has its own button, "merge" needs a target each.
 NOT_IN_BULK = frozenset({"assign", "merge"})
 MAX_BULK = 200
@@ -41,7 +49,15 @@ def _filter_from_args() -> queries.QueueFilter:
         assignee=arg("assignee"),
         workflow=arg("workflow", requirements.WORKFLOWS),
         q=arg("q"),
+        sla=arg("sla", queries.SLA_STATUSES),
     )
+
+
+def _end_of_viewers_day(now: datetime) -> datetime:
+    """Midnight after `now` in the viewer's time zone, in UTC: "due today" is their today."""
+    local = now.astimezone(viewer_zone())
+    tomorrow = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=local.tzinfo)
+    return tomorrow.astimezone(UTC)
 
 
 @bp.get("/requirements")
@@ -55,9 +71,17 @@ def index() -> str:
     flt = _filter_from_args()
     page_number = max(request.args.get("page", 1, type=int), 1)
     my_teams = team_ids_of(db.session, current_user)
-    query = queries.queue_query(db.session, queue, current_user.id, my_teams, flt).where(readable())
-    rows, has_next = queries.page_of(db.session, query, page_number, PAGE_SIZE)
     now = current_clock().now()
+    query = queries.queue_query(
+        db.session,
+        queue,
+        current_user.id,
+        my_teams,
+        flt,
+        now=now,
+        day_end=_end_of_viewers_day(now),
+    ).where(readable())
+    rows, has_next = queries.page_of(db.session, query, page_number, PAGE_SIZE)
     clocks = queries.clocks_of(db.session, (r.id for r in rows))
     memberships = my_memberships(current_user)
     triggers = {
@@ -91,6 +115,7 @@ def index() -> str:
         team_choices=queries.team_choices(db.session),
         user_choices=queries.user_choices(db.session),
         workflow_choices=[(w.key, w.label) for w in requirements.WORKFLOWS.values()],
+        sla_choices=SLA_CHOICES,
     )
 
 

@@ -31,7 +31,12 @@ from web.extensions import db
 from web.forms import attach_errors, int_or_zero, shown_value
 from web.requirements import assignment, bp, conversation, queries, sla_display
 from web.requirements.access import get_requirement_or_404, may_read, my_memberships
-from web.requirements.forms import AssignmentForm, build_assignment_form, optional_id
+from web.requirements.forms import (
+    AssignmentForm,
+    build_assignment_form,
+    category_choices,
+    optional_id,
+)
 from workflows.platform.errors import StaleEdit, ValidationFailed
 from workflows.tracking import requirements
 from workflows.tracking.requirements import TransitionRefused
@@ -330,6 +335,8 @@ def render_page(
     composer_values: dict[str, str] | None = None,
     composer_errors: dict[str, list[str]] | None = None,
     mode: str = "reply",
+    details_values: dict[str, str] | None = None,
+    details_errors: dict[str, list[str]] | None = None,
 ) -> str:
     user = current_user._get_current_object()
     if form is None:
@@ -358,4 +365,17 @@ def render_page(
         merged_into=db.session.get(Requirement, req.merged_into_id) if req.merged_into_id else None,
         people=[(str(i), n) for i, n in queries.user_choices(db.session)],
         now=current_clock().now(),
+        details_values=details_values or _details(req),
+        category_choices=category_choices(db.session, req.category),
+        details_errors=details_errors or {},
     )
+
+
+def _details(req: Requirement) -> dict[str, str]:
+    return {
+        "title": req.title,
+        "description": req.description or "",
+        "category": req.category or "",
+        "tags": ", ".join(req.tags or []),
+        "version": str(req.version),
+    }

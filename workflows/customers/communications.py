@@ -4,6 +4,7 @@ and last-contacted time."""
 
 import html
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -69,6 +70,15 @@ def parse_instant(value: Any, zone_name: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         value = value.replace(tzinfo=zoneinfo.ZoneInfo(zone_name))
     return value.astimezone(UTC)
+
+
+# Channels whose record is its text: one with neither subject nor body says nothing.
+WRITTEN_CHANNELS = (CommunicationChannel.NOTE, CommunicationChannel.EMAIL, CommunicationChannel.SMS)
+
+
+def _blank(text: str | None) -> bool:
+    """Nothing a reader would see: spaces, and format characters such as zero-width space."""
+    return not text or all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
 
 
 def sanitise_body(body: str) -> tuple[str, str]:
@@ -235,15 +245,15 @@ def clean(
         values["participants"] = c.participants(data.get("participants"))
     if creating or "requirement_id" in data:
         values["requirement_id"] = c.requirement_id(data.get("requirement_id"))
+    # The record as it will be (an edit may empty a field it does not name either).
+    subject = values.get("subject", current and current.subject)
+    body_text = values.get("body_text", current and current.body_text)
     if (
-        creating
-        and not (values.get("subject") or values.get("body_text"))
-        and channel
-        in (
-            CommunicationChannel.NOTE,
-            CommunicationChannel.EMAIL,
-            CommunicationChannel.SMS,
-        )
+        (creating or {"subject", "body", "channel"} & set(data))
+        and _blank(subject)
+        and _blank(body_text)
+        and channel in WRITTEN_CHANNELS
+        and "body" not in c.errors
     ):
         c.fail("body", "Write what was said.")
     if c.errors:
@@ -412,6 +422,26 @@ def delete_communication(
     audit.record(
         session,
         action="delete",
+        entity_type="communication",
+        entity_id=communication.id,
+        actor_id=actor_id,
+        clock=clock,
+    )
+    _after_change(session, communication.customer, clock)
+
+
+def restore_communication(
+    session: Session, communication: Communication, *, actor_id: int | None, clock: Clock
+) -> None:
+    """Bring a deleted record back to the timeline and search (audited); flushes."""
+    if communication.deleted_at is None:
+        return
+    communication.deleted_at = None
+    communication.updated_at = clock.now()
+    session.flush()
+    audit.record(
+        session,
+        action="restore",
         entity_type="communication",
         entity_id=communication.id,
         actor_id=actor_id,

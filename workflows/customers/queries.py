@@ -40,6 +40,7 @@ from models import (
 )
 from workflows.customers import custom_fields
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.text_folding import fold, fold_with_positions
 
 Sort = Literal[
     "name",
@@ -105,7 +106,8 @@ def _terms(q: str | None) -> _Terms:
     if PHONE_RE.match(text) and len(digits) >= MIN_TERM:
         # A phone number typed any way: documents hold the digit strings.
         return _Terms([digits], [], digits)
-    words = list(dict.fromkeys(w.lower() for w in text.split()))
+    # Folded like the documents (text_folding), so accents match either way.
+    words = list(dict.fromkeys(fold(w).lower() for w in text.split()))
     return _Terms(
         [w for w in words if len(w) >= MIN_TERM],
         [w for w in words if len(w) < MIN_TERM],
@@ -419,25 +421,35 @@ SNIPPET_CHARS = 120
 
 def highlight(text: str, terms: list[str], *, width: int = SNIPPET_CHARS) -> str | None:
     """An escaped snippet of `text` around the first match of any term, matches wrapped in
-    <mark>; None when nothing matches."""
+    <mark>; None when nothing matches. Terms are folded (text_folding) and match the text's
+    letters with or without their accents."""
     if not terms:
         return None
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
-    first = pattern.search(text)
-    if first is None:
+    words = sorted({fold(t) for t in terms}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(t) for t in words), re.I)
+    folded, positions = fold_with_positions(text)
+    # Each match as a span of `text`: the folded text may be longer (ß → ss) or shorter.
+    spans = [
+        (positions[m.start()], positions[m.end() - 1] + 1)
+        for m in pattern.finditer(folded)
+        if m.end() > m.start()
+    ]
+    if not spans:
         return None
-    line_start = text.rfind("\n", 0, first.start()) + 1
-    line_end = text.find("\n", first.end())
+    first_start, first_end = spans[0]
+    line_start = text.rfind("\n", 0, first_start) + 1
+    line_end = text.find("\n", first_end)
     line_end = len(text) if line_end == -1 else line_end
-    start = max(line_start, first.start() - width // 3)
+    start = max(line_start, first_start - width // 3)
     end = min(line_end, start + width)
-    snippet = text[start:end]
-    out, pos = [], 0
-    for m in pattern.finditer(snippet):
-        out.append(html.escape(snippet[pos : m.start()]))
-        out.append("<mark>" + html.escape(m.group()) + "</mark>")
-        pos = m.end()
-    out.append(html.escape(snippet[pos:]))
+    out, pos = [], start
+    for span_start, span_end in spans:
+        if span_start < pos or span_end > end:
+            continue
+        out.append(html.escape(text[pos:span_start]))
+        out.append("<mark>" + html.escape(text[span_start:span_end]) + "</mark>")
+        pos = span_end
+    out.append(html.escape(text[pos:end]))
     prefix = "…" if start > line_start else ""
     suffix = "…" if end < line_end else ""
     return prefix + "".join(out) + suffix

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from models import Communication, Customer, CustomerSearchDocument
 from workflows.platform.clock import Clock
+from workflows.platform.text_folding import with_folded
 
 # Enough of the newest communications to find a customer by what was said, without letting one
 # chatty customer's document grow without bound.
@@ -57,7 +58,7 @@ def build_document(session: Session, customer: Customer) -> str:
     if customer.notes:
         parts.append(customer.notes)
     parts += communication_texts(session, Communication.customer_id == customer.id)
-    return "\n".join(parts)
+    return with_folded("\n".join(parts))
 
 
 def refresh(session: Session, customer: Customer, *, clock: Clock) -> None:

@@ -111,6 +111,12 @@ def delete_communication(session: Session, communication: Communication, **kwarg
     _refresh_search(session, {communication.requirement_id}, kwargs["clock"])
 
 
+def restore_communication(session: Session, communication: Communication, **kwargs: Any) -> None:
+    """Restore a deleted communication; its requirement's search document takes its text back."""
+    communications.restore_communication(session, communication, **kwargs)
+    _refresh_search(session, {communication.requirement_id}, kwargs["clock"])
+
+
 def _refresh_search(session: Session, requirement_ids: set[int | None], clock: Clock) -> None:
     for requirement_id in requirement_ids - {None}:
         requirement = session.get(Requirement, requirement_id)

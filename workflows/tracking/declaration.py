@@ -57,6 +57,12 @@ class Workflow:
             return triggers
         return [t for t in triggers if t not in self.timer_triggers]
 
+    @property
+    def triggers(self) -> list[str]:
+        """Every trigger a person may name, in declaration order (timer-only ones left out)."""
+        declared = dict.fromkeys(t["trigger"] for t in self.transitions)
+        return [t for t in declared if t not in self.timer_triggers]
+
     def diagram(self) -> str:
         """Mermaid state diagram text generated from the declaration."""
         lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]

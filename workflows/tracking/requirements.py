@@ -29,13 +29,14 @@ from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import DomainError, StaleEdit, ValidationFailed
 from workflows.platform.publishing import wake_clock_after_commit
-from workflows.tracking import notifications, search_index, sla
+from workflows.tracking import categories, notifications, search_index, sla
 from workflows.tracking.declaration import Workflow
 from workflows.tracking.sales_workflow import SALES
 from workflows.tracking.support_workflow import SUPPORT
 from workflows.tracking.task_workflow import TASK
 
 WORKFLOWS: dict[str, Workflow] = {w.key: w for w in (SUPPORT, SALES, TASK)}
+ASSIGN = "assign"  # the trigger a requirement opened with an assignee passes at once
 
 
 class TransitionRefused(DomainError):
@@ -129,8 +130,16 @@ def open_requirement(
     description: str | None = None,
     category: str | None = None,
     origin_channel: str | None = None,
+    assign_now: bool = False,
+    check_category: bool = False,
 ) -> Requirement:
+    """Open a requirement in its workflow's first state; with `assign_now` and an assignee it
+    also passes `assign` (the form and the API do: a person who names an assignee means it).
+    With `check_category` the category must be on the admin's list (`categories`). Flushes,
+    never commits."""
     errors: dict[str, list[str]] = {}
+    if check_category:
+        errors.update(categories.problems(session, category))
     title = " ".join((title or "").split())  # one line: it becomes email subjects
     if not title:
         errors["title"] = ["Give the requirement a title."]
@@ -174,6 +183,16 @@ def open_requirement(
     sla.start(session, requirement, definition, clock=clock)
     search_index.refresh(session, requirement, clock=clock)
     notifications.on_reassignment(session, requirement, before_id=None, actor=actor, clock=clock)
+    if (
+        assign_now
+        and assignee_id is not None
+        and ASSIGN in definition.triggers_from(requirement.state)
+    ):
+        # Opened with an assignee: already assigned, in this transaction (no extra "Assign"
+        # step). Whoever may open a requirement may give it to someone, so `may_act` (which
+        # asks about the requirement as it will be) is not asked here.
+        allowed = definition.triggers_from(requirement.state)
+        _transition(session, requirement, definition, ASSIGN, allowed, actor, clock)
     session.flush()
     return requirement
 
@@ -191,6 +210,13 @@ def fire(
 ) -> None:
     """Apply `trigger` or raise TransitionRefused / NotPermitted. `actor` None means a timer."""
     definition = workflow_of(requirement)
+    if trigger not in definition.machine.events:
+        # A typo is bad input (422), unlike a real trigger refused in this state (409).
+        raise ValidationFailed.field(
+            "trigger",
+            f"“{trigger}” is not a trigger of this workflow. "
+            f"Its triggers: {', '.join(definition.triggers)}.",
+        )
     allowed = definition.triggers_from(requirement.state, include_timer_triggers=actor is None)
     if actor is not None and not may_act(session, actor, requirement):
         raise NotPermitted(
@@ -198,6 +224,24 @@ def fire(
         )
     if trigger not in allowed:
         raise TransitionRefused(requirement.state, trigger, allowed, [])
+    _transition(
+        session, requirement, definition, trigger, allowed, actor, clock, note, timer_id, data
+    )
+
+
+def _transition(
+    session: Session,
+    requirement: Requirement,
+    definition: Workflow,
+    trigger: str,
+    allowed: list[str],
+    actor: User | None,
+    clock: Clock,
+    note: str | None = None,
+    timer_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """The transition itself, once whoever calls has checked who may fire it."""
     before = requirement.state
     kwargs: dict[str, Any] = {"clock": clock, "note": note, "data": data or {}, "refusals": []}
     if not definition.machine.events[trigger].trigger(requirement, **kwargs):
@@ -267,6 +311,7 @@ def update_requirement(
     expected_version: int,
     actor: User,
     clock: Clock,
+    check_category: bool = False,
 ) -> list[str]:
     """Edit fields (not the state: that is `fire`); returns the changed field names, each
     recorded in the audit log. A new priority re-plans the SLA clocks with its targets."""
@@ -281,6 +326,10 @@ def update_requirement(
     for key in EDITABLE:
         if key in data:
             values[key] = data[key]
+    if check_category and "category" in values:
+        errors.update(
+            categories.problems(session, values["category"], current=requirement.category)
+        )
     if "title" in values:
         values["title"] = " ".join((values["title"] or "").split())[:300]
         if not values["title"]:

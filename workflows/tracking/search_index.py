@@ -16,6 +16,7 @@ from models import Communication, Requirement, RequirementSearchDocument
 from workflows.customers.queries import MIN_TERM, highlight
 from workflows.customers.search_index import communication_texts
 from workflows.platform.clock import Clock
+from workflows.platform.text_folding import fold, with_folded
 
 
 def build_document(session: Session, requirement: Requirement) -> str:
@@ -23,7 +24,7 @@ def build_document(session: Session, requirement: Requirement) -> str:
     if requirement.description:
         parts.append(requirement.description)
     parts += communication_texts(session, Communication.requirement_id == requirement.id)
-    return "\n".join(parts)
+    return with_folded("\n".join(parts))
 
 
 def refresh(session: Session, requirement: Requirement, *, clock: Clock) -> None:
@@ -47,8 +48,8 @@ def refresh(session: Session, requirement: Requirement, *, clock: Clock) -> None
 
 def terms_of(q: str | None) -> list[str]:
     """The words searched (each at least MIN_TERM characters: the trigram index needs three);
-    shorter words are ignored rather than scanned for."""
-    words = dict.fromkeys(w.lower() for w in (q or "").split())
+    shorter words are ignored rather than scanned for. Folded like the documents."""
+    words = dict.fromkeys(fold(w).lower() for w in (q or "").split())
     return [w for w in words if len(w) >= MIN_TERM]
 
 

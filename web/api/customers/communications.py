@@ -170,6 +170,7 @@ records.register(
         load=_get_or_404,
         update=conversations.update_communication,
         delete=conversations.delete_communication,
+        restore=conversations.restore_communication,
         update_options=lambda: {"viewer_zone": _viewer_zone()},
         docs={
             "delete": "Delete a record (supervisors and admins); kept in the audit log. "

@@ -217,7 +217,12 @@ class Requirements(MethodView):
         if customer is None or customer.deleted_at is not None:
             abort(422, "customer_id: no such customer.")
         requirement = requirements.open_requirement(
-            db.session, clock=current_clock(), actor=acting_user(), **data
+            db.session,
+            clock=current_clock(),
+            actor=acting_user(),
+            assign_now=True,
+            check_category=True,
+            **data,
         )
         db.session.commit()
         return with_etag(requirement, requirement.version, 201)
@@ -238,11 +243,13 @@ class RequirementById(MethodView):
         """Edit fields (not the state: fire a transition). A new priority re-plans the SLA
         clocks with that priority's targets. Needs If-Match (412 when stale)."""
         requirement = get_requirement_or_404(requirement_id)
+        version = expected_version(requirement.version)  # 428 / 412 before anything else
         requirements.update_requirement(
             db.session,
             requirement,
             data,
-            expected_version=expected_version(requirement.version),
+            expected_version=version,
+            check_category=True,
             actor=acting_user(),
             clock=current_clock(),
         )
