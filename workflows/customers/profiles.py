@@ -27,6 +27,7 @@ from workflows.customers import custom_fields, search_index
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import StaleEdit, ValidationFailed
+from workflows.platform.subject_data import ERASED
 
 FIELDS = (
     "name",
@@ -435,9 +436,15 @@ def restore_customer(
 def purge_customer(
     session: Session, customer: Customer, *, actor_id: int | None, clock: Clock
 ) -> None:
-    """Delete for good (admins only, from the trash): the row and everything that cascades."""
+    """Delete for good (admins only, from the trash): the row and everything that cascades.
+    The audit log keeps its rows (who did what, when) but not the customer's personal data:
+    the entries about the customer, and any value elsewhere that mentions one of their email
+    addresses or phone numbers, read "[erased]"."""
     if customer.deleted_at is None:
         raise ValidationFailed.field("customer", "Move the customer to the trash first.")
+    identifiers = [e.email for e in customer.emails] + [p.e164 for p in customer.phones]
+    held = {field: ERASED for field, value in snapshot(customer).items() if value}
+    audit.redact(session, identifiers, entity=("customer", customer.id))
     audit.record(
         session,
         action="purge",
@@ -445,7 +452,7 @@ def purge_customer(
         entity_id=customer.id,
         actor_id=actor_id,
         clock=clock,
-        changes=audit.diff(snapshot(customer), {}),
+        changes=audit.diff(held, {}),  # which fields it had, not their values
     )
     session.delete(customer)
     session.flush()
