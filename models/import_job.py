@@ -25,5 +25,8 @@ class ImportJob(Base):
     processed_rows: Mapped[int] = mapped_column(default=0)
     imported_rows: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{row, field, message}]
+    # The latest dry run, written by its worker: {run, status, total, processed, creates,
+    # updates, bad_rows, errors, errors_listed, requested_at, finished_at}; None before one.
+    dry_run: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]

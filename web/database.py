@@ -8,6 +8,10 @@ from sqlalchemy import Connection, Engine, event
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Execution option for a connection that only reads, even in a process that sets
+# SQLITE_IMMEDIATE: its transaction begins deferred and takes no write lock, e.g. a dry run's
+# checks (`db.session.connection(execution_options=READ_ONLY)` before the first query).
+READ_ONLY = {"rapport_read_only": True}
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -34,7 +38,9 @@ def _on_begin(connection: Connection) -> None:
     """
     if connection.dialect.name != "sqlite":
         return
-    if has_request_context():
+    if connection.get_execution_options().get("rapport_read_only"):
+        immediate = False
+    elif has_request_context():
         immediate = request.method not in READ_ONLY_METHODS
     else:
         immediate = has_app_context() and bool(current_app.config.get("SQLITE_IMMEDIATE"))

@@ -2,7 +2,8 @@
 
 from web import create_app
 
-# Every worker transaction writes: take SQLite's writer lock at BEGIN (web/database.py).
+# Worker transactions write: take SQLite's writer lock at BEGIN (web/database.py; a dry
+# run's checks opt out with READ_ONLY).
 flask_app = create_app({"SQLITE_IMMEDIATE": True})
 celery_app = flask_app.extensions["celery"]
 

@@ -1,10 +1,11 @@
-"""Tasks of the `default` queue for CSV imports."""
+"""Tasks of the `default` queue for CSV imports: the import and its dry run."""
 
 from celery import shared_task
 
 from web.clocks import current_clock
+from web.database import READ_ONLY
 from web.extensions import db
-from workflows.customers import imports
+from workflows.customers import import_checks, imports
 
 
 @shared_task(name="imports.run", acks_late=True, ignore_result=True)
@@ -15,3 +16,28 @@ def run(job_id: int) -> None:
     while imports.step(db.session, job_id, clock=clock):
         db.session.commit()
     db.session.commit()
+
+
+@shared_task(name=import_checks.DRY_RUN_TASK, acks_late=True, ignore_result=True)
+def dry_run(job_id: int, run: int) -> None:
+    """Dry-run import job `job_id` (request number `run`) chunk by chunk. The checks read in a
+    deferred transaction (no SQLite write lock, whatever SQLITE_IMMEDIATE says); each chunk's
+    results are then recorded in a transaction of a few milliseconds, so the clock's timers
+    never wait for more than that. A redelivered task resumes from the recorded progress."""
+    clock = current_clock()
+    db.session.connection(execution_options=READ_ONLY)
+    checked = import_checks.load(db.session, job_id, run)
+    db.session.rollback()
+    if checked is None:
+        return
+    while True:
+        if not checked.finished:
+            db.session.connection(execution_options=READ_ONLY)
+            import_checks.check_chunk(db.session, checked, clock=clock)
+            db.session.rollback()  # a dry run writes nothing, whatever a look-up touched
+        if not import_checks.record(db.session, checked):
+            db.session.rollback()  # the import started, or a newer dry run replaced this one
+            return
+        db.session.commit()
+        if checked.finished:
+            return

@@ -8,6 +8,7 @@ from flask import current_app
 from models import RetentionPolicy
 from web.clocks import current_clock
 from web.extensions import db
+from web.inbound import blob_store
 from workflows.privacy import access_log, erasure, retention
 
 log = logging.getLogger("rapport.privacy")
@@ -19,7 +20,8 @@ def erase(job_id: int) -> None:
     recorded; requesting the erasure again resumes from there."""
     clock = current_clock()
     try:
-        while erasure.step(db.session, job_id, clock=clock):
+        blobs = blob_store(current_app.config)
+        while erasure.step(db.session, job_id, clock=clock, blobs=blobs):
             db.session.commit()
         db.session.commit()
     except Exception as exc:

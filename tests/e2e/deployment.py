@@ -36,8 +36,8 @@ class Deployment:
     visibility_timeout: float
     processes: list[Process] = field(default_factory=list)
 
-    def start_worker(self, name: str) -> Process:
-        process = start_worker(self.env, self.folder / f"{name}.log")
+    def start_worker(self, name: str, queues: str = ",".join(QUEUES)) -> Process:
+        process = start_worker(self.env, self.folder / f"{name}.log", queues)
         self.processes.append(process)
         return process
 

@@ -258,6 +258,33 @@ def test_bad_holiday_imports_name_the_field(app: Flask, admin: FlaskClient, toke
     assert empty.status_code == 422 and 'id="file-error"' in _html(empty)
 
 
+def test_an_ical_file_cannot_expand_into_centuries_of_holidays(
+    app: Flask, admin: FlaskClient, token: str
+) -> None:
+    """Issue #10: a 300-year event wrote 105,920 holiday rows. A long event is refused before
+    anything is written; a recurring one adds its first day (rules are not expanded)."""
+    calendar_id = _calendar(app)
+    event = (
+        "BEGIN:VEVENT\nUID:{uid}\nDTSTART;VALUE=DATE:20270101\n{extra}SUMMARY:{name}\nEND:VEVENT\n"
+    )
+    long = event.format(uid="l@x", extra="DTEND;VALUE=DATE:23270101\n", name="Forever")
+    yearly = event.format(uid="y@x", extra="RRULE:FREQ=DAILY;COUNT=109500\n", name="Daily")
+    for body, status in ((long, 422), (yearly, 302)):
+        content = f"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//EN\n{body}END:VCALENDAR\n"
+        response = admin.post(
+            f"/admin/calendars/{calendar_id}/holidays/ical",
+            data={"csrf_token": token, "file": (io.BytesIO(content.encode()), "long.ics")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == status
+        if status == 422:
+            assert "more than 5,000 holiday days" in _html(response)
+            with app.app_context():
+                assert db.session.get(Calendar, calendar_id).holidays == []
+    with app.app_context():
+        assert len(db.session.get(Calendar, calendar_id).holidays) == 1
+
+
 def test_delete_asks_first_and_refuses_a_calendar_in_use(
     app: Flask, admin: FlaskClient, token: str
 ) -> None:

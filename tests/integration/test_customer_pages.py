@@ -507,6 +507,52 @@ def test_supervisor_trashes_and_restores_and_admin_purges(app: Flask, make_user:
     assert actions == ["create", "delete", "restore", "delete", "purge"]
 
 
+def test_a_purge_keeps_the_audit_rows_but_not_the_customers_email_or_phone(
+    app: Flask, make_user: Any
+) -> None:
+    customer_id = make_customer(app, emails="ana@example.com", phones="+49 151 23456789")
+    with app.app_context():
+        clock = current_clock()
+        customer = db.session.get(Customer, customer_id)
+        profiles.update_customer(
+            db.session,
+            customer,
+            {"emails": "ana@example.com, ana.lima@example.org"},
+            expected_version=customer.version,
+            actor_id=None,
+            clock=clock,
+        )
+        colleague = profiles.create_customer(  # someone else's record that mentions Ana's address
+            db.session,
+            {"name": "Bruno", "notes": "Cousin of Ana (ANA@example.com)"},
+            actor_id=None,
+            clock=clock,
+        )
+        profiles.delete_customer(db.session, customer, actor_id=None, clock=clock)
+        db.session.commit()
+        rows_before = db.session.scalar(select(func.count()).select_from(AuditEntry))
+        colleague_id = colleague.id
+    admin = signed_in(app, make_user(Role.ADMIN))
+    token = csrf_token(admin, f"/customers/{customer_id}/purge")
+    response = admin.post(
+        f"/customers/{customer_id}/purge", data={"csrf_token": token, "confirm_name": "Ana Lima"}
+    )
+    assert response.status_code == 302
+
+    with app.app_context():
+        entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert len(entries) == rows_before + 1  # every row kept, the purge added
+        text = " ".join(f"{e.changes} {e.note}" for e in entries).lower()
+        for trace in ("ana@example.com", "ana.lima@example.org", "4915123456789", "ana lima"):
+            assert trace not in text, trace
+        purge = entries[-1]
+        assert (purge.action, purge.entity_id) == ("purge", customer_id)
+        assert purge.changes["emails"] == ["[erased]", None]
+        bruno = next(e for e in entries if e.entity_id == colleague_id and e.action == "create")
+        assert bruno.changes["name"] == [None, "Bruno"]  # only what mentioned Ana is erased
+        assert bruno.changes["notes"] == [None, "[erased]"]
+
+
 def test_a_merged_away_customer_leads_to_the_survivor(
     app: Flask, agent_client: FlaskClient
 ) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models import Customer, ImportJob, Role
 from tests.conftest import login
 from web.extensions import db
-from workflows.customers import imports, profiles
+from workflows.customers import import_checks, imports, profiles
 from workflows.platform.clock import SystemClock
 from workflows.platform.publishing import take_pending
 
@@ -121,7 +121,12 @@ def test_an_export_imports_back_field_for_field(in_app: Flask, make_user: Any) -
     job = imports.create_job(
         db.session, filename="export.csv", content=content, created_by_id=None, clock=clock
     )
-    assert imports.dry_run(db.session, content, job.mapping, clock=clock) == (3, [])
+    import_checks.request(db.session, job, clock=clock)
+    take_pending(db.session)
+    checked = import_checks.load(db.session, job.id, job.dry_run["run"])
+    while not checked.finished:
+        import_checks.check_chunk(db.session, checked, clock=clock, size=2)
+    assert (checked.state["total"], checked.state["creates"], checked.state["errors"]) == (3, 3, [])
     imports.start(db.session, job)
     take_pending(db.session)
     db.session.commit()

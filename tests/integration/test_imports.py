@@ -2,6 +2,7 @@
 rows and writes nothing; all-or-nothing writes nothing or everything; skip mode writes the good
 rows and is safe to run again."""
 
+import csv
 import io
 import re
 from typing import Any
@@ -14,7 +15,9 @@ from sqlalchemy import func, select
 from models import AuditEntry, Customer, ImportJob, Organisation, Role
 from tests.conftest import csrf_token, login
 from tests.services import Process, wait_until
+from web.clocks import current_clock
 from web.extensions import db
+from workflows.customers import profiles
 
 HEADER = "Full name,E-mail,Phone,Company,Tags\n"
 BAD_ROWS = {101: "emails", 502: "phones", 903: "emails"}  # row numbers count the header as 1
@@ -87,28 +90,82 @@ def error_rows(errors: list[dict[str, Any]]) -> dict[int, str]:
     return {e["row"]: e["field"] for e in errors}
 
 
+def dry_run(client: FlaskClient, job_id: int, mode: str = "all_or_nothing", **mapping: str) -> str:
+    """Ask for a dry run (the request only queues it), wait for the worker, return the page."""
+    response = submit(client, job_id, "dry_run", mode, **mapping)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/imports/{job_id}#dry-run")
+
+    def poll() -> bool:
+        run = client.get(f"/imports/{job_id}/status.json").get_json()["dry_run"]
+        return run["status"] in ("done", "failed")
+
+    wait_until(poll, timeout=60, interval=0.2)
+    return client.get(f"/imports/{job_id}").get_data(as_text=True)
+
+
 def test_the_dry_run_lists_exactly_the_bad_rows_and_writes_nothing(
-    app: Flask, agent_client: FlaskClient
+    app: Flask, agent_client: FlaskClient, worker: Process, make_user: Any
 ) -> None:
+    with app.app_context():  # one row updates an existing customer, the rest create
+        profiles.create_customer(
+            db.session,
+            {"name": "Already Here", "emails": "person7@example.com"},
+            actor_id=None,
+            clock=current_clock(),
+        )
+        db.session.commit()
     job_id = upload(agent_client, csv_file())
     page = agent_client.get(f"/imports/{job_id}").get_data(as_text=True)
     assert "1000 data rows" in page
     assert 'value="emails" selected' in page  # "E-mail" guessed as the emails column
+    with app.app_context():
+        audit_before = db.session.scalar(select(func.count()).select_from(AuditEntry))
 
-    response = submit(agent_client, job_id, "dry_run", "all_or_nothing")
+    html = dry_run(agent_client, job_id)
 
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
     assert "Dry run: 1000 rows checked, nothing written" in html
+    assert "996 rows would create a customer, 1 would update one, 3 are bad." in html
     assert "3 bad rows" in html and "rows 101, 502, 903." in html
     listed = re.findall(r"<tr><td>(\d+)</td><td><code>(\w+)</code></td><td>([^<]+)</td>", html)
     assert {int(row): field for row, field, _ in listed} == BAD_ROWS
     assert any("also in row 2" in message for *_, message in listed)
-    assert customer_count(app) == 0
+    assert customer_count(app) == 1
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == audit_before
         assert db.session.scalar(select(func.count()).select_from(Organisation)) == 0
-        assert db.session.get(ImportJob, job_id).status == "draft"
+        job = db.session.get(ImportJob, job_id)
+        assert job.status == "draft" and job.dry_run["processed"] == 1000
+
+
+def test_the_bad_rows_download_has_the_original_columns_and_an_error_column(
+    app: Flask, agent_client: FlaskClient, worker: Process
+) -> None:
+    job_id = upload(agent_client, csv_file())
+    assert agent_client.get(f"/imports/{job_id}/bad_rows.csv").status_code == 404  # no dry run yet
+    html = dry_run(agent_client, job_id)
+    assert f"/imports/{job_id}/bad_rows.csv" in html
+
+    response = agent_client.get(f"/imports/{job_id}/bad_rows.csv")
+
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert 'filename="people-bad-rows.csv"' in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["Full name", "E-mail", "Phone", "Company", "Tags", "error"]
+    assert [r[0] for r in rows[1:]] == ["Person 101", "Person 502", "Person 903"]
+    assert rows[1][1] == "not-an-email" and rows[1][5].startswith("emails: ")
+    assert rows[2][2] == "12" and rows[2][5].startswith("phones: ")
+    assert "also in row 2" in rows[3][5]
+
+    # Fixed and uploaded again, the file checks clean.
+    fixed = io.StringIO()
+    writer = csv.writer(fixed)
+    writer.writerow(rows[0][:5])
+    for i, row in enumerate(rows[1:]):
+        writer.writerow([row[0], f"fixed{i}@example.com", f"+49 151 2000099{i}", *row[3:5]])
+    again = upload(agent_client, fixed.getvalue().encode(), name="people-bad-rows.csv")
+    page = dry_run(agent_client, again)
+    assert "3 rows would create a customer, 0 would update one, 0 are bad." in page
 
 
 def test_all_or_nothing_with_bad_rows_writes_nothing(

@@ -3,6 +3,9 @@ address, Message-IDs, subject number, sender), the effects in one transaction, d
 automatic messages, bounces, the sender rate, and refusals that leave nothing behind."""
 
 import dataclasses
+import io
+import json
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,9 @@ from models import (
     Communication,
     Customer,
     EmailSuppression,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
     InboundEmail,
     InboundKind,
     OutboxMessage,
@@ -24,6 +30,7 @@ from models import (
     Role,
     User,
 )
+from tests.outreach_helpers import make_strategy
 from web.clocks import current_clock
 from web.extensions import db
 from web.inbound import inbound_settings
@@ -33,6 +40,8 @@ from workflows.customers import profiles
 from workflows.platform import outbox
 from workflows.platform.clock import ManualClock
 from workflows.platform.mail_threads import reply_address
+from workflows.platform.publishing import take_pending
+from workflows.privacy import erasure, exports
 from workflows.tracking import conversations, requirements
 
 
@@ -420,3 +429,118 @@ def test_a_message_already_on_a_timeline_is_recorded_and_adds_nothing(mail: Mail
     loop = mail.deliver(email(sender="support@example.com", message_id="<loop@example.com>"))
     assert (loop.kind, loop.communication_id) == (InboundKind.AUTOMATIC, None)
     assert mail.count(Customer) == 1
+
+
+def _with_files(sender: str, message_id: str, files: dict[str, str]) -> bytes:
+    """A message from `sender` carrying base64 `files` (name -> base64 content)."""
+    parts = "".join(
+        f'--m\nContent-Type: application/pdf\nContent-Disposition: attachment; filename="{name}"\n'
+        f"Content-Transfer-Encoding: base64\n\n{content}\n"
+        for name, content in files.items()
+    )
+    raw = (
+        f"From: {sender}\nTo: support@example.com\nSubject: files\nMessage-ID: {message_id}\n"
+        'Content-Type: multipart/mixed; boundary="m"\n\n--m\nContent-Type: text/plain\n\n'
+        f"From {sender}, see the files.\n{parts}--m--\n"
+    )
+    return raw.replace("\n", "\r\n").encode()
+
+
+def test_the_export_carries_files_and_outreach_and_erasure_deletes_the_customers_blobs(
+    mail: Mail,
+) -> None:
+    bea = profiles.create_customer(
+        db.session, {"name": "Bea", "emails": "bea@example.com"}, actor_id=None, clock=mail.clock
+    )
+    db.session.commit()
+    shared, own = "JVBERi0xLjQ=", "JVBERi0xLjUgYW5h"  # "%PDF-1.4", "%PDF-1.5 ana"
+    ana_receipt = mail.deliver(
+        _with_files("ana@example.com", "<f1@x>", {"a.pdf": shared, "ana.pdf": own})
+    )
+    mail.deliver(_with_files("bea@example.com", "<f2@x>", {"b.pdf": shared}))
+    ana_rows = db.session.scalars(
+        select(Attachment).where(Attachment.communication_id == ana_receipt.communication_id)
+    ).all()
+    ana_raw = db.session.scalar(
+        select(InboundEmail.raw_sha256).where(InboundEmail.message_id == "<f1@x>")
+    )
+    digests = {r.filename: r.sha256 for r in ana_rows}
+    assert mail.store.exists(ana_raw) and all(mail.store.exists(d) for d in digests.values())
+    # An outreach enrolment with one message sent.
+    strategy = make_strategy(db.session, mail.clock)
+    enrolment = Enrolment(
+        strategy_id=strategy.id,
+        version_id=strategy.current_version_id,
+        customer_id=mail.customer.id,
+        status=EnrolmentStatus.ACTIVE,
+        enrolled_at=mail.clock.now(),
+        steps_done=1,
+    )
+    db.session.add(enrolment)
+    db.session.flush()
+    sent = outbox.enqueue_email(
+        db.session,
+        idempotency_key=f"outreach:{strategy.id}:{mail.customer.id}:0",
+        cause=f"outreach:{strategy.id}",
+        to_address="ana@example.com",
+        subject="Step 1 for Ana",
+        body_text="Hello Ana",
+        clock=mail.clock,
+    )
+    db.session.add(
+        EnrolmentEvent(
+            enrolment_id=enrolment.id,
+            strategy_id=strategy.id,
+            customer_id=mail.customer.id,
+            at=mail.clock.now(),
+            kind="sent",
+            step_index=0,
+            channel="email",
+            outbox_id=sent.id,
+        )
+    )
+    take_pending(db.session)
+    db.session.commit()
+
+    archive = zipfile.ZipFile(
+        io.BytesIO(
+            exports.export_archive(db.session, mail.customer.id, clock=mail.clock, blobs=mail.store)
+        )
+    )
+    listed = json.loads(archive.read("attachments.json"))
+    assert sorted(a["filename"] for a in listed) == ["a.pdf", "ana.pdf"]
+    files = {
+        n.split("/", 1)[1]: archive.read(n)
+        for n in archive.namelist()
+        if n.startswith("attachments/")
+    }
+    assert sorted(files.values()) == [b"%PDF-1.4", b"%PDF-1.5 ana"]
+    outreach = json.loads(archive.read("outreach.json"))
+    assert outreach[0]["strategy"] == strategy.name
+    assert outreach[0]["events"][0]["message"]["subject"] == "Step 1 for Ana"
+    assert json.loads(archive.read("manifest.json"))["sections"]["attachments"]["files"] == 2
+
+    job = erasure.request_erasure(db.session, mail.customer, actor_id=None, clock=mail.clock)
+    take_pending(db.session)
+    db.session.commit()
+    while erasure.step(db.session, job.id, clock=mail.clock, blobs=mail.store):
+        db.session.commit()
+    db.session.commit()
+
+    assert not mail.store.exists(ana_raw)  # the raw message
+    assert not mail.store.exists(digests["ana.pdf"])  # her own file
+    assert mail.store.exists(digests["a.pdf"])  # the same bytes Bea sent stay for Bea
+    rows = db.session.scalars(
+        select(Attachment).where(Attachment.communication_id == ana_receipt.communication_id)
+    ).all()
+    assert {(r.filename, r.sha256) for r in rows} == {("[erased]", None)}
+    message = db.session.scalar(select(InboundEmail).where(InboundEmail.message_id == "<f1@x>"))
+    assert (message.raw_sha256, message.full_html) == (None, None)
+    assert "ana@example.com" not in f"{message.full_text} {message.from_address}"
+    certificate = db.session.get(type(job), job.id).certificate
+    assert certificate["steps"]["attachments"]["blobs_deleted"] == 2
+    assert certificate["steps"]["attachments"]["blobs_shared_with_others"] == 1
+    bea_rows = db.session.scalars(
+        select(Attachment).join(Communication).where(Communication.customer_id == bea.id)
+    ).all()
+    assert [r.filename for r in bea_rows] == ["b.pdf"]

@@ -227,6 +227,7 @@ PAGES: dict[str, str] = {
     "POST /imports": "user",
     "GET /imports/<job_id>": "user",
     "POST /imports/<job_id>": "user",
+    "GET /imports/<job_id>/bad_rows.csv": "user",
     "GET /imports/<job_id>/progress": "user",
     "GET /imports/<job_id>/status.json": "user",
     "GET /login": "public",

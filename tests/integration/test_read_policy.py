@@ -100,3 +100,30 @@ def test_agents_get_404_for_trashed_customers_over_the_api(world: World) -> None
         assert world.api("agent", "GET", path).status_code == 404, path
         assert world.api("supervisor", "GET", path).status_code == 200, path
     assert world.page("agent").get(f"/customers/{trashed}").status_code == 404
+
+
+def test_an_agent_cannot_merge_into_another_teams_requirement_over_the_api(world: World) -> None:
+    response = world.api(
+        "agent",
+        "POST",
+        f"/requirements/{world.requirement_a}/transitions",
+        json={"trigger": "merge", "merge_into_id": world.requirement_b},
+    )
+
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert "merge_into_id" in response.get_data(as_text=True)
+    assert f"There is no requirement #{world.requirement_b}." in response.get_data(as_text=True)
+    assert (
+        world.api("agent", "GET", f"/requirements/{world.requirement_a}").get_json()["state"]
+        != "merged"
+    )
+    # Into a requirement the agent may read, the same call merges.
+    allowed = world.api(
+        "agent",
+        "POST",
+        f"/requirements/{world.requirement_a}/transitions",
+        json={"trigger": "merge", "merge_into_id": world.requirement_free},
+    )
+    assert allowed.status_code == 200, allowed.get_data(as_text=True)
+    assert allowed.get_json()["state"] == "merged"

@@ -56,6 +56,11 @@ def _line(values: list[str]) -> str:
     return buffer.getvalue()
 
 
+def csv_line(values: list[str]) -> str:
+    """One CSV line of cells escaped as `_cell` does (the bad-rows download uses it too)."""
+    return _line([_cell(v) for v in values])
+
+
 def _cell(value: object) -> str:
     text = "" if value is None else str(value)
     # A cell starting with = + - @ runs as a formula in spreadsheets (CSV injection); phone

@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask import Response as FlaskResponse
+from flask import abort, jsonify, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -12,7 +13,8 @@ from web.access import role_required
 from web.clocks import current_clock
 from web.extensions import db
 from web.imports import bp
-from workflows.customers import imports
+from web.imports.export import csv_line
+from workflows.customers import import_checks, imports
 from workflows.platform.errors import ValidationFailed
 
 
@@ -36,6 +38,11 @@ def index() -> str:
 @role_required(Role.AGENT)
 def upload() -> Response | tuple[str, int]:
     upload = request.files.get("file")
+    user_id = current_user.id
+    # Loading the user began this POST's transaction, which on SQLite holds the write lock:
+    # end it before reading and parsing a file of up to 20 MB (seconds), so that the clock
+    # and workers can write meanwhile. create_job opens a short one after its parse.
+    db.session.commit()
     try:
         if upload is None or not upload.filename:
             raise ValidationFailed.field("file", "Choose a CSV file.")
@@ -44,7 +51,7 @@ def upload() -> Response | tuple[str, int]:
             db.session,
             filename=upload.filename,
             content=content,
-            created_by_id=current_user.id,
+            created_by_id=user_id,
             clock=current_clock(),
         )
     except ValidationFailed as exc:
@@ -55,7 +62,7 @@ def upload() -> Response | tuple[str, int]:
 
 
 def _mapping_context(job: ImportJob, **extra: Any) -> dict[str, Any]:
-    header, rows = imports.parse(job.content)
+    header, rows = imports.preview(job.content)
     return {
         "job": job,
         "header": header,
@@ -63,7 +70,8 @@ def _mapping_context(job: ImportJob, **extra: Any) -> dict[str, Any]:
         "choices": imports.field_choices(db.session),
         "modes": imports.MODES,
         "errors": {},
-        "dry_run": None,
+        "dry_run": job.dry_run,
+        "dry_run_bad_rows": imports.bad_rows((job.dry_run or {}).get("errors", [])),
         **extra,
     }
 
@@ -78,7 +86,7 @@ def show(job_id: int) -> str | Response:
 
 
 def _posted_mapping(job: ImportJob) -> tuple[dict[str, str], str]:
-    header, _ = imports.parse(job.content)
+    header, _ = imports.preview(job.content)
     mapping = {column: request.form.get(f"map-{i}", "") for i, column in enumerate(header)}
     return mapping, request.form.get("mode", "")
 
@@ -86,7 +94,8 @@ def _posted_mapping(job: ImportJob) -> tuple[dict[str, str], str]:
 @bp.post("/imports/<int:job_id>")
 @role_required(Role.AGENT)
 def configure(job_id: int) -> Response | tuple[str, int]:
-    """Save the mapping; then either dry-run it (nothing written) or start the import."""
+    """Save the mapping; then either queue its dry run (a worker checks every row, writing
+    nothing but the result) or start the import."""
     job = _job_or_404(job_id)
     mapping, mode = _posted_mapping(job)
     try:
@@ -101,12 +110,29 @@ def configure(job_id: int) -> Response | tuple[str, int]:
         imports.start(db.session, job)
         db.session.commit()
         return redirect(url_for("imports.progress_page", job_id=job.id))
-    db.session.commit()  # the saved mapping only
-    total, errors = imports.dry_run(db.session, job.content, job.mapping, clock=current_clock())
-    db.session.rollback()  # a dry run writes nothing, whatever a look-up touched
+    import_checks.request(db.session, job, clock=current_clock())
+    db.session.commit()
+    return redirect(url_for("imports.show", job_id=job.id, _anchor="dry-run"))
+
+
+@bp.get("/imports/<int:job_id>/bad_rows.csv")
+@role_required(Role.AGENT)
+def bad_rows_csv(job_id: int) -> FlaskResponse:
+    """The dry run's bad rows with an `error` column, to fix and upload again."""
     job = _job_or_404(job_id)
-    result = {"total": total, "errors": errors, "bad_rows": imports.bad_rows(errors)}
-    return render_template("imports/mapping.html", **_mapping_context(job, dry_run=result))
+    if not (job.dry_run or {}).get("errors"):
+        abort(404, "The last dry run found no bad rows.")
+    rows = import_checks.bad_rows(job)
+    stem = job.filename.rsplit(".", 1)[0] or "import"
+    return FlaskResponse(
+        stream_with_context(csv_line(cells) for cells in rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{_safe(stem)}-bad-rows.csv"'},
+    )
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:100]
 
 
 @bp.get("/imports/<int:job_id>/progress")
@@ -119,4 +145,5 @@ def progress_page(job_id: int) -> str:
 @bp.get("/imports/<int:job_id>/status.json")
 @role_required(Role.AGENT)
 def status(job_id: int) -> Response:
-    return jsonify(imports.progress(_job_or_404(job_id)))
+    job = _job_or_404(job_id)
+    return jsonify({**imports.progress(job), "dry_run": import_checks.progress(job)})

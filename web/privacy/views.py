@@ -2,7 +2,17 @@
 erase them (confirmed by typing the name; a worker does it, this page shows the progress and
 then the certificate), and reveal masked contact points."""
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from models import ErasureJob, Role
@@ -10,6 +20,7 @@ from web.access import role_required
 from web.clocks import current_clock
 from web.customers.access import get_customer_or_404
 from web.extensions import db
+from web.inbound import blob_store
 from web.privacy import bp
 from web.privacy.masks import remember_reveal
 from web.privacy.reads import write_now
@@ -19,7 +30,9 @@ from workflows.privacy import erasure, exports
 
 def export_response(customer_id: int, *, via: str) -> Response:
     """The archive as a download, logged in the access log in the same request."""
-    archive = exports.export_archive(db.session, customer_id, clock=current_clock())
+    archive = exports.export_archive(
+        db.session, customer_id, clock=current_clock(), blobs=blob_store(current_app.config)
+    )
     # End the reading transaction first: on SQLite a GET's read transaction cannot wait its
     # turn to become a writer (web/database.py), a fresh one can.
     db.session.rollback()

@@ -1,5 +1,28 @@
-// The import progress page (imports/progress.html): polls the job and renders its counts.
+// The import progress page (imports/progress.html): polls the job and renders its counts;
+// the mapping page (imports/mapping.html): polls a dry run under way and shows its result.
 // A file, not an inline script: the Content-Security-Policy allows only these.
+(function () {
+  const dry = document.getElementById("dry-run");
+  if (!dry || !["pending", "running"].includes(dry.dataset.status)) return;
+  async function poll() {
+    try {
+      const response = await fetch(dry.dataset.statusUrl, {headers: {"Accept": "application/json"}});
+      const run = response.ok ? (await response.json()).dry_run : null;
+      if (run && (run.status === "done" || run.status === "failed")) {
+        window.location.reload();  // the page renders the result and its bad rows
+        return;
+      }
+      if (run) {
+        const bar = document.getElementById("dry-run-bar");
+        bar.max = run.total || 1;
+        bar.value = run.processed;
+        document.getElementById("dry-run-counts").textContent = `${run.processed} of ${run.total} rows checked.`;
+      }
+    } catch (e) { /* the next poll tries again */ }
+    setTimeout(poll, 700);
+  }
+  poll();
+})();
 (function () {
   const box = document.getElementById("import-progress");
   if (!box) return;

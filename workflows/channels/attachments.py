@@ -2,7 +2,7 @@
 row per file on its communication, and the size and type limits.
 
 `BlobStore` is the seam: `LocalBlobStore` keeps files in a folder (the default, under the
-instance folder); an S3-compatible store only needs `put`, `open` and `exists`. Blobs are
+instance folder); an S3-compatible store only needs `put`, `open`, `exists` and `delete`. Blobs are
 written before the transaction commits: a rolled-back message leaves an unreferenced file, never
 a row without its bytes."""
 
@@ -32,6 +32,10 @@ class BlobStore(Protocol):
     def open(self, sha256: str) -> bytes: ...
 
     def exists(self, sha256: str) -> bool: ...
+
+    def delete(self, sha256: str) -> None:
+        """Remove the file if it is there (erasure)."""
+        ...
 
 
 class LocalBlobStore:
@@ -67,6 +71,9 @@ class LocalBlobStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()
+
+    def delete(self, sha256: str) -> None:
+        self.path(sha256).unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

@@ -61,12 +61,20 @@ def clean_value(definition: CustomFieldDefinition, value: Any) -> Any:
 
 
 def clean(
-    session: Session, entity: str, values: dict[str, Any], current: dict[str, Any] | None = None
+    session: Session,
+    entity: str,
+    values: dict[str, Any],
+    current: dict[str, Any] | None = None,
+    *,
+    known_definitions: list[CustomFieldDefinition] | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """Merge `values` over `current`; returns (stored values, {"custom.<key>": [message]})."""
+    """Merge `values` over `current`; returns (stored values, {"custom.<key>": [message]}).
+    `known_definitions` spares the query when checking many rows (an import)."""
     result = dict(current or {})
     errors: dict[str, list[str]] = {}
-    known = {d.key: d for d in definitions(session, entity)}
+    if known_definitions is None:
+        known_definitions = definitions(session, entity)
+    known = {d.key: d for d in known_definitions}
     for key, value in values.items():
         definition = known.get(key)
         if definition is None:

@@ -1,5 +1,5 @@
-"""CSV import of customers: column mapping, a dry run that writes nothing, and the import itself
-in batches a worker commits (workers/imports.py).
+"""CSV import of customers: column mapping, the row checks a dry run makes (import_checks.py
+runs it in a worker), and the import itself in batches a worker commits (workers/imports.py).
 
 Row numbers count the header as row 1, as a spreadsheet shows them. Every row is validated with
 `workflows.customers.profiles.clean`; an email that appears in an earlier row of the file is
@@ -16,8 +16,11 @@ validator and one progress record, and the dry run must stay the import minus it
 """
 
 import csv
+import functools
 import io
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +44,7 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_COLUMNS = 200
 MAX_ROWS = 200_000
 ORGANISATION_NAME_LIMIT = 200
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # Target fields a column can feed; "custom:<key>" names a custom field.
 FIELDS: dict[str, str] = {
@@ -100,15 +104,15 @@ def decode(raw: bytes) -> str:
         raise ValidationFailed.field("file", "Save the file as UTF-8 CSV.") from exc
 
 
-def parse(content: str) -> tuple[list[str], list[list[str]]]:
-    """(header, data rows); rows shorter than the header are padded with empty cells."""
+def _sniffed_rows(content: str) -> Iterator[list[str]]:
+    """The non-empty rows of `content`, refusing a row beyond the column or row cap."""
     try:
         sample = content[:4096]
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(content), dialect)
-    rows: list[list[str]] = []
+    count = 0
     try:
         for row in reader:
             if len(row) > MAX_COLUMNS:
@@ -118,19 +122,34 @@ def parse(content: str) -> tuple[list[str], list[list[str]]]:
                     "can be imported. Remove the columns you do not need.",
                 )
             if any(cell.strip() for cell in row):
-                rows.append(row)
-            if len(rows) > MAX_ROWS + 1:  # the header and MAX_ROWS data rows
-                raise ValidationFailed.field(
-                    "file",
-                    f"The file has more than {MAX_ROWS:,} rows; split it into several files.",
-                )
+                count += 1
+                if count > MAX_ROWS + 1:  # the header and MAX_ROWS data rows
+                    raise ValidationFailed.field(
+                        "file",
+                        f"The file has more than {MAX_ROWS:,} rows; split it into several files.",
+                    )
+                yield row
     except csv.Error as exc:
         raise ValidationFailed.field("file", f"Not a readable CSV file: {exc}") from exc
+
+
+def _split(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
     if not rows:
         raise ValidationFailed.field("file", "The file is empty.")
     header = [h.strip() for h in rows[0]]
     width = len(header)
     return header, [row + [""] * (width - len(row)) for row in rows[1:]]
+
+
+def parse(content: str) -> tuple[list[str], list[list[str]]]:
+    """(header, data rows); rows shorter than the header are padded with empty cells."""
+    return _split(list(_sniffed_rows(content)))
+
+
+def preview(content: str, rows: int = 5) -> tuple[list[str], list[list[str]]]:
+    """(header, the first `rows` data rows), reading no further: the mapping page and form
+    need only these, and a full parse of a 20 MB upload takes seconds."""
+    return _split(list(itertools.islice(_sniffed_rows(content), rows + 1)))
 
 
 def field_choices(session: Session) -> dict[str, str]:
@@ -192,6 +211,8 @@ def row_values(header: list[str], row: list[str], mapping: dict[str, str]) -> di
         cell = cell.strip()
         if not target or not cell:
             continue
+        if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS:
+            cell = cell[1:]  # our exports quote such cells against CSV injection: undo it
         if target.startswith("custom:"):
             values.setdefault("custom", {})[target.removeprefix("custom:")] = cell
         elif target in LIST_FIELDS and target in values:
@@ -204,14 +225,22 @@ def row_values(header: list[str], row: list[str], mapping: dict[str, str]) -> di
 def _emails_of(value: str | None) -> list[str]:
     result = []
     for raw in re.split(r"[,;\n]", value or ""):
-        raw = raw.strip()
-        if not raw:
-            continue
-        try:
-            result.append(validate_email(raw, check_deliverability=False).normalized.lower())
-        except EmailNotValidError:
-            continue  # clean() reports it
+        if (email := _normalised_email(raw.strip())) is not None:
+            result.append(email)
     return result
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalised_email(raw: str) -> str | None:
+    """`raw` normalised, or None when blank or invalid (clean() reports it). Cached: a row's
+    emails are looked at several times (duplicates, prefetch, match), and validation is most
+    of the cost of a dry run."""
+    if not raw:
+        return None
+    try:
+        return validate_email(raw, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
 
 
 def duplicate_email_rows(
@@ -232,7 +261,7 @@ def duplicate_email_rows(
 # ---------------------------------------------------------------- one row
 
 
-class _RowContext:
+class RowContext:
     """Look-ups shared by every row of one run (organisations, owners)."""
 
     def __init__(self, session: Session, clock: Clock, actor_id: int | None) -> None:
@@ -240,12 +269,16 @@ class _RowContext:
         self.clock = clock
         self.actor_id = actor_id
         self.organisations: dict[str, int] = {}
+        self.missing_organisations: set[str] = set()  # looked up, not found, not created
         self.known: dict[str, Customer | None] = {}  # primary email -> live customer
+        self.definitions = custom_fields.definitions(session, "customer")
 
     def organisation_id(self, name: str, *, create: bool) -> int | None:
         key = name.strip().lower()
         if key in self.organisations:
             return self.organisations[key]
+        if key in self.missing_organisations and not create:
+            return None  # a dry run: the file names a new organisation in many rows
         found = self.session.scalar(
             select(Organisation.id)
             .where(func.lower(Organisation.name) == key, Organisation.deleted_at.is_(None))
@@ -258,6 +291,8 @@ class _RowContext:
             ).id
         if found is not None:
             self.organisations[key] = found
+        else:
+            self.missing_organisations.add(key)
         return found
 
     def prefetch(self, rows: list[dict[str, Any]]) -> None:
@@ -287,7 +322,7 @@ class _RowContext:
 
 
 def _customer_data(
-    ctx: _RowContext, values: dict[str, Any], *, write: bool
+    ctx: RowContext, values: dict[str, Any], *, write: bool
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """`values` turned into `profiles.clean` input, plus errors of the import-only fields."""
     data = dict(values)
@@ -310,18 +345,24 @@ def _customer_data(
     return data, errors
 
 
-def check_row(ctx: _RowContext, number: int, values: dict[str, Any]) -> list[RowError]:
+def check_row(ctx: RowContext, number: int, values: dict[str, Any]) -> list[RowError]:
     """Every problem of one row, writing nothing."""
     data, problems = _customer_data(ctx, values, write=False)
     errors = [RowError(number, f, m) for f, m in problems]
     try:
-        profiles.clean(ctx.session, data, current=ctx.existing(data))
+        profiles.clean(
+            ctx.session,
+            data,
+            current=ctx.existing(data),
+            custom_definitions=ctx.definitions,
+            primary_email_owners=ctx.known,
+        )
     except ValidationFailed as exc:
         errors += [RowError(number, f, m) for f, ms in exc.errors.items() for m in ms]
     return errors
 
 
-def write_row(ctx: _RowContext, values: dict[str, Any]) -> Customer:
+def write_row(ctx: RowContext, values: dict[str, Any]) -> Customer:
     """Create the row's customer, or update the live customer with its primary email."""
     data, problems = _customer_data(ctx, values, write=True)
     if problems:
@@ -339,26 +380,7 @@ def write_row(ctx: _RowContext, values: dict[str, Any]) -> Customer:
     )
 
 
-# ---------------------------------------------------------------- dry run
-
-
-def dry_run(
-    session: Session, content: str, mapping: dict[str, str], *, clock: Clock
-) -> tuple[int, list[RowError]]:
-    """(number of data rows, every bad row's problems), writing nothing."""
-    header, rows = parse(content)
-    check_mapping(session, header, mapping)
-    ctx = _RowContext(session, clock, None)
-    duplicates = duplicate_email_rows(header, rows, mapping)
-    errors: list[RowError] = []
-    values = [row_values(header, row, mapping) for row in rows]
-    ctx.prefetch(values)
-    with session.no_autoflush:
-        for number, row_data in enumerate(values, start=2):
-            errors += check_row(ctx, number, row_data)
-            if number in duplicates:
-                errors.append(RowError(number, "emails", duplicates[number]))
-    return len(rows), errors
+# ---------------------------------------------------------------- results
 
 
 def bad_rows(errors: list[RowError] | list[dict[str, Any]]) -> list[int]:
@@ -403,7 +425,7 @@ def configure(session: Session, job: ImportJob, mapping: dict[str, str], mode: s
         raise ValidationFailed.field("job", "This import has started already.")
     if mode not in MODES:
         raise ValidationFailed.field("mode", f"Choose one of: {', '.join(MODES)}.")
-    header, _ = parse(job.content)
+    header, _ = preview(job.content)
     check_mapping(session, header, mapping)
     job.mapping = dict(mapping)
     job.mode = mode
@@ -444,7 +466,7 @@ def step(session: Session, job_id: int, *, clock: Clock, batch_size: int = BATCH
         return False
     header, rows = _rows(job)
     job.total_rows = len(rows)
-    ctx = _RowContext(session, clock, job.created_by_id)
+    ctx = RowContext(session, clock, job.created_by_id)
     if job.mode == "skip_bad_rows":
         _write_batch(ctx, job, header, rows, batch_size)
     elif job.processed_rows < len(rows):
@@ -458,7 +480,7 @@ def step(session: Session, job_id: int, *, clock: Clock, batch_size: int = BATCH
 
 
 def _batch(
-    ctx: _RowContext, job: ImportJob, header: list[str], rows: list[list[str]], size: int
+    ctx: RowContext, job: ImportJob, header: list[str], rows: list[list[str]], size: int
 ) -> list[tuple[int, dict[str, Any]]]:
     """(row number, values) of the next `size` rows, their existing customers prefetched."""
     start_at = job.processed_rows
@@ -476,7 +498,7 @@ def _finish(job: ImportJob, clock: Clock, status: str) -> None:
 
 
 def _check_batch(
-    ctx: _RowContext, job: ImportJob, header: list[str], rows: list[list[str]], size: int
+    ctx: RowContext, job: ImportJob, header: list[str], rows: list[list[str]], size: int
 ) -> None:
     duplicates = duplicate_email_rows(header, rows, job.mapping)
     errors = list(job.errors or [])
@@ -492,7 +514,7 @@ def _check_batch(
         _finish(job, ctx.clock, "failed")  # all or nothing: one bad row stops everything
 
 
-def _write_all(ctx: _RowContext, job: ImportJob, header: list[str], rows: list[list[str]]) -> None:
+def _write_all(ctx: RowContext, job: ImportJob, header: list[str], rows: list[list[str]]) -> None:
     """Every row in one savepoint of the caller's transaction: all written, or none."""
     imported = 0
     values = [row_values(header, row, job.mapping) for row in rows]
@@ -528,7 +550,7 @@ class _RowFailed(Exception):
 
 
 def _write_batch(
-    ctx: _RowContext, job: ImportJob, header: list[str], rows: list[list[str]], size: int
+    ctx: RowContext, job: ImportJob, header: list[str], rows: list[list[str]], size: int
 ) -> None:
     """The next batch of a skip_bad_rows job: good rows written, bad ones reported."""
     duplicates = duplicate_email_rows(header, rows, job.mapping)

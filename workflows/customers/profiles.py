@@ -3,7 +3,7 @@ when any field is wrong; every change lands in the audit log and the search docu
 
 import re
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import phonenumbers
@@ -17,6 +17,7 @@ from models import (
     Customer,
     CustomerEmail,
     CustomerPhone,
+    CustomFieldDefinition,
     LifecycleStage,
     Organisation,
     Tag,
@@ -26,6 +27,7 @@ from workflows.customers import custom_fields, search_index
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import StaleEdit, ValidationFailed
+from workflows.platform.subject_data import ERASED
 
 FIELDS = (
     "name",
@@ -52,7 +54,12 @@ TAG_RE = re.compile(r"^[\w][\w .&/+-]{0,59}$")
 def normalise_phone(raw: str, default_region: str | None) -> str:
     """E.164 form of `raw` (spaces, dots, brackets allowed), or ValueError."""
     try:
-        number = phonenumbers.parse(raw, None if raw.strip().startswith("+") else default_region)
+        text = raw.strip()
+        if text.startswith("00") and not text.startswith("000"):
+            # The international call prefix most of the world dials ("0049…"), written where
+            # a "+" belongs; without a region phonenumbers cannot tell it from a local number.
+            text = "+" + text[2:]
+        number = phonenumbers.parse(text, None if text.startswith("+") else default_region)
     except phonenumbers.NumberParseException as exc:
         raise ValueError(f"{raw!r} is not a phone number.") from exc
     if not phonenumbers.is_valid_number(number):
@@ -188,9 +195,14 @@ def clean(
     *,
     current: Customer | None = None,
     default_region: str | None = None,
+    custom_definitions: list[CustomFieldDefinition] | None = None,
+    primary_email_owners: Mapping[str, Customer | None] | None = None,
 ) -> dict[str, Any]:
     """Validated values for the fields present in `data`; raises ValidationFailed naming each
-    bad field. Unknown fields are refused too, so a typo is not silently ignored."""
+    bad field. Unknown fields are refused too, so a typo is not silently ignored.
+    An import checking many rows passes what it loaded for a whole batch, sparing a query or
+    two per row: `custom_definitions` (the active customer fields) and `primary_email_owners`
+    (the live customer whose primary email each address is, or None)."""
     c = _Cleaner(session, default_region or (current.country if current else None))
     if unknown := set(data) - set(FIELDS):
         for field in sorted(unknown):
@@ -236,11 +248,21 @@ def clean(
             c.fail("custom", "Send an object of custom field values.")
             raw = {}
         values["custom"], custom_errors = custom_fields.clean(
-            session, "customer", raw, current.custom if current else None
+            session,
+            "customer",
+            raw,
+            current.custom if current else None,
+            known_definitions=custom_definitions,
         )
         c.errors.update(custom_errors)
     if values.get("emails"):
-        _check_primary_email_free(session, values["emails"][0], current, c)
+        email = values["emails"][0]
+        if primary_email_owners is not None and email in primary_email_owners:
+            owner = primary_email_owners[email]
+            if owner is not None and owner is not current:
+                c.fail("emails", f"{email} is already the primary email of customer #{owner.id}.")
+        else:
+            _check_primary_email_free(session, email, current, c)
     if c.errors:
         raise ValidationFailed(c.errors)
     return values
@@ -414,9 +436,15 @@ def restore_customer(
 def purge_customer(
     session: Session, customer: Customer, *, actor_id: int | None, clock: Clock
 ) -> None:
-    """Delete for good (admins only, from the trash): the row and everything that cascades."""
+    """Delete for good (admins only, from the trash): the row and everything that cascades.
+    The audit log keeps its rows (who did what, when) but not the customer's personal data:
+    the entries about the customer, and any value elsewhere that mentions one of their email
+    addresses or phone numbers, read "[erased]"."""
     if customer.deleted_at is None:
         raise ValidationFailed.field("customer", "Move the customer to the trash first.")
+    identifiers = [e.email for e in customer.emails] + [p.e164 for p in customer.phones]
+    held = {field: ERASED for field, value in snapshot(customer).items() if value}
+    audit.redact(session, identifiers, entity=("customer", customer.id))
     audit.record(
         session,
         action="purge",
@@ -424,7 +452,7 @@ def purge_customer(
         entity_id=customer.id,
         actor_id=actor_id,
         clock=clock,
-        changes=audit.diff(snapshot(customer), {}),
+        changes=audit.diff(held, {}),  # which fields it had, not their values
     )
     session.delete(customer)
     session.flush()

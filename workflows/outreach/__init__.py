@@ -4,4 +4,4 @@ list with its unsubscribe links.
 
 May import tracking (calendars, business time, requirements for task steps), customers
 (segments, consent, communications) and platform (clock, outbox, errors); nothing imports it
-but web and workers."""
+but web, workers and privacy (its `subject_data` section of the data-subject export)."""

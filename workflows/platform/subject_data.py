@@ -24,6 +24,9 @@ class Subject:
     customer_ids: tuple[int, ...]
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
+    # The attachment blob store (workflows.channels.attachments.BlobStore) when the caller has
+    # one: the export adds the files, the erasure deletes them.
+    blobs: Any = None
 
     @property
     def identifiers(self) -> tuple[str, ...]:

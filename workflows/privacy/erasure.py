@@ -223,9 +223,10 @@ def request_erasure(
     return job
 
 
-def step(session: Session, job_id: int, *, clock: Clock) -> bool:
+def step(session: Session, job_id: int, *, clock: Clock, blobs: Any = None) -> bool:
     """Do the next step of job `job_id`; True while more remains. The caller commits after
-    every call. A redelivered task resumes from the committed `steps_done`."""
+    every call. A redelivered task resumes from the committed `steps_done`. `blobs`, the
+    attachment BlobStore, lets the attachments step delete the customer's files."""
     # Claim with an UPDATE first: on PostgreSQL the row lock, on SQLite the write lock, makes a
     # second runner wait for the first one's commit and then see its progress.
     claimed = session.execute(
@@ -270,7 +271,11 @@ def step(session: Session, job_id: int, *, clock: Clock) -> bool:
         }
     pending = certificate["pending"]
     subject = Subject(
-        customer.id, tuple(pending["ids"]), tuple(pending["emails"]), tuple(pending["phones"])
+        customer.id,
+        tuple(pending["ids"]),
+        tuple(pending["emails"]),
+        tuple(pending["phones"]),
+        blobs=blobs,
     )
     plan = steps()
     current = plan[job.steps_done]

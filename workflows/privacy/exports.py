@@ -4,6 +4,7 @@ per registered section, with a manifest."""
 import io
 import json
 import zipfile
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,11 +17,12 @@ from workflows.privacy.sections import registered
 FORMAT = "rapport-subject-export/1"
 
 
-def export_archive(session: Session, customer_id: int, *, clock: Clock) -> bytes:
-    """The archive's bytes. Reads only; the caller logs the export in the access log."""
+def export_archive(session: Session, customer_id: int, *, clock: Clock, blobs: Any = None) -> bytes:
+    """The archive's bytes, with the attachments' files when `blobs` (the attachment
+    BlobStore) is given. Reads only; the caller logs the export in the access log."""
     if session.get(Customer, customer_id) is None:
         raise LookupError(f"no customer {customer_id}")  # the caller loads it first (404)
-    subject = subject_of(session, customer_id)
+    subject = replace(subject_of(session, customer_id), blobs=blobs)
     buffer = io.BytesIO()
     manifest: dict[str, Any] = {
         "format": FORMAT,

@@ -20,7 +20,7 @@ from web.api.conditional import (
 from web.clocks import current_clock
 from web.extensions import db
 from web.request_cache import recall, remember
-from web.requirements.access import get_requirement_or_404, my_memberships, readable
+from web.requirements.access import get_requirement_or_404, may_read, my_memberships, readable
 from workflows.platform.errors import ValidationFailed
 from workflows.tracking import requirements, search_index
 
@@ -266,6 +266,8 @@ class Transitions(MethodView):
         """Fire a workflow trigger, e.g. `{"trigger": "resolve", "note": "…"}`."""
         requirement = get_requirement_or_404(requirement_id)
         extra = {"merge_into_id": data["merge_into_id"]} if data.get("merge_into_id") else {}
+        if extra:
+            _check_merge_target(extra["merge_into_id"])
         requirements.fire(
             db.session,
             requirement,
@@ -277,6 +279,14 @@ class Transitions(MethodView):
         )
         db.session.commit()
         return with_etag(requirement, requirement.version)
+
+
+def _check_merge_target(target_id: int) -> None:
+    """The read policy holds for the requirement merged into, as on the page: another team's
+    gets the same answer as a missing one (a merge writes to the target's thread and history)."""
+    target = db.session.get(Requirement, target_id)
+    if target is None or not may_read(target):
+        raise ValidationFailed.field("merge_into_id", f"There is no requirement #{target_id}.")
 
 
 @blp.route("/requirements/<int:requirement_id>/events")
