@@ -40,6 +40,9 @@ class OutboxMessage(Base):
     # More header fields, as written (Reply-To, In-Reply-To, References, Cc, List-Unsubscribe…);
     # the sender never changes From, To, Subject, Message-ID or Date through them.
     headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Files the message carries, by reference: [{"sha256", "filename", "content_type"}], the
+    # bytes in the attachment blob store (an agent's reply with files; None for most).
+    attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     message_id: Mapped[str] = mapped_column(String(300), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(
         value_enum(OutboxStatus),

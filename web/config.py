@@ -78,6 +78,15 @@ DEFAULTS: dict[str, Any] = {
         "audio/*",
         "video/*",
     ],
+    # An agent's reply: at most this many attached files, adding up to at most this many bytes
+    # (each also within ATTACHMENTS_MAX_BYTES and ATTACHMENTS_ALLOWED_TYPES); base64 makes the
+    # message about a third larger, and many mail servers refuse over 25 MB.
+    "REPLY_ATTACHMENTS_MAX_COUNT": 10,
+    "REPLY_ATTACHMENTS_MAX_TOTAL_BYTES": 10 * 1024 * 1024,
+    # Beat removes attachment files no row references (left by a rolled-back transaction) once
+    # they are this many minutes old, every ATTACHMENTS_SWEEP_INTERVAL seconds.
+    "ATTACHMENTS_ORPHAN_MINUTES": 60,
+    "ATTACHMENTS_SWEEP_INTERVAL": 3600.0,
     # Time zone for users who have not chosen one, and for new users.
     "DEFAULT_TIMEZONE": "UTC",
     # Public base URL, used in links inside emails.
@@ -233,6 +242,10 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
             "outbox-sweep": {"task": "outbox.sweep", "schedule": sweep_interval},
             "timers-sweep": {"task": "timers.sweep", "schedule": sweep_interval},
             "privacy-retention": {"task": "privacy.retention", "schedule": 3600.0},
+            "attachments-sweep": {
+                "task": "attachments.sweep_orphans",
+                "schedule": float(config["ATTACHMENTS_SWEEP_INTERVAL"]),
+            },
             "outreach-plan": {
                 "task": "outreach.plan",
                 "schedule": float(config["OUTREACH_PLAN_INTERVAL"]),

@@ -8,4 +8,13 @@ flask_app = create_app({"SQLITE_IMMEDIATE": True})
 celery_app = flask_app.extensions["celery"]
 
 # Register the tasks (each module holds one queue's tasks).
-from workers import imports, inbound_imap, outbox, outreach, privacy, sla, timers  # noqa: E402, F401
+from workers import (  # noqa: E402, F401
+    attachments,
+    imports,
+    inbound_imap,
+    outbox,
+    outreach,
+    privacy,
+    sla,
+    timers,
+)

@@ -14,6 +14,7 @@ from flask import Flask
 from models import OutboxMessage
 from web.clocks import current_clock
 from web.extensions import db
+from web.inbound import blob_store
 from web.mail import smtp_connection
 from workflows.platform import mail_health, outbox, outbox_delivery
 from workflows.platform.smtp import Outcome, SmtpUnavailable
@@ -88,6 +89,7 @@ class Sender:
         self.pid = os.getpid()
         self.claimer = f"{socket.gethostname()}:{self.pid}:{uuid.uuid4().hex[:8]}"[:100]
         self.connection = smtp_connection(app.config)
+        self.blobs = blob_store(app.config)  # the files of replies with attachments
         self.keeper = LeaseKeeper(app, self.claimer)
 
     def send(self, message_ids: Sequence[int]) -> dict[str, int]:
@@ -151,9 +153,11 @@ class Sender:
         """One message's outcome; a message that cannot be built or sent for a reason of its
         own is recorded as failed, never left claimed to poison every later chunk."""
         try:
-            message = outbox.build_email(row, sender)
-        except (ValueError, TypeError, LookupError) as exc:
+            message = outbox.build_email(row, sender, self.blobs.open)
+        except (ValueError, TypeError, LookupError, FileNotFoundError) as exc:
             return Outcome(False, error=f"could not build the message: {exc}")
+        except OSError as exc:  # the attachment store is unreachable for now: later
+            return Outcome(False, transient=True, error=f"could not read an attachment: {exc}")
         try:
             return self.connection.deliver(message, sender)
         except SmtpUnavailable:

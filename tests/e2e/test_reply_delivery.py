@@ -3,6 +3,8 @@ through Redis and the SMTP server receives the message once, in the requirement'
 fixed Message-ID, References to the thread root, a signed Reply-To), and the thread on the page
 then shows it as sent."""
 
+import io
+from email import message_from_bytes, policy
 from typing import Any
 
 from flask import Flask
@@ -87,3 +89,40 @@ def test_a_reply_from_the_page_reaches_the_server_once_in_its_thread(
     thread = text_of(client.get(page))
     assert 'data-delivery="sent"' in thread
     assert len(mailbox.received()) == 1  # once
+
+
+def test_a_reply_with_a_file_reaches_the_server_as_multipart_with_the_file_intact(
+    app: Flask, make_user: Any, worker: Any, mailbox: Any
+) -> None:
+    agent = make_user(Role.AGENT)
+    rid = _open(app, agent.id)
+    client = signed_in(app, agent)
+    page = f"/requirements/{rid}"
+    pdf = b"%PDF-1.4\n" + bytes(range(256)) * 64 + b"\r\n.\r\n"  # every byte, and an SMTP "."
+    response = client.post(
+        f"{page}/replies",
+        data={
+            "csrf_token": csrf_token(client, page),
+            "body": "Your invoice is attached.",
+            "attachments": [(io.BytesIO(pdf), "Rechnung März.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+
+    wait_until(lambda: len(mailbox.received()) >= 1, timeout=15)
+    (received,) = mailbox.received()
+    message = message_from_bytes(received.as_bytes(), policy=policy.default)
+    assert message.get_content_type() == "multipart/mixed"
+    assert "Your invoice is attached." in message.get_body(("plain",)).get_content()
+    (file,) = message.iter_attachments()
+    assert (file.get_filename(), file.get_content_type()) == (
+        "Rechnung März.pdf",
+        "application/pdf",
+    )
+    assert file.get_payload(decode=True) == pdf
+    with app.app_context():
+        row = db.session.scalar(select(OutboxMessage))
+        assert message["Message-ID"] == row.message_id
+    thread = text_of(client.get(page))
+    assert "Rechnung März.pdf</a>" in thread

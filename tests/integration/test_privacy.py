@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, inspect, select, text
 
-from models import AuditEntry, Customer, CustomerAccess, Role, Transaction, User
+from models import AuditEntry, Customer, CustomerAccess, OutboxMessage, Role, Transaction, User
 from tests.conftest import csrf_token, login
 from tests.services import Process, wait_until
 from web.extensions import db
@@ -204,6 +204,9 @@ def test_erasure_leaves_no_trace_of_the_email_and_keeps_revenue(
             subject="Hello Ana",
             body_text="Dear Ana",
             clock=SystemClock(),
+            attachments=[
+                {"sha256": "0" * 64, "filename": "Ana Secreta.pdf", "content_type": "a/b"}
+            ],
         )
         imports.create_job(
             db.session,
@@ -262,6 +265,10 @@ def test_erasure_leaves_no_trace_of_the_email_and_keeps_revenue(
             select(CustomerAccess.action).where(CustomerAccess.customer_id == customer["id"])
         ).all()
         assert "erase" in logged
+        files = db.session.scalar(
+            select(OutboxMessage.attachments).where(OutboxMessage.idempotency_key == "test:erase")
+        )
+        assert files is None  # the file names went with the address
 
 
 def test_a_legal_hold_refuses_erasure_until_lifted_and_is_audited(

@@ -278,6 +278,9 @@ def test_customer_notices_join_the_thread(ana: World) -> None:
         assert notice.headers["References"].split() == [root, reply.message_id]
         assert notice.headers["In-Reply-To"] == reply.message_id
         assert notice.headers["Reply-To"] == reply.headers["Reply-To"]
+        assert notice.headers["Auto-Submitted"] == "auto-generated"
+    # An agent's reply is a person's message: answering it automatically is fine.
+    assert not set(reply.headers) & {"Auto-Submitted", "Precedence", "X-Auto-Response-Suppress"}
 
     page = text_of(ana.client("agent").get(f"/requirements/{rid}"))
     thread = page[page.index('id="thread"') :]

@@ -26,7 +26,7 @@ from models import (
 )
 from web.extensions import db
 from workflows.customers import profiles, timelines
-from workflows.platform import accounts
+from workflows.platform import accounts, outbox
 from workflows.platform.clock import ManualClock
 from workflows.platform.errors import ValidationFailed
 from workflows.tracking import (
@@ -165,6 +165,12 @@ def test_warning_breach_and_rungs_fire_once_with_emails_and_actions(world: dict[
     [warning] = _mail("first_response:warning")
     assert warning.to_address == "agent@example.com"
     assert warning.subject == f"At risk: first response on #{req.id} “Printer on fire”"
+    # An automatic notice: no out-of-office may answer it (RFC 3834), bounces still come.
+    assert {k: warning.headers[k] for k in outbox.AUTOMATIC_HEADERS} == {
+        "Auto-Submitted": "auto-generated",
+        "Precedence": "bulk",
+        "X-Auto-Response-Suppress": "OOF, AutoReply",
+    }
 
     world["clock"].advance(timedelta(seconds=4))
     assert _run_due(world)["fired"] == 2  # breach and rung 1 are due together

@@ -53,3 +53,57 @@ def test_only_the_non_ascii_words_of_a_subject_are_encoded() -> None:
     row = _row(subject="At risk: first response on #1 “Invoice missing”")
     raw = message_from_bytes(outbox.build_email(row, "Rapport <r@example.com>").as_bytes())
     assert str(raw["Subject"]).startswith("At risk: first response on #1 =?utf-8?")
+
+
+FILES = {"a" * 64: b"%PDF\x00\xff", "b" * 64: b"From: x@y\r\n\r\nforwarded\r\n"}
+
+
+def test_files_go_as_multipart_mixed_with_the_same_headers() -> None:
+    row = _row(
+        body_html="<p>voilà</p>",
+        attachments=[
+            {"sha256": "a" * 64, "filename": "Reçu n° 7.pdf", "content_type": "application/pdf"},
+            {"sha256": "b" * 64, "filename": "earlier.eml", "content_type": "message/rfc822"},
+        ],
+    )
+    message = outbox.build_email(row, "Rapport Été <rapport@example.com>", FILES.__getitem__)
+    wire = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    parsed = message_from_bytes(wire, policy=policy.default)
+    assert parsed.get_content_type() == "multipart/mixed"
+    assert parsed["Subject"] == "Réponse à votre demande n° 42"
+    assert parsed["Reply-To"].addresses[0].display_name == "Équipe support"
+    assert (parsed["Message-ID"], parsed["References"]) == ("<abc@example.com>", "<t@x>")
+    plain = parsed.get_body(("plain",)).get_content()
+    assert plain.replace("\r\n", "\n") == "Bonjour Zoé,\nvoilà.\n"
+    assert parsed.get_body(("html",)).get_content().strip() == "<p>voilà</p>"
+    files = [
+        (p.get_filename(), p.get_content_type(), p.get_payload(decode=True))
+        for p in parsed.iter_attachments()
+    ]
+    # message/* may not be base64 (RFC 2046): a forwarded message goes as opaque bytes.
+    assert files == [
+        ("Reçu n° 7.pdf", "application/pdf", FILES["a" * 64]),
+        ("earlier.eml", "application/octet-stream", FILES["b" * 64]),
+    ]
+
+
+def test_a_row_with_files_needs_the_blob_store() -> None:
+    row = _row(attachments=[{"sha256": "c" * 64, "filename": "x", "content_type": "text/plain"}])
+    for read_blob in (None, FILES.__getitem__):
+        try:
+            outbox.build_email(row, "r@example.com", read_blob)
+        except (ValueError, KeyError):
+            continue
+        raise AssertionError("built a message without its file")
+
+
+def test_automatic_headers_keep_the_thread_and_add_rfc_3834() -> None:
+    headers = outbox.automatic({"References": "<t@x>"})
+    assert headers == {
+        "References": "<t@x>",
+        "Auto-Submitted": "auto-generated",
+        "Precedence": "bulk",
+        "X-Auto-Response-Suppress": "OOF, AutoReply",
+    }
+    parsed = _parsed(_row(headers=headers))
+    assert parsed["Auto-Submitted"] == "auto-generated"

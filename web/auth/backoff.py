@@ -65,6 +65,7 @@ def _tell_owner(email: str) -> None:
         body_text=render_template(
             "auth/backoff_body.txt", user=user, failures=current_app.config["LOGIN_BACKOFF_AFTER"]
         ),
+        headers=outbox.automatic(),
         clock=clock,
     )
     db.session.commit()

@@ -1,18 +1,20 @@
 """The requirement page's composer: a reply to the customer (optionally "send and …" a
 trigger, in the same transaction) or an internal note."""
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from models import Role
 from web.access import role_required
+from web.attachments import reply_file, reply_files
 from web.clocks import current_clock
 from web.extensions import db
 from web.requirements import bp
 from web.requirements.access import everyone_sees_everything, get_requirement_or_404
 from web.requirements.show import GUARDED_FIELD, render_page, trigger_label
 from workflows.channels import replies
+from workflows.channels.inbound_parse import ParsedAttachment
 from workflows.platform.errors import ValidationFailed
 from workflows.tracking.requirements import TransitionRefused
 
@@ -25,15 +27,33 @@ def _form(names: tuple[str, ...]) -> dict[str, str]:
     return {name: request.form.get(name, "") for name in names}
 
 
+def _uploads() -> list[ParsedAttachment]:
+    """The files of the reply form; a file input left empty sends one nameless, empty part.
+    Each is read to one byte over the total cap at most: enough to refuse it."""
+    cap = int(current_app.config["REPLY_ATTACHMENTS_MAX_TOTAL_BYTES"]) + 1
+    return [
+        reply_file(f.filename, f.mimetype, f.stream.read(cap))
+        for f in request.files.getlist("attachments")
+        if f.filename
+    ]
+
+
 @bp.post("/requirements/<int:requirement_id>/replies")
 @role_required(Role.AGENT)
 def reply(requirement_id: int) -> Page:
     req = get_requirement_or_404(requirement_id)
     values = _form(REPLY_FORM)
     data = {k: v for k, v in values.items() if v.strip()}
+    uploads = _uploads()
+    values["had_files"] = "1" if uploads else ""  # the page asks for them again
     try:
         replies.send_reply(
-            db.session, req, data, actor=current_user._get_current_object(), clock=current_clock()
+            db.session,
+            req,
+            data,
+            actor=current_user._get_current_object(),
+            clock=current_clock(),
+            files=reply_files(uploads),
         )
     except (ValidationFailed, TransitionRefused) as exc:
         db.session.rollback()  # a refused trigger takes the reply back with it

@@ -2,22 +2,28 @@
 row per file on its communication, and the size and type limits.
 
 `BlobStore` is the seam: `LocalBlobStore` keeps files in a folder (the default, under the
-instance folder); an S3-compatible store only needs `put`, `open`, `exists` and `delete`. Blobs are
-written before the transaction commits: a rolled-back message leaves an unreferenced file, never
-a row without its bytes."""
+instance folder); an S3-compatible store only needs `put`, `open`, `exists`, `stale` and `delete`.
+
+Blobs are written before the transaction commits, so a row never lacks its bytes; a rolled-back
+transaction (inbound or a reply) leaves an unreferenced file, which `sweep_orphans` (beat) removes
+once it is older than a grace period longer than any transaction; erasure deletes at once. `put` of bytes already kept
+renews the file's time, so a file that a new transaction is about to reference is never old."""
 
 import fnmatch
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Attachment, Communication
+from models import Attachment, Communication, InboundEmail
 from workflows.channels.inbound_parse import ParsedAttachment
 from workflows.platform.clock import Clock
 
@@ -33,8 +39,13 @@ class BlobStore(Protocol):
 
     def exists(self, sha256: str) -> bool: ...
 
-    def delete(self, sha256: str) -> None:
-        """Remove the file if it is there (erasure)."""
+    def stale(self, before: datetime) -> Iterator[str]:
+        """The SHA-256 of each blob last written (or `put` again) before `before`."""
+        ...
+
+    def delete(self, sha256: str, *, unless_since: datetime | None = None) -> bool:
+        """Remove the blob (erasure), or, given `unless_since`, unless it was written or `put`
+        again at or after it (the orphan sweep); returns whether it was removed."""
         ...
 
 
@@ -54,7 +65,11 @@ class LocalBlobStore:
         sha256 = hashlib.sha256(data).hexdigest()
         target = self.path(sha256)
         if target.exists():
-            return sha256
+            try:  # renewed: the orphan sweep keeps what a transaction is about to reference
+                os.utime(target)
+                return sha256
+            except FileNotFoundError:  # the sweep removed it just now: write it again
+                pass
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
@@ -72,8 +87,25 @@ class LocalBlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()
 
-    def delete(self, sha256: str) -> None:
-        self.path(sha256).unlink(missing_ok=True)
+    def stale(self, before: datetime) -> Iterator[str]:
+        cutoff = before.timestamp()
+        for path in self.root.glob("??/??/*"):
+            if len(path.name) == 64 and set(path.name) <= HEX and _mtime(path) < cutoff:
+                yield path.name
+
+    def delete(self, sha256: str, *, unless_since: datetime | None = None) -> bool:
+        path = self.path(sha256)
+        if unless_since is not None and _mtime(path) >= unless_since.timestamp():
+            return False
+        path.unlink(missing_ok=True)
+        return True
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return float("inf")  # gone already: neither stale nor to delete
 
 
 @dataclass(frozen=True)
@@ -117,3 +149,84 @@ def keep(
         rows.append(row)
     session.flush()
     return rows
+
+
+def clean_filename(name: str | None, default: str = "attachment") -> str:
+    """A file name as a person gave it, without the folders, control characters or length that
+    could trouble a mail client or a file system."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip(" .")
+    return name[:255] or default
+
+
+@dataclass(frozen=True)
+class OutgoingFiles:
+    """Files an agent attaches to a reply, the store they go to and their limits."""
+
+    files: Sequence[ParsedAttachment]
+    store: BlobStore
+    policy: AttachmentPolicy
+    max_count: int
+    max_total_bytes: int
+
+    def problems(self) -> list[str]:
+        """What is wrong with the files, one message each (the field is `attachments`)."""
+        found = []
+        if len(self.files) > self.max_count:
+            found.append(f"Attach at most {self.max_count} files.")
+        total = sum(len(f.data) for f in self.files)
+        if total > self.max_total_bytes:
+            found.append(f"The files add up to more than {_size(self.max_total_bytes)}.")
+        for file in self.files:
+            if not file.data:
+                found.append(f"{file.filename}: the file is empty.")
+            elif refusal := self.policy.refusal(file.content_type, len(file.data)):
+                found.append(f"{file.filename}: {refusal}.")
+        return found
+
+
+def _size(n: int) -> str:
+    return f"{n // 1024 // 1024} MiB" if n >= 1024 * 1024 else f"{n // 1024} KiB"
+
+
+def outgoing(rows: Iterable[Attachment]) -> list[dict[str, str]]:
+    """How the outbox names kept files (`OutboxMessage.attachments`)."""
+    return [
+        {"sha256": r.sha256, "filename": r.filename, "content_type": r.content_type}
+        for r in rows
+        if r.sha256
+    ]
+
+
+SWEEP_BATCH = 500  # digests looked up per query
+
+
+def sweep_orphans(session: Session, store: BlobStore, *, clock: Clock, grace: timedelta) -> int:
+    """Delete blobs older than `grace` that no attachment and no received message references
+    (left by a rolled-back transaction); returns how many. Reads only: nothing to commit.
+
+    `grace` must be longer than any transaction that writes a blob lasts: a blob written by
+    one still open is not referenced yet. A blob `put` again meanwhile is newer than the
+    cutoff and kept, even between this function's query and its delete."""
+    cutoff = clock.now() - grace
+    removed = 0
+    batch: list[str] = []
+    for sha256 in store.stale(cutoff):
+        batch.append(sha256)
+        if len(batch) >= SWEEP_BATCH:
+            removed += _remove_unreferenced(session, store, batch, cutoff)
+            batch = []
+    if batch:
+        removed += _remove_unreferenced(session, store, batch, cutoff)
+    return removed
+
+
+def _remove_unreferenced(
+    session: Session, store: BlobStore, digests: list[str], cutoff: datetime
+) -> int:
+    kept = select(Attachment.sha256).where(Attachment.sha256.in_(digests))
+    raw = select(InboundEmail.raw_sha256).where(InboundEmail.raw_sha256.in_(digests))
+    referenced = set(session.scalars(kept)) | set(session.scalars(raw))
+    return sum(
+        store.delete(sha256, unless_since=cutoff) for sha256 in digests if sha256 not in referenced
+    )

@@ -4,7 +4,9 @@ state": the reply and the trigger in one unit of work.
 A reply is an outbound email communication on the customer's timeline, linked to the
 requirement (through tracking.conversations, so it meets the first/next-response clock when it
 is queued), and one outbox row keyed `reply:<communication id>` whose fixed Message-ID the
-communication keeps, with the thread's headers (requirement_threads). A note is an internal
+communication keeps, with the thread's headers (requirement_threads). Files attached to a
+reply go to the blob store and are rows on the communication, and the outbox row names them, so
+the sender builds a multipart message with them. A note is an internal
 communication and is never sent. Everything flushes, nothing commits: when the trigger of
 "send and …" is refused, the caller's rollback takes the reply back with it."""
 
@@ -14,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
 from models import Communication, Customer, Requirement, User
-from workflows.channels import bodies
+from workflows.channels import attachments, bodies
 from workflows.platform import outbox
 from workflows.platform.clock import Clock
 from workflows.platform.errors import Conflict, ValidationFailed
@@ -82,8 +84,10 @@ def send_reply(
     *,
     actor: User,
     clock: Clock,
+    files: attachments.OutgoingFiles | None = None,
 ) -> Communication:
-    """Queue an email to the customer about `requirement` and, with `then`, fire that trigger
+    """Queue an email to the customer about `requirement` (with `files` attached, checked
+    against their limits) and, with `then`, fire that trigger
     (permissions and guards apply: NotPermitted / TransitionRefused, a trigger not allowed now
     before anything is written, a guard's refusal after: the caller rolls back).
     ValidationFailed names each bad field and writes nothing. Flushes only."""
@@ -112,6 +116,8 @@ def send_reply(
     then = data.get("then") or None
     if then is not None and not isinstance(then, str):
         errors["then"] = ["Name a trigger, e.g. ask_customer or resolve."]
+    if files is not None and (problems := files.problems()):
+        errors["attachments"] = problems
     if errors or parts is None or to is None:
         raise ValidationFailed(errors)
     allowed = requirements.allowed_triggers(session, requirement, actor)
@@ -133,6 +139,11 @@ def send_reply(
         actor_id=actor.id,
         clock=clock,
     )
+    kept = []
+    if files is not None and files.files:
+        kept = attachments.keep(
+            session, files.store, communication, files.files, policy=files.policy, clock=clock
+        )
     headers = requirement_threads.headers(session, requirement.id, earlier=earlier)
     if cc:
         headers["Cc"] = ", ".join(cc)
@@ -145,6 +156,7 @@ def send_reply(
         body_text=text,
         body_html=html,
         headers=headers,
+        attachments=attachments.outgoing(kept),
         clock=clock,
     )
     communication.message_id = message.message_id

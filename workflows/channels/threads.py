@@ -9,20 +9,39 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Communication, OutboxMessage, Requirement, Timer, TimerStatus, User
+from models import (
+    Attachment,
+    Communication,
+    OutboxMessage,
+    Requirement,
+    Timer,
+    TimerStatus,
+    User,
+)
+from workflows.platform.outbox_delivery import BOUNCED_PREFIX
 from workflows.tracking import notices
 
-# Outbox status → what the thread shows. "bounced" is written when a delivery status
-# notification comes back for a sent message; an unknown status is shown as it is.
+# Outbox status → what the thread shows; an unknown status is shown as it is. A message a
+# delivery status notification reported is `dead` with a BOUNCED_PREFIX error: "bounced".
 DELIVERY = {
     "pending": "queued",
     "sending": "queued",
     "sent": "sent",
     "dead": "failed",
     "suppressed": "failed",
-    "bounced": "bounced",
 }
 CUSTOMER_NOTICES = sorted(kind for kind, to in notices.NOTICES.items() if to == "customer")
+
+
+@dataclass(frozen=True)
+class ThreadFile:
+    """A file that came with or went with a message; `refusal` says why one was not kept."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    refusal: str | None
 
 
 @dataclass(frozen=True)
@@ -47,31 +66,52 @@ class ThreadMessage:
     delivery_error: str | None
     sent_at: datetime | None
     notice: str | None = None
+    attachments: tuple[ThreadFile, ...] = ()
 
 
 def _delivery(row: OutboxMessage | None) -> tuple[str | None, str | None]:
     if row is None:
         return None, None
+    if row.last_error and row.last_error.startswith(BOUNCED_PREFIX):
+        return "bounced", row.last_error.removeprefix(BOUNCED_PREFIX)
     delivery = DELIVERY.get(str(row.status), str(row.status))
-    return delivery, row.last_error if delivery in ("failed", "bounced", "queued") else None
+    return delivery, row.last_error if delivery in ("failed", "queued") else None
 
 
 def messages(session: Session, requirement_id: int) -> list[ThreadMessage]:
-    """The thread in order (when, then communications before notices, then id); three queries."""
+    """The thread in order (when, then communications before notices, then id); four queries."""
     rows = session.execute(
         select(Communication, User.name, OutboxMessage)
         .outerjoin(User, User.id == Communication.author_id)
         .outerjoin(OutboxMessage, OutboxMessage.id == Communication.outbox_id)
         .where(Communication.requirement_id == requirement_id, Communication.deleted_at.is_(None))
         .order_by(Communication.occurred_at, Communication.id)
-    )
-    thread = [_from_communication(c, author, row) for c, author, row in rows]
+    ).all()
+    files = _files(session, [c.id for c, _, _ in rows])
+    thread = [_from_communication(c, author, row, files.get(c.id, ())) for c, author, row in rows]
     thread += _notices(session, requirement_id)
     return sorted(thread, key=lambda m: (m.at, m.id is None, m.id or 0))
 
 
+def _files(session: Session, communication_ids: list[int]) -> dict[int, tuple[ThreadFile, ...]]:
+    if not communication_ids:
+        return {}
+    found: dict[int, list[ThreadFile]] = {}
+    for a in session.scalars(
+        select(Attachment)
+        .where(Attachment.communication_id.in_(communication_ids))
+        .order_by(Attachment.id)
+    ):
+        file = ThreadFile(a.id, a.filename, a.content_type, a.size, a.refusal)
+        found.setdefault(a.communication_id, []).append(file)
+    return {k: tuple(v) for k, v in found.items()}
+
+
 def _from_communication(
-    communication: Communication, author: str | None, row: OutboxMessage | None
+    communication: Communication,
+    author: str | None,
+    row: OutboxMessage | None,
+    files: tuple[ThreadFile, ...],
 ) -> ThreadMessage:
     delivery, error = _delivery(row)
     return ThreadMessage(
@@ -91,6 +131,7 @@ def _from_communication(
         delivery=delivery,
         delivery_error=error,
         sent_at=row.sent_at if row is not None else None,
+        attachments=files,
     )
 
 

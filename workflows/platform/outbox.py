@@ -2,12 +2,12 @@
 once by a worker (DESIGN.md §6)."""
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from email import policy
 from email.charset import QP, Charset
-from email.message import Message
+from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, getaddresses
@@ -68,11 +68,13 @@ def enqueue_email(
     domain: str | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     headers: dict[str, str] | None = None,
+    attachments: Sequence[dict[str, str]] | None = None,
 ) -> OutboxMessage:
     """Write an email to the outbox (once per key) and publish its send after commit.
 
     `headers` are more header fields (Reply-To, In-Reply-To, References, Cc, …); see
-    `build_email` for the ones it refuses to override."""
+    `build_email` for the ones it refuses to override. `attachments` name files already in
+    the blob store: `{"sha256", "filename", "content_type"}` each."""
     existing = session.scalar(
         select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key)
     )
@@ -87,6 +89,7 @@ def enqueue_email(
         body_text=body_text,
         body_html=body_html,
         headers=_checked(headers),
+        attachments=[dict(a) for a in attachments] if attachments else None,
         message_id=message_id_for(idempotency_key, _domain(session, domain)),
         status=OutboxStatus.PENDING,
         attempts=0,
@@ -184,6 +187,23 @@ def enqueue_emails(session: Session, emails: Sequence[Email], *, clock: Clock) -
     return message_ids
 
 
+# What every automatic message carries (staff and customer notices: SLA warnings and breaches,
+# reminders, escalations), so that other systems do not answer it: RFC 3834's Auto-Submitted,
+# Precedence for the vacation responders that predate it, and Exchange's suppression of
+# out-of-office and auto-replies — not "All", which would also suppress the non-delivery reports
+# that mark an address bounced. An agent's reply to a customer carries none of them.
+AUTOMATIC_HEADERS = {
+    "Auto-Submitted": "auto-generated",
+    "Precedence": "bulk",
+    "X-Auto-Response-Suppress": "OOF, AutoReply",
+}
+
+
+def automatic(headers: dict[str, str] | None = None) -> dict[str, str]:
+    """`headers` (thread fields, …) plus AUTOMATIC_HEADERS."""
+    return {**(headers or {}), **AUTOMATIC_HEADERS}
+
+
 # Fields the outbox owns: a row's `headers` may not set them (the Message-ID is what makes a
 # resend after a crash recognisable; From is the configured sender).
 OWN_HEADERS = frozenset({"from", "to", "subject", "message-id", "date", "x-rapport-cause"})
@@ -223,10 +243,20 @@ def _part(text: str, subtype: str) -> MIMEText:
     return MIMEText(text, subtype, "us-ascii" if text.isascii() else UTF8_QP)
 
 
-def build_email(row: OutboxMessage, sender: str) -> Message:
-    """The message for `row`. Built with the compat32 classes, whose headers are plain strings:
-    the `email.policy.default` API parsed every header it was given and cost ~1.2 ms of CPU per
-    message, the largest part of sending one (~0.2 ms now; bench/README.md, Outbox)."""
+ReadBlob = Callable[[str], bytes]  # the bytes of a blob-store file by its SHA-256
+
+
+def build_email(row: OutboxMessage, sender: str, read_blob: ReadBlob | None = None) -> Message:
+    """The message for `row`. Without attachments, built with the compat32 classes, whose
+    headers are plain strings: the `email.policy.default` API parsed every header it was given
+    and cost ~1.2 ms of CPU per message, the largest part of sending one (~0.2 ms now;
+    bench/README.md, Outbox). With attachments (a few replies), the default policy's
+    EmailMessage builds the multipart/mixed message; `read_blob` gives the files' bytes
+    (FileNotFoundError, ValueError when one is gone)."""
+    if row.attachments:
+        if read_blob is None:
+            raise ValueError("the message has attachments and no blob store was given")
+        return _with_attachments(row, sender, read_blob)
     text = _part(row.body_text, "plain")
     if row.body_html:
         message: Message = MIMEMultipart("alternative")
@@ -243,6 +273,34 @@ def build_email(row: OutboxMessage, sender: str) -> Message:
     message["X-Rapport-Cause"] = _encoded("X-Rapport-Cause", row.cause)
     for name, value in (row.headers or {}).items():
         message[name] = _encoded(name, value)
+    return message
+
+
+def _with_attachments(row: OutboxMessage, sender: str, read_blob: ReadBlob) -> EmailMessage:
+    message = EmailMessage(policy=policy.default)
+    message["From"] = sender
+    message["To"] = row.to_address
+    message["Subject"] = one_line(row.subject)
+    message["Message-ID"] = row.message_id
+    message["Date"] = format_datetime(row.created_at)
+    message["X-Rapport-Cause"] = row.cause
+    for name, value in (row.headers or {}).items():
+        message[name] = value
+    message.set_content(row.body_text)
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html")
+    for file in row.attachments or []:
+        maintype, _, subtype = str(file["content_type"]).partition("/")
+        # message/* and multipart/* parts may not be base64 (RFC 2046 §5), and 8-bit bytes
+        # could not go otherwise: such a file goes as opaque bytes, its name kept.
+        if not subtype or maintype in ("message", "multipart"):
+            maintype, subtype = "application", "octet-stream"
+        message.add_attachment(
+            read_blob(str(file["sha256"])),
+            maintype=maintype,
+            subtype=subtype,
+            filename=str(file["filename"]),
+        )
     return message
 
 

@@ -54,13 +54,19 @@ class Step:
 
 
 def _erase_outbox(session: Session, subject: Subject, clock: Clock) -> dict[str, int]:
-    """Messages to the customer lose address and content (pending ones are never sent);
+    """Messages to the customer lose address, content and files (pending ones are never sent);
     notices about their requirements lose their content."""
     emails = [e.lower() for e in subject.emails]
     to_customer = session.execute(
         update(OutboxMessage)
         .where(func.lower(OutboxMessage.to_address).in_(emails))
-        .values(to_address="erased@invalid", subject=ERASED, body_text=ERASED, body_html=None)
+        .values(
+            to_address="erased@invalid",
+            subject=ERASED,
+            body_text=ERASED,
+            body_html=None,
+            attachments=None,  # the file names are the customer's data too
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     suppressed = session.execute(

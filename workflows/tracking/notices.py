@@ -63,7 +63,7 @@ def timer_email(session: Session, requirement: Requirement, timer: Timer) -> out
         to_address=address,
         subject=subject[:300],
         body_text=body,
-        headers=thread,
+        headers=outbox.automatic(thread),  # so no out-of-office answers it (RFC 3834)
     )
 
 

@@ -161,6 +161,7 @@ def notify(
             to_address=user.email,
             subject=subject[:300],
             body_text=body,
+            headers=outbox.automatic(),  # so no out-of-office answers it (RFC 3834)
             clock=clock,
         )
         if held_until is not None and held_until > message.next_attempt_at:

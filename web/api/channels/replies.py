@@ -1,6 +1,8 @@
 """A requirement's conversation over the API: reply to the customer (optionally "send and …"
 a trigger in the same transaction), add an internal note, read the whole thread."""
 
+import base64
+import binascii
 from typing import Any
 
 import marshmallow as ma
@@ -11,10 +13,13 @@ from models import Role
 from web.access import acting_user
 from web.api.conditional import IDEMPOTENCY_DOC, idempotent, require_role
 from web.api.tracking.requirements import get_requirement_or_404
+from web.attachments import reply_file, reply_files
 from web.clocks import current_clock
 from web.extensions import db
 from web.requirements.access import everyone_sees_everything
 from workflows.channels import bodies, replies, threads
+from workflows.channels.inbound_parse import ParsedAttachment
+from workflows.platform.errors import ValidationFailed
 
 blp = Blueprint(
     "api_replies",
@@ -24,6 +29,15 @@ blp = Blueprint(
 )
 
 FORMATS = [f.value for f in bodies.BodyFormat]
+
+
+class AttachmentInSchema(ma.Schema):
+    filename = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
+    content_type = ma.fields.String(
+        validate=ma.validate.Length(max=127),
+        metadata={"description": "e.g. application/pdf; default: guessed from the name."},
+    )
+    content = ma.fields.String(required=True, metadata={"description": "The bytes, base64."})
 
 
 class ReplyInSchema(ma.Schema):
@@ -53,6 +67,13 @@ class ReplyInSchema(ma.Schema):
     resolution_note = ma.fields.String(
         allow_none=True, metadata={"description": "The note `then: resolve` needs."}
     )
+    attachments = ma.fields.List(
+        ma.fields.Nested(AttachmentInSchema),
+        metadata={
+            "description": "Files sent with the reply (REPLY_ATTACHMENTS_MAX_COUNT files, "
+            "REPLY_ATTACHMENTS_MAX_TOTAL_BYTES in all, ATTACHMENTS_ALLOWED_TYPES)."
+        },
+    )
 
 
 class NoteInSchema(ma.Schema):
@@ -61,6 +82,16 @@ class NoteInSchema(ma.Schema):
 
     body = ma.fields.String(required=True)
     body_format = ma.fields.String(load_default="markdown", metadata={"enum": FORMATS})
+
+
+class MessageFileSchema(ma.Schema):
+    id = ma.fields.Integer(metadata={"description": "GET /api/v1/attachments/{id} downloads it"})
+    filename = ma.fields.String()
+    content_type = ma.fields.String()
+    size = ma.fields.Integer()
+    refusal = ma.fields.String(
+        allow_none=True, metadata={"description": "Why a received file was not kept"}
+    )
 
 
 class MessageSchema(ma.Schema):
@@ -94,6 +125,21 @@ class MessageSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "An automatic notice's kind, e.g. customer_reminder_1"},
     )
+    attachments = ma.fields.List(ma.fields.Nested(MessageFileSchema))
+
+
+def _decoded(files: list[dict[str, Any]]) -> list[ParsedAttachment]:
+    found, errors = [], {}
+    for index, file in enumerate(files):
+        try:
+            data = base64.b64decode(file["content"], validate=True)
+        except (binascii.Error, ValueError):
+            errors[f"attachments.{index}.content"] = ["Not base64."]  # as marshmallow names it
+            continue
+        found.append(reply_file(file["filename"], file.get("content_type"), data))
+    if errors:
+        raise ValidationFailed(errors)
+    return found
 
 
 def _message(requirement_id: int, communication_id: int) -> threads.ThreadMessage:
@@ -109,12 +155,13 @@ class Replies(MethodView):
     @blp.doc(parameters=[IDEMPOTENCY_DOC])
     def post(self, data: dict[str, Any], requirement_id: int) -> Any:
         """Email the customer about the requirement: queued in the outbox once (a fixed
-        Message-ID, threading headers and a signed Reply-To), on the customer's timeline, and
-        meeting the first/next-response clock now."""
+        Message-ID, threading headers and a signed Reply-To), with any attached files, on the
+        customer's timeline, and meeting the first/next-response clock now."""
         require_role(Role.AGENT)
         requirement = get_requirement_or_404(requirement_id)
+        files = reply_files(_decoded(data.pop("attachments", None) or []))
         communication = replies.send_reply(
-            db.session, requirement, data, actor=acting_user(), clock=current_clock()
+            db.session, requirement, data, actor=acting_user(), clock=current_clock(), files=files
         )
         db.session.commit()
         return _message(requirement_id, communication.id)
