@@ -73,5 +73,9 @@ def plan() -> None:
     active = db.session.scalars(
         select(Strategy.id).where(Strategy.status == StrategyStatus.ACTIVE)
     ).all()
+    # End this read first: on SQLite the worker's transactions BEGIN IMMEDIATE, so an open one
+    # holds the write lock. And `.run`, not a call of the task, which would open a second app
+    # context and session: that one waited 30 s for this one's lock, then failed, each minute.
+    db.session.commit()
     for strategy_id in active:
-        enrol(strategy_id)
+        enrol.run(strategy_id)
