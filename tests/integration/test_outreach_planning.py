@@ -472,3 +472,22 @@ def test_a_sent_message_is_on_the_timeline_tagged_with_strategy_step_and_variant
     assert f'href="/strategies/{strategy.id}"' in page
     assert f"step 2 · variant {tagged.strategy_variant}" in page
     assert "Hello Customer 0, step 1." in page  # the plain-text body is shown
+
+
+def test_the_audience_streams_in_ascending_chunks_and_newcomers_leave_out_the_enrolled(
+    in_app: Flask,
+) -> None:
+    clock = _clock()
+    customers = make_customers(db.session, clock, 7)
+    strategy = make_strategy(db.session, clock)
+    db.session.commit()
+    now = clock.now()
+    chunks = list(activation.audience_chunks(db.session, strategy, now=now, size=3))
+    assert [len(c) for c in chunks] == [3, 3, 1]
+    assert [i for c in chunks for i in c] == sorted(c.id for c in customers)
+    assert activation.audience_size(db.session, strategy, now=now) == 7
+    planning.enrol(db.session, strategy, chunks[0], clock=clock)
+    db.session.commit()
+    newcomers = activation.audience_chunks(db.session, strategy, now=now, newcomers_only=True)
+    assert [i for c in newcomers for i in c] == chunks[1] + chunks[2]
+    assert activation.audience_size(db.session, strategy, now=now, newcomers_only=True) == 4
