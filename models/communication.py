@@ -57,6 +57,13 @@ class Communication(Base):
     # sends, the outbox row that carries it (its delivery status).
     message_id: Mapped[str | None] = mapped_column(String(300))
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    # A message an outreach strategy sent: the strategy, the step (0-based, as in the API's
+    # `steps`) and the A/B variant (None without variants). No foreign key: SQLite cannot add
+    # one to an existing table without rebuilding it, and this is the largest table; a
+    # strategy is archived, not deleted, so the id stays meaningful.
+    strategy_id: Mapped[int | None]
+    strategy_step_index: Mapped[int | None]
+    strategy_variant: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]

@@ -18,22 +18,23 @@ log = logging.getLogger("rapport.outreach")
 
 @shared_task(name="outreach.enrol", acks_late=True, ignore_result=True)
 def enrol(strategy_id: int) -> None:
-    """Enrol the audience chunk by chunk, committing each (the progress bar moves); stops early
-    when the strategy is paused or archived meanwhile. Safe to run twice: enrolment is once."""
+    """Enrol the audience's newcomers chunk by chunk, committing each (the progress bar moves);
+    stops early when the strategy is paused or archived meanwhile. Safe to run twice: enrolment
+    is once. Streams: memory holds one chunk of ids, whatever the audience's size."""
     clock = current_clock()
     strategy = db.session.get(Strategy, strategy_id)
     if strategy is None or not activation.may_continue(strategy):
         return
-    ids = activation.audience_ids(db.session, strategy, clock=clock)
-    activation.begin(db.session, strategy, len(ids))
+    now = clock.now()  # one audience for every chunk
+    total = activation.audience_size(db.session, strategy, now=now, newcomers_only=True)
+    activation.begin(db.session, strategy, total)
     db.session.commit()
-    for start in range(0, len(ids), activation.CHUNK):
+    chunks = activation.audience_chunks(db.session, strategy, now=now, newcomers_only=True)
+    for chunk in chunks:
         strategy = db.session.get(Strategy, strategy_id, populate_existing=True)
         if strategy is None or not activation.may_continue(strategy):
             break
-        activation.enrol_chunk(
-            db.session, strategy, ids[start : start + activation.CHUNK], clock=clock
-        )
+        activation.enrol_chunk(db.session, strategy, chunk, clock=clock)
         db.session.commit()
     strategy = db.session.get(Strategy, strategy_id, populate_existing=True)
     if strategy is not None:
@@ -72,5 +73,9 @@ def plan() -> None:
     active = db.session.scalars(
         select(Strategy.id).where(Strategy.status == StrategyStatus.ACTIVE)
     ).all()
+    # End this read first: on SQLite the worker's transactions BEGIN IMMEDIATE, so an open one
+    # holds the write lock. And `.run`, not a call of the task, which would open a second app
+    # context and session: that one waited 30 s for this one's lock, then failed, each minute.
+    db.session.commit()
     for strategy_id in active:
-        enrol(strategy_id)
+        enrol.run(strategy_id)

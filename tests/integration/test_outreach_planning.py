@@ -22,6 +22,7 @@ from models import (
     Strategy,
     User,
 )
+from tests.conftest import login
 from tests.outreach_helpers import email_steps, make_customers, make_strategy
 from web.extensions import db
 from workflows.customers import communications, profiles, transactions
@@ -35,7 +36,8 @@ from workflows.outreach import (
     stops,
     strategies,
 )
-from workflows.platform.clock import ManualClock
+from workflows.platform import accounts
+from workflows.platform.clock import ManualClock, SystemClock
 from workflows.platform.publishing import take_pending
 from workflows.tracking import requirements
 
@@ -417,3 +419,75 @@ def test_a_worker_dying_mid_batch_loses_and_duplicates_nothing(in_app: Flask) ->
     assert _tick(clock) == {"skipped": 0, "failed": 0}
     assert len(_emails()) == 4
     assert db.session.scalar(select(func.count()).select_from(Communication)) == 4
+
+
+def test_a_sent_message_is_on_the_timeline_tagged_with_strategy_step_and_variant(
+    in_app: Flask, make_user: Any
+) -> None:
+    clock = ManualClock(datetime(2099, 1, 5, 12, tzinfo=UTC))
+    customers = make_customers(db.session, clock, 4)
+    steps = email_steps(2)
+    steps[1]["variants"] = [
+        {"key": "A", "weight": 50, "subject": "Variant A", "body": "A {{ unsubscribe_url }}"},
+        {"key": "B", "weight": 50, "subject": "Variant B", "body": "B {{ unsubscribe_url }}"},
+    ]
+    strategy = make_strategy(db.session, clock, window=ALWAYS, steps=steps)
+    db.session.commit()
+    _activate(strategy, clock)
+    _tick(clock)
+    clock.advance(timedelta(days=1, minutes=1))
+    assert _tick(clock).get("sent") == 4
+    sent = db.session.scalars(select(Communication).order_by(Communication.id)).all()
+    assert len(sent) == 8
+    assert {c.strategy_id for c in sent} == {strategy.id}
+    assert sorted(c.strategy_step_index for c in sent) == [0] * 4 + [1] * 4
+    first, second = sent[:4], sent[4:]
+    assert {c.strategy_variant for c in first} == {None}
+    assert {c.strategy_variant for c in second} <= {"A", "B"}
+    assert all(c.subject == f"Variant {c.strategy_variant}" for c in second)
+    outbox_rows = {m.id: m for m in _emails()}
+    for communication in sent:  # the message it records, with its delivery status
+        message = outbox_rows[communication.outbox_id]
+        assert message.message_id == communication.message_id
+        assert message.to_address == communication.participants[0]
+
+    # The API's communication fields, and the customer page links the message to its strategy.
+    tagged = next(c for c in second if c.customer_id == customers[0].id)
+    user = make_user(Role.SUPERVISOR)
+    client = in_app.test_client()
+    login(client, user.email)
+    token = accounts.issue_token(
+        db.session, db.session.get(User, user.id), "tests", clock=SystemClock()
+    ).secret
+    db.session.commit()
+    listed = client.get(
+        f"/api/v1/customers/{customers[0].id}/communications",
+        headers={"Authorization": f"Bearer {token}"},
+    ).get_json()
+    by_id = {row["id"]: row for row in listed["items"]}
+    assert by_id[tagged.id]["strategy_id"] == strategy.id
+    assert by_id[tagged.id]["strategy_step_index"] == 1
+    assert by_id[tagged.id]["strategy_variant"] == tagged.strategy_variant
+    page = client.get(f"/customers/{customers[0].id}").get_data(as_text=True)
+    assert f'href="/strategies/{strategy.id}"' in page
+    assert f"step 2 · variant {tagged.strategy_variant}" in page
+    assert "Hello Customer 0, step 1." in page  # the plain-text body is shown
+
+
+def test_the_audience_streams_in_ascending_chunks_and_newcomers_leave_out_the_enrolled(
+    in_app: Flask,
+) -> None:
+    clock = _clock()
+    customers = make_customers(db.session, clock, 7)
+    strategy = make_strategy(db.session, clock)
+    db.session.commit()
+    now = clock.now()
+    chunks = list(activation.audience_chunks(db.session, strategy, now=now, size=3))
+    assert [len(c) for c in chunks] == [3, 3, 1]
+    assert [i for c in chunks for i in c] == sorted(c.id for c in customers)
+    assert activation.audience_size(db.session, strategy, now=now) == 7
+    planning.enrol(db.session, strategy, chunks[0], clock=clock)
+    db.session.commit()
+    newcomers = activation.audience_chunks(db.session, strategy, now=now, newcomers_only=True)
+    assert [i for c in newcomers for i in c] == chunks[1] + chunks[2]
+    assert activation.audience_size(db.session, strategy, now=now, newcomers_only=True) == 4

@@ -27,6 +27,7 @@ from web.requirements.access import readable
 from web.templating import viewer_zone
 from workflows.customers import custom_fields, timelines, transactions
 from workflows.outreach import enrolments as outreach_enrolments
+from workflows.outreach import strategies as outreach_strategies
 from workflows.platform.errors import ValidationFailed
 from workflows.tracking import conversations
 
@@ -128,6 +129,7 @@ def render_page(
         transactions=transactions.list_transactions(db.session, customer.id, limit=10),
         enrolments=outreach_enrolments.of_customer(db.session, customer.id),
         page=page,
+        strategy_names=outreach_strategies.names_of(db.session, page.items),
         authors=authors,
         kind=kind,
         channel=channel,

@@ -11,6 +11,7 @@ from web.organisations import bp
 from web.organisations.access import get_organisation_or_404
 from web.requirements.access import readable
 from workflows.customers import custom_fields, timelines
+from workflows.outreach import strategies as outreach_strategies
 
 PAGE_SIZE = 25
 TIMELINE_SIZE = 25
@@ -69,5 +70,6 @@ def show(organisation_id: int) -> str:
         customer_names={c.id: c.name for c in members},
         custom_values=[(d, (organisation.custom or {}).get(d.key)) for d in definitions],
         page=page,
+        strategy_names=outreach_strategies.names_of(db.session, page.items),
         users=users,
     )

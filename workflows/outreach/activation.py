@@ -4,9 +4,11 @@ would go out in each customer's own time."""
 
 import zoneinfo
 from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -21,10 +23,53 @@ CHUNK = planning.CHUNK
 
 
 def audience_ids(session: Session, strategy: Strategy, *, clock: Clock) -> list[int]:
+    """The whole audience at once: for small audiences and tests; enrolment streams it."""
+    return [i for chunk in audience_chunks(session, strategy, now=clock.now()) for i in chunk]
+
+
+def _audience(
+    session: Session, strategy: Strategy, now: datetime, newcomers_only: bool
+) -> tuple[Select[tuple[int]], Any]:
+    """The audience as a subquery and its id column; `newcomers_only` leaves out the customers
+    already enrolled, in SQL, so that beat's minutely re-enrolment reads only the newcomers."""
     definition = current_version(session, strategy).definition
-    return sorted(
-        session.scalars(audiences.customer_ids(session, definition["audience"], clock.now()))
-    )
+    audience = audiences.customer_ids(session, definition["audience"], now).subquery()
+    column = audience.c[0]
+    query = select(column)
+    if newcomers_only:
+        query = query.where(
+            ~exists().where(Enrolment.strategy_id == strategy.id, Enrolment.customer_id == column)
+        )
+    return query, column
+
+
+def audience_size(
+    session: Session, strategy: Strategy, *, now: datetime, newcomers_only: bool = False
+) -> int:
+    query, _column = _audience(session, strategy, now, newcomers_only)
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def audience_chunks(
+    session: Session,
+    strategy: Strategy,
+    *,
+    now: datetime,
+    newcomers_only: bool = False,
+    size: int = CHUNK,
+) -> Iterator[list[int]]:
+    """The audience's ids in ascending chunks of `size`, each its own keyset query (`id > the
+    last one`): memory holds one chunk whatever the audience's size (a million ids in a list
+    took ~40 MB more), and the caller may commit between chunks. `now` is fixed by the caller so
+    that every chunk reads the same audience."""
+    query, column = _audience(session, strategy, now, newcomers_only)
+    last = 0
+    while True:
+        chunk = list(session.scalars(query.where(column > last).order_by(column).limit(size)))
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1]
 
 
 def _progress(session: Session, strategy: Strategy, **values: Any) -> None:
@@ -73,13 +118,15 @@ def dry_run(
     """What activating now would do; writes nothing."""
     definition = current_version(session, strategy).definition
     now = clock.now()
-    ids = audience_ids(session, strategy, clock=clock)
+    audience = 0
     excluded: Counter[str] = Counter()
-    eligible: list[tuple[int, str]] = []
-    names: dict[int, str] = {}
+    zones: Counter[str] = Counter()
+    chosen: list[tuple[int, str, str]] = []  # the sample: (customer id, name, zone)
     capped = 0
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    # Streamed chunk by chunk, keeping counts and the sample only: a dry run of a million
+    # customers holds no more than one chunk.
+    for chunk in audience_chunks(session, strategy, now=now):
+        audience += len(chunk)
         already = set(
             session.scalars(
                 select(Enrolment.customer_id).where(
@@ -94,35 +141,37 @@ def dry_run(
             session, definition, [c for c in chunk if c not in already], now
         )
         excluded.update(checked.excluded)
-        eligible += checked.eligible
-        names.update(checked.names)
+        zones.update(zone for _, zone in checked.eligible)
+        for customer_id, zone in checked.eligible[: sample_size - len(chosen)]:
+            chosen.append((customer_id, checked.names.get(customer_id, ""), zone))
         capped += len(checked.capped)
     planner = planning.Planner.load(session, definition)
-    first_by_zone = {zone: planner.due_at(0, now, zone) for zone in {z for _, z in eligible}}
-    holdout = round(len(eligible) * (definition.get("holdout_percent") or 0) / 100)
+    first_by_zone = {zone: planner.due_at(0, now, zone) for zone in zones}
+    eligible = sum(zones.values())
+    holdout = round(eligible * (definition.get("holdout_percent") or 0) / 100)
     sample = []
-    for customer_id, zone in eligible[:sample_size]:
+    for customer_id, name, zone in chosen:
         at = first_by_zone[zone]
         sample.append(
             {
                 "customer_id": customer_id,
-                "name": names.get(customer_id, ""),
+                "name": name,
                 "time_zone": zone,
                 "send_at": at,
                 "local_time": at.astimezone(zoneinfo.ZoneInfo(zone)).isoformat(),
             }
         )
     return {
-        "audience": len(ids),
-        "would_enrol": len(eligible),
+        "audience": audience,
+        "would_enrol": eligible,
         "holdout_estimate": holdout,
-        "would_contact": len(eligible) - holdout,
+        "would_contact": eligible - holdout,
         "excluded": dict(excluded),
         "capped": capped,
         "first_send_at": min(first_by_zone.values()) if first_by_zone else None,
         "by_time_zone": {
             zone: {"customers": count, "first_send_at": first_by_zone[zone]}
-            for zone, count in Counter(z for _, z in eligible).most_common()
+            for zone, count in zones.most_common()
         },
         "sample": sample,
     }

@@ -3,6 +3,8 @@ pluggable sender, a task as a requirement of the *task* workflow in the owner's 
 queue. Each also leaves an outbound communication on the customer's timeline (a task is the
 agent's to log when done)."""
 
+import html
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -32,6 +34,18 @@ class RecordingSmsSender:
         return None
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Which strategy, step and variant a message comes from (its tags on the timeline), and
+    for an email the outbox row carrying it and its Message-ID (its delivery status)."""
+
+    strategy_id: int
+    step_index: int
+    variant: str | None
+    outbox_id: int | None = None
+    message_id: str | None = None
+
+
 def record_communication(
     session: Session,
     customer: Customer,
@@ -41,6 +55,7 @@ def record_communication(
     body: str,
     author_id: int | None,
     participants: list[str],
+    origin: Origin,
     clock: Clock,
 ) -> Communication:
     now = clock.now()
@@ -51,9 +66,15 @@ def record_communication(
         occurred_at=now,
         subject=(subject or None) and subject[:300],
         body_text=body,
-        body_html=None,
+        # Sent as plain text, so shown as plain text (escaped), never interpreted as HTML.
+        body_html=html.escape(body).replace("\n", "<br>\n"),
         author_id=author_id,
         participants=participants,
+        outbox_id=origin.outbox_id,
+        message_id=origin.message_id,
+        strategy_id=origin.strategy_id,
+        strategy_step_index=origin.step_index,
+        strategy_variant=origin.variant,
         created_at=now,
         updated_at=now,
     )

@@ -1,6 +1,8 @@
 """Enrolments as agents see them: search a strategy's enrolments, a customer's enrolments,
 remove one (an agent's stop), and a step previewed for a chosen customer."""
 
+import zoneinfo
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -34,7 +36,9 @@ def _rows(session: Session, query: Any) -> list[dict[str, Any]]:
         .scalar_subquery()
     )
     rows = session.execute(
-        query.add_columns(Customer.name, StrategyVersion.number, Strategy.name, next_due)
+        query.add_columns(
+            Customer.name, Customer.time_zone, StrategyVersion.number, Strategy.name, next_due
+        )
     ).all()
     return [
         {
@@ -47,12 +51,27 @@ def _rows(session: Session, query: Any) -> list[dict[str, Any]]:
             "status": str(e.status),
             "steps_done": e.steps_done,
             "next_due_at": due if e.status == EnrolmentStatus.ACTIVE else None,
+            # Where the customer is: their zone, and the next step's time on their clock (what
+            # the send window is about), e.g. "Tue 09:00".
+            "time_zone": zone,
+            "next_due_local": _on_their_clock(due, zone)
+            if e.status == EnrolmentStatus.ACTIVE
+            else None,
             "enrolled_at": e.enrolled_at,
             "stopped_at": e.stopped_at,
             "stop_reason": e.stop_reason,
         }
-        for e, name, number, strategy_name, due in rows
+        for e, name, zone, number, strategy_name, due in rows
     ]
+
+
+def _on_their_clock(due: datetime | None, zone: str | None) -> str | None:
+    if due is None or not zone:
+        return None
+    try:
+        return due.astimezone(zoneinfo.ZoneInfo(zone)).strftime("%a %H:%M")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _base() -> Any:

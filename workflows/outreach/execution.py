@@ -5,7 +5,7 @@ timelines and plan the next step. Anything that is not yet allowed puts the row 
 later due time; nothing is sent outside the window."""
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -281,6 +281,8 @@ class Run:
         texts = templates.render(templates.texts_for(source, customer.language), context)
         channel = step["channel"]
         key = outbox_key(strategy.id, enrolment.id, step_index, variant["key"])
+        variant_key = None if variant["key"] == "-" else variant["key"]
+        origin = channels.Origin(strategy.id, step_index, variant_key)
         communication_id = None
         outbox_id = None
         if channel == "email":
@@ -310,6 +312,9 @@ class Run:
                 body=texts["body"],
                 author_id=strategy.owner_id,
                 participants=[address],
+                origin=replace(
+                    origin, outbox_id=outbox_id, message_id=outbox.message_id_of(session, key)
+                ),
                 clock=self.clock,
             )
             communication_id = communication.id
@@ -326,6 +331,7 @@ class Run:
                 body=texts["body"],
                 author_id=strategy.owner_id,
                 participants=[number],
+                origin=origin,
                 clock=self.clock,
             )
             communication_id = communication.id
@@ -342,7 +348,7 @@ class Run:
             "sent",
             clock=self.clock,
             step_index=step_index,
-            variant=None if variant["key"] == "-" else variant["key"],
+            variant=variant_key,
             channel=channel,
             detail=texts.get("subject") or texts.get("title"),
             communication_id=communication_id,

@@ -1,6 +1,7 @@
 """Strategies as records: create, edit (a new version once active), move through the lifecycle
 (activate, pause, resume, archive) with what each move does to due steps and enrolments."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -230,3 +231,17 @@ def as_dict(session: Session, strategy: Strategy) -> dict[str, Any]:
         "updated_at": strategy.updated_at,
         "version": strategy.version,
     }
+
+
+def names_of(session: Session, items: Iterable[Any]) -> dict[int, str]:
+    """The names of the strategies that sent the communications among timeline `items` (what
+    a timeline shows next to each message a strategy sent)."""
+    ids = {
+        i.record.strategy_id
+        for i in items
+        if i.kind == "communication" and i.record.strategy_id is not None
+    }
+    if not ids:
+        return {}
+    rows = session.execute(select(Strategy.id, Strategy.name).where(Strategy.id.in_(ids)))
+    return {strategy_id: name for strategy_id, name in rows}

@@ -4,9 +4,10 @@ unknown variable or a syntax error is refused when the strategy is saved, not at
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -161,5 +162,12 @@ def texts_for(source: dict[str, Any], language: str | None) -> dict[str, str]:
     return {k: source[k] for k in ("subject", "body", "title") if k in source}
 
 
+@lru_cache(maxsize=256)
+def _compiled(text: str) -> Template:
+    """Compiling a template costs ~5 ms, rendering it ~0.1 ms: a step sent to thousands of
+    customers compiles once per worker process."""
+    return ENV.from_string(text)
+
+
 def render(texts: dict[str, str], context: dict[str, Any]) -> dict[str, str]:
-    return {name: ENV.from_string(text).render(context) for name, text in texts.items()}
+    return {name: _compiled(text).render(context) for name, text in texts.items()}

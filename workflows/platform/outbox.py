@@ -44,6 +44,11 @@ def message_id_for(idempotency_key: str, domain: str) -> str:
     return f"<{digest}@{domain}>"
 
 
+def message_id_of(session: Session, idempotency_key: str, domain: str | None = None) -> str:
+    """The Message-ID the outbox gives (or gave) the email with this key."""
+    return message_id_for(idempotency_key, _domain(session, domain))
+
+
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, … capped at one hour."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))

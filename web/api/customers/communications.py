@@ -45,6 +45,15 @@ class CommunicationSchema(ma.Schema):
     author_id = ma.fields.Integer(allow_none=True)
     participants = ma.fields.List(ma.fields.String())
     requirement_id = ma.fields.Integer(allow_none=True)
+    strategy_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The outreach strategy that sent it."}
+    )
+    strategy_step_index = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Its step (0-based, as in `steps`)."}
+    )
+    strategy_variant = ma.fields.String(
+        allow_none=True, metadata={"description": "Its A/B variant, if the step has variants."}
+    )
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
     version = ma.fields.Integer()

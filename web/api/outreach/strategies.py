@@ -89,6 +89,7 @@ class EnrolmentSchema(ma.Schema):
     status = ma.fields.String()
     steps_done = ma.fields.Integer()
     next_due_at = ma.fields.AwareDateTime(allow_none=True)
+    time_zone = ma.fields.String(allow_none=True, metadata={"description": "The customer's."})
     enrolled_at = ma.fields.AwareDateTime()
     stopped_at = ma.fields.AwareDateTime(allow_none=True)
     stop_reason = ma.fields.String(allow_none=True)
