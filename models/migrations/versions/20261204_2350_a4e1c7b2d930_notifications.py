@@ -1,4 +1,5 @@
-"""notifications: in-app notifications, per-event preferences, the mail server's health
+"""notifications: in-app notifications, per-event preferences, the mail server's health,
+an index for the home page's breaches today
 
 Revision ID: a4e1c7b2d930
 Revises: ffe0c0de0001
@@ -18,6 +19,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
+        batch_op.create_index('ix_sla_clocks_breached_at', ['breached_at'], unique=False)
     op.create_table(
         'notifications',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -86,3 +89,5 @@ def downgrade():
         batch_op.drop_index('ix_notifications_user_id')
         batch_op.drop_index('ix_notifications_user_unread')
     op.drop_table('notifications')
+    with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
+        batch_op.drop_index('ix_sla_clocks_breached_at')
