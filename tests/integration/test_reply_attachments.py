@@ -132,9 +132,11 @@ def test_files_over_the_limits_are_named_and_nothing_is_saved(
     assert rows(ana.app, OutboxMessage) == [] and rows(ana.app, Attachment) == []
 
 
-def _reply_form(client: FlaskClient, rid: int, files: list[tuple[bytes, str]]) -> Any:
+def _reply_form(
+    client: FlaskClient, rid: int, files: list[tuple[bytes, str]], body: str = "See attached"
+) -> Any:
     page = f"/requirements/{rid}"
-    data: dict[str, Any] = {"csrf_token": csrf_token(client, page), "body": "See attached"}
+    data: dict[str, Any] = {"csrf_token": csrf_token(client, page), "body": body}
     data["attachments"] = [(io.BytesIO(content), name) for content, name in files]
     return client.post(f"{page}/replies", data=data, content_type="multipart/form-data")
 
@@ -150,6 +152,9 @@ def test_the_composer_attaches_files_and_the_thread_links_them(
     assert refused.status_code == 422
     assert field_error(text_of(refused), "reply-attachments") == "Attach at most 1 files."
     assert rows(ana.app, Communication) == []
+    no_body = text_of(_reply_form(agent, rid, [(PDF, "a.pdf")], body=""))
+    assert field_error(no_body, "reply-body") == "Write the message."
+    assert 'id="reply-attachments-again"' in no_body  # a browser does not keep chosen files
 
     assert _reply_form(agent, rid, [(PDF, "quote.pdf")]).status_code == 303
     (kept,) = rows(ana.app, Attachment)
