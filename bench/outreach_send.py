@@ -147,7 +147,8 @@ def main() -> None:
         with app.app_context():
             seed(args.messages)
             strategy_id = make_strategy(clock)
-            planned = enrol_all(strategy_id, clock.now())
+            # Enrolled an hour ahead, so that nothing is due before the due times are set below.
+            planned = enrol_all(strategy_id, clock.now() + timedelta(hours=1))
             enrolled = db.session.scalar(select(func.count()).select_from(Enrolment))
         # The processes start before the steps fall due: a busy machine takes seconds to start
         # a worker, which is not what this measures.
