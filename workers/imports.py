@@ -11,9 +11,16 @@ from workflows.customers import import_checks, imports
 @shared_task(name="imports.run", acks_late=True, ignore_result=True)
 def run(job_id: int) -> None:
     """Run import job `job_id` to the end, committing after every piece (see imports.step).
-    A redelivered task resumes from the committed progress; a finished job is left alone."""
+    A redelivered task resumes from the committed progress; a finished job is left alone.
+    The file is parsed once, in a read that takes no SQLite write lock: each piece then holds
+    the lock only for its own batch of rows."""
     clock = current_clock()
-    while imports.step(db.session, job_id, clock=clock):
+    db.session.connection(execution_options=READ_ONLY)
+    parsed = imports.read_file(db.session, job_id)
+    db.session.rollback()
+    if parsed is None:
+        return
+    while imports.step(db.session, job_id, clock=clock, parsed=parsed):
         db.session.commit()
     db.session.commit()
 

@@ -135,3 +135,25 @@ def test_an_export_imports_back_field_for_field(in_app: Flask, make_user: Any) -
     assert (job.status, job.imported_rows) == ("done", 3)
     live = db.session.scalars(select(Customer).where(Customer.deleted_at.is_(None))).all()
     assert {c.name: profiles.snapshot(c) for c in live} == before
+
+
+def test_the_worker_parses_the_file_once_not_in_every_batch(
+    in_app: Flask, monkeypatch: Any
+) -> None:
+    """Each batch is one write transaction: parsing a 20 MB file inside every one of them held
+    SQLite's write lock for seconds per batch and stalled the clock's timers."""
+    from workers import imports as import_tasks
+
+    job_id = make_job("skip_bad_rows", rows=450, bad=(9,))  # three batches of 200
+    real_parse = imports.parse
+    parses: list[int] = []
+
+    def counting_parse(content: str) -> Any:
+        parses.append(len(content))
+        return real_parse(content)
+
+    monkeypatch.setattr(imports, "parse", counting_parse)
+    import_tasks.run(job_id)
+    job = db.session.get(ImportJob, job_id)
+    assert (job.status, job.imported_rows, job.processed_rows) == ("done", 449, 450)
+    assert len(parses) == 1

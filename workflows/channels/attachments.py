@@ -6,8 +6,9 @@ instance folder); an S3-compatible store only needs `put`, `open`, `exists`, `st
 
 Blobs are written before the transaction commits, so a row never lacks its bytes; a rolled-back
 transaction (inbound or a reply) leaves an unreferenced file, which `sweep_orphans` (beat) removes
-once it is older than a grace period longer than any transaction; erasure deletes at once. `put` of bytes already kept
-renews the file's time, so a file that a new transaction is about to reference is never old."""
+once it is older than a grace period longer than any transaction; erasure deletes at once.
+`put` of bytes already kept renews the file's time, so a file that a new transaction is about to
+reference is never old."""
 
 import fnmatch
 import hashlib

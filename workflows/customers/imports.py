@@ -441,14 +441,42 @@ def start(session: Session, job: ImportJob) -> None:
     publish_after_commit(session, RUN_TASK, job.id)
 
 
-def _rows(job: ImportJob) -> tuple[list[str], list[list[str]]]:
-    return parse(job.content)
+@dataclass(frozen=True)
+class ParsedFile:
+    """An import's file parsed once, with the rows whose email an earlier row has: the worker
+    parses before its first write transaction, so no batch holds the write lock while a 20 MB
+    file is read again."""
+
+    header: list[str]
+    rows: list[list[str]]
+    duplicates: dict[int, str]
 
 
-def step(session: Session, job_id: int, *, clock: Clock, batch_size: int = BATCH_SIZE) -> bool:
+def parsed_file(job: ImportJob) -> ParsedFile:
+    """`job`'s file parsed (its mapping is fixed once the import has started)."""
+    header, rows = parse(job.content)
+    return ParsedFile(header, rows, duplicate_email_rows(header, rows, job.mapping))
+
+
+def read_file(session: Session, job_id: int) -> ParsedFile | None:
+    """Job `job_id`'s file parsed, or None if there is no such job; only reads."""
+    job = session.get(ImportJob, job_id)
+    return None if job is None or job.mapping is None else parsed_file(job)
+
+
+def step(
+    session: Session,
+    job_id: int,
+    *,
+    clock: Clock,
+    batch_size: int = BATCH_SIZE,
+    parsed: ParsedFile | None = None,
+) -> bool:
     """Do the next piece of job `job_id`; True while more remains. The caller commits after
     every call: each piece is one transaction (a batch of rows, or for all_or_nothing the
-    validation of a batch, then the whole write). A repeated or resumed call is safe."""
+    validation of a batch, then the whole write). A repeated or resumed call is safe. Pass
+    `parsed` (from `read_file`, outside a transaction that writes) so that the file is not
+    parsed again inside each piece's write transaction."""
     # Claim the row with an UPDATE before reading it: the row lock (the write lock on SQLite)
     # makes a redelivered task wait for the first one's commit and then see its progress. On
     # SQLite the UPDATE also makes pysqlite open the transaction; a SAVEPOINT issued first would
@@ -464,13 +492,14 @@ def step(session: Session, job_id: int, *, clock: Clock, batch_size: int = BATCH
     job = session.get(ImportJob, job_id, populate_existing=True)
     if job is None:
         return False
-    header, rows = _rows(job)
+    parsed = parsed or parsed_file(job)
+    header, rows = parsed.header, parsed.rows
     job.total_rows = len(rows)
     ctx = RowContext(session, clock, job.created_by_id)
     if job.mode == "skip_bad_rows":
-        _write_batch(ctx, job, header, rows, batch_size)
+        _write_batch(ctx, job, parsed, batch_size)
     elif job.processed_rows < len(rows):
-        _check_batch(ctx, job, header, rows, batch_size)
+        _check_batch(ctx, job, parsed, batch_size)
     else:
         _write_all(ctx, job, header, rows)
     if job.processed_rows >= len(rows) and job.status == "running" and job.mode != "all_or_nothing":
@@ -497,13 +526,11 @@ def _finish(job: ImportJob, clock: Clock, status: str) -> None:
     job.finished_at = clock.now()
 
 
-def _check_batch(
-    ctx: RowContext, job: ImportJob, header: list[str], rows: list[list[str]], size: int
-) -> None:
-    duplicates = duplicate_email_rows(header, rows, job.mapping)
+def _check_batch(ctx: RowContext, job: ImportJob, parsed: ParsedFile, size: int) -> None:
+    duplicates, rows = parsed.duplicates, parsed.rows
     errors = list(job.errors or [])
     with ctx.session.no_autoflush:
-        for number, values in _batch(ctx, job, header, rows, size):
+        for number, values in _batch(ctx, job, parsed.header, rows, size):
             found = check_row(ctx, number, values)
             if number in duplicates:
                 found.append(RowError(number, "emails", duplicates[number]))
@@ -549,13 +576,11 @@ class _RowFailed(Exception):
         return [RowError(self.number, f, m) for f, ms in self.exc.errors.items() for m in ms]
 
 
-def _write_batch(
-    ctx: RowContext, job: ImportJob, header: list[str], rows: list[list[str]], size: int
-) -> None:
+def _write_batch(ctx: RowContext, job: ImportJob, parsed: ParsedFile, size: int) -> None:
     """The next batch of a skip_bad_rows job: good rows written, bad ones reported."""
-    duplicates = duplicate_email_rows(header, rows, job.mapping)
+    duplicates = parsed.duplicates
     errors = list(job.errors or [])
-    for number, values in _batch(ctx, job, header, rows, size):
+    for number, values in _batch(ctx, job, parsed.header, parsed.rows, size):
         if number in duplicates:
             errors.append(RowError(number, "emails", duplicates[number]).as_dict())
         else:
