@@ -686,7 +686,7 @@ def test_live_endpoint_sends_rows_only_when_they_changed(
 ) -> None:
     lead = world.client("lead")
     first = lead.get("/escalations/live").get_json()
-    assert first["counts"] == {"at_risk": 1, "breached": 1}
+    assert first["counts"] == {"at_risk": 1, "breached": 1, "acknowledged": 0}
     assert "Late one" in first["html"]
     same = lead.get(f"/escalations/live?since={first['signature']}").get_json()
     assert "html" not in same and same["signature"] == first["signature"]
@@ -697,7 +697,7 @@ def test_live_endpoint_sends_rows_only_when_they_changed(
     world.fire(breached["late"], "assign")
     world.fire(breached["late"], "resolve", note="Done")
     changed = lead.get(f"/escalations/live?since={first['signature']}").get_json()
-    assert changed["counts"] == {"at_risk": 1, "breached": 0}
+    assert changed["counts"] == {"at_risk": 1, "breached": 0, "acknowledged": 0}
     assert "Late one" not in changed["html"] and "Risky one" in changed["html"]
 
 
@@ -710,6 +710,16 @@ def test_acknowledge_one_and_in_bulk_with_refusals_named(
     html = text_of(lead.get("/escalations"))
     assert f"Escalation on #{breached['late']} acknowledged." in html
     assert "acknowledged by Lena Lead" in html
+    # Someone is on it: its own section, out of the breached count and the navigation badge.
+    waiting, acknowledged = html.split('id="acknowledged"')
+    assert f'data-clock="{breached["late_clock"]}"' in acknowledged
+    assert f'data-clock="{breached["late_clock"]}"' not in waiting
+    assert re.search(r'data-count="breached"[^>]*hidden[^>]*>0 breached<', html)
+    assert lead.get("/escalations/counts").get_json() == {
+        "at_risk": 1,
+        "breached": 0,
+        "acknowledged": 1,
+    }
 
     fresh = world.open("Fresh one", assignee_id=world.users["agent"].id)
     with world.app.app_context():
