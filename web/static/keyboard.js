@@ -85,7 +85,9 @@
     button.title = "Key " + (i + 1);
   });
 
-  document.addEventListener("keydown", function (event) {
+  // On the window, capturing: the second key of a "g" sequence must not also reach a page's own
+  // single-key shortcuts (the customer page's "c" for a call).
+  window.addEventListener("keydown", function (event) {
     // Ctrl/Cmd+Enter in the composer sends (the reply's plain "Send", or the note).
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.closest) {
       var form = event.target.closest("#composer form");
@@ -101,7 +103,11 @@
     var key = event.key;
     if (pendingG && Date.now() - pendingG < 1500) {
       pendingG = 0;
-      if (GO[key]) { event.preventDefault(); window.location.assign(GO[key][0]); }
+      if (GO[key]) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        window.location.assign(GO[key][0]);
+      }
       return;
     }
     pendingG = 0;
@@ -116,7 +122,7 @@
       var button = triggerButtons()[parseInt(key, 10) - 1];
       if (button) { event.preventDefault(); button.focus(); button.click(); }
     }
-  });
+  }, true);
 
   // Where the focus goes after a trigger or a message: the next action.
   document.addEventListener("submit", function (event) {
