@@ -7,7 +7,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Customer, LifecycleStage, Organisation, Requirement, Team, User
+from models import (
+    Customer,
+    CustomFieldDefinition,
+    LifecycleStage,
+    Organisation,
+    Requirement,
+    Team,
+    User,
+)
 
 FIELD_LABELS = {
     "name": "Name",
@@ -99,6 +107,9 @@ def describe(session: Session, changes: dict[str, Any], *, entity: str = "") -> 
         if model is not None and isinstance(pair, list | tuple):
             ids.setdefault(model, set()).update(v for v in pair if isinstance(v, int))
     names = {model: _names(session, model, found) for model, found in ids.items()}
+    if isinstance(changes.get("custom"), list | tuple):  # custom fields by their labels
+        labels = _custom_labels(session, changes["custom"], entity)
+        changes = {**changes, "custom": [_relabel(v, labels) for v in changes["custom"]]}
     rows = []
     for code, pair in sorted(changes.items(), key=lambda item: field_label(item[0])):
         model = _model_for(code, entity)
@@ -114,6 +125,24 @@ def describe(session: Session, changes: dict[str, Any], *, entity: str = "") -> 
 def sentence(changes: list[Change]) -> str:
     """ "Owner: Jonas → Ana; Stage: lead → customer" for a one-line timeline."""
     return "; ".join(f"{c.field}: {_text(c.before)} → {_text(c.after)}" for c in changes)
+
+
+def _custom_labels(session: Session, pair: Any, entity: str) -> dict[str, str]:
+    keys = {k for side in pair if isinstance(side, dict) for k in side}
+    if not keys:
+        return {}
+    query = select(CustomFieldDefinition.key, CustomFieldDefinition.label).where(
+        CustomFieldDefinition.key.in_(keys)
+    )
+    if entity in ("customer", "organisation"):
+        query = query.where(CustomFieldDefinition.entity == entity)
+    return dict(session.execute(query).all())
+
+
+def _relabel(value: Any, labels: dict[str, str]) -> Any:
+    if not isinstance(value, dict):
+        return value
+    return {labels.get(k) or k.replace("_", " "): v for k, v in value.items()}
 
 
 def _model_for(code: str, entity: str) -> Any:

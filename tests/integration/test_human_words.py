@@ -9,7 +9,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from models import Customer, OutboxMessage, OutboxStatus, Requirement, User
+from models import (
+    Customer,
+    CustomFieldDefinition,
+    FieldKind,
+    OutboxMessage,
+    OutboxStatus,
+    Requirement,
+    User,
+)
 from tests.integration.test_requirement_pages import World, world  # noqa: F401  (fixture)
 from web.extensions import db
 from workflows.customers import profiles
@@ -25,6 +33,7 @@ CODES = sorted(
     }
 )
 ID_FIELD = re.compile(r"\b[a-z]+(?:_[a-z]+)*_id\b")
+CUSTOM_KEY = re.compile(r"\bsupport_plan\b")
 
 
 def visible_text(html: str) -> str:
@@ -36,7 +45,7 @@ def visible_text(html: str) -> str:
 
 def raw_codes(text: str) -> list[str]:
     found = [c for c in CODES if re.search(rf"\b{re.escape(c)}\b", text)]
-    return found + ID_FIELD.findall(text)
+    return found + ID_FIELD.findall(text) + CUSTOM_KEY.findall(text)
 
 
 def test_every_state_and_trigger_has_declared_words() -> None:
@@ -66,11 +75,20 @@ def test_the_main_pages_show_words_not_codes(world: World) -> None:  # noqa: F81
             actor=db.session.get(User, lead),
             clock=world.clock,
         )
+        db.session.add(
+            CustomFieldDefinition(
+                entity="customer",
+                key="support_plan",
+                label="Support plan",
+                kind=FieldKind.TEXT,
+                created_at=world.clock.now(),
+            )
+        )
         customer = db.session.get(Customer, world.customer)
         profiles.update_customer(
             db.session,
             customer,
-            {"owner_id": agent},
+            {"owner_id": agent, "custom": {"support_plan": "gold"}},
             expected_version=customer.version,
             actor_id=lead,
             clock=world.clock,
@@ -121,6 +139,7 @@ def test_the_main_pages_show_words_not_codes(world: World) -> None:  # noqa: F81
     assert "Assignee: Alma Agent → Carl Colleague" in texts[f"/requirements/{waiting}"]
     history = " ".join(texts[f"/customers/{world.customer}/history"].split())
     assert "Owner — Alma Agent" in history or "Owner Alma Agent" in history
+    assert "Support plan: gold" in history
     outbox = " ".join(texts["/admin/outbox"].split())
     assert f"SLA breach notice for #{waiting} (first response)" in outbox
     assert "the mail server refused the connection" in outbox
