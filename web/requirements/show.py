@@ -221,11 +221,18 @@ def _save_assignment(req: Requirement, form: AssignmentForm, *, merged: bool = F
     return redirect(url_for("requirements.show", requirement_id=req.id), 303)
 
 
+def _saved_values(req: Requirement) -> dict[str, str]:
+    return {
+        "version": str(req.version),
+        "assignee_id": str(req.assignee_id or ""),
+        "team_id": str(req.team_id or ""),
+        "priority": req.priority.value,
+    }
+
+
 def _load(form: AssignmentForm, req: Requirement) -> None:
-    form.version.data = str(req.version)
-    form.assignee_id.data = str(req.assignee_id or "")
-    form.team_id.data = str(req.team_id or "")
-    form.priority.data = req.priority.value
+    for name, value in _saved_values(req).items():
+        form[name].data = value
 
 
 def _saved_form(req: Requirement) -> AssignmentForm:
@@ -400,7 +407,8 @@ def render_page(
         originals = (
             [(stale_merge.PREFIX + n, v) for n, v in posted.items()]
             if posted
-            else stale_merge.originals_from(_saved_form(req), assignment.FIELDS)
+            # Straight from the row: building a form here would query its choices again.
+            else [(stale_merge.PREFIX + n, _saved_values(req)[n]) for n in assignment.FIELDS]
         )
     people = {i for i in (req.assignee_id,) if i is not None}
     return render_template(
