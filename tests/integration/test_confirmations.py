@@ -5,9 +5,10 @@ from typing import Any
 
 from flask import Flask
 
-from models import ApiToken, RetentionPolicy, Role, User
+from models import ApiToken, RetentionPolicy, Role, Strategy, User
 from tests.conftest import csrf_token
 from tests.integration.test_customer_pages import form_values, signed_in, text_of
+from tests.outreach_helpers import make_strategy
 from web.extensions import db
 from workflows.platform import accounts
 from workflows.platform.clock import SystemClock
@@ -52,3 +53,21 @@ def test_deleting_a_retention_policy_asks_first(app: Flask, make_user: Any) -> N
     assert client.post(path, data=form_values(html)).status_code == 302
     with app.app_context():
         assert db.session.get(RetentionPolicy, policy_id) is None
+
+
+def test_archiving_a_strategy_asks_first(app: Flask, make_user: Any) -> None:
+    with app.app_context():
+        strategy_id = make_strategy(db.session, SystemClock()).id
+        db.session.commit()
+    client = signed_in(app, make_user(Role.SUPERVISOR))
+    path = f"/strategies/{strategy_id}/archive"
+    token = csrf_token(client, f"/strategies/{strategy_id}")
+    asked = client.post(path, data={"csrf_token": token})
+    html = text_of(asked)
+    assert asked.status_code == 200 and "Archive the strategy “Strategy outreach”?" in html
+    assert "cannot be started again" in html
+    with app.app_context():
+        assert db.session.get(Strategy, strategy_id).status != "archived"
+    assert client.post(path, data=form_values(html)).status_code == 302
+    with app.app_context():
+        assert db.session.get(Strategy, strategy_id).status == "archived"
