@@ -144,8 +144,9 @@ class SlaClock(Base):
         # must repeat ESCALATED_PREDICATE word for word (SQLite proves a partial index usable
         # only from the same terms); leading with `status` lets SQLite search it for that
         # predicate's `status IN (…)` rather than prefer ix_sla_clocks_status_due; the other
-        # columns cover the counts and the queue's order, so PostgreSQL reads it index-only
-        # (6,222 clocks: 0.7 ms, against 23 ms fetching each row).
+        # columns (the rungs tell an acknowledged clock) cover the counts and the queue's
+        # order, so PostgreSQL reads it index-only (6,222 clocks: 0.7 ms, against 23 ms
+        # fetching each row).
         Index(
             "ix_sla_clocks_escalated",
             "status",
@@ -154,6 +155,8 @@ class SlaClock(Base):
             "breached_at",
             "warned_at",
             "id",
+            "rung",
+            "acknowledged_rung",
             sqlite_where=text(ESCALATED_PREDICATE),
             postgresql_where=text(ESCALATED_PREDICATE),
         ),

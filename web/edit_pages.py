@@ -1,6 +1,8 @@
 """New and edit pages for a versioned record with custom fields (customers, organisations):
-every error at its field (422), nothing half-saved, and a stale edit refused (409) with the saved
-version beside the editor's own. A blueprint declares one `EditPages` and routes to it."""
+every error at its field (422), nothing half-saved, and a stale edit merged: the fields this
+editor changed apply over what others saved meanwhile (web/stale_merge.py); only fields both
+changed are a conflict (409), shown side by side with who changed them and when. A blueprint
+declares one `EditPages` and routes to it."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +14,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
+from web import stale_merge
 from web.clocks import current_clock
 from web.extensions import db
 from web.forms import int_or_zero, shown_value
@@ -90,32 +93,78 @@ class EditPages:
         except (StaleEdit, StaleDataError) as exc:
             # StaleDataError: another save passed the version check at the same moment.
             db.session.rollback()
+            if shown is not None and not getattr(form, "_merged", False):
+                return self._merge(form, definitions, row, exc)
             return self._conflict(form, definitions, row, exc)
         except ValidationFailed as exc:
             db.session.rollback()
             self.attach_errors(form, exc)
             return self.render(form, definitions, shown), 422
-        flash(f"{row.name} is saved.", "success")
+        kept = getattr(form, "_kept_theirs", None)
+        if kept:
+            flash(
+                f"{row.name} is saved; what someone else changed meanwhile is kept: {kept}.",
+                "success",
+            )
+        else:
+            flash(f"{row.name} is saved.", "success")
         return redirect(url_for(self.show_endpoint, **{self.id_arg: row.id}))
 
+    def _names(self, form: FlaskForm, definitions: list[Any]) -> list[str]:
+        return [*self.profile_fields, *(f.name for f in self.custom_fields_of(form, definitions))]
+
+    def _merge(self, mine: FlaskForm, definitions: list[Any], row: Any, exc: Exception) -> Page:
+        """Apply only what this editor changed over the saved version, or show the fields both
+        changed. A form without its originals (an old page) falls back to comparing them all."""
+        names = self._names(mine, definitions)
+        originals = stale_merge.originals_of(mine, names)
+        if not originals:
+            return self._conflict(mine, definitions, row, exc)
+        row = self.get_or_404(row.id, deleted=None)
+        saved, _ = self.build_form(db.session, formdata=None, meta={"csrf": False})
+        self.load(saved, row, definitions)
+        merged = stale_merge.merge(mine, saved, names, originals)
+        mine.version.data = str(row.version)
+        if merged.both:
+            return self._conflict(mine, definitions, row, exc, only=merged.both, saved=saved)
+        mine._merged = True  # type: ignore[attr-defined]  # a second race: a plain conflict
+        mine._kept_theirs = ", ".join(  # type: ignore[attr-defined]
+            mine[n].label.text for n in names if n in merged.theirs
+        )
+        return self._save(mine, definitions, row)
+
     def _conflict(
-        self, mine: FlaskForm, definitions: list[Any], row: Any, exc: Exception
+        self,
+        mine: FlaskForm,
+        definitions: list[Any],
+        row: Any,
+        exc: Exception,
+        *,
+        only: set[str] | None = None,
+        saved: FlaskForm | None = None,
     ) -> tuple[str, int]:
         """Keep the editor's entries in the form (now against the saved version, so saving
         again applies them) and show the saved version beside them."""
         row = self.get_or_404(row.id, deleted=None)
-        saved, _ = self.build_form(db.session, formdata=None, meta={"csrf": False})
-        self.load(saved, row, definitions)
-        names = [*self.profile_fields, *(f.name for f in self.custom_fields_of(mine, definitions))]
+        if saved is None:
+            saved, _ = self.build_form(db.session, formdata=None, meta={"csrf": False})
+            self.load(saved, row, definitions)
+        names = [n for n in self._names(mine, definitions) if only is None or n in only]
+        who = stale_merge.who_changed(db.session, self.noun, row.id, names, current_clock().now())
         rows = []
         for field in (mine[n] for n in names):
             theirs, yours = shown_value(saved[field.name]), shown_value(field)
-            rows.append((field.label.text, theirs, yours, theirs != yours))
+            rows.append((field.label.text, theirs, yours, theirs != yours, who[field.name]))
         mine.version.data = str(row.version)
+        # Saving again applies the editor's values over the saved version: its values are now
+        # the form's originals.
+        originals = stale_merge.originals_from(saved, self._names(mine, definitions))
         same_moment = f"Someone saved this {self.noun} at the same moment."
         reason = exc if isinstance(exc, StaleEdit) else same_moment
+        if only is not None:
+            reason = f"Someone else changed the same {'field' if len(only) == 1 else 'fields'}."
         flash(f"{reason} Nothing of yours is lost: compare, then save again.", "error")
-        return self.render(mine, definitions, row, conflict=rows), 409
+        return self.render(mine, definitions, row, conflict=rows, originals=originals), 409
 
     def attach_errors(self, form: FlaskForm, exc: ValidationFailed) -> None:
         for key, messages in exc.errors.items():
@@ -126,13 +175,28 @@ class EditPages:
                 flash(" ".join(messages), "error")
 
     def render(
-        self, form: FlaskForm, definitions: list[Any], row: Any, conflict: list[Any] | None = None
+        self,
+        form: FlaskForm,
+        definitions: list[Any],
+        row: Any,
+        conflict: list[Any] | None = None,
+        originals: list[tuple[str, str]] | None = None,
     ) -> str:
+        if originals is None and row is not None:
+            # The values this page shows as loaded (a posted form keeps the ones it came with).
+            names = self._names(form, definitions)
+            posted = stale_merge.originals_of(form, names) if request.method == "POST" else {}
+            originals = (
+                [(stale_merge.PREFIX + n, posted[n]) for n in names]
+                if posted
+                else stale_merge.originals_from(form, names)
+            )
         return render_template(
             self.template,
             form=form,
             custom_fields=self.custom_fields_of(form, definitions),
             conflict=conflict,
+            originals=originals or [],
             **{self.noun: row},
             **self.context(form),
         )

@@ -16,7 +16,13 @@ FRIENDLY = {
     401: ("Sign-in needed", "Please sign in to continue."),
     403: ("Not allowed", "Your role does not allow this. Ask an admin if you need it."),
     404: ("Not found", "There is nothing here. It may have been moved or deleted."),
+    405: ("Not possible here", "This page cannot do that. Go back and use its buttons."),
     409: ("Conflict", "Someone changed this at the same time. Reload to see their version."),
+    410: ("Gone", "This was removed for good."),
+    412: ("Changed meanwhile", "Someone changed this after you opened it. Reload to see it."),
+    413: ("Too large", "What you sent is too large. Send a smaller file or less text."),
+    415: ("Unsupported format", "This kind of file or data is not accepted here."),
+    422: ("Not saved", "Some of what you entered is not valid. Go back and correct it."),
     429: ("Too many attempts", "Too many attempts in a short time. Wait a few minutes."),
     500: ("Something went wrong", "An error on our side; it has been logged. Please try again."),
 }

@@ -62,7 +62,7 @@ def test_compose_with_a_canned_response_send_and_wait_on_customer(
     expect(body).to_have_value("Hello Ana, which model is it? — Alma Agent")
     page.get_by_role("button", name="Send and wait on customer").click()
 
-    expect(page.locator(".flash.success")).to_have_text("Reply queued · Ask customer.")
+    expect(page.locator(".flash.success")).to_have_text("Reply queued · Ask the customer.")
     expect(page.locator("#state")).to_have_text("waiting on customer")
     reply = page.locator("#thread li.message").last
     expect(reply).to_contain_text("Reply")

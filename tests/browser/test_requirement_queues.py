@@ -138,3 +138,7 @@ def test_supervisor_sees_a_new_breach_appear_and_acknowledges_it(
 
     expect(page.locator(".flash.success")).to_have_text(f"Escalation on #{req_id} acknowledged.")
     expect(page.locator("#escalations tr[data-clock]")).to_contain_text("acknowledged by Lena Lead")
+    # Someone is on it: its own section, and the badge counts only what still needs someone.
+    expect(page.locator("#acknowledged tr[data-clock]")).to_have_count(1)
+    expect(page.locator("#no-escalations")).to_be_visible()
+    expect(page.locator('#nav-escalations [data-count="breached"]')).to_be_hidden()

@@ -134,7 +134,7 @@ def test_warning_breach_and_two_rungs_arrive_once_each_and_the_supervisor_acknow
         print(f"{kind}: arrived {lateness:.3f} s after it was due")  # figures, not assertions
 
     queue = _ok(api["call"]("GET", "/escalations", user=api["supervisor"]))
-    assert queue["counts"] == {"at_risk": 0, "breached": 1}
+    assert queue["counts"] == {"at_risk": 0, "breached": 1, "acknowledged": 0}
     [item] = queue["items"]
     assert (item["requirement_id"], item["level"], item["rung"]) == (
         requirement["id"],

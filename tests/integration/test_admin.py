@@ -183,9 +183,11 @@ def test_reset_password_shows_a_new_one_and_ends_their_sessions(
     their_browser = app.test_client()
     login(their_browser, agent.email)
     token = csrf_token(admin_client, f"/admin/users/{agent.id}")
-    response = admin_client.post(
-        f"/admin/users/{agent.id}/reset-password", data={"csrf_token": token}
-    )
+    path = f"/admin/users/{agent.id}/reset-password"
+    asked = admin_client.post(path, data={"csrf_token": token})  # it asks first
+    assert "Replace the password of" in asked.get_data(as_text=True)
+    assert their_browser.get("/").status_code == 200  # nothing happened yet
+    response = admin_client.post(path, data={"csrf_token": token, "confirmed": "yes"})
     assert response.status_code == 200
     password = response.get_data(as_text=True).split('id="generated-password">')[1].split("<")[0]
     assert their_browser.get("/").status_code == 302  # signed out

@@ -237,5 +237,9 @@ def test_canned_pages_edit_and_delete(ana: World) -> None:  # noqa: F811
     stale = agent.post(path, data={**values, "name": "Again", "body": "Thanks!"})
     assert stale.status_code == 409
     token = csrf_token(agent, "/canned-responses")
-    assert agent.post(f"{path}/delete", data={"csrf_token": token}).status_code == 303
+    asked = agent.post(f"{path}/delete", data={"csrf_token": token})
+    assert asked.status_code == 200 and "Yes, delete it" in text_of(asked)  # it asks first
+    assert "Renamed" in text_of(agent.get("/canned-responses"))
+    deleted = agent.post(f"{path}/delete", data={"csrf_token": token, "confirmed": "yes"})
+    assert deleted.status_code == 303
     assert text_of(agent.get("/canned-responses")).count("None yet.") == 2

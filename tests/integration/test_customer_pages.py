@@ -274,39 +274,56 @@ def test_edit_saves_changes_and_records_consent_withdrawal(
     assert "withdrawn" in page and "phone call" in page
 
 
-def test_second_save_of_the_same_customer_is_refused_showing_both_versions(
+def test_stale_saves_merge_and_only_fields_both_changed_are_a_conflict(
     app: Flask, make_user: Any, agent_client: FlaskClient
 ) -> None:
     customer_id = make_customer(app, city="Porto", notes="Old note")
     path = f"/customers/{customer_id}/edit"
-    other_client = signed_in(app, make_user(Role.AGENT))
+    other_client = signed_in(app, make_user(Role.AGENT, name="Ben Other"))
     first = form_values(text_of(agent_client.get(path)))
     second = form_values(text_of(other_client.get(path)))
 
     first.update(name="Ana Lima-Souza")
     assert agent_client.post(path, data=first).status_code == 302
-
+    # Saved on the old version, other fields: both changes survive.
     second.update(city="Lisbon", notes="Asked for a callback")
-    conflict = other_client.post(path, data=second)
-    assert conflict.status_code == 409
-    html = text_of(conflict)
-    table = html.split('id="conflict"')[1].split("</table>")[0]
-    assert "Ana Lima-Souza" in table and "Lisbon" in table and "Asked for a callback" in table
-    assert "Porto" in table  # the saved city beside the unsaved one
-    # Nothing lost: the form still holds the second editor's entries, against the saved version.
-    kept = form_values(html)
-    assert (kept["city"], kept["name"]) == ("Lisbon", "Ana Lima")
-    assert kept["version"] == str(get(app, customer_id).version)
-    assert get(app, customer_id).city == "Porto"
-
-    kept["name"] = "Ana Lima-Souza"
-    assert other_client.post(path, data=kept).status_code == 302
+    merged = other_client.post(path, data=second)
+    assert merged.status_code == 302
     saved = get(app, customer_id)
     assert (saved.name, saved.city, saved.notes) == (
         "Ana Lima-Souza",
         "Lisbon",
         "Asked for a callback",
     )
+    assert "what someone else changed meanwhile is kept: Name" in text_of(
+        other_client.get(merged.headers["Location"])
+    )
+
+    # The same field, to different values: a conflict showing only that field, with who.
+    third = form_values(text_of(other_client.get(path)))
+    fourth = form_values(text_of(agent_client.get(path)))
+    third.update(city="Braga")
+    assert other_client.post(path, data=third).status_code == 302
+    fourth.update(city="Faro", notes="Wants a visit")
+    conflict = agent_client.post(path, data=fourth)
+    assert conflict.status_code == 409
+    html = text_of(conflict)
+    table = html.split('id="conflict"')[1].split("</table>")[0]
+    assert re.findall(r'<th scope="row">([^<]+)</th>', table) == ["City"]
+    assert "Braga" in table and "Faro" in table
+    assert "changed by Ben Other just now" in table
+    assert "version" not in table.lower()
+    # Nothing lost: the form holds this editor's entries, against the saved version.
+    kept = form_values(html)
+    assert (kept["city"], kept["notes"].strip()) == ("Faro", "Wants a visit")
+    assert kept["version"] == str(get(app, customer_id).version)
+    assert (get(app, customer_id).city, get(app, customer_id).notes) == (
+        "Braga",
+        "Asked for a callback",
+    )
+    assert agent_client.post(path, data=kept).status_code == 302
+    saved = get(app, customer_id)
+    assert (saved.name, saved.city, saved.notes) == ("Ana Lima-Souza", "Faro", "Wants a visit")
 
 
 def test_edit_with_bad_input_keeps_the_saved_customer(
@@ -593,7 +610,7 @@ def test_history_shows_who_changed_which_field_when(
     update = html.split('data-action="update"')[1].split("</article>")[0]
     assert "Alma Agent" in update
     assert re.search(
-        r'city</th>\s*<td class="before">Porto</td><td class="after">Lisbon</td>', update
+        r'City</th>\s*<td class="before">Porto</td><td class="after">Lisbon</td>', update
     )
     assert "+09:00" in update  # the time in the viewer's zone (Tokyo)
     created = html.split('data-action="create" data-entity="customer"')[1]
@@ -603,7 +620,7 @@ def test_history_shows_who_changed_which_field_when(
     _log(app, customer_id, channel="call", body="Rang about the order")
     html = text_of(agent_client.get(f"/customers/{customer_id}/history"))
     logged = html.split('data-entity="communication"')[1].split("</article>")[0]
-    assert "create</strong> communication #" in logged and "Rang about the order" in logged
+    assert "Created</strong> communication #" in logged and "Rang about the order" in logged
 
 
 # ---------------------------------------------------------------- the list

@@ -305,9 +305,9 @@ def test_bulk_resolve_does_what_it_can_and_names_each_refusal(world: World) -> N
     assert response.status_code == 303
     assert response.headers["Location"] == "/requirements?queue=mine"
     html = text_of(agent.get(response.headers["Location"]))
-    assert f"“resolve” done: #{first}, #{second}." in html
-    assert f"#{fresh} refused: “resolve” is not possible from “new”." in html
-    assert "Allowed now: assign, cancel, merge." in html
+    assert f"Resolve: done for #{first}, #{second}." in html
+    assert f"#{fresh} refused: “Resolve” is not possible from “new”." in html
+    assert "Allowed now: Assign, Cancel, Merge." in html
     assert f"#{theirs} refused: Only the assignee" in html
     assert world.get(first).state == "resolved"
     assert world.get(second).resolution_note == "Fixed in the March release"
@@ -437,8 +437,17 @@ def test_merge_needs_an_existing_target(world: World) -> None:
     assert field_error(text_of(missing), "transition-merge") == "There is no requirement #999."
     assert form_values(text_of(missing))["merge_into_id"] == "999"
 
-    merged = post(
+    asked = post(
         agent, f"{page}/transitions", {"trigger": "merge", "merge_into_id": f"#{target}"}, page
+    )
+    assert asked.status_code == 200  # merging cannot be undone: it asks first, naming the target
+    assert f"It will point to #{target} “Original”." in text_of(asked)
+    assert world.get(req).state == "new"
+    merged = post(
+        agent,
+        f"{page}/transitions",
+        {"trigger": "merge", "merge_into_id": f"#{target}", "confirmed": "yes"},
+        page,
     )
     assert merged.status_code == 303
     assert world.get(req).merged_into_id == target
@@ -491,7 +500,7 @@ def test_stale_assignment_edit_is_409_with_both_versions_and_mine_kept(world: Wo
     again = agent.post(f"{page}/assignment", data={**kept, "csrf_token": loaded["csrf_token"]})
     assert again.status_code == 303
     assert world.get(req).priority.value == "urgent"
-    assert "priority: normal → urgent" in text_of(agent.get(page))  # on the timeline
+    assert "Priority: normal → urgent" in text_of(agent.get(page))  # on the timeline
 
 
 def test_assignment_form_refuses_an_unknown_user_at_its_field(world: World) -> None:
@@ -534,7 +543,7 @@ def test_timeline_shows_who_from_to_when_in_the_viewers_zone_and_the_note(world:
     assert "Opened" in timeline and "Alma Agent" in timeline
     assert "2099-01-05 18:30:00 JST" in timeline  # 09:30 UTC in Tokyo
     assert "Lena Lead" in timeline and "Assign</strong>: new → open" in timeline
-    assert "Ask customer</strong>: in progress → waiting on customer" in timeline
+    assert "Ask the customer</strong>: in progress → waiting on customer" in timeline
     assert "Which model is it?" in timeline
     assert "About your printer" in html.split('id="communications"')[1]
     assert f'href="/customers/{world.customer}"' in html
@@ -706,7 +715,7 @@ def test_live_endpoint_sends_rows_only_when_they_changed(
 ) -> None:
     lead = world.client("lead")
     first = lead.get("/escalations/live").get_json()
-    assert first["counts"] == {"at_risk": 1, "breached": 1}
+    assert first["counts"] == {"at_risk": 1, "breached": 1, "acknowledged": 0}
     assert "Late one" in first["html"]
     same = lead.get(f"/escalations/live?since={first['signature']}").get_json()
     assert "html" not in same and same["signature"] == first["signature"]
@@ -717,7 +726,7 @@ def test_live_endpoint_sends_rows_only_when_they_changed(
     world.fire(breached["late"], "assign")
     world.fire(breached["late"], "resolve", note="Done")
     changed = lead.get(f"/escalations/live?since={first['signature']}").get_json()
-    assert changed["counts"] == {"at_risk": 1, "breached": 0}
+    assert changed["counts"] == {"at_risk": 1, "breached": 0, "acknowledged": 0}
     assert "Late one" not in changed["html"] and "Risky one" in changed["html"]
 
 
@@ -730,6 +739,16 @@ def test_acknowledge_one_and_in_bulk_with_refusals_named(
     html = text_of(lead.get("/escalations"))
     assert f"Escalation on #{breached['late']} acknowledged." in html
     assert "acknowledged by Lena Lead" in html
+    # Someone is on it: its own section, out of the breached count and the navigation badge.
+    waiting, acknowledged = html.split('id="acknowledged"')
+    assert f'data-clock="{breached["late_clock"]}"' in acknowledged
+    assert f'data-clock="{breached["late_clock"]}"' not in waiting
+    assert re.search(r'data-count="breached"[^>]*hidden[^>]*>0 breached<', html)
+    assert lead.get("/escalations/counts").get_json() == {
+        "at_risk": 1,
+        "breached": 0,
+        "acknowledged": 1,
+    }
 
     fresh = world.open("Fresh one", assignee_id=world.users["agent"].id)
     with world.app.app_context():
@@ -768,3 +787,114 @@ def test_a_requirement_moved_on_still_breaches_and_can_be_acknowledged(world: Wo
     lead = world.client("lead")
     response = post(lead, f"/escalations/{clock_id}/acknowledge", {}, "/escalations")
     assert f"Escalation on #{req} acknowledged." in text_of(lead.get(response.headers["Location"]))
+
+
+# ---------------------------------------------------------------- safe actions
+
+
+def test_cancel_asks_first_naming_what_will_happen(world: World) -> None:
+    req = world.open("Printer on fire", assignee_id=world.users["agent"].id)
+    agent = world.client("agent")
+    page = f"/requirements/{req}"
+    html = text_of(agent.get(page))
+    assert re.search(r'value="cancel"[^>]*data-confirm="Cancelling stops its SLA clocks', html)
+
+    asked = post(agent, f"{page}/transitions", {"trigger": "cancel", "note": "Duplicate"}, page)
+    asked_html = text_of(asked)
+    assert asked.status_code == 200 and world.get(req).state == "new"
+    assert f"Cancel #{req} “Printer on fire”?" in asked_html
+    assert "Only a supervisor can reopen it, within 14 days." in asked_html
+    values = form_values(asked_html)
+    assert (values["trigger"], values["note"]) == ("cancel", "Duplicate")
+    assert values["confirmed"] == "yes"
+    assert "Yes, cancel" in asked_html
+
+    done = agent.post(f"{page}/transitions", data=values)
+    assert done.status_code == 303 and world.get(req).state == "cancelled"
+
+
+def test_bulk_cancel_asks_first_listing_the_requirements(world: World) -> None:
+    first = world.open("First", assignee_id=world.users["agent"].id)
+    second = world.open("Second", assignee_id=world.users["agent"].id)
+    agent = world.client("agent")
+    values = {
+        "ids": [str(first), str(second)],
+        "action": "fire",
+        "trigger": "cancel",
+        "next": "/requirements?queue=mine",
+    }
+    asked = post(agent, "/requirements/bulk", values, "/requirements")
+    html = text_of(asked)
+    assert asked.status_code == 200
+    assert "Cancel 2 requirements?" in html
+    assert f"#{first} First" in html and f"#{second} Second" in html
+    assert world.get(first).state == "new" and world.get(second).state == "new"
+
+    confirmed = re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', html)
+    data: dict[str, Any] = {}
+    for name, value in confirmed:
+        data.setdefault(name, []).append(value)
+    done = agent.post("/requirements/bulk", data=data)
+    assert done.status_code == 303
+    assert world.get(first).state == "cancelled" and world.get(second).state == "cancelled"
+    assert "Cancel: done for" in text_of(agent.get(done.headers["Location"]))
+
+
+def test_a_supervisor_reopens_a_cancelled_requirement_within_the_window(world: World) -> None:
+    req = world.open("Printer on fire", assignee_id=world.users["agent"].id)
+    world.fire(req, "assign", "cancel")
+    page = f"/requirements/{req}"
+    # Not for agents: no button, and the trigger is refused.
+    agent = world.client("agent")
+    assert buttons(text_of(agent.get(page))) == []
+    refused = post(agent, f"{page}/transitions", {"trigger": "reopen_cancelled"}, page)
+    assert refused.status_code in (403, 409) and world.get(req).state == "cancelled"
+
+    lead = world.client("lead")
+    assert buttons(text_of(lead.get(page))) == ["reopen_cancelled"]
+    world.clock.advance(timedelta(days=13))
+    response = post(lead, f"{page}/transitions", {"trigger": "reopen_cancelled"}, page)
+    assert response.status_code == 303 and world.get(req).state == "open"
+    timeline = text_of(lead.get(page))
+    assert "Reopen (undo the cancel)</strong>: cancelled → open" in timeline
+    assert "Lena Lead" in timeline  # who did it, on the audited timeline
+
+
+def test_a_cancelled_requirement_stays_cancelled_after_the_window(world: World) -> None:
+    req = world.open("Printer on fire", assignee_id=world.users["agent"].id)
+    world.fire(req, "assign", "cancel")
+    world.clock.advance(timedelta(days=15))
+    page = f"/requirements/{req}"
+    lead = world.client("lead")
+    response = post(lead, f"{page}/transitions", {"trigger": "reopen_cancelled"}, page)
+    assert response.status_code == 422
+    assert "can be reopened for 14 days only" in text_of(response)
+    assert world.get(req).state == "cancelled"
+
+
+def test_stale_assignment_saves_merge_and_only_the_same_field_conflicts(world: World) -> None:
+    req = world.open("Printer on fire", assignee_id=world.users["agent"].id)
+    agent, lead = world.client("agent"), world.client("lead")
+    page = f"/requirements/{req}"
+    mine = {k: v for k, v in form_values(text_of(agent.get(page))).items() if k != "note"}
+    theirs = {k: v for k, v in form_values(text_of(lead.get(page))).items() if k != "note"}
+    assert mine["original-priority"] == "normal"
+
+    theirs["priority"] = "high"
+    assert lead.post(f"{page}/assignment", data=theirs).status_code == 303
+    mine["assignee_id"] = str(world.users["colleague"].id)
+    assert agent.post(f"{page}/assignment", data=mine).status_code == 303  # merged
+    saved = world.get(req)
+    assert (saved.priority.value, saved.assignee_id) == ("high", world.users["colleague"].id)
+
+    again_mine = {k: v for k, v in form_values(text_of(lead.get(page))).items() if k != "note"}
+    again_theirs = {k: v for k, v in form_values(text_of(lead.get(page))).items() if k != "note"}
+    again_theirs["priority"] = "urgent"
+    assert lead.post(f"{page}/assignment", data=again_theirs).status_code == 303
+    again_mine["priority"] = "low"
+    conflict = lead.post(f"{page}/assignment", data=again_mine)
+    assert conflict.status_code == 409
+    table = text_of(conflict).split('id="conflict"')[1].split("</table>")[0]
+    assert re.findall(r'<th scope="row">([^<]+)</th>', table) == ["Priority"]
+    assert "changed by Lena Lead just now" in table
+    assert world.get(req).priority.value == "urgent"

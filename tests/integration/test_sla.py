@@ -328,7 +328,14 @@ def test_acknowledging_stops_the_next_rungs(world: dict[str, Any]) -> None:
     world["clock"].advance(timedelta(seconds=10))
     _run_due(world)
     assert _mail("first_response:rung_2") == []
-    assert escalations.counts(db.session, clock=world["clock"])["breached"] == 1
+    # Someone is on it: it leaves the breached count for its own, and stays listed.
+    assert escalations.counts(db.session, clock=world["clock"]) == {
+        "at_risk": 0,
+        "breached": 0,
+        "acknowledged": 1,
+    }
+    [row] = [r for r in escalations.queue(db.session, clock=world["clock"]) if r.sla.id == first.id]
+    assert row.acknowledged
 
 
 def _other_agent(world: dict[str, Any]) -> int:

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from models import ApiToken
 from web.account.forms import PasswordForm, ProfileForm, TokenForm
 from web.clocks import current_clock
+from web.confirmations import ask_first, is_confirmed
 from web.extensions import db, limiter
 from workflows.platform import accounts
 from workflows.platform.errors import StaleEdit, ValidationFailed
@@ -128,10 +129,17 @@ def create_token() -> Response | tuple[str, int] | str:
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @login_required
-def revoke_token(token_id: int) -> Response:
+def revoke_token(token_id: int) -> Response | str:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
         abort(404)
+    if not is_confirmed():
+        return ask_first(
+            heading=f"Revoke the token “{token.name}”?",
+            what=["Scripts using it stop working at once; a revoked token cannot come back."],
+            confirm_label="Yes, revoke it",
+            back=url_for("account.show"),
+        )
     accounts.revoke_token(db.session, token, clock=current_clock())
     db.session.commit()
     flash(f"Token “{token.name}” is revoked.", "success")

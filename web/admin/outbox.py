@@ -3,6 +3,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from models import OutboxMessage, OutboxStatus, Role
+from web import outbox_words
 from web.access import role_required
 from web.admin import bp
 from web.admin.forms import TestEmailForm
@@ -32,6 +33,8 @@ def outbox() -> str:
         status=status,
         statuses=[s.value for s in OutboxStatus],
         form=TestEmailForm(),
+        cause_words=outbox_words.cause_words,
+        error_words=outbox_words.error_words,
     )
 
 

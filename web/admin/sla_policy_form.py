@@ -9,7 +9,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from models import Metric, Priority, SlaPolicy
-from workflows.tracking import sla_policies
+from workflows.tracking import sla_policies, workflow_words
 from workflows.tracking.requirements import WORKFLOWS
 
 METRICS = [m.value for m in Metric]
@@ -68,7 +68,7 @@ def default_pauses() -> dict[str, str]:
     """Per metric, what “workflow default” means, e.g. “Support request: waiting on customer”."""
     return {
         metric: "; ".join(
-            f"{w.label}: {', '.join(s.replace('_', ' ') for s in w.sla_pause_states[metric])}"
+            f"{w.label}: {', '.join(w.state_label(s) for s in w.sla_pause_states[metric])}"
             for w in WORKFLOWS.values()
             if w.sla_pause_states.get(metric)
         )
@@ -343,7 +343,7 @@ def _pauses_in_words(pauses: dict[str, list[str]]) -> str:
     return "; ".join(
         f"{METRIC_LABELS[m].lower()}: "
         + (
-            (", ".join(s.replace("_", " ") for s in pauses[m]) or "never")
+            (", ".join(workflow_words.state_label(s) for s in pauses[m]) or "never")
             if m in pauses
             else "workflow default"
         )

@@ -7,6 +7,7 @@ from web.access import role_required
 from web.admin import bp
 from web.admin.forms import EditUserForm, NewUserForm
 from web.clocks import current_clock
+from web.confirmations import ask_first, is_confirmed
 from web.extensions import db
 from web.forms import attach_errors
 from workflows.platform import accounts
@@ -104,6 +105,13 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
 @role_required(Role.ADMIN)
 def reset_password(user_id: int) -> str:
     user = db.get_or_404(User, user_id)
+    if not is_confirmed():
+        return ask_first(
+            heading=f"Replace the password of {user.name}?",
+            what=["Their current password stops working and every session of theirs ends."],
+            confirm_label="Yes, replace it",
+            back=url_for("admin.edit_user", user_id=user.id),
+        )
     password = generate_password()
     accounts.set_password(db.session, user, password)
     db.session.commit()

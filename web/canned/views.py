@@ -14,6 +14,7 @@ from models import CannedResponse, Role, Team, User
 from web.access import role_required
 from web.canned import bp
 from web.clocks import current_clock
+from web.confirmations import ask_first, is_confirmed
 from web.extensions import db
 from web.forms import attach_errors, int_or_zero
 from workflows.channels import canned
@@ -128,9 +129,16 @@ def edit(canned_id: int) -> Page:
 
 @bp.post("/<int:canned_id>/delete")
 @role_required(Role.AGENT)
-def delete(canned_id: int) -> Response:
+def delete(canned_id: int) -> Response | str:
     row = _editable_or_404(canned_id)
     name = row.name
+    if not is_confirmed():
+        return ask_first(
+            heading=f"Delete the canned response “{name}”?",
+            what=["It is deleted for good; replies already sent with it stay as they are."],
+            confirm_label="Yes, delete it",
+            back=url_for("canned.index"),
+        )
     canned.delete_canned(db.session, row, actor_id=_user().id, clock=current_clock())
     db.session.commit()
     flash(f"Deleted “{name}”.", "success")

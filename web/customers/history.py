@@ -9,6 +9,7 @@ from web.access import role_required
 from web.customers import bp
 from web.customers.access import get_customer_or_404
 from web.extensions import db
+from web.history_words import action_label, describe
 from web.privacy.masks import is_masked
 
 
@@ -42,6 +43,12 @@ def history(customer_id: int) -> str | Response:
     actors = dict(
         db.session.execute(select(User.id, User.name).where(User.id.in_(actor_ids))).all()
     )
+    changes = {e.id: describe(db.session, e.changes or {}, entity=e.entity_type) for e in entries}
     return render_template(
-        "customers/history.html", customer=customer, entries=entries, actors=actors
+        "customers/history.html",
+        customer=customer,
+        entries=entries,
+        changes=changes,
+        actors=actors,
+        action_label=action_label,
     )

@@ -11,12 +11,17 @@ from werkzeug import Response
 from models import Calendar, Customer, Enrolment, EnrolmentEvent, Role, Segment, Strategy
 from web.access import can, role_required
 from web.clocks import current_clock
+from web.confirmations import ask_first, is_confirmed
 from web.extensions import db
 from web.outreach import bp
 from web.outreach.builder import STEP_SLOTS, definition_from, form_values
 from web.outreach.settings import link_settings
 from workflows.outreach import activation, definitions, enrolments, strategies
 from workflows.platform.errors import ValidationFailed
+
+# What the irreversible steps do, said before they happen (web/confirmations.py).
+ARCHIVE_SENTENCE = "An archived strategy sends nothing more and cannot be started again."
+STOP_SENTENCE = "Nothing more of this strategy is sent to them; they cannot be enrolled back."
 
 
 def _strategy_or_404(strategy_id: int) -> Strategy:
@@ -132,6 +137,8 @@ def _show(
     return render_template(
         "outreach/show.html",
         strategy=strategy,
+        archive_sentence=ARCHIVE_SENTENCE,
+        stop_sentence=STOP_SENTENCE,
         data=strategies.as_dict(db.session, strategy),
         dry_run=dry_run,
         enrolments=enrolments.search(db.session, strategy.id, q=q, status=status, limit=100),
@@ -192,8 +199,15 @@ def dry_run(strategy_id: int) -> str:
 
 @bp.post("/<int:strategy_id>/<any(activate, pause, resume, archive):trigger>")
 @role_required(Role.SUPERVISOR)
-def move(strategy_id: int, trigger: str) -> Response:
+def move(strategy_id: int, trigger: str) -> Response | str:
     strategy = _strategy_or_404(strategy_id)
+    if trigger == "archive" and not is_confirmed():
+        return ask_first(
+            heading=f"Archive the strategy “{strategy.name}”?",
+            what=[ARCHIVE_SENTENCE],
+            confirm_label="Yes, archive it",
+            back=url_for("outreach.show", strategy_id=strategy.id),
+        )
     strategies.transition(db.session, strategy, trigger, clock=current_clock())
     db.session.commit()
     return redirect(url_for("outreach.show", strategy_id=strategy.id))
@@ -217,10 +231,17 @@ def enrolment(strategy_id: int, enrolment_id: int) -> str:
 
 @bp.post("/<int:strategy_id>/enrolments/<int:enrolment_id>/stop")
 @login_required
-def stop(strategy_id: int, enrolment_id: int) -> Response:
+def stop(strategy_id: int, enrolment_id: int) -> Response | str:
     row = db.session.get(Enrolment, enrolment_id)
     if row is None or row.strategy_id != strategy_id:
         abort(404)
+    if not is_confirmed():
+        return ask_first(
+            heading="Remove this customer from the strategy?",
+            what=[STOP_SENTENCE],
+            confirm_label="Yes, remove",
+            back=url_for("outreach.show", strategy_id=strategy_id),
+        )
     enrolments.remove(db.session, row, actor=current_user, clock=current_clock())
     db.session.commit()
     flash("Removed from the strategy: nothing more will be sent.", "success")

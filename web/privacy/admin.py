@@ -8,6 +8,7 @@ from sqlalchemy import select
 from models import RetentionPolicy, Role, User
 from web.access import role_required
 from web.clocks import current_clock
+from web.confirmations import ask_first, is_confirmed
 from web.extensions import db
 from web.privacy import bp
 from workflows.platform.errors import ValidationFailed
@@ -95,7 +96,7 @@ def retention_create() -> Response | tuple[str, int]:
 
 @bp.post("/admin/retention/<int:policy_id>")
 @role_required(Role.ADMIN)
-def retention_action(policy_id: int) -> Response:
+def retention_action(policy_id: int) -> Response | str:
     policy = db.get_or_404(RetentionPolicy, policy_id)
     action = request.form.get("action")
     if action == "preview":
@@ -104,6 +105,13 @@ def retention_action(policy_id: int) -> Response:
     elif action in ("enable", "disable"):
         retention.enable(db.session, policy, action == "enable")  # NotPreviewed: 409
         flash(f"Policy {action}d.", "success")
+    elif action == "delete" and not is_confirmed():
+        return ask_first(
+            heading=f"Delete the {policy.months}-month retention policy for {policy.target}?",
+            what=["The policy is deleted for good; records it already removed stay removed."],
+            confirm_label="Yes, delete it",
+            back=url_for("privacy.retention_list"),
+        )
     elif action == "delete":
         db.session.delete(policy)
         flash("Policy deleted.", "success")

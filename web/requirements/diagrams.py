@@ -82,8 +82,8 @@ def _columns(workflow: Workflow, pairs: list[tuple[str, str]]) -> dict[str, int]
     return depth
 
 
-def _two_lines(states: list[str]) -> tuple[str, ...]:
-    names = [s.replace("_", " ") for s in states]
+def _two_lines(workflow: Workflow, states: list[str]) -> tuple[str, ...]:
+    names = [workflow.state_label(s) for s in states]
     half = (len(names) + 1) // 2
     return (f"from any of: {', '.join(names[:half])},", ", ".join(names[half:]))
 
@@ -105,19 +105,31 @@ def layout(workflow: Workflow) -> Layout:
     bottom = max(b.y + b.height for b in boxes.values())
     edges = []
     loops = 0  # edges back to an earlier column, each run a little lower below the boxes
+    # A transition out of a state drawn only in the "from any of" band (reopening a cancelled
+    # requirement) waits until that band is placed.
+    later = {k: v for k, v in pairs.items() if k[0] not in boxes or k[1] not in boxes}
     for (source, dest), triggers in pairs.items():
+        if (source, dest) in later:
+            continue
         a, b = boxes[source], boxes[dest]
         drop = bottom + LOOP_DROP + (loops % 3) * 14
         loops += b.column < a.column
         timer_only = all(t in workflow.timer_triggers for t in triggers)
-        edges.append(_edge(a, b, ", ".join(triggers), timer_only, drop))
+        words = ", ".join(workflow.trigger_label(t) for t in triggers)
+        edges.append(_edge(a, b, words, timer_only, drop))
     below = bottom + (LOOP_DROP + 2 * 14 if loops else 0)
     # The "from any of" boxes, each with its destinations to its right, in a band below.
     band = below + GAP_Y
     group_boxes = []
     for sources, targets in groups.items():
         group = Box(
-            "", MARGIN + 30, band, 0, width=GROUP_W, height=GROUP_H, lines=_two_lines(list(sources))
+            "",
+            MARGIN + 30,
+            band,
+            0,
+            width=GROUP_W,
+            height=GROUP_H,
+            lines=_two_lines(workflow, list(sources)),
         )
         group_boxes.append(group)
         placed = 0
@@ -127,8 +139,15 @@ def layout(workflow: Workflow) -> Layout:
                 boxes[dest] = _state_box(workflow, dest, 1, y, x=group.x + GROUP_W + GAP_X)
                 placed += 1
             timer_only = trigger in workflow.timer_triggers
-            edges.append(_edge(group, boxes[dest], trigger, timer_only, 0, forward=True))
+            words = workflow.trigger_label(trigger)
+            edges.append(_edge(group, boxes[dest], words, timer_only, 0, forward=True))
         band += max(GROUP_H, placed * (BOX_H + GAP_Y / 2)) + GAP_Y
+    for (source, dest), triggers in later.items():
+        if source in boxes and dest in boxes:
+            timer_only = all(t in workflow.timer_triggers for t in triggers)
+            words = ", ".join(workflow.trigger_label(t) for t in triggers)
+            edges.append(_edge(boxes[source], boxes[dest], words, timer_only, band))
+            band += 14
     right = max(b.x + b.width for b in [*boxes.values(), *group_boxes])
     height = max(band - GAP_Y, below) + MARGIN
     return Layout(right + MARGIN + GAP_X / 2, height, [*group_boxes, *boxes.values()], edges)
@@ -199,6 +218,7 @@ def transitions_table(workflow: Workflow) -> list[dict[str, Any]]:
                 "trigger": spec["trigger"],
                 "sources": _sources(spec),
                 "dest": spec["dest"],
+                "label": workflow.trigger_label(spec["trigger"]),
                 "guards": [g.replace("_", " ") for g in guards],
                 "by_timer": spec["trigger"] in workflow.timer_triggers,
             }

@@ -1,6 +1,7 @@
 """The supervisors' escalation queue: at-risk and breached SLA clocks with rung, time to or since
-the breach, assignee and team; acknowledge (one or many) and reassign. The page polls a small
-JSON endpoint, which also feeds the counts in the navigation."""
+the breach, assignee and team; acknowledge (one or many) and reassign. Acknowledged clocks have
+their own section and leave the counts: the badge counts only what still needs someone. The page
+polls a small JSON endpoint, which also feeds the counts in the navigation."""
 
 import hashlib
 import time
@@ -127,6 +128,12 @@ def navigation_counts() -> dict[str, Any]:
     return {"escalation_counts": hit[1]}
 
 
+def forget_navigation_counts() -> None:
+    """After an acknowledgement or reassignment here, the next page counts afresh: the one
+    who acted sees the badge change at once (other web processes within the cache's seconds)."""
+    current_app.extensions.pop("escalation_nav_counts", None)
+
+
 @escalations_bp.post("/<int:sla_clock_id>/acknowledge")
 @role_required(Role.SUPERVISOR)
 def acknowledge(sla_clock_id: int) -> Response:
@@ -140,6 +147,7 @@ def acknowledge(sla_clock_id: int) -> Response:
         flash(f"Not acknowledged: {' '.join(m for ms in exc.errors.values() for m in ms)}", "error")
         return redirect(url_for("escalations.index"), 303)
     db.session.commit()
+    forget_navigation_counts()
     flash(f"Escalation on #{sla_clock.requirement_id} acknowledged.", "success")
     return redirect(url_for("escalations.index"), 303)
 
@@ -168,6 +176,7 @@ def acknowledge_many() -> Response:
             reason = str(exc) if isinstance(exc, DomainError) else "changed at the same moment"
             refused.append(f"{name}: {reason}")
     db.session.commit()
+    forget_navigation_counts()
     if done:
         flash(f"Acknowledged: {', '.join(done)}.", "success")
     for line in refused:
@@ -199,5 +208,6 @@ def reassign(sla_clock_id: int) -> Response:
         flash(f"#{req.id} not reassigned: {exc}", "error")
         return redirect(url_for("escalations.index"), 303)
     db.session.commit()
+    forget_navigation_counts()
     flash(f"#{req.id} reassigned.", "success")
     return redirect(url_for("escalations.index"), 303)

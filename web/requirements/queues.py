@@ -16,11 +16,12 @@ from models import Priority, Requirement, Role
 from web.access import can, role_required
 from web.clocks import current_clock
 from web.extensions import db
-from web.requirements import assignment, bp, queries, sla_display
+from web.requirements import assignment, bp, confirmations, queries, sla_display
 from web.requirements.access import my_memberships, readable, team_ids_of
 from web.templating import viewer_zone
 from workflows.platform.errors import DomainError
-from workflows.tracking import requirements, search_index
+from workflows.tracking import requirements, search_index, workflow_words
+from workflows.tracking.requirements import TransitionRefused
 
 PAGE_SIZE = 25
 QUEUE_TITLES = {"mine": "My requirements", "team": "Team queue", "all": "All open"}
@@ -99,6 +100,7 @@ def index() -> str:
         },
         triggers=triggers,
         bulk_triggers=bulk_triggers,
+        bulk_confirmations={t: " ".join(confirmations.sentences(rows, t)) for t in bulk_triggers},
         names=queries.names(db.session, rows),
         highlights=search_index.highlights(
             db.session, [r.id for r in rows], search_index.terms_of(flt.q)
@@ -110,7 +112,7 @@ def index() -> str:
         now=now,
         viewer_zone=viewer_zone().key,
         has_teams=bool(my_teams),
-        state_choices=[(s, s.replace("_", " ")) for s in queries.ALL_STATES],
+        state_choices=[(s, workflow_words.state_label(s)) for s in queries.ALL_STATES],
         priority_choices=[(p.value, p.value) for p in Priority],
         team_choices=queries.team_choices(db.session),
         user_choices=queries.user_choices(db.session),
@@ -130,7 +132,7 @@ def _back() -> str:
 
 @bp.post("/requirements/bulk")
 @role_required(Role.AGENT)
-def bulk() -> Response:
+def bulk() -> Response | str:
     ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:MAX_BULK]
     action = request.form.get("action", "")
     if not ids:
@@ -139,7 +141,7 @@ def bulk() -> Response:
     clock = current_clock()
     user = current_user._get_current_object()
     if action == "assign_to_me":
-        verb = "Assigned to you"
+        verb = "Assigned to you:"
 
         def apply(req: Requirement) -> None:
             assignment.assign_to(db.session, req, user, actor=user, clock=clock)
@@ -150,7 +152,19 @@ def bulk() -> Response:
         if not trigger:
             flash("Choose what to do with the selected requirements.", "error")
             return redirect(_back(), 303)
-        verb = f"“{trigger}” done"
+        words = workflow_words.trigger_label(trigger)
+        if not confirmations.is_confirmed():
+            selected = list(
+                db.session.scalars(
+                    select(Requirement)
+                    .where(Requirement.id.in_(ids), readable())
+                    .order_by(Requirement.id)
+                )
+            )
+            what = confirmations.sentences(selected, trigger)
+            if what:
+                return _ask_first(ids, selected, trigger, note, what)
+        verb = f"{words}: done for"
 
         def apply(req: Requirement) -> None:
             requirements.fire(db.session, req, trigger, actor=user, clock=clock, note=note)
@@ -160,10 +174,43 @@ def bulk() -> Response:
     done, refused = _each_in_savepoint(ids, apply)
     db.session.commit()
     if done:
-        flash(f"{verb}: {', '.join(f'#{i}' for i in done)}.", "success")
+        flash(f"{verb} {', '.join(f'#{i}' for i in done)}.", "success")
     for requirement_id, reason in refused:
         flash(f"#{requirement_id} refused: {reason}", "error")
     return redirect(_back(), 303)
+
+
+def _ask_first(
+    ids: list[int], selected: list[Requirement], trigger: str, note: str | None, what: list[str]
+) -> str:
+    words = workflow_words.trigger_label(trigger)
+    count = len(selected)
+    return confirmations.confirmation_page(
+        heading=f"{words} {count} requirement{'s' if count != 1 else ''}?",
+        what=what,
+        reqs=selected,
+        action=url_for("requirements.bulk"),
+        fields=[
+            *(("ids", str(i)) for i in ids),
+            ("action", "fire"),
+            ("trigger", trigger),
+            ("note", note or ""),
+            ("next", _back()),
+        ],
+        confirm_label=f"Yes, {words[:1].lower()}{words[1:]} {count}",
+        back=_back(),
+    )
+
+
+def refusal_words(req: Requirement, exc: TransitionRefused) -> str:
+    """The refusal as people read it: the declarations' words, not the codes."""
+    definition = requirements.workflow_of(req)
+    why = " ".join(exc.reasons) or (
+        f"“{definition.trigger_label(exc.trigger)}” is not possible from "
+        f"“{definition.state_label(exc.state)}”."
+    )
+    allowed = ", ".join(definition.trigger_label(t) for t in exc.allowed) or "nothing"
+    return f"{why} Allowed now: {allowed}."
 
 
 def _each_in_savepoint(
@@ -187,7 +234,10 @@ def _each_in_savepoint(
             apply(req)
             savepoint.commit()
             done.append(requirement_id)
-        except DomainError as exc:  # TransitionRefused, NotPermitted, ValidationFailed
+        except TransitionRefused as exc:
+            savepoint.rollback()
+            refused.append((requirement_id, refusal_words(req, exc)))
+        except DomainError as exc:  # NotPermitted, ValidationFailed
             savepoint.rollback()
             refused.append((requirement_id, str(exc)))
         except StaleDataError:  # PostgreSQL: another transaction changed it under us

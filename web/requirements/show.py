@@ -25,11 +25,19 @@ from models import (
     Timer,
     User,
 )
+from web import history_words, stale_merge
 from web.access import role_required
 from web.clocks import current_clock
 from web.extensions import db
 from web.forms import attach_errors, int_or_zero, shown_value
-from web.requirements import assignment, bp, conversation, queries, sla_display
+from web.requirements import (
+    assignment,
+    bp,
+    confirmations,
+    conversation,
+    queries,
+    sla_display,
+)
 from web.requirements.access import get_requirement_or_404, may_read, my_memberships
 from web.requirements.forms import (
     AssignmentForm,
@@ -38,35 +46,34 @@ from web.requirements.forms import (
     optional_id,
 )
 from workflows.platform.errors import StaleEdit, ValidationFailed
-from workflows.tracking import requirements
+from workflows.tracking import requirements, workflow_words
+from workflows.tracking.declaration import Workflow
 from workflows.tracking.requirements import TransitionRefused
 
 Page = Response | str | tuple[str, int]
-# Events the SLA engine records beside the transitions.
-EVENT_LABELS = {
-    "open": "Opened",
-    "sla_warning": "SLA at risk",
-    "sla_breach": "SLA breached",
-    "sla_escalation": "SLA escalated",
-    "sla_acknowledged": "SLA escalation acknowledged",
-}
 # Which form field a guard's refusal is about.
 GUARDED_FIELD = {"resolve": "note", "merge": "merge_into_id", "assign": "assignee_id"}
 
 
-def label(name: str | None) -> str:
-    """`ask_customer` → "Ask customer"; `in_progress` → "in progress" (for states, lowercase)."""
-    return (name or "").replace("_", " ")
+def label(name: str | None, workflow: Workflow | str | None = None) -> str:
+    """A state's words from its declaration: `in_progress` → "in progress" (lowercase)."""
+    return workflow_words.state_label(name, workflow) if name else ""
 
 
 @bp.app_template_filter("trigger_label")
-def trigger_label(name: str) -> str:
-    return label(name).capitalize()
+def trigger_label(name: str, workflow: Workflow | str | None = None) -> str:
+    """A trigger's words from its declaration: `ask_customer` → "Ask the customer"."""
+    return workflow_words.trigger_label(name, workflow)
 
 
 @bp.app_template_filter("state_label")
-def state_label(name: str | None) -> str:
-    return label(name) or "—"
+def state_label(name: str | None, workflow: Workflow | str | None = None) -> str:
+    return label(name, workflow) or "—"
+
+
+@bp.app_template_filter("timer_label")
+def timer_label(kind: str, workflow: Workflow | str | None = None) -> str:
+    return workflow_words.timer_label(kind, workflow)
 
 
 @bp.app_template_filter("duration")
@@ -94,6 +101,12 @@ def transition(requirement_id: int) -> Page:
     if errors:
         return render_page(req, transition_values=values, transition_errors=errors), 422
     user = current_user._get_current_object()
+    if not confirmations.is_confirmed() and trigger in requirements.allowed_triggers(
+        db.session, req, user, my_memberships(user)
+    ):
+        what = confirmations.sentences([req], trigger)
+        if what:
+            return _ask_first(req, trigger, values, what, data.get("merge_into_id"))
     clock = current_clock()
     before = req.state
     try:
@@ -124,8 +137,30 @@ def transition(requirement_id: int) -> Page:
         req = get_requirement_or_404(requirement_id)
         return render_page(req, transition_values=values, transition_errors=exc.errors), 422
     db.session.commit()
-    flash(f"{trigger_label(trigger)}: {label(before)} → {label(req.state)}.", "success")
+    words = req.workflow
+    flash(
+        f"{trigger_label(trigger, words)}: {label(before, words)} → {label(req.state, words)}.",
+        "success",
+    )
     return redirect(url_for("requirements.show", requirement_id=req.id), 303)
+
+
+def _ask_first(
+    req: Requirement, trigger: str, values: dict[str, str], what: list[str], target_id: int | None
+) -> str:
+    words = trigger_label(trigger, req.workflow)
+    if target_id is not None:
+        target = db.session.get(Requirement, target_id)
+        what = [*what, f"It will point to #{target_id} “{target.title if target else ''}”."]
+    return confirmations.confirmation_page(
+        heading=f"{words} #{req.id} “{req.title}”?",
+        what=what,
+        reqs=[req],
+        action=url_for("requirements.transition", requirement_id=req.id),
+        fields=[("trigger", trigger), *((k, v) for k, v in values.items() if v)],
+        confirm_label=f"Yes, {words[:1].lower()}{words[1:]}",
+        back=url_for("requirements.show", requirement_id=req.id),
+    )
 
 
 def _merge_target(req: Requirement, raw: str, errors: dict[str, list[str]]) -> int | None:
@@ -141,7 +176,9 @@ def _merge_target(req: Requirement, raw: str, errors: dict[str, list[str]]) -> i
     elif target.id == req.id:
         errors["merge_into_id"] = ["A requirement cannot be merged into itself."]
     elif target.state in requirements.workflow_of(target).final_states:
-        errors["merge_into_id"] = [f"#{raw} is {label(target.state)}; choose an open one."]
+        errors["merge_into_id"] = [
+            f"#{raw} is {label(target.state, target.workflow)}; choose an open one."
+        ]
     return target.id if target is not None else None
 
 
@@ -152,6 +189,11 @@ def assign(requirement_id: int) -> Page:
     form = build_assignment_form(db.session)
     if not form.validate_on_submit():
         return render_page(req, form=form), 422
+    return _save_assignment(req, form)
+
+
+def _save_assignment(req: Requirement, form: AssignmentForm, *, merged: bool = False) -> Page:
+    requirement_id = req.id
     errors: dict[str, list[str]] = {}
     assignee_id = optional_id(form, "assignee_id", errors)
     team_id = optional_id(form, "team_id", errors)
@@ -173,7 +215,9 @@ def assign(requirement_id: int) -> Page:
     except (StaleEdit, StaleDataError) as exc:
         # StaleDataError: another save passed the version check at the same moment.
         db.session.rollback()
-        return _conflict(form, requirement_id, exc)
+        if merged:
+            return _conflict(form, requirement_id, exc)
+        return _merge(form, requirement_id, exc)
     except ValidationFailed as exc:
         db.session.rollback()
         attach_errors(form, exc)
@@ -182,27 +226,61 @@ def assign(requirement_id: int) -> Page:
     return redirect(url_for("requirements.show", requirement_id=req.id), 303)
 
 
+def _saved_values(req: Requirement) -> dict[str, str]:
+    return {
+        "version": str(req.version),
+        "assignee_id": str(req.assignee_id or ""),
+        "team_id": str(req.team_id or ""),
+        "priority": req.priority.value,
+    }
+
+
 def _load(form: AssignmentForm, req: Requirement) -> None:
-    form.version.data = str(req.version)
-    form.assignee_id.data = str(req.assignee_id or "")
-    form.team_id.data = str(req.team_id or "")
-    form.priority.data = req.priority.value
+    for name, value in _saved_values(req).items():
+        form[name].data = value
 
 
-def _conflict(mine: AssignmentForm, requirement_id: int, exc: Exception) -> tuple[str, int]:
-    """Keep the editor's choices (now against the saved version, so saving again applies them)
-    and show the saved values beside them."""
-    req = get_requirement_or_404(requirement_id)
+def _saved_form(req: Requirement) -> AssignmentForm:
     saved = build_assignment_form(db.session, formdata=None, meta={"csrf": False})
     _load(saved, req)
+    return saved
+
+
+def _merge(mine: AssignmentForm, requirement_id: int, exc: Exception) -> Page:
+    """A save on an old version applies only the fields this editor changed (web/stale_merge)."""
+    names = list(assignment.FIELDS)
+    originals = stale_merge.originals_of(mine, names)
+    if not originals:
+        return _conflict(mine, requirement_id, exc)
+    req = get_requirement_or_404(requirement_id)
+    saved = _saved_form(req)
+    merged = stale_merge.merge(mine, saved, names, originals)
+    mine.version.data = str(req.version)
+    if merged.both:
+        return _conflict(mine, requirement_id, exc, only=merged.both)
+    return _save_assignment(req, mine, merged=True)
+
+
+def _conflict(
+    mine: AssignmentForm, requirement_id: int, exc: Exception, *, only: set[str] | None = None
+) -> tuple[str, int]:
+    """Keep the editor's choices (now against the saved version, so saving again applies them)
+    and show the saved values beside them: the fields both changed, with who and when."""
+    req = get_requirement_or_404(requirement_id)
+    saved = _saved_form(req)
+    names = [n for n in assignment.FIELDS if only is None or n in only]
+    who = stale_merge.who_changed(db.session, "requirement", req.id, names, current_clock().now())
     rows = []
-    for name in assignment.FIELDS:
+    for name in names:
         theirs, yours = shown_value(saved[name]), shown_value(mine[name])
-        rows.append((mine[name].label.text, theirs, yours, theirs != yours))
+        rows.append((mine[name].label.text, theirs, yours, theirs != yours, who[name]))
     mine.version.data = str(req.version)
     reason = exc if isinstance(exc, StaleEdit) else "Someone saved it at the same moment."
+    if only is not None:
+        reason = "Someone else changed the same field."
     flash(f"Not saved: {reason} Your choices are kept: compare, then save again.", "error")
-    return render_page(req, form=mine, conflict=rows), 409
+    originals = stale_merge.originals_from(saved, assignment.FIELDS)
+    return render_page(req, form=mine, conflict=rows, originals=originals), 409
 
 
 @dataclass(frozen=True)
@@ -243,7 +321,7 @@ def _timeline(req: Requirement) -> list[Entry]:
         Entry(
             at=e.at,
             who=_who(e.actor_id, e.timer_id, users, timers),
-            what=EVENT_LABELS.get(e.trigger) or trigger_label(e.trigger),
+            what=trigger_label(e.trigger, req.workflow),
             from_state=e.from_state,
             to_state=e.to_state,
             note=e.note,
@@ -269,26 +347,12 @@ def _who(
     if actor_id is not None:
         return users.get(actor_id, f"user #{actor_id}")
     if timer_id is not None:
-        return f"timer “{label(timers.get(timer_id, str(timer_id)))}”"
+        return f"timer “{timer_label(timers.get(timer_id, str(timer_id)))}”"
     return "the system"
 
 
 def _describe_changes(changes: dict[str, Any]) -> str:
-    ids = {v for pair in changes.values() for v in pair if isinstance(v, int)}
-    users = _names(User, ids) if "assignee_id" in changes else {}
-    teams = _names(Team, ids) if "team_id" in changes else {}
-    shown = {"assignee_id": ("assignee", users), "team_id": ("team", teams)}
-    parts = []
-    for field, (before, after) in sorted(changes.items()):
-        name, lookup = shown.get(field, (label(field), {}))
-        parts.append(f"{name}: {_value(before, lookup)} → {_value(after, lookup)}")
-    return "; ".join(parts)
-
-
-def _value(value: Any, lookup: dict[int, str]) -> str:
-    if value is None or value == "":
-        return "—"
-    return lookup.get(value, f"#{value}") if isinstance(value, int) else str(value)
+    return history_words.sentence(history_words.describe(db.session, changes, entity="requirement"))
 
 
 def _names(model: Any, ids: set[int]) -> dict[int, str]:
@@ -337,11 +401,22 @@ def render_page(
     mode: str = "reply",
     details_values: dict[str, str] | None = None,
     details_errors: dict[str, list[str]] | None = None,
+    originals: list[tuple[str, str]] | None = None,
 ) -> str:
     user = current_user._get_current_object()
     if form is None:
         form = build_assignment_form(db.session, formdata=None)
         _load(form, req)
+    if originals is None:  # the values the assignment form was loaded with
+        posted = (
+            stale_merge.originals_of(form, assignment.FIELDS) if request.method == "POST" else {}
+        )
+        originals = (
+            [(stale_merge.PREFIX + n, v) for n, v in posted.items()]
+            if posted
+            # Straight from the row: building a form here would query its choices again.
+            else [(stale_merge.PREFIX + n, _saved_values(req)[n]) for n in assignment.FIELDS]
+        )
     people = {i for i in (req.assignee_id,) if i is not None}
     return render_template(
         "requirements/show.html",
@@ -354,6 +429,7 @@ def render_page(
         may_act=requirements.may_act(db.session, user, req, my_memberships(user)),
         form=form,
         conflict=conflict,
+        originals=originals,
         transition_values=transition_values or {"assignee_id": str(req.assignee_id or user.id)},
         transition_errors=transition_errors or {},
         timeline=_timeline(req),

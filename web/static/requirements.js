@@ -146,7 +146,7 @@
           swap(body.html);
           // Announced once per change (the ticking countdowns are not).
           var status = document.getElementById("escalations-status");
-          if (status) status.textContent = "Escalations updated: " + body.counts.breached + " breached, " + body.counts.at_risk + " at risk.";
+          if (status) status.textContent = "Escalations updated: " + body.counts.breached + " breached, " + body.counts.at_risk + " at risk, " + (body.counts.acknowledged || 0) + " acknowledged.";
         }
         live.dataset.signature = body.signature;
         document.dispatchEvent(new CustomEvent("rapport:escalation-counts", { detail: body.counts }));

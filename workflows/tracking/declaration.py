@@ -16,6 +16,7 @@ class TimerSpec:
     kind: str
     after: timedelta
     trigger: str | None = None  # the transition it fires, or None for a reminder only
+    label: str = ""  # what the timeline says it is ("first reminder to the customer")
 
 
 @dataclass
@@ -32,6 +33,16 @@ class Workflow:
     # ends them. `sla_pause_states` is the default per metric; a policy may override it.
     done_states: frozenset[str] = frozenset()
     sla_pause_states: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The words people read (pages, history, emails): states as lowercase phrases ("waiting on
+    # customer"), triggers as the button says it ("Ask the customer"). Codes stay in logic;
+    # a later issue translates these. A test checks every state and trigger has one.
+    state_labels: dict[str, str] = field(default_factory=dict)
+    trigger_labels: dict[str, str] = field(default_factory=dict)
+    # Triggers that end the requirement or cannot be undone by whoever fires them: the sentence
+    # that names what will happen, shown before it does (a confirmation step, or a dialog).
+    confirmations: dict[str, str] = field(default_factory=dict)
+    # Triggers only these roles may fire (a role's value: "supervisor" includes admins).
+    trigger_roles: dict[str, str] = field(default_factory=dict)
     machine: Machine = field(init=False)
 
     def __post_init__(self) -> None:
@@ -63,6 +74,19 @@ class Workflow:
         declared = dict.fromkeys(t["trigger"] for t in self.transitions)
         return [t for t in declared if t not in self.timer_triggers]
 
+    def state_label(self, state: str) -> str:
+        return self.state_labels.get(state) or humanise(state)
+
+    def trigger_label(self, trigger: str) -> str:
+        return self.trigger_labels.get(trigger) or humanise(trigger).capitalize()
+
+    def timer_label(self, kind: str) -> str:
+        for specs in self.timers.values():
+            for spec in specs:
+                if spec.kind == kind and spec.label:
+                    return spec.label
+        return humanise(kind)
+
     def diagram(self) -> str:
         """Mermaid state diagram text generated from the declaration."""
         lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
@@ -72,6 +96,11 @@ class Workflow:
                 lines.append(f"    {source} --> {spec['dest']}: {spec['trigger']}")
         lines += [f"    {state} --> [*]" for state in sorted(self.final_states)]
         return "\n".join(lines)
+
+
+def humanise(code: str) -> str:
+    """The fallback for a code without declared words: never shown as `snake_case`."""
+    return code.replace("_", " ")
 
 
 def refuse(event: EventData, message: str) -> bool:

@@ -1,9 +1,11 @@
 """The supervisor's escalation queue: SLA clocks past their warning or breached, and their
-acknowledgement (which stops the clock's next ladder rungs until it restarts)."""
+acknowledgement (which stops the clock's next ladder rungs until it restarts). An acknowledged
+clock is someone's already: it stays listed in its own section but leaves the at-risk and
+breached counts, until a new rung (or a restart) needs someone again."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Subquery, func, or_, select, text, union_all
+from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from models import Requirement, Role, SlaClock, SlaStatus, TeamMembership, User
@@ -15,6 +17,7 @@ from workflows.tracking.requirements import NotPermitted
 
 AT_RISK = "at_risk"
 BREACHED = "breached"
+ACKNOWLEDGED = "acknowledged"
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,14 @@ def _escalated(
     still counting: its predicate word for word; it covers these columns) and, for a running
     clock past due whose breach timer has not fired yet, a range of `ix_sla_clocks_status_due`.
     The two parts never overlap. The team comes from the covering `ix_requirements_id_team`."""
-    columns = (SlaClock.id, SlaClock.requirement_id, SlaClock.due_at, SlaClock.breached_at)
+    columns = (
+        SlaClock.id,
+        SlaClock.requirement_id,
+        SlaClock.due_at,
+        SlaClock.breached_at,
+        SlaClock.rung,
+        SlaClock.acknowledged_rung,
+    )
     flagged = select(*columns).where(text(ESCALATED_PREDICATE))
     past_due = select(*columns).where(
         SlaClock.status == SlaStatus.RUNNING,
@@ -68,10 +78,14 @@ def queue(
 ) -> list[QueueRow]:
     """Breached clocks first (longest breached on top), then at-risk ones by due time."""
     escalated = _escalated(clock, team_ids, readable)
+    # What still needs someone first; acknowledged clocks after them, in their own section.
     # Order and cut the narrow index rows first, then load only the page's clocks: sorting
     # whole clock rows (with their history) cost ~200 ms for 6,000 escalated clocks.
     page = select(escalated.c.id).order_by(
-        escalated.c.breached_at.is_(None), escalated.c.due_at, escalated.c.id
+        _acknowledged(escalated),
+        escalated.c.breached_at.is_(None),
+        escalated.c.due_at,
+        escalated.c.id,
     )
     ids = list(session.scalars(page.limit(limit)))
     if not ids:
@@ -100,7 +114,19 @@ def row_of(clock_row: SlaClock, requirement: Requirement, *, clock: Clock) -> Qu
         level=BREACHED if breached else AT_RISK,
         seconds_to_breach=(due - now).total_seconds(),
         rung=clock_row.rung,
-        acknowledged=clock_row.acknowledged_rung > 0,
+        acknowledged=is_acknowledged(clock_row.rung, clock_row.acknowledged_rung),
+    )
+
+
+def is_acknowledged(rung: int, acknowledged_rung: int) -> bool:
+    """Acknowledged at the current rung; a later rung needs someone again."""
+    return acknowledged_rung > 0 and acknowledged_rung >= rung
+
+
+def _acknowledged(escalated: Subquery) -> ColumnElement[bool]:
+    """`is_acknowledged` in SQL."""
+    return and_(
+        escalated.c.acknowledged_rung > 0, escalated.c.acknowledged_rung >= escalated.c.rung
     )
 
 
@@ -111,14 +137,17 @@ def counts(
     team_ids: list[int] | None = None,
     readable: ColumnElement[bool] | None = None,
 ) -> dict[str, int]:
+    """What still needs someone (at risk, breached) and what someone has acknowledged."""
     escalated = _escalated(clock, team_ids, readable)
     breached = or_(escalated.c.breached_at.is_not(None), escalated.c.due_at <= clock.now())
+    acknowledged = _acknowledged(escalated)
     query = select(
-        func.count(escalated.c.id).filter(breached),
-        func.count(escalated.c.id).filter(~breached),
+        func.count(escalated.c.id).filter(breached, ~acknowledged),
+        func.count(escalated.c.id).filter(~breached, ~acknowledged),
+        func.count(escalated.c.id).filter(acknowledged),
     )
-    breached_count, at_risk_count = session.execute(query).one()
-    return {AT_RISK: at_risk_count, BREACHED: breached_count}
+    breached_count, at_risk_count, acknowledged_count = session.execute(query).one()
+    return {AT_RISK: at_risk_count, BREACHED: breached_count, ACKNOWLEDGED: acknowledged_count}
 
 
 def supervised_team_ids(session: Session, user: User) -> list[int] | None:

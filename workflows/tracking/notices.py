@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import Customer, Requirement, Team, Timer, User
 from workflows.platform import outbox
-from workflows.tracking import requirement_threads, sla_notices
+from workflows.tracking import requirement_threads, sla_notices, workflow_words
 
 # kind -> who receives it; the text is workflows/tracking/templates/notices/<kind>.<language>.txt
 NOTICES = {
@@ -35,7 +35,7 @@ def timer_email(session: Session, requirement: Requirement, timer: Timer) -> out
     context: dict[str, Any] = {
         "requirement": requirement,
         "customer": customer,
-        "state": requirement.state.replace("_", " "),
+        "state": workflow_words.state_label(requirement.state, requirement.workflow),
     }
     if recipient == "customer":
         if customer is None or not customer.primary_email:

@@ -113,7 +113,18 @@ def allowed_triggers(
     """What the UI offers this user now (timer-only triggers are never offered)."""
     if user is not None and not may_act(session, user, requirement, memberships):
         return []
-    return workflow_of(requirement).triggers_from(requirement.state)
+    definition = workflow_of(requirement)
+    return [
+        t
+        for t in definition.triggers_from(requirement.state)
+        if user is None or may_fire(user, definition, t)
+    ]
+
+
+def may_fire(user: User, definition: Workflow, trigger: str) -> bool:
+    """A trigger the workflow keeps for a role (reopening a cancelled requirement: supervisors)."""
+    role = definition.trigger_roles.get(trigger)
+    return role is None or user.has_role(Role(role))
 
 
 def open_requirement(
@@ -224,6 +235,8 @@ def fire(
         )
     if trigger not in allowed:
         raise TransitionRefused(requirement.state, trigger, allowed, [])
+    if actor is not None and not may_fire(actor, definition, trigger):
+        raise NotPermitted(f"Only a {definition.trigger_roles[trigger]} may do this.")
     _transition(
         session, requirement, definition, trigger, allowed, actor, clock, note, timer_id, data
     )

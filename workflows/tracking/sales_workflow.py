@@ -22,9 +22,28 @@ SALES = Workflow(
     final_states=frozenset({"won", "lost"}),
     done_states=frozenset({"won", "lost"}),
     timers={
-        "lead": (TimerSpec("follow_up", timedelta(days=2)),),
-        "qualified": (TimerSpec("follow_up", timedelta(days=3)),),
-        "proposal": (TimerSpec("follow_up", timedelta(days=5)),),
-        "negotiation": (TimerSpec("follow_up", timedelta(days=3)),),
+        "lead": (TimerSpec("follow_up", timedelta(days=2), label="follow-up"),),
+        "qualified": (TimerSpec("follow_up", timedelta(days=3), label="follow-up"),),
+        "proposal": (TimerSpec("follow_up", timedelta(days=5), label="follow-up"),),
+        "negotiation": (TimerSpec("follow_up", timedelta(days=3), label="follow-up"),),
+    },
+    state_labels={
+        "lead": "lead",
+        "qualified": "qualified",
+        "proposal": "proposal sent",
+        "negotiation": "in negotiation",
+        "won": "won",
+        "lost": "lost",
+    },
+    trigger_labels={
+        "qualify": "Qualify",
+        "propose": "Send a proposal",
+        "negotiate": "Negotiate",
+        "win": "Mark as won",
+        "lose": "Mark as lost",
+    },
+    confirmations={
+        "win": "Marking it won ends the opportunity for good: its follow-ups stop.",
+        "lose": "Marking it lost ends the opportunity for good: its follow-ups stop.",
     },
 )

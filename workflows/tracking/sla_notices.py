@@ -28,7 +28,7 @@ from models import (
 )
 from workflows.platform import outbox
 from workflows.platform.clock import Clock
-from workflows.tracking import calendars
+from workflows.tracking import calendars, workflow_words
 from workflows.tracking.notification_preferences import NOTICE_EVENTS, wants_email
 
 HELD_IN_QUIET_HOURS = frozenset({"warning", "follow_up"})
@@ -147,7 +147,7 @@ def notify(
             "requirement": requirement,
             "customer": customer,
             "assignee": assignee,
-            "state": requirement.state.replace("_", " "),
+            "state": workflow_words.state_label(requirement.state, requirement.workflow),
             "metric": str(sla.metric).replace("_", " ") if sla else "",
             "metric_de": METRIC_DE.get(str(sla.metric), "") if sla else "",
             "due": local_time(sla.due_at if sla else None, user.time_zone),

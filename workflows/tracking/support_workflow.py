@@ -1,11 +1,14 @@
 """The support request workflow: new → open → in progress ⇄ waiting on customer → resolved →
-closed, with reopen within a window, cancel, and merge into another requirement."""
+closed, with reopen within a window, cancel (which a supervisor may undo within the same window),
+and merge into another requirement."""
 
 from datetime import timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import object_session
 from transitions import EventData
 
+from models import RequirementEvent
 from workflows.tracking.declaration import TimerSpec, Workflow, refuse
 
 REOPEN_WINDOW = timedelta(days=14)
@@ -27,6 +30,26 @@ def within_reopen_window(event: EventData) -> bool:
     if resolved_at is not None and now - resolved_at <= REOPEN_WINDOW:
         return True
     return refuse(event, f"Reopening is possible for {REOPEN_WINDOW.days} days after resolving.")
+
+
+def within_cancel_reopen_window(event: EventData) -> bool:
+    """A cancelled requirement can come back for as long as a resolved one can (when it was
+    cancelled is its last event into `cancelled`: no column of its own)."""
+    session = object_session(event.model)
+    cancelled_at = None
+    if session is not None:
+        cancelled_at = session.scalar(
+            select(func.max(RequirementEvent.at)).where(
+                RequirementEvent.requirement_id == event.model.id,
+                RequirementEvent.to_state == "cancelled",
+            )
+        )
+    now = event.kwargs["clock"].now()
+    if cancelled_at is not None and now - cancelled_at <= REOPEN_WINDOW:
+        return True
+    return refuse(
+        event, f"A cancelled requirement can be reopened for {REOPEN_WINDOW.days} days only."
+    )
 
 
 def has_merge_target(event: EventData) -> bool:
@@ -80,6 +103,12 @@ SUPPORT = Workflow(
             "dest": "open",
             "conditions": [within_reopen_window],
         },
+        {
+            "trigger": "reopen_cancelled",
+            "source": "cancelled",
+            "dest": "open",
+            "conditions": [within_cancel_reopen_window],
+        },
         {"trigger": "close", "source": "resolved", "dest": "closed"},
         {"trigger": "auto_close", "source": "resolved", "dest": "closed"},
         {"trigger": "cancel", "source": ACTIVE, "dest": "cancelled"},
@@ -95,11 +124,24 @@ SUPPORT = Workflow(
     timers={
         # Reminders to the customer after 2 and 5 days, then auto-resolve after 7 days of silence.
         "waiting_on_customer": (
-            TimerSpec("customer_reminder_1", timedelta(days=2)),
-            TimerSpec("customer_reminder_2", timedelta(days=5)),
-            TimerSpec("auto_resolve", timedelta(days=7), trigger="auto_resolve"),
+            TimerSpec(
+                "customer_reminder_1", timedelta(days=2), label="first reminder to the customer"
+            ),
+            TimerSpec(
+                "customer_reminder_2", timedelta(days=5), label="second reminder to the customer"
+            ),
+            TimerSpec(
+                "auto_resolve",
+                timedelta(days=7),
+                trigger="auto_resolve",
+                label="resolve after a week of silence",
+            ),
         ),
-        "resolved": (TimerSpec("auto_close", timedelta(days=3), trigger="auto_close"),),
+        "resolved": (
+            TimerSpec(
+                "auto_close", timedelta(days=3), trigger="auto_close", label="close after 3 days"
+            ),
+        ),
     },
     timer_triggers=frozenset({"auto_resolve", "auto_close"}),
     done_states=frozenset({"resolved"}),
@@ -108,4 +150,40 @@ SUPPORT = Workflow(
         "next_response": ("waiting_on_customer",),
         "resolution": ("waiting_on_customer",),
     },
+    state_labels={
+        "new": "new",
+        "open": "open",
+        "in_progress": "in progress",
+        "waiting_on_customer": "waiting on customer",
+        "resolved": "resolved",
+        "closed": "closed",
+        "cancelled": "cancelled",
+        "merged": "merged",
+    },
+    trigger_labels={
+        "assign": "Assign",
+        "start": "Start work",
+        "ask_customer": "Ask the customer",
+        "customer_replied": "Customer replied",
+        "resolve": "Resolve",
+        "auto_resolve": "Resolved automatically",
+        "reopen": "Reopen",
+        "reopen_cancelled": "Reopen (undo the cancel)",
+        "close": "Close",
+        "auto_close": "Closed automatically",
+        "cancel": "Cancel",
+        "merge": "Merge",
+    },
+    confirmations={
+        "cancel": (
+            "Cancelling stops its SLA clocks and reminders and takes it out of every queue. "
+            f"Only a supervisor can reopen it, within {REOPEN_WINDOW.days} days."
+        ),
+        "merge": (
+            "Merging ends this requirement for good: its clocks stop and it points to the one "
+            "you name. It cannot be reopened."
+        ),
+        "close": "Closing ends it for good: it can no longer be reopened.",
+    },
+    trigger_roles={"reopen_cancelled": "supervisor"},
 )

@@ -15,4 +15,7 @@ TASK = Workflow(
     ],
     final_states=frozenset({"cancelled"}),
     done_states=frozenset({"done"}),  # a cancelled task is final, not met
+    state_labels={"open": "open", "done": "done", "cancelled": "cancelled"},
+    trigger_labels={"complete": "Mark done", "cancel": "Cancel", "reopen": "Reopen"},
+    confirmations={"cancel": "Cancelling takes the task out of every queue."},
 )

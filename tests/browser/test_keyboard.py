@@ -1,0 +1,86 @@
+"""The keyboard-only flow in Chromium, no mouse: open the team queue (g q), move to a
+requirement (j) and open it (Enter), take it (its trigger key), reply (r, Ctrl+Enter), wait on
+the customer (its trigger key); "?" lists the shortcuts, and none fires while typing."""
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from models import Requirement, Role
+from tests.browser.test_customers import make_customer, sign_in
+from tests.browser.test_requirement_queues import clock, open_requirement  # noqa: F401
+from web.extensions import db
+from workflows.platform import accounts
+from workflows.platform.clock import ManualClock
+
+pytestmark = pytest.mark.browser
+
+
+def focused_on_next_action(page: Page) -> None:
+    """The focus is on the first trigger button (Playwright's `to_be_focused` also wants the
+    window focused, which a headless page that just navigated may not report)."""
+    page.wait_for_function(
+        "() => document.activeElement"
+        " && document.activeElement.matches('#transition-form .triggers button')",
+        timeout=5000,
+    )
+
+
+def test_open_the_team_queue_take_reply_and_wait_on_the_customer_from_the_keyboard(
+    page: Page,
+    live_server: str,
+    app: Flask,
+    make_user: Any,
+    clock: ManualClock,  # noqa: F811
+) -> None:
+    agent = make_user(Role.AGENT, name="Alma Agent")
+    customer_id = make_customer(app, name="Ana Lima", emails="ana@example.com")
+    with app.app_context():
+        team = accounts.create_team(db.session, "Support", clock=clock)
+        accounts.set_team_members(db.session, team, [agent.id], [])
+        db.session.commit()
+        team_id = team.id
+    req_id = open_requirement(
+        app, clock, agent, customer_id=customer_id, title="Printer on fire", team_id=team_id
+    )
+    sign_in(page, live_server, agent)
+    keys = page.keyboard
+
+    keys.press("?")
+    overlay = page.locator("#keyboard-help")
+    expect(overlay).to_be_visible()
+    expect(overlay).to_contain_text("Team queue")
+    keys.press("Escape")
+    expect(overlay).to_be_hidden()
+
+    keys.press("g")
+    keys.press("q")
+    expect(page.get_by_role("heading", name="Team queue")).to_be_visible()
+    keys.press("j")
+    expect(page.locator("#queue tbody tr").first).to_have_class("key-current")
+    keys.press("Enter")
+    expect(page.get_by_role("heading", name=f"#{req_id} Printer on fire")).to_be_visible()
+
+    take = page.get_by_role("button", name="Assign", exact=True)
+    expect(take).to_have_attribute("aria-keyshortcuts", "1")
+    keys.press("1")  # the assignee list starts at me: taking it
+    expect(page.locator("#state")).to_have_text("open")
+    expect(page.locator("#assignee")).to_have_text("Alma Agent")
+    focused_on_next_action(page)
+
+    keys.press("r")
+    body = page.locator("#reply-body")
+    expect(body).to_be_focused()
+    keys.type("Thanks, we are on it. Is the printer still smoking?")  # "n", "r" typed, no jump
+    expect(body).to_be_focused()
+    keys.press("Control+Enter")
+    expect(page.locator(".flash.success")).to_contain_text("Reply queued")
+    focused_on_next_action(page)
+    ask = page.get_by_role("button", name="Ask the customer")
+    keys.press(ask.get_attribute("aria-keyshortcuts") or "none")
+    expect(page.locator("#state")).to_have_text("waiting on customer")
+    with app.app_context():
+        req = db.session.get(Requirement, req_id)
+        assert (req.state, req.assignee_id) == ("waiting_on_customer", agent.id)

@@ -1,0 +1,178 @@
+"""History in words: an audit entry's field codes and ids as a person reads them ("Owner: Jonas →
+Ana", never `owner_id 7`). The words live here, in one named place, for a later translation."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import (
+    Customer,
+    CustomFieldDefinition,
+    LifecycleStage,
+    Organisation,
+    Requirement,
+    Team,
+    User,
+)
+
+FIELD_LABELS = {
+    "name": "Name",
+    "emails": "Email addresses",
+    "phones": "Phone numbers",
+    "organisation_id": "Organisation",
+    "owner_id": "Owner",
+    "stage_id": "Stage",
+    "time_zone": "Time zone",
+    "language": "Language",
+    "address_line": "Address",
+    "city": "City",
+    "postal_code": "Postal code",
+    "country": "Country",
+    "notes": "Notes",
+    "tags": "Tags",
+    "custom": "Custom fields",
+    "assignee_id": "Assignee",
+    "team_id": "Team",
+    "priority": "Priority",
+    "title": "Title",
+    "description": "Description",
+    "category": "Category",
+    "customer_id": "Customer",
+    "requirement_id": "Requirement",
+    "author_id": "Author",
+    "recorded_by_id": "Recorded by",
+    "merged_into_id": "Merged into",
+    "body": "Text",
+    "channel": "Channel",
+    "direction": "Direction",
+    "occurred_at": "When",
+    "amount": "Amount",
+    "currency": "Currency",
+    "website": "Website",
+    "domain": "Domain",
+}
+ACTION_LABELS = {
+    "create": "Created",
+    "update": "Edited",
+    "delete": "Moved to the trash",
+    "restore": "Restored",
+    "merge": "Merged",
+    "purge": "Deleted for good",
+    "legal_hold": "Legal hold",
+    "erase": "Erased",
+}
+ENTITY_LABELS = {"communication": "communication", "transaction": "transaction"}
+# Which table names the thing an id field points to.
+ID_FIELDS: dict[str, Any] = {
+    "owner_id": User,
+    "assignee_id": User,
+    "author_id": User,
+    "recorded_by_id": User,
+    "team_id": Team,
+    "organisation_id": Organisation,
+    "stage_id": LifecycleStage,
+    "customer_id": Customer,
+    "merged_into_id": Customer,
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str  # the words, e.g. "Owner"
+    before: Any
+    after: Any
+
+
+def field_label(code: str) -> str:
+    if code in FIELD_LABELS:
+        return FIELD_LABELS[code]
+    if code.startswith("consent."):
+        return f"Consent to {code.removeprefix('consent.')}"
+    words = code.removesuffix("_id").replace("_", " ").replace(".", " ")
+    return words.capitalize()
+
+
+def action_label(code: str) -> str:
+    return ACTION_LABELS.get(code) or code.replace("_", " ").capitalize()
+
+
+def describe(session: Session, changes: dict[str, Any], *, entity: str = "") -> list[Change]:
+    """Each change with its field's words and ids turned into names (looked up once per kind).
+    A requirement's `merged_into_id` points to a requirement, a customer's to a customer."""
+    ids: dict[Any, set[int]] = {}
+    for code, pair in changes.items():
+        model = _model_for(code, entity)
+        if model is not None and isinstance(pair, list | tuple):
+            ids.setdefault(model, set()).update(v for v in pair if isinstance(v, int))
+    names = {model: _names(session, model, found) for model, found in ids.items()}
+    if isinstance(changes.get("custom"), list | tuple):  # custom fields by their labels
+        labels = _custom_labels(session, changes["custom"], entity)
+        changes = {**changes, "custom": [_relabel(v, labels) for v in changes["custom"]]}
+    rows = []
+    for code, pair in sorted(changes.items(), key=lambda item: field_label(item[0])):
+        model = _model_for(code, entity)
+        lookup = names.get(model, {}) if model is not None else {}
+        if isinstance(pair, list | tuple) and len(pair) == 2:
+            before, after = (_shown(v, lookup, model) for v in pair)
+        else:
+            before, after = None, pair
+        rows.append(Change(field_label(code), before, after))
+    return rows
+
+
+def sentence(changes: list[Change]) -> str:
+    """ "Owner: Jonas → Ana; Stage: lead → customer" for a one-line timeline."""
+    return "; ".join(f"{c.field}: {_text(c.before)} → {_text(c.after)}" for c in changes)
+
+
+def _custom_labels(session: Session, pair: Any, entity: str) -> dict[str, str]:
+    keys = {k for side in pair if isinstance(side, dict) for k in side}
+    if not keys:
+        return {}
+    query = select(CustomFieldDefinition.key, CustomFieldDefinition.label).where(
+        CustomFieldDefinition.key.in_(keys)
+    )
+    if entity in ("customer", "organisation"):
+        query = query.where(CustomFieldDefinition.entity == entity)
+    return dict(session.execute(query).all())
+
+
+def _relabel(value: Any, labels: dict[str, str]) -> Any:
+    if not isinstance(value, dict):
+        return value
+    return {labels.get(k) or k.replace("_", " "): v for k, v in value.items()}
+
+
+def _model_for(code: str, entity: str) -> Any:
+    if code == "merged_into_id" and entity == "requirement":
+        return Requirement
+    if code == "requirement_id":
+        return Requirement
+    return ID_FIELDS.get(code)
+
+
+def _shown(value: Any, lookup: dict[int, str], model: Any) -> Any:
+    if model is None or not isinstance(value, int):
+        return value
+    return lookup.get(value) or f"#{value}"
+
+
+def _names(session: Session, model: Any, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    if model is Requirement:
+        rows = session.execute(select(model.id, model.title).where(model.id.in_(ids))).all()
+        return {i: f"#{i} {title}" for i, title in rows}
+    return dict(session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)

@@ -1,0 +1,44 @@
+"""Terminal and irreversible triggers ask first: the workflow declares the sentence naming what
+will happen (`Workflow.confirmations`); without `confirmed=yes` a POST renders a confirmation
+page with the same values (web/confirmations.py), and the buttons' `data-confirm` makes
+web/static/rapport.js ask in a dialog before the first POST."""
+
+from collections.abc import Iterable
+
+from models import Requirement
+from web.confirmations import ask_first, is_confirmed
+from workflows.tracking import requirements
+
+__all__ = ["confirmation_page", "is_confirmed", "sentences"]
+
+
+def sentences(reqs: Iterable[Requirement], trigger: str) -> list[str]:
+    """What `trigger` will do to these requirements, once per workflow that declares it."""
+    found: list[str] = []
+    for req in reqs:
+        sentence = requirements.workflow_of(req).confirmations.get(trigger)
+        if sentence and sentence not in found:
+            found.append(sentence)
+    return found
+
+
+def confirmation_page(
+    *,
+    heading: str,
+    what: list[str],
+    reqs: list[Requirement],
+    action: str,
+    fields: list[tuple[str, str]],
+    confirm_label: str,
+    back: str,
+) -> str:
+    """The page that asks; its form posts `fields` again with `confirmed=yes`."""
+    return ask_first(
+        heading=heading,
+        what=what,
+        items=[f"#{r.id} {r.title}" for r in reqs] if len(reqs) > 1 else [],
+        action=action,
+        fields=fields,
+        confirm_label=confirm_label,
+        back=back,
+    )
