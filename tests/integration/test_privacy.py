@@ -15,7 +15,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, inspect, select, text
 
-from models import AuditEntry, Customer, CustomerAccess, OutboxMessage, Role, Transaction, User
+from models import (
+    AuditEntry,
+    Customer,
+    CustomerAccess,
+    Notification,
+    OutboxMessage,
+    Requirement,
+    Role,
+    Transaction,
+    User,
+)
 from tests.conftest import csrf_token, login
 from tests.services import Process, wait_until
 from web.extensions import db
@@ -23,6 +33,7 @@ from workflows.customers import imports, profiles
 from workflows.platform import accounts, backup, outbox
 from workflows.platform.clock import SystemClock
 from workflows.privacy import erasure, scrub
+from workflows.tracking import notifications
 
 Headers = dict[str, str]
 EMAIL = "ana.secret-7731@example.org"
@@ -184,9 +195,25 @@ def test_erasure_leaves_no_trace_of_the_email_and_keeps_revenue(
     worker: Process,
     tmp_path: Path,
 ) -> None:
-    _, agent_headers = auth(Role.AGENT)
+    agent, agent_headers = auth(Role.AGENT)
     admin, admin_headers = auth(Role.ADMIN)
     customer = _customer_with_history(client, agent_headers)
+    with app.app_context():  # a colleague was told of the requirement, its title copied
+        requirement = db.session.scalar(
+            select(Requirement).where(Requirement.customer_id == customer["id"])
+        )
+        told = notifications.notify(
+            db.session,
+            "mentioned",
+            [db.session.get(User, admin.id)],
+            requirement,
+            clock=SystemClock(),
+            actor=db.session.get(User, agent.id),
+            detail="Ana Secreta wants her card refunded",
+            email=False,
+        )
+        assert told and told[0].title.startswith("Refund for")
+        db.session.commit()
     other = _ok(
         client.post(
             "/api/v1/customers",
@@ -269,6 +296,10 @@ def test_erasure_leaves_no_trace_of_the_email_and_keeps_revenue(
             select(OutboxMessage.attachments).where(OutboxMessage.idempotency_key == "test:erase")
         )
         assert files is None  # the file names went with the address
+        told_now = db.session.scalars(
+            select(Notification).where(Notification.requirement_id == requirement.id)
+        ).all()
+        assert [(n.title, n.detail) for n in told_now] == [("[erased]", None)]
 
 
 def test_a_legal_hold_refuses_erasure_until_lifted_and_is_audited(

@@ -3,9 +3,9 @@ figures aggregates need, and certify what was done. A worker runs the job step b
 transaction per step, so progress shows and a crash resumes where it stopped.
 
 Steps: each registered section's eraser (profile and consents, communications, transactions,
-requirements and events, their audit entries), the outbox, then every other table searched for
-the customer's email addresses and phone numbers, then the search index. Refused while a legal
-hold is set, when the job is requested and again when it starts."""
+requirements and events, their audit entries), the outbox, staff notifications, then every
+other table searched for the customer's email addresses and phone numbers, then the search
+index. Refused while a legal hold is set, when the job is requested and again when it starts."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from models import Customer, ErasureJob, OutboxMessage, OutboxStatus, Requirement
+from models import Customer, ErasureJob, Notification, OutboxMessage, OutboxStatus, Requirement
 from workflows.customers import search_index
 from workflows.customers.subject_data import subject_of
 from workflows.platform import audit
@@ -95,6 +95,21 @@ def _erase_outbox(session: Session, subject: Subject, clock: Clock) -> dict[str,
     return {"outbox": to_customer + notices, "outbox_suppressed": suppressed}
 
 
+def _erase_notifications(session: Session, subject: Subject, clock: Clock) -> dict[str, int]:
+    """Staff notifications copy a requirement's title and a note's excerpt as they were then:
+    those about the customer's requirements lose both (who was told of what, and when, stays)."""
+    requirement_ids = select(Requirement.id).where(
+        Requirement.customer_id.in_(subject.customer_ids)
+    )
+    erased = session.execute(
+        update(Notification)
+        .where(Notification.requirement_id.in_(requirement_ids))
+        .values(title=ERASED, detail=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return {"notifications": erased}
+
+
 def _search_step(session: Session, subject: Subject, clock: Clock) -> dict[str, int]:
     for customer_id in subject.customer_ids:
         customer = session.get(Customer, customer_id)
@@ -130,6 +145,7 @@ def steps() -> list[Step]:
     """The same list in every process: registry order, then the outbox, tables, search."""
     out = [Step(s.name, run=s.erase) for s in registered() if s.erase is not None]
     out.append(Step("outbox", run=_erase_outbox))
+    out.append(Step("notifications", run=_erase_notifications))
     out += [Step(f"everywhere:{t.name}", table=t.name) for t in scrub.tables()]
     out.append(Step("search_index", run=_search_step))
     return out
