@@ -1,12 +1,16 @@
-"""Load test of customer lists and search over HTTP against gunicorn on 127.0.0.1.
+"""Load test of customer and requirement pages and API lists over HTTP against gunicorn on
+127.0.0.1.
 
     DATABASE_URL=sqlite:////tmp/bench/rapport.sqlite3 python -m bench.load
 
 Starts a private redis-server (login rate limits) and gunicorn (`--workers`, default 2) on free
 ports against DATABASE_URL (seeded with bench/seed.py), signs a bench user in (session cookie)
 and gives it an API token, then measures each scenario at concurrency 1 and 8: p50/p95/p99
-latency and requests/s. `--direct` also times workflows.customers.queries.list_customers in this
-process, without HTTP. Leaves a `bench-load@example.com` user behind (harmless, re-used).
+latency, requests/s and the gunicorn workers' CPU time per request (read from /proc: what a
+request costs whatever else the machine is doing). `--direct` also times
+workflows.customers.queries.list_customers in this process, without HTTP. Leaves a
+`bench-load@example.com` user behind (harmless, re-used), a supervisor of the seeded team 1
+when `bench.seed --requirements` made one, so the requirement pages show that team's work.
 """
 
 import argparse
@@ -30,7 +34,15 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from models import Communication, Customer, Role, Transaction
+from models import (
+    Communication,
+    Customer,
+    Requirement,
+    Role,
+    Team,
+    TeamMembership,
+    Transaction,
+)
 from workflows.customers.queries import CustomerFilter, list_customers
 from workflows.platform import accounts
 from workflows.platform.clock import SystemClock
@@ -38,6 +50,7 @@ from workflows.platform.clock import SystemClock
 EMAIL = "bench-load@example.com"
 PASSWORD = "bench load password 42"  # noqa: S105 (a throwaway bench account)
 SEARCH_WORD = "zephyrine"  # in ~1 % of customers (bench/seed.py)
+SEEDED_TEAM = 1  # bench.seed --requirements: the team bench.profile's agent and supervisor work in
 
 
 def _free_port() -> int:
@@ -69,6 +82,7 @@ def _credentials(url: str) -> tuple[str, int, int, int]:
                 clock=clock,
             )
         token = accounts.issue_token(session, user, "bench", clock=clock).secret
+        _lead_seeded_team(session, user.id)
         session.commit()
         row = session.execute(
             select(Customer.id, Customer.owner_id, Customer.organisation_id)
@@ -81,8 +95,47 @@ def _credentials(url: str) -> tuple[str, int, int, int]:
     return token, row[0], row[1], row[2]
 
 
+def _lead_seeded_team(session: Session, user_id: int) -> None:
+    if session.get(Team, SEEDED_TEAM) is None:
+        return
+    found = session.scalar(
+        select(TeamMembership).where(
+            TeamMembership.team_id == SEEDED_TEAM, TeamMembership.user_id == user_id
+        )
+    )
+    if found is None:
+        session.add(TeamMembership(team_id=SEEDED_TEAM, user_id=user_id, is_supervisor=True))
+
+
+def _requirement_id(url: str) -> int | None:
+    """An active requirement of the seeded team (the one `bench.profile` opens)."""
+    engine = create_engine(_engine_url(url))
+    with Session(engine) as session:
+        found = session.scalar(
+            select(Requirement.id)
+            .where(Requirement.team_id == SEEDED_TEAM, Requirement.state == "in_progress")
+            .order_by(Requirement.id)
+            .limit(1)
+        )
+    engine.dispose()
+    return found
+
+
+def _workers_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU of the gunicorn master's children (its workers), from /proc."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == master_pid:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def _services(url: str, workers: int) -> Iterator[str]:
+def _services(url: str, workers: int) -> Iterator[tuple[str, int]]:
     folder = Path(tempfile.mkdtemp(prefix="rapport-bench-"))
     redis_port, web_port = _free_port(), _free_port()
     redis = subprocess.Popen(
@@ -135,7 +188,7 @@ def _services(url: str, workers: int) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
-        yield base
+        yield base, web.pid
     finally:
         for process in (web, redis):
             process.send_signal(signal.SIGTERM)
@@ -226,7 +279,8 @@ def _http_call(base: str, path: str, headers: dict[str, str]) -> Callable[[], No
 def _report(name: str, concurrency: int, figures: dict[str, float]) -> None:
     print(
         f"{name:<44} c={concurrency:<2} p50 {figures['p50']:7.1f} ms  p95 {figures['p95']:7.1f} ms"
-        f"  p99 {figures['p99']:7.1f} ms  {figures['rps']:7.1f} req/s",
+        f"  p99 {figures['p99']:7.1f} ms  {figures['rps']:7.1f} req/s"
+        f"  CPU {figures['cpu_ms']:5.1f} ms/req",
         flush=True,
     )
 
@@ -237,7 +291,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="per scenario and concurrency")
     parser.add_argument("--direct", action="store_true", help="also time list_customers in-process")
     parser.add_argument(
-        "--only", help="run only scenarios whose name contains this; `direct`: no HTTP at all"
+        "--only",
+        help="run only scenarios whose name contains this (or one of several, comma-separated);"
+        " `direct`: no HTTP at all",
     )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
@@ -251,7 +307,8 @@ def main() -> None:
     if args.only == "direct":
         _direct(url, args.requests, owner_id, org_id)
         return
-    with _services(url, args.workers) as base:
+    requirement_id = _requirement_id(url)
+    with _services(url, args.workers) as (base, master_pid):
         ui = {"Cookie": _sign_in(base)}
         fetch = {**ui, "X-Requested-With": "fetch"}
         scenarios = [
@@ -273,12 +330,30 @@ def main() -> None:
             ),
             (f"UI customer 360 /customers/{customer_id}", f"/customers/{customer_id}", ui),
         ]
+        if requirement_id is not None:  # seeded with --requirements
+            scenarios += [
+                ("UI queue: team", "/requirements?queue=team", ui),
+                ("UI queue: all open", "/requirements?queue=all", ui),
+                ("UI queue: mine", "/requirements?queue=mine", ui),
+                (
+                    f"UI requirement page /requirements/{requirement_id}",
+                    f"/requirements/{requirement_id}",
+                    ui,
+                ),
+                ("UI escalations (200 rows)", "/escalations", ui),
+                ("API requirements", "/api/v1/requirements", api),
+                ("API escalations", "/api/v1/escalations", api),
+            ]
         for name, path, headers in scenarios:
-            if args.only and args.only not in name:
+            if args.only and not any(part in name for part in args.only.split(",")):
                 continue
             call = _http_call(base, path, headers)
             for concurrency in (1, 8):
-                _report(name, concurrency, measure(call, concurrency, args.requests))
+                cpu_before = _workers_cpu_seconds(master_pid)
+                figures = measure(call, concurrency, args.requests)
+                calls = args.requests + max(3, concurrency)  # with the warm-up
+                figures["cpu_ms"] = (_workers_cpu_seconds(master_pid) - cpu_before) * 1e3 / calls
+                _report(name, concurrency, figures)
     if args.direct:
         _direct(url, args.requests, owner_id, org_id)
     print(f"load average after: {os.getloadavg()[0]:.2f} (1 min)")

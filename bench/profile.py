@@ -119,7 +119,13 @@ def _targets(app: Flask) -> dict[str, int]:
     with app.app_context():
         requirement = db.session.scalars(
             select(Requirement)
-            .where(Requirement.team_id == 1, Requirement.state == "in_progress")
+            # The agent's own, so both see the same page (the action forms are for those who
+            # may act on it: its assignee and the team's supervisor).
+            .where(
+                Requirement.team_id == 1,
+                Requirement.state == "in_progress",
+                Requirement.assignee_id == AGENT_ID,
+            )
             .order_by(Requirement.id)
             .limit(1)
         ).one()

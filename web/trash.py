@@ -1,6 +1,7 @@
 """What the customer and organisation pages share about soft-deleted records: loading one for a
 page (404 when missing, and only the trash pages see deleted ones) and a page of the trash."""
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from flask import abort, request
@@ -12,9 +13,11 @@ T = TypeVar("T")
 PAGE_SIZE = 50
 
 
-def get_or_404(model: type[T], row_id: int, *, deleted: bool | None = False) -> T:
+def get_or_404(
+    model: type[T], row_id: int, *, deleted: bool | None = False, options: Sequence[Any] = ()
+) -> T:
     """`deleted=False`: live only; `True`: trashed only; `None`: either."""
-    row = db.session.get(model, row_id)
+    row = db.session.get(model, row_id, options=options)
     if row is None:
         abort(404)
     if deleted is not None and (row.deleted_at is not None) != deleted:  # type: ignore[attr-defined]

@@ -1,12 +1,14 @@
 """The schema comes from the migrations, and they match the models."""
 
+import warnings
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import select, text
 
 from models import Base, Team
-from models.search import is_managed
+from models.search import UNREFLECTED_WARNING, is_managed
 from web.extensions import db
 
 
@@ -19,7 +21,10 @@ def test_migrations_match_the_models(in_app: Flask) -> None:
                 "include_name": lambda name, type_, parent: is_managed(name),
             },
         )
-        diff = compare_metadata(context, Base.metadata)
+        with warnings.catch_warnings():
+            # SQLite cannot reflect the queues' expression indexes; they are not compared.
+            warnings.filterwarnings("ignore", message=UNREFLECTED_WARNING)
+            diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 

@@ -3,16 +3,17 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from models import (
     Attachment,
     Channel,
     CommunicationChannel,
+    Customer,
     Direction,
     Requirement,
     Role,
-    Transaction,
     TransactionKind,
     TransactionStatus,
     User,
@@ -32,6 +33,17 @@ from workflows.platform.errors import ValidationFailed
 from workflows.tracking import conversations
 
 PAGE_SIZE = 25
+# What the page shows of the customer itself, in the query that loads it (two statements, not
+# six lazy ones). A customer has a handful of each, so the joined rows stay few. Tags come apart:
+# a LEFT JOIN through the link table is nested, and SQLite materialises it by scanning all tags.
+PAGE_LOADS = (
+    joinedload(Customer.stage),
+    joinedload(Customer.organisation),
+    joinedload(Customer.emails),
+    joinedload(Customer.phones),
+    joinedload(Customer.consents),
+    selectinload(Customer.tags),
+)
 REQUIREMENTS_SHOWN = 10
 QUICK_CHANNELS = (
     (CommunicationChannel.CALL, "c"),
@@ -48,7 +60,7 @@ LOG_FIELDS = ("channel", "direction", "occurred_at", "duration_minutes", "subjec
 @bp.get("/<int:customer_id>")
 @role_required(Role.AGENT)
 def show(customer_id: int) -> str | Response:
-    customer = get_customer_or_404(customer_id, deleted=None)
+    customer = get_customer_or_404(customer_id, deleted=None, options=PAGE_LOADS)
     if customer.deleted_at is not None and customer.merged_into_id is not None:
         flash(f"{customer.name} was merged into this customer.", "info")
         return redirect(url_for("customers.show", customer_id=customer.merged_into_id))
@@ -87,7 +99,7 @@ def render_page(
 ) -> str:
     """The 360 page; the quick-log and transaction forms keep what was typed, with errors."""
 
-    customer = get_customer_or_404(customer_id)
+    customer = get_customer_or_404(customer_id, options=PAGE_LOADS)
     kind = request.args.get("kind", "")
     kind = kind if kind in timelines.TIMELINE_KINDS else ""
     channel = request.args.get("channel", "")
@@ -110,6 +122,7 @@ def render_page(
     authors = dict(
         db.session.execute(select(User.id, User.name).where(User.id.in_(author_ids))).all()
     )
+    money = transactions.sales_summary(db.session, customer.id)
     files: dict[int, list[Attachment]] = {}
     communication_ids = [i.record.id for i in page.items if i.kind == "communication"]
     for attachment in db.session.scalars(
@@ -124,8 +137,8 @@ def render_page(
         attachments=files,
         custom_values=[(d, (customer.custom or {}).get(d.key)) for d in definitions],
         consents=[(c, customer.consent_for(c)) for c in Channel],
-        lifetime_value=transactions.lifetime_value(db.session, customer.id),
-        last_purchase_on=transactions.last_purchase_on(db.session, customer.id),
+        lifetime_value=money.lifetime_value,
+        last_purchase_on=money.last_purchase_on,
         transactions=transactions.list_transactions(db.session, customer.id, limit=10),
         enrolments=outreach_enrolments.of_customer(db.session, customer.id),
         page=page,
@@ -139,7 +152,7 @@ def render_page(
         deleted_communication=request.args.get("deleted", type=int),
         log_values=log_values or {"channel": "call"},
         log_errors=log_errors or {},
-        tx_values=tx_values or _transaction_defaults(customer.id),
+        tx_values=tx_values or _transaction_defaults(money.last_currency),
         tx_errors=tx_errors or {},
         transaction_kinds=list(TransactionKind),
         transaction_statuses=list(TransactionStatus),
@@ -153,17 +166,11 @@ def render_page(
     )
 
 
-def _transaction_defaults(customer_id: int) -> dict[str, str]:
+def _transaction_defaults(last_currency: str | None) -> dict[str, str]:
     """A fresh form: today in the viewer's zone, and the currency this customer last used."""
-    last = db.session.scalar(
-        select(Transaction.currency)
-        .where(Transaction.customer_id == customer_id, Transaction.deleted_at.is_(None))
-        .order_by(Transaction.created_at.desc(), Transaction.id.desc())
-        .limit(1)
-    )
     return {
         "kind": TransactionKind.ORDER.value,
         "status": TransactionStatus.COMPLETED.value,
-        "currency": last or DEFAULT_CURRENCY,
+        "currency": last_currency or DEFAULT_CURRENCY,
         "occurred_on": current_clock().now().astimezone(viewer_zone()).date().isoformat(),
     }

@@ -34,9 +34,19 @@ def _flush_notes(response: Response) -> Response:
     notes = g.pop(NOTES_KEY, None)
     if not notes or response.status_code >= 400:
         return response
+    user = acting_user()
+    user_id = user.id if user is not None else None  # read before the rollback expires it
     db.session.rollback()  # end the request's read transaction; the log write starts afresh
     for customer_id, action, via, detail in notes:
-        write_now(customer_id, action, via=via, detail=detail)
+        access_log.record(
+            db.session,
+            user_id=user_id,
+            customer_id=customer_id,
+            action=action,
+            via=via,
+            clock=current_clock(),
+            detail=detail,
+        )
     db.session.commit()
     return response
 

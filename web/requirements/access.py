@@ -25,13 +25,33 @@ def everyone_sees_everything() -> bool:
 
 def readable() -> ColumnElement[bool]:
     """The WHERE clause that keeps the requirements the acting user may read."""
-    return visibility.readable(db.session, acting_user(), everyone_sees_everything=_everyone())
+    user = acting_user()
+    return visibility.readable(
+        db.session, user, everyone_sees_everything=_everyone(), team_ids=_teams_of(user)
+    )
+
+
+def readable_in(supervised: list[int] | None) -> ColumnElement[bool] | None:
+    """The read policy for the escalations of `supervised` teams (`escalations.
+    supervised_team_ids`): none is needed for teams the user supervises, as they are among the
+    user's teams, whose requirements the user reads. Skipping it spares reading each escalated
+    clock's requirement row (~6 ms a query for 1,200 escalated clocks on SQLite)."""
+    return readable() if supervised is None else None
 
 
 def may_read(requirement: Requirement) -> bool:
+    user = acting_user()
     return visibility.may_read(
-        db.session, acting_user(), requirement, everyone_sees_everything=_everyone()
+        db.session,
+        user,
+        requirement,
+        everyone_sees_everything=_everyone(),
+        team_ids=_teams_of(user),
     )
+
+
+def _teams_of(user: User | None) -> list[int] | None:
+    return team_ids_of(db.session, user) if user is not None and user.is_active else None
 
 
 def get_requirement_or_404(requirement_id: int) -> Requirement:
@@ -42,7 +62,8 @@ def get_requirement_or_404(requirement_id: int) -> Requirement:
 
 
 def team_ids_of(session: Session, user: User) -> list[int]:
-    return visibility.team_ids_of(session, user)
+    """The teams `user` belongs to, from the request's one membership query."""
+    return list(my_memberships(user))
 
 
 def my_memberships(user: User) -> dict[int, bool]:

@@ -7,10 +7,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from models import Customer, Requirement, SlaClock, SlaStatus, Team, User
+from web.request_cache import once_per_request
 from workflows.tracking import search_index
 from workflows.tracking.requirements import WORKFLOWS
 
@@ -19,6 +30,13 @@ QUEUES = ("mine", "team", "all")
 ACTIVE_STATES = sorted({s for w in WORKFLOWS.values() for s in w.states if w.is_active(s)})
 ALL_STATES = list(dict.fromkeys(s for w in WORKFLOWS.values() for s in w.states))
 SHOWN_CLOCKS = (SlaStatus.RUNNING, SlaStatus.BREACHED, SlaStatus.PAUSED)
+# The queue indexes' predicate and sort key, as literal SQL: a partial index is used only when
+# the query repeats its WHERE (bound parameters would not match it on SQLite).
+ACTIVE = Requirement.state.in_(
+    bindparam("active_states", ACTIVE_STATES, expanding=True, literal_execute=True)
+)
+# No due time sorts last (SQLite's index order has no NULLS LAST).
+NOT_DUE_LAST = func.coalesce(Requirement.sla_due_at, literal_column("'9999-12-31 23:59:59+00'"))
 
 
 @dataclass(frozen=True)
@@ -82,7 +100,7 @@ def queue_query(
     if flt.state:
         query = query.where(Requirement.state == flt.state)
     elif match is None:
-        query = query.where(Requirement.state.in_(ACTIVE_STATES))
+        query = query.where(ACTIVE)
     if flt.priority:
         query = query.where(Requirement.priority == flt.priority)
     if flt.team_id:
@@ -100,12 +118,13 @@ def queue_query(
         query = query.where(func.lower(Requirement.title).contains(flt.q.lower(), autoescape=True))
     if match is not None:
         return query.order_by(match.rank, Requirement.id.desc())
+    # Each queue's WHERE and ORDER BY repeat the expressions of its index (migration
+    # c4a8e2f61d07: ix_requirements_queue_all, _mine, _team) so both databases walk the index
+    # in order and stop after a page instead of sorting the queue's active requirements.
     order: list[Any] = []
     if queue == "team":
         order.append(Requirement.assignee_id.is_not(None))
-    # NULLS LAST (not an `IS NULL` prefix) lets both databases walk ix_requirements_sla_due_at
-    # in order and stop after a page, instead of sorting every active requirement.
-    order += [Requirement.sla_due_at.asc().nulls_last(), Requirement.created_at, Requirement.id]
+    order += [NOT_DUE_LAST, Requirement.created_at, Requirement.id]
     return query.order_by(*order)
 
 
@@ -153,10 +172,20 @@ def names_by_id(session: Session, key: Any, label: Any, ids: set[int]) -> dict[i
 
 
 def user_choices(session: Session) -> list[tuple[int, str]]:
-    return list(
-        session.execute(select(User.id, User.name).where(User.is_active).order_by(User.name)).all()
+    """Active users by name; one query per request (a page shows them in several forms)."""
+    return once_per_request(
+        "user_choices",
+        lambda: list(
+            session.execute(
+                select(User.id, User.name).where(User.is_active).order_by(User.name)
+            ).all()
+        ),
     )
 
 
 def team_choices(session: Session) -> list[tuple[int, str]]:
-    return list(session.execute(select(Team.id, Team.name).order_by(Team.name)).all())
+    """Teams by name; one query per request."""
+    return once_per_request(
+        "team_choices",
+        lambda: list(session.execute(select(Team.id, Team.name).order_by(Team.name)).all()),
+    )

@@ -21,7 +21,6 @@ from models import (
     SlaClock,
     SlaPolicy,
     SlaPolicyVersion,
-    Team,
     Timer,
     User,
 )
@@ -296,14 +295,18 @@ class Entry:
     kind: str = "event"
 
 
-def _timeline(req: Requirement) -> list[Entry]:
-    events = list(
-        db.session.scalars(
-            select(RequirementEvent)
-            .where(RequirementEvent.requirement_id == req.id)
-            .order_by(RequirementEvent.at, RequirementEvent.id)
-        )
-    )
+def _timeline(req: Requirement, users: dict[int, str]) -> list[Entry]:
+    """The timeline; fills `users` with the names of everyone it and the page mention (the
+    actors, people in edits, the assignee), in one query."""
+    # The kind of the timer behind an event comes in the same query (a timer fires many).
+    found = db.session.execute(
+        select(RequirementEvent, Timer.kind)
+        .outerjoin(Timer, Timer.id == RequirementEvent.timer_id)
+        .where(RequirementEvent.requirement_id == req.id)
+        .order_by(RequirementEvent.at, RequirementEvent.id)
+    ).all()
+    events = [event for event, _ in found]
+    timers = {event.timer_id: kind for event, kind in found if event.timer_id is not None}
     edits = list(
         db.session.scalars(
             select(AuditEntry)
@@ -312,11 +315,11 @@ def _timeline(req: Requirement) -> list[Entry]:
         )
     )
     user_ids = {e.actor_id for e in [*events, *edits] if e.actor_id is not None}
-    users = _names(User, user_ids)
-    timer_ids = {e.timer_id for e in events if e.timer_id is not None}
-    timers = dict(
-        db.session.execute(select(Timer.id, Timer.kind).where(Timer.id.in_(timer_ids))).all()
-    )
+    user_ids |= {req.assignee_id} if req.assignee_id is not None else set()
+    for a in edits:
+        before_after = (a.changes or {}).get("assignee_id") or ()
+        user_ids |= {v for v in before_after if isinstance(v, int)}
+    users.update(_names(User, user_ids))
     entries = [
         Entry(
             at=e.at,
@@ -382,11 +385,12 @@ def _sla(req: Requirement) -> list[dict[str, Any]]:
 def _policy(req: Requirement) -> tuple[SlaPolicy, SlaPolicyVersion] | None:
     if req.sla_policy_version_id is None:
         return None
-    version = db.session.get(SlaPolicyVersion, req.sla_policy_version_id)
-    if version is None:
-        return None
-    policy = db.session.get(SlaPolicy, version.policy_id)
-    return (policy, version) if policy is not None else None
+    found = db.session.execute(
+        select(SlaPolicy, SlaPolicyVersion)
+        .join(SlaPolicyVersion, SlaPolicyVersion.policy_id == SlaPolicy.id)
+        .where(SlaPolicyVersion.id == req.sla_policy_version_id)
+    ).first()
+    return (found[0], found[1]) if found is not None else None
 
 
 def render_page(
@@ -417,26 +421,35 @@ def render_page(
             # Straight from the row: building a form here would query its choices again.
             else [(stale_merge.PREFIX + n, _saved_values(req)[n]) for n in assignment.FIELDS]
         )
-    people = {i for i in (req.assignee_id,) if i is not None}
+    memberships = my_memberships(user)
+    users: dict[int, str] = {}
+    timeline = _timeline(req, users)
+    teams = dict(queries.team_choices(db.session))  # the assignment form's list: no query
     return render_template(
         "requirements/show.html",
         requirement=req,
         workflow=requirements.workflow_of(req),
         customer=db.session.get(Customer, req.customer_id),
-        assignee=_names(User, people).get(req.assignee_id) if req.assignee_id else None,
-        team=db.session.get(Team, req.team_id) if req.team_id else None,
-        allowed=requirements.allowed_triggers(db.session, req, user, my_memberships(user)),
-        may_act=requirements.may_act(db.session, user, req, my_memberships(user)),
+        assignee=users.get(req.assignee_id) if req.assignee_id else None,
+        team_name=teams.get(req.team_id) if req.team_id else None,
+        allowed=requirements.allowed_triggers(db.session, req, user, memberships),
+        may_act=requirements.may_act(db.session, user, req, memberships),
         form=form,
         conflict=conflict,
         originals=originals,
         transition_values=transition_values or {"assignee_id": str(req.assignee_id or user.id)},
         transition_errors=transition_errors or {},
-        timeline=_timeline(req),
+        timeline=timeline,
         sla=_sla(req),
         policy=_policy(req),
         **conversation.context(
-            db.session, req, user, values=composer_values, errors=composer_errors, mode=mode
+            db.session,
+            req,
+            user,
+            values=composer_values,
+            errors=composer_errors,
+            mode=mode,
+            memberships=memberships,
         ),
         merged_into=db.session.get(Requirement, req.merged_into_id) if req.merged_into_id else None,
         people=[(str(i), n) for i, n in queries.user_choices(db.session)],

@@ -5,6 +5,8 @@ Templates run in Jinja's sandbox on plain dictionaries (never ORM objects), with
 names an error: a template is checked when it is saved — syntax, unknown variables and
 unknown fields — so an agent never meets a broken one while answering a customer."""
 
+from collections.abc import Collection, Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
@@ -121,10 +123,20 @@ def render(body: str, context: dict[str, Any]) -> str:
         raise ValidationFailed.field("canned_response", message) from exc
 
 
-def context_for(session: Session, requirement: Requirement, agent: User) -> dict[str, Any]:
-    """The variables of a template about `requirement` written by `agent`."""
+def context_for(
+    session: Session,
+    requirement: Requirement,
+    agent: User,
+    team_names: Mapping[int, str] | None = None,
+) -> dict[str, Any]:
+    """The variables of a template about `requirement` written by `agent` (`team_names`, if the
+    caller has them, saves a query)."""
     customer = session.get(Customer, requirement.customer_id)
-    team = session.get(Team, requirement.team_id) if requirement.team_id else None
+    team: Any = None
+    if requirement.team_id and team_names is not None:
+        team = SimpleNamespace(name=team_names.get(requirement.team_id, ""))
+    elif requirement.team_id:
+        team = session.get(Team, requirement.team_id)
     customer_name = customer.name if customer else ""
     return {
         "customer": {
@@ -154,15 +166,19 @@ def _team_ids(session: Session, user: User) -> list[int]:
     )
 
 
-def visible_to(session: Session, user: User) -> list[CannedResponse]:
-    """The user's own responses and their teams', by name."""
+def visible_to(
+    session: Session, user: User, team_ids: Collection[int] | None = None
+) -> list[CannedResponse]:
+    """The user's own responses and their teams', by name (`team_ids`, the user's teams if the
+    caller has them already, saves a query)."""
+    teams = list(team_ids) if team_ids is not None else _team_ids(session, user)
     return list(
         session.scalars(
             select(CannedResponse)
             .where(
                 or_(
                     CannedResponse.owner_id == user.id,
-                    CannedResponse.team_id.in_(_team_ids(session, user)),
+                    CannedResponse.team_id.in_(teams),
                 )
             )
             .order_by(CannedResponse.name, CannedResponse.id)

@@ -3,6 +3,7 @@ acknowledgement (which stops the clock's next ladder rungs until it restarts). A
 clock is someone's already: it stays listed in its own section but leaves the at-risk and
 breached counts, until a new rung (or a restart) needs someone again."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select, text, union_all
@@ -18,6 +19,8 @@ from workflows.tracking.requirements import NotPermitted
 AT_RISK = "at_risk"
 BREACHED = "breached"
 ACKNOWLEDGED = "acknowledged"
+
+QUEUE_LIMIT = 200  # the escalation queue's rows (page and API), most urgent first
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ def queue(
     clock: Clock,
     team_ids: list[int] | None = None,
     readable: ColumnElement[bool] | None = None,
-    limit: int = 200,
+    limit: int | None = None,
 ) -> list[QueueRow]:
     """Breached clocks first (longest breached on top), then at-risk ones by due time."""
     escalated = _escalated(clock, team_ids, readable)
@@ -87,7 +90,7 @@ def queue(
         escalated.c.due_at,
         escalated.c.id,
     )
-    ids = list(session.scalars(page.limit(limit)))
+    ids = list(session.scalars(page.limit(limit or QUEUE_LIMIT)))
     if not ids:
         return []
     found = {
@@ -150,11 +153,16 @@ def counts(
     return {AT_RISK: at_risk_count, BREACHED: breached_count, ACKNOWLEDGED: acknowledged_count}
 
 
-def supervised_team_ids(session: Session, user: User) -> list[int] | None:
+def supervised_team_ids(
+    session: Session, user: User, memberships: Mapping[int, bool] | None = None
+) -> list[int] | None:
     """The teams whose escalations `user` sees: None (all) for admins and for supervisors
-    who lead no team, else the teams they supervise."""
+    who lead no team, else the teams they supervise. `memberships` (team id -> supervises it,
+    from `requirements.memberships_of`) saves a query."""
     if user.has_role(Role.ADMIN):
         return None
+    if memberships is not None:
+        return sorted(t for t, leads in memberships.items() if leads) or None
     led = list(
         session.scalars(
             select(TeamMembership.team_id).where(

@@ -8,6 +8,8 @@ check for single rows, used by every page, API list and detail, search, export a
 
 Inactive users read nothing. Writing is `requirements.may_act`'s business, a narrower rule."""
 
+from collections.abc import Collection
+
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -21,14 +23,19 @@ def team_ids_of(session: Session, user: User) -> list[int]:
 
 
 def readable(
-    session: Session, user: User | None, *, everyone_sees_everything: bool = False
+    session: Session,
+    user: User | None,
+    *,
+    everyone_sees_everything: bool = False,
+    team_ids: Collection[int] | None = None,
 ) -> ColumnElement[bool]:
-    """A WHERE clause on `Requirement` keeping what `user` may read; one filter to AND in."""
+    """A WHERE clause on `Requirement` keeping what `user` may read; one filter to AND in.
+    `team_ids` (the user's teams, if the caller has them already) saves a query."""
     if user is None or not user.is_active:
         return false()
     if everyone_sees_everything or user.has_role(Role.ADMIN):
         return true()
-    teams = team_ids_of(session, user)
+    teams = list(team_ids) if team_ids is not None else team_ids_of(session, user)
     return or_(
         Requirement.team_id.is_(None),
         Requirement.team_id.in_(teams),
@@ -42,6 +49,7 @@ def may_read(
     requirement: Requirement,
     *,
     everyone_sees_everything: bool = False,
+    team_ids: Collection[int] | None = None,
 ) -> bool:
     """The same policy for one loaded row."""
     if user is None or not user.is_active:
@@ -50,4 +58,5 @@ def may_read(
         return True
     if requirement.team_id is None or requirement.assignee_id == user.id:
         return True
-    return requirement.team_id in team_ids_of(session, user)
+    teams = team_ids if team_ids is not None else team_ids_of(session, user)
+    return requirement.team_id in teams

@@ -21,7 +21,7 @@ from web.api.conditional import (
 )
 from web.clocks import current_clock
 from web.extensions import db
-from web.requirements.access import readable
+from web.requirements.access import my_memberships, readable_in
 from workflows.platform.errors import Conflict
 from workflows.tracking import calendars, escalations, sla_apply, sla_policies
 
@@ -431,11 +431,13 @@ class Escalations(MethodView):
         """At-risk (past warning) and breached SLA clocks, breached first, with counts.
         Supervisors see the teams they lead; admins see all."""
         require_role(Role.SUPERVISOR)
-        team_ids = escalations.supervised_team_ids(db.session, acting_user())
+        user = acting_user()
+        led = escalations.supervised_team_ids(db.session, user, my_memberships(user))
+        team_ids = led
         if "team_id" in args:
-            team_ids = [args["team_id"]] if team_ids is None or args["team_id"] in team_ids else []
+            team_ids = [args["team_id"]] if led is None or args["team_id"] in led else []
         clock = current_clock()
-        visible = readable()
+        visible = readable_in(led)
         rows = escalations.queue(db.session, clock=clock, team_ids=team_ids, readable=visible)
         if "level" in args:
             rows = [r for r in rows if r.level == args["level"]]
