@@ -3,13 +3,18 @@
 import hmac
 
 from flask import Flask, Response, g, request
+from sqlalchemy import select
 
 from models import User
 from web.auth.views import bp
 from web.clocks import current_clock
 from web.extensions import db, login_manager
 from web.problems import problem
+from web.request_cache import remember
 from workflows.platform import accounts
+from workflows.tracking.notifications import unread_count_of
+
+UNREAD_KEY = "unread_notifications"  # the bell's count, read with the user (request cache)
 
 API_PREFIX = "/api/v1/"
 PUBLIC_API_PATHS = ("/api/v1/openapi.json", "/api/v1/docs")
@@ -21,9 +26,13 @@ def _load_user(session_id: str) -> User | None:
     user_id, _, _fingerprint = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active:
+    row = db.session.execute(
+        select(User, unread_count_of(User.id)).where(User.id == int(user_id))
+    ).first()
+    if row is None or not row[0].is_active:
         return None
+    user, unread = row
+    remember(UNREAD_KEY, unread)
     return user if hmac.compare_digest(user.get_id(), session_id) else None
 
 

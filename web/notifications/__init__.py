@@ -9,7 +9,9 @@ from flask_login import current_user
 
 from models import Role
 from web.access import can
+from web.auth import UNREAD_KEY
 from web.extensions import db
+from web.request_cache import recall
 from workflows.platform import mail_health
 from workflows.tracking import notifications
 
@@ -26,8 +28,11 @@ def bell() -> dict[str, Any]:
     """The header bell's unread count, for every signed-in page."""
     if not current_user.is_authenticated:
         return {}
+    unread = recall(UNREAD_KEY)  # read with the user, in the same statement
+    if unread is None:
+        unread = notifications.unread_count(db.session, current_user.id)
     return {
-        "unread_notifications": notifications.unread_count(db.session, current_user.id),
+        "unread_notifications": unread,
         "notification_poll_ms": int(POLL_SECONDS * 1000),
     }
 
