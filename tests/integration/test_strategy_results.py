@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from models import Enrolment, EnrolmentEvent, EnrolmentStatus, Role, User
+from models import Enrolment, EnrolmentEvent, EnrolmentStatus, Role, StrategyVersion, User
 from tests.conftest import login
 from tests.outreach_helpers import email_steps, make_customers, make_strategy
 from web.clocks import current_clock
@@ -298,3 +298,18 @@ def test_pareto_of_replies_by_channel_and_by_step(in_app: Flask):
         [f"{made.id}:2", "Strategy replies · step 2", 1, 0.2, 1.0],
     ]
     assert by_step["filters"] == {}  # the requirement filters do not apply to replies
+
+
+def test_a_reply_rate_goal_counts_the_replies(strategy: Any):
+    version = db.session.get(StrategyVersion, strategy.current_version_id)
+    version.definition = {**version.definition, "goal": {"kpi": "reply_rate", "days": 30}}
+    db.session.commit()
+    result = strategy_results.strategy_results(db.session, strategy)
+    rows = _rows(result["arms"])
+    assert [(r["arm"], r["replied"], r["goal_reached"]) for r in rows] == [
+        ("contacted", 11, 11),
+        ("holdout", 1, 1),
+        ("step 1 · A", 4, 4),
+        ("step 1 · B", 7, 7),
+    ]
+    assert result["goal"] == {"kpi": "reply_rate"}

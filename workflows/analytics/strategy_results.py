@@ -13,7 +13,7 @@ aggregates; only the few arm totals reach Python.
 
 from typing import Any
 
-from sqlalchemy import case, distinct, exists, func, select
+from sqlalchemy import case, distinct, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from models import Enrolment, EnrolmentEvent, Strategy
@@ -63,7 +63,12 @@ def strategy_results(session: Session, strategy: Strategy) -> dict[str, Any]:
     definition = current_version(session, strategy).definition
     kpi = (definition.get("goal") or {}).get("kpi") or "reply_rate"
     replied = outcomes.replied(Enrolment.customer_id, Enrolment.enrolled_at)
-    goal = outcomes.goal_reached(kpi, Enrolment.customer_id, Enrolment.enrolled_at)
+    # A reply-rate goal is the reply itself: one subquery per enrolment instead of two.
+    goal = (
+        None
+        if kpi == "reply_rate"
+        else outcomes.goal_reached(kpi, Enrolment.customer_id, Enrolment.enrolled_at)
+    )
     groups = _groups(session, strategy.id, replied, goal)
     variants = _variants(session, strategy.id, replied, goal)
     arms = [_arm(name, None, None, None, *groups.get(name, NONE)) for name in (CONTACTED, HOLDOUT)]
@@ -83,7 +88,7 @@ def _flag(condition: Any) -> Any:
     return case((condition, 1), else_=0)
 
 
-def _groups(session: Session, strategy_id: int, replied: Any, goal: Any) -> dict[str, tuple]:
+def _groups(session: Session, strategy_id: int, replied: Any, goal: Any | None) -> dict[str, tuple]:
     """(enrolled, reached, replied, goal) for the holdout and for everyone contacted. A holdout
     enrolment is known by its `holdout` event: a stop rewrites its status."""
     held = exists().where(
@@ -97,7 +102,7 @@ def _groups(session: Session, strategy_id: int, replied: Any, goal: Any) -> dict
             case((held, HOLDOUT), else_=CONTACTED).label("arm"),
             _flag(sent).label("reached"),
             _flag(replied).label("replied"),
-            _flag(goal).label("goal"),
+            _flag(goal).label("goal") if goal is not None else literal(0).label("goal"),
         )
         .where(Enrolment.strategy_id == strategy_id)
         .subquery()
@@ -107,13 +112,13 @@ def _groups(session: Session, strategy_id: int, replied: Any, goal: Any) -> dict
         func.count(),
         func.sum(rows.c.reached),
         func.sum(rows.c.replied),
-        func.sum(rows.c.goal),
+        func.sum(rows.c.goal if goal is not None else rows.c.replied),
     ).group_by(rows.c.arm)
     return {arm: tuple(int(v or 0) for v in values) for arm, *values in session.execute(query)}
 
 
 def _variants(
-    session: Session, strategy_id: int, replied: Any, goal: Any
+    session: Session, strategy_id: int, replied: Any, goal: Any | None
 ) -> list[tuple[int, str, str | None, tuple[int, int, int, int]]]:
     """Per step with variants and per variant: (step, key, channel, counts), in step order."""
     rows = (
@@ -123,7 +128,7 @@ def _variants(
             EnrolmentEvent.channel.label("channel"),
             EnrolmentEvent.enrolment_id.label("enrolment_id"),
             _flag(replied).label("replied"),
-            _flag(goal).label("goal"),
+            _flag(goal).label("goal") if goal is not None else literal(0).label("goal"),
         )
         .join(Enrolment, Enrolment.id == EnrolmentEvent.enrolment_id)
         .where(
@@ -140,7 +145,7 @@ def _variants(
             func.max(rows.c.channel),
             func.count(distinct(rows.c.enrolment_id)),
             func.sum(rows.c.replied),
-            func.sum(rows.c.goal),
+            func.sum(rows.c.goal if goal is not None else rows.c.replied),
         )
         .group_by(rows.c.step, rows.c.variant)
         .order_by(rows.c.step, rows.c.variant)
