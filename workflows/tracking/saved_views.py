@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models import Priority, Role, SavedView, User
+from models import Priority, Role, SavedView, Team, User
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import ValidationFailed
@@ -58,6 +58,10 @@ def _clean_filters(raw: Any, errors: dict[str, list[str]]) -> dict[str, str]:
     return cleaned
 
 
+def _may_share_with(session: Session, owner: User, team_id: int) -> bool:
+    return owner.has_role(Role.ADMIN) or team_id in visibility.team_ids_of(session, owner)
+
+
 def create_view(
     session: Session,
     owner: User,
@@ -80,8 +84,9 @@ def create_view(
     elif queue == "all" and not owner.has_role(Role.SUPERVISOR):
         errors["queue"] = ["“all” is for supervisors."]
     cleaned = _clean_filters(filters, errors)
-    shares_elsewhere = team_id is not None and not owner.has_role(Role.ADMIN)
-    if shares_elsewhere and team_id not in visibility.team_ids_of(session, owner):
+    if team_id is not None and session.get(Team, team_id) is None:
+        errors["team_id"] = ["No such team."]
+    elif team_id is not None and not _may_share_with(session, owner, team_id):
         errors["team_id"] = ["Share with a team you belong to."]
     if errors:
         raise ValidationFailed(errors)
