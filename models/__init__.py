@@ -35,6 +35,7 @@ from models.outreach import (
 )
 from models.privacy import CustomerAccess, ErasureJob, RetentionPolicy
 from models.requirement import Priority, Requirement, RequirementEvent
+from models.saved_view import SavedView
 from models.search import CustomerSearchDocument, RequirementSearchDocument
 from models.segment import Segment
 from models.sla import Calendar, Holiday, Metric, SlaClock, SlaPolicy, SlaPolicyVersion, SlaStatus
@@ -89,6 +90,7 @@ __all__ = [
     "RequirementSearchDocument",
     "RetentionPolicy",
     "Role",
+    "SavedView",
     "Segment",
     "SlaClock",
     "SlaPolicy",

@@ -381,6 +381,7 @@ def test_every_admin_page_is_403_below_admin(
         "stage_id": stage_id,
         "calendar_id": calendar_id,
         "policy_id": policy_id,
+        "category_id": 1,  # none needed: the role is checked before the row is loaded
     }
     login(client, user.email)
     token = csrf_token(client, "/account")  # so POSTs reach the role check, not the CSRF one

@@ -73,6 +73,10 @@ API: dict[str, str] = {
     "GET /api/v1/categories": "user",
     "POST /api/v1/categories": "admin",
     "DELETE /api/v1/categories/{category_id}": "admin",
+    "GET /api/v1/saved-views": "user",
+    "POST /api/v1/saved-views": "user",
+    "GET /api/v1/saved-views/{view_id}": "own",
+    "DELETE /api/v1/saved-views/{view_id}": "own",
     "GET /api/v1/requirements": "user",
     "POST /api/v1/requirements": "user",
     "GET /api/v1/requirements/{requirement_id}": "scoped",
@@ -252,6 +256,8 @@ PAGES: dict[str, str] = {
     "POST /requirements/<requirement_id>/details": "scoped",
     "POST /requirements/<requirement_id>/transitions": "scoped",
     "POST /requirements/bulk": "user",
+    "POST /requirements/views": "user",
+    "POST /requirements/views/<view_id>/delete": "own",
     "GET /segments": "user",
     "GET /segments/<segment_id>/delete": "supervisor",
     "POST /segments/<segment_id>/delete": "supervisor",
@@ -344,6 +350,8 @@ def world(app: Flask, make_user: Any) -> tuple[World, dict[str, int]]:
         "token": "not-a-signed-token",
         "strategy_id": 1,  # none: the door is checked before the 404
         "canned_id": made("/canned-responses", {"name": "Hello", "body": "Hello!"}),
+        "category_id": made("/categories", {"name": "Billing"}),
+        "view_id": made("/saved-views", {"name": "Breached", "queue": "mine", "filters": {}}),
     }
     ids["policy_id"] = world.api("admin", "GET", "/sla-policies").get_json()[0]["id"]
     with app.app_context():
@@ -372,6 +380,7 @@ def _path(template: str, ids: dict[str, int]) -> str:
 # A body that passes the schema, so the answer shows the door rather than the form.
 BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/custom-fields": {"entity": "customer", "key": "k", "label": "K", "kind": "text"},
+    "POST /api/v1/categories": {"name": "Matrix"},
     "POST /api/v1/calendars/{calendar_id}/holidays/import": {"country": "DE", "years": [2030]},
     "POST /api/v1/calendars/{calendar_id}/holidays/ical": {"ical": "BEGIN:VCALENDAR"},
     "PUT /api/v1/sla-policies/order": {"ids": []},

@@ -17,7 +17,7 @@ from web.api.outreach import strategies as outreach_strategies
 from web.api.platform import health, tokens
 from web.api.privacy import subjects
 from web.api.schemas import ProblemSchema
-from web.api.tracking import categories, notifications, requirements, sla
+from web.api.tracking import categories, notifications, requirements, saved_views, sla
 from web.extensions import csrf
 from web.problems import PROBLEM_MIMETYPE
 
@@ -95,6 +95,7 @@ def register(app: Flask) -> None:
         custom_fields.blp,
         requirements.blp,
         categories.blp,
+        saved_views.blp,
         sla.blp,
         notifications.blp,
         subjects.blp,

@@ -15,6 +15,7 @@ from web.requirements import (  # noqa: E402, F401  (views register on the bluep
     new,
     queues,
     show,
+    views,
 )
 
 

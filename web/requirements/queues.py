@@ -18,9 +18,10 @@ from web.clocks import current_clock
 from web.extensions import db
 from web.requirements import assignment, bp, confirmations, queries, sla_display
 from web.requirements.access import my_memberships, readable, team_ids_of
+from web.requirements.views import view_url
 from web.templating import viewer_zone
 from workflows.platform.errors import DomainError
-from workflows.tracking import requirements, search_index, workflow_words
+from workflows.tracking import requirements, saved_views, search_index, workflow_words
 from workflows.tracking.requirements import TransitionRefused
 
 PAGE_SIZE = 25
@@ -90,6 +91,9 @@ def index() -> str:
     }
     bulk_triggers = sorted({t for ts in triggers.values() for t in ts} - NOT_IN_BULK)
     args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
+    views = saved_views.visible_to(db.session, current_user)
+    team_names = dict(queries.team_choices(db.session))
+    is_admin = can(current_user, Role.ADMIN)
     return render_template(
         "requirements/index.html",
         queue=queue,
@@ -118,6 +122,10 @@ def index() -> str:
         user_choices=queries.user_choices(db.session),
         workflow_choices=[(w.key, w.label) for w in requirements.WORKFLOWS.values()],
         sla_choices=SLA_CHOICES,
+        saved_views=views,
+        view_url=view_url,
+        team_names=team_names,
+        my_team_choices=[(i, n) for i, n in team_names.items() if i in my_teams or is_admin],
     )
 
 
