@@ -22,6 +22,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from models import Base, Role, User
@@ -231,17 +232,34 @@ def make_app(app: Flask, app_config: dict[str, Any]) -> Iterator[Any]:
 TABLES_TO_KEEP = {"alembic_version"}
 
 
-def _truncate_all(app: Flask) -> None:
+def _truncate_all(app: Flask, attempts: int = 5) -> None:
+    """Empty every table. PostgreSQL may pick the TRUNCATE as the victim of a deadlock with a
+    transaction a test's process (a beat, a clock, a live server) is just finishing: try again,
+    or the next test starts on the last one's rows."""
+    for attempt in range(attempts):
+        try:
+            _truncate_once(app)
+            return
+        except OperationalError as exc:
+            if "deadlock" not in str(exc).lower() or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+def _truncate_once(app: Flask) -> None:
     with app.app_context():
-        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (our table names)
-        stages.seed_defaults(db.session)  # reference data the migrations insert
-        db.session.commit()
-        db.session.remove()
+        try:
+            tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+            if db.engine.dialect.name == "postgresql":
+                db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (our table names)
+            stages.seed_defaults(db.session)  # reference data the migrations insert
+            db.session.commit()
+        finally:
+            db.session.rollback()
+            db.session.remove()
 
 
 @pytest.fixture

@@ -92,6 +92,7 @@ def test_unseen_messages_are_delivered_once_and_flagged(
 def test_beat_polls_only_when_a_host_is_set() -> None:
     base = {"REDIS_URL": "redis://x", "VISIBILITY_TIMEOUT": 5, "SWEEP_INTERVAL": 2.0, "CELERY": {}}
     base["OUTREACH_PLAN_INTERVAL"] = 60.0
+    base["ATTACHMENTS_SWEEP_INTERVAL"] = 3600.0
     assert "inbound-imap-poll" not in celery_settings(base)["beat_schedule"]
     polled = celery_settings({**base, "INBOUND_IMAP_HOST": "imap", "INBOUND_IMAP_INTERVAL": 30})
     assert polled["beat_schedule"]["inbound-imap-poll"] == {

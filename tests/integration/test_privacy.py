@@ -213,6 +213,7 @@ def test_erasure_leaves_no_trace_of_the_email_and_keeps_revenue(
             email=False,
         )
         assert told and told[0].title.startswith("Refund for")
+        requirement_id = requirement.id
         db.session.commit()
     other = _ok(
         client.post(
@@ -297,7 +298,7 @@ def test_erasure_leaves_no_trace_of_the_email_and_keeps_revenue(
         )
         assert files is None  # the file names went with the address
         told_now = db.session.scalars(
-            select(Notification).where(Notification.requirement_id == requirement.id)
+            select(Notification).where(Notification.requirement_id == requirement_id)
         ).all()
         assert [(n.title, n.detail) for n in told_now] == [("[erased]", None)]
 
