@@ -33,7 +33,7 @@ AT_RISK = "at_risk"
 BREACHED = "breached"
 ACKNOWLEDGED = "acknowledged"
 
-QUEUE_LIMIT = 50  # the escalation queue's rows per page (page, live fragment and API)
+QUEUE_LIMIT = 25  # the escalation queue's rows per page (page, live fragment, API), as queues
 # A clock without a due time sorts after every due one, on both databases (SQLite puts NULL
 # first, PostgreSQL last); bound with the column's type so the keyset compares like for like.
 NOT_DUE = datetime(9999, 12, 31, tzinfo=UTC)

@@ -175,7 +175,7 @@ class EscalationArgs(ma.Schema):
     team_id = ma.fields.Integer()
     limit = ma.fields.Integer(
         validate=ma.validate.Range(min=1, max=200),
-        metadata={"description": "Rows per page (default 50)"},
+        metadata={"description": "Rows per page (default 25)"},
     )
     after = ma.fields.String(
         validate=ma.validate.Length(max=80),
