@@ -209,7 +209,7 @@ def test_resolving_before_the_breach_cancels_every_timer(world: dict[str, Any]) 
     world["clock"].advance(timedelta(hours=1))
     assert _run_due(world)["fired"] == 0
     assert _mail() == []
-    assert escalations.queue(db.session, clock=world["clock"]) == []
+    assert escalations.queue(db.session, clock=world["clock"]).rows == []
 
 
 def test_outbound_reply_meets_first_response(world: dict[str, Any]) -> None:
@@ -308,7 +308,9 @@ def test_acknowledging_stops_the_next_rungs(world: dict[str, Any]) -> None:
     _run_due(world)
     first = _clock_of(req, Metric.FIRST_RESPONSE)
     assert first.rung == 1
-    [row] = [r for r in escalations.queue(db.session, clock=world["clock"]) if r.sla.id == first.id]
+    [row] = [
+        r for r in escalations.queue(db.session, clock=world["clock"]).rows if r.sla.id == first.id
+    ]
     assert row.level == escalations.BREACHED and row.rung == 1
     with pytest.raises(NotPermitted):
         escalations.acknowledge(
@@ -334,7 +336,9 @@ def test_acknowledging_stops_the_next_rungs(world: dict[str, Any]) -> None:
         "breached": 0,
         "acknowledged": 1,
     }
-    [row] = [r for r in escalations.queue(db.session, clock=world["clock"]) if r.sla.id == first.id]
+    [row] = [
+        r for r in escalations.queue(db.session, clock=world["clock"]).rows if r.sla.id == first.id
+    ]
     assert row.acknowledged
 
 

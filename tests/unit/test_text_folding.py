@@ -40,3 +40,15 @@ def test_a_document_gains_folded_copies_of_the_lines_folding_changes() -> None:
         "José Núñez\nplain line\nMüller\nJose Nunez\nMuller"
     )
     assert with_folded("plain only") == "plain only"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "plain ascii", "ascii then Núñez", "Ærø ß中é", "a\u0301b", "Straße\nMüller 12 \u0131"],
+)
+def test_positions_are_those_of_folding_one_character_at_a_time(text: str) -> None:
+    """The fast path (ASCII runs copied whole) gives what folding each character gives."""
+    folded, positions = fold_with_positions(text)
+    expected = [i for i, char in enumerate(text) for _ in fold(char)]
+    assert folded == fold(text)
+    assert list(positions) == expected

@@ -32,10 +32,27 @@ def _scope() -> list[int] | None:
     return escalations.supervised_team_ids(db.session, user, my_memberships(user))
 
 
-def _rows() -> list[escalations.QueueRow]:
+def _after() -> str | None:
+    """The page's keyset cursor (`?after=`); a malformed one is a 400, not the first page."""
+    after = request.args.get("after") or None
+    if after is not None:
+        try:
+            escalations.parse_cursor(after)
+        except ValidationFailed:
+            abort(400, "Not a page of the escalation queue.")
+    return after
+
+
+def _page() -> escalations.Page:
+    """One page of the queue (`escalations.QUEUE_LIMIT` rows): rendering 200 rows of ~3 KB
+    each was half of the page's CPU, and nobody works down 200 escalations at a glance."""
     scope = _scope()
     return escalations.queue(
-        db.session, clock=current_clock(), team_ids=scope, readable=readable_in(scope)
+        db.session,
+        clock=current_clock(),
+        team_ids=scope,
+        readable=readable_in(scope),
+        after=_after(),
     )
 
 
@@ -52,9 +69,10 @@ def _url_pattern(endpoint: str, key: str) -> str:
     return url_for(endpoint, **{key: marker}).replace(str(marker), "{}")
 
 
-def _signature(rows: list[escalations.QueueRow]) -> str:
-    """Changes when a row comes, goes or changes (not as time passes: the browser ticks)."""
-    parts = [
+def _signature(rows: list[escalations.QueueRow], counts: dict[str, int]) -> str:
+    """Changes when a row comes, goes or changes, or a count does (not as time passes: the
+    browser ticks)."""
+    parts = [":".join(str(counts[k]) for k in sorted(counts))] + [
         f"{r.sla.id}:{r.level}:{r.rung}:{r.acknowledged}:{r.sla.status}:"
         f"{r.requirement.assignee_id}:{r.requirement.team_id}:{r.requirement.state}"
         for r in rows
@@ -62,13 +80,20 @@ def _signature(rows: list[escalations.QueueRow]) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def _context(rows: list[escalations.QueueRow]) -> dict[str, Any]:
+def _context(page: escalations.Page, counts: dict[str, int]) -> dict[str, Any]:
+    rows = page.rows
     now = current_clock().now()
     acknowledgers = {r.sla.acknowledged_by_id for r in rows if r.sla.acknowledged_by_id}
     names = queries.names(db.session, [r.requirement for r in rows])
     names["users"] |= queries.names_by_id(db.session, User.id, User.name, acknowledgers)
+    after = request.args.get("after")
     return {
         "rows": rows,
+        "counts": counts,
+        "first_url": url_for("escalations.index") if after else None,
+        "next_url": url_for("escalations.index", after=page.next_after)
+        if page.next_after
+        else None,
         "countdowns": {r.sla.id: sla_display.countdown(r.sla, now) for r in rows},
         "names": names,
         "people": queries.user_choices(db.session),
@@ -83,32 +108,36 @@ def _context(rows: list[escalations.QueueRow]) -> dict[str, Any]:
 @escalations_bp.get("")
 @role_required(Role.SUPERVISOR)
 def index() -> str:
-    rows = _rows()
+    page = _page()
+    counts = _counts()
     return render_template(
         "escalations/index.html",
-        signature=_signature(rows),
+        signature=_signature(page.rows, counts),
         poll_ms=int(POLL_SECONDS * 1000),
         scoped=_scope() is not None,
         now=current_clock().now(),
         viewer_zone=viewer_zone().key,
-        **_context(rows),
+        live_url=url_for("escalations.live", after=request.args.get("after") or None),
+        **_context(page, counts),
     )
 
 
 @escalations_bp.get("/live")
 @role_required(Role.SUPERVISOR)
 def live() -> Response:
-    """The rows as an HTML fragment with their signature and the counts; `?since=<signature>`
-    leaves the HTML out when nothing changed."""
-    rows = _rows()
-    signature = _signature(rows)
+    """The rows of the same page (`?after=`) as an HTML fragment with their signature and the
+    counts; `?since=<signature>` leaves the HTML out when nothing changed."""
+    page = _page()
+    counts = _counts()
+    # The counts are in the fragment (section headings), so they are part of what changed.
+    signature = _signature(page.rows, counts)
     body: dict[str, Any] = {
         "signature": signature,
-        "counts": _counts(),
+        "counts": counts,
         "now": current_clock().now().isoformat(),
     }
     if request.args.get("since") != signature:
-        body["html"] = render_template("escalations/_rows.html", **_context(rows))
+        body["html"] = render_template("escalations/_rows.html", **_context(page, counts))
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response

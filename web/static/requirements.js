@@ -134,7 +134,8 @@
   function poll() {
     if (busy) return;
     busy = true;
-    var url = live.dataset.liveUrl + "?since=" + encodeURIComponent(live.dataset.signature || "");
+    var base = live.dataset.liveUrl;  // carries the page's ?after= past the first page
+    var url = base + (base.indexOf("?") < 0 ? "?" : "&") + "since=" + encodeURIComponent(live.dataset.signature || "");
     fetch(url, { headers: { "X-Requested-With": "fetch", Accept: "application/json" }, cache: "no-store" })
       .then(function (response) {
         if (response.redirected || !response.ok) throw new Error("not available: " + response.status);

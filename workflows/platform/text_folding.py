@@ -10,7 +10,9 @@ Only Latin, Greek and Cyrillic letters and the like are folded; CJK, Hangul and 
 from U+2E80 on stay as written (NFKD would split Hangul syllables into jamo and rewrite
 half-width katakana), so a later Chinese search finds its text intact."""
 
+import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 # Letters that NFKD does not decompose but that people type without their stroke or ligature.
@@ -53,15 +55,30 @@ def fold(text: str) -> str:
     return "".join(fold_char(c) for c in text)
 
 
-def fold_with_positions(text: str) -> tuple[str, list[int]]:
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def fold_with_positions(text: str) -> tuple[str, Sequence[int]]:
     """`fold(text)` and, for each of its characters, the index in `text` it came from, so that a
     match found in the folded text can be marked in the original."""
+    # ASCII runs fold to themselves: copied whole, only the other characters one by one. A
+    # character-by-character loop over every snippet's document (1-2 KB, 25 a page) was about
+    # a third of a customer search's CPU.
+    if text.isascii():
+        return text, range(len(text))
     out: list[str] = []
     positions: list[int] = []
-    for index, char in enumerate(text):
-        folded = fold_char(char)
-        out.append(folded)
-        positions.extend([index] * len(folded))
+    done = 0
+    for run in _NON_ASCII.finditer(text):
+        out.append(text[done : run.start()])
+        positions.extend(range(done, run.start()))
+        for index in range(run.start(), run.end()):
+            folded = fold_char(text[index])
+            out.append(folded)
+            positions.extend([index] * len(folded))
+        done = run.end()
+    out.append(text[done:])
+    positions.extend(range(done, len(text)))
     return "".join(out), positions
 
 
