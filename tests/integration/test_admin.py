@@ -307,7 +307,9 @@ def test_team_members_and_supervisors_are_saved(
 
     # The edit page shows what is saved; a second save replaces it.
     html = page(admin_client, edit_path)
-    assert f'selected value="{ann.id}"' in html or f'value="{ann.id}" selected' in html
+    # Supervisors are members too, so Sue is ticked in both lists.
+    assert _selected(html, "members") == [str(ann.id), str(bob.id), str(sue.id)]
+    assert _selected(html, "supervisors") == [str(sue.id)]
     saved = admin_client.post(
         edit_path, data={"members": [ann.id, sue.id], "supervisors": [ann.id], "csrf_token": token}
     )
@@ -332,6 +334,8 @@ def test_saving_a_team_keeps_its_inactive_members(
     # The page offers the inactive member (marked), so saving the team does not drop him.
     html = page(admin_client, edit_path)
     assert "Gus Gone (agent, inactive)" in html
+    # A checkbox list, not a multiple select: a plain click cannot drop the other members.
+    assert 'type="checkbox"' in html and "<select" not in html.split("<main", 1)[-1]
     picked = [int(v) for v in _selected(html, "members")]
     assert sorted(picked) == sorted([ann.id, gone.id])
     saved = admin_client.post(
@@ -341,14 +345,14 @@ def test_saving_a_team_keeps_its_inactive_members(
     assert _memberships(app, "Billing") == {ann.id: True, gone.id: False}
 
 
-def _selected(html: str, select_name: str) -> list[str]:
-    """The values of a multiple select's selected options."""
-    part = html.split(f'name="{select_name}"', 1)[1].split("</select>", 1)[0]
-    return [
-        option.split('value="', 1)[1].split('"', 1)[0]
-        for option in part.split("<option")[1:]
-        if " selected" in option.split(">", 1)[0]
-    ]
+def _selected(html: str, name: str) -> list[str]:
+    """The values of the ticked checkboxes named `name`, in page order."""
+    picked = []
+    for tag in html.split("<input")[1:]:
+        tag = tag.split(">", 1)[0]
+        if f'name="{name}"' in tag and 'type="checkbox"' in tag and " checked" in f" {tag}":
+            picked.append(tag.split('value="', 1)[1].split('"', 1)[0])
+    return picked
 
 
 def _memberships(app: Flask, team_name: str) -> dict[int, bool]:

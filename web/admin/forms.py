@@ -11,6 +11,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import FieldKind, Role
 from web.account.forms import time_zone_choices
@@ -45,9 +46,17 @@ class TeamForm(FlaskForm):
     name = StringField("Team name", validators=[DataRequired(), Length(max=120)])
 
 
+class CheckboxListField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (the `checklist` macro adds a filter
+    box): a plain click on a multiple select drops every other pick, a checkbox cannot."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class TeamMembersForm(FlaskForm):
-    members = SelectMultipleField("Members", coerce=int)
-    supervisors = SelectMultipleField(
+    members = CheckboxListField("Members", coerce=int)
+    supervisors = CheckboxListField(
         "Supervisors", coerce=int, description="Supervisors are members too."
     )
 
