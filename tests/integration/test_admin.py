@@ -145,6 +145,45 @@ def test_admin_creates_a_user_whose_generated_password_signs_in(
     assert "Nadia Novak" in page(newcomer, "/")
 
 
+@pytest.mark.parametrize(
+    ("path", "post_to", "prefix"),
+    [("/admin/users/new", "/admin/users/new", ""), ("/account", "/account/profile", "profile-")],
+)
+def test_time_zone_is_typed_with_suggestions_and_checked_on_the_server(
+    app: Flask, admin_client: FlaskClient, path: str, post_to: str, prefix: str
+) -> None:
+    html = page(admin_client, path)
+    zone = f"{prefix}time_zone"
+    # A text box with the IANA zones as a datalist: the browser filters them as one types.
+    assert f'list="{zone}-zones"' in html
+    assert f'<datalist id="{zone}-zones">' in html and '<option value="Europe/Berlin">' in html
+    values = form_values(html)
+    values.update(
+        {
+            "csrf_token": csrf_token(admin_client, path),
+            "email": "zoe@example.com",
+            "name": "Zoe Zone",
+            "role": "agent",
+            f"{prefix}name": "Ada Renamed",
+            zone: "Europe/Atlantis",
+        }
+    )
+    before = _count(app, User)
+    response = admin_client.post(post_to, data=values)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert f'id="{zone}-error"' in body and "“Europe/Atlantis” is not a time zone" in body
+    assert _count(app, User) == before
+    assert _user(app, email="zoe@example.com") is None
+    assert _user(app, name="Ada Renamed") is None
+
+    # Spaces around a zone typed by hand are not an error.
+    values[zone] = " Asia/Tokyo "
+    assert admin_client.post(post_to, data=values).status_code in (200, 302)
+    saved = _user(app, email="zoe@example.com") or _user(app, name="Ada Renamed")
+    assert saved is not None and saved.time_zone == "Asia/Tokyo"
+
+
 def test_admin_changes_role_and_time_zone(
     app: Flask, admin_client: FlaskClient, make_user: Any
 ) -> None:

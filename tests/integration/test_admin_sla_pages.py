@@ -149,6 +149,7 @@ def test_bad_calendar_shows_messages_at_fields_and_keeps_the_input(
     assert response.status_code == 422
     assert 'id="name-error"' in html and "Give the calendar a name." in html
     assert 'id="time_zone-error"' in html and "Mars/Olympus" in html
+    assert 'list="time_zone-zones"' in html and '<option value="Asia/Tokyo">' in html
     # The bad cell (Tuesday, period 2) carries its message and keeps what was typed.
     assert 'id="p-1-1-error"' in html and "“1x:00” is not a time" in html
     assert 'name="p-1-1-end" value="1x:00"' in html
