@@ -109,40 +109,7 @@ def _count(app: Flask, model: type) -> int:
 # ---------------------------------------------------------------- users
 
 
-def test_admin_creates_a_user_whose_generated_password_signs_in(
-    app: Flask, admin_client: FlaskClient
-) -> None:
-    token = csrf_token(admin_client, "/admin/users/new")
-    response = admin_client.post(
-        "/admin/users/new",
-        data={
-            "email": "Nadia.Novak@Example.com",
-            "name": "Nadia Novak",
-            "role": "supervisor",
-            "time_zone": "Europe/Prague",
-            "csrf_token": token,
-        },
-    )
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    password = html.split('id="generated-password">')[1].split("<")[0].strip()
-    assert len(password) >= 10
-
-    user = _user(app, email="nadia.novak@example.com")
-    assert user is not None
-    assert (user.name, user.role, user.time_zone) == (
-        "Nadia Novak",
-        Role.SUPERVISOR,
-        "Europe/Prague",
-    )
-
-    # Shown once: neither the list nor the edit page repeats it.
-    assert password not in page(admin_client, "/admin/users")
-    assert password not in page(admin_client, f"/admin/users/{user.id}")
-
-    newcomer = app.test_client()
-    assert login(newcomer, "nadia.novak@example.com", password).status_code == 302
-    assert "Nadia Novak" in page(newcomer, "/")
+# Creating a user (an invitation email, no password shown): tests/integration/test_invitations.py
 
 
 @pytest.mark.parametrize(
