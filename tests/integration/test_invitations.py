@@ -143,6 +143,8 @@ def test_admin_resends_and_an_expired_or_forged_link_shows_a_clear_page(
     [mail] = mailbox.received()
     assert mail["To"] == invited.email
     assert app.test_client().get(_link(mail)).status_code == 200
+    # The outbox page names the cause in words.
+    assert "Invitation to choose a password" in admin.get("/admin/outbox").get_data(as_text=True)
 
 
 def test_expiry_is_read_against_the_clock(app: Flask, make_user: Any) -> None:
