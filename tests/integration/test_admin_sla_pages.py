@@ -488,6 +488,50 @@ def test_move_buttons_change_the_matching_order(app: Flask, supervisor: FlaskCli
     assert re.search(r'aria-label="Move C up" autofocus', listing)
 
 
+def test_a_policy_below_a_catch_all_is_flagged_until_it_moves_above_it(
+    app: Flask, supervisor: FlaskClient
+) -> None:
+    calendar_id = _calendar(app)
+    every_priority = ["low", "normal", "high", "urgent"]
+    catch_all = _policy(app, calendar_id, name="All", match={"priorities": every_priority})
+    _policy(app, calendar_id, name="Narrow", match={"priorities": ["urgent"]}, position=1)
+    # Above the catch-all, "Narrow" is fine; the new form warns that a new policy goes last.
+    new_form = _html(supervisor.get("/admin/sla-policies/new"))
+    assert (
+        'id="shadowed"' in new_form and "below “All”, which matches every requirement" in new_form
+    )
+
+    token = csrf_token(supervisor, "/admin/sla-policies/new")
+    created = supervisor.post(
+        "/admin/sla-policies/new", data=_policy_form(token, calendar_id), follow_redirects=True
+    )
+    page = _html(created)
+    assert "Policy “Urgent customers” created" in page
+    assert "“Urgent customers” is never used while “All” sits above it" in page
+    with app.app_context():
+        urgent = db.session.scalar(select(SlaPolicy.id).where(SlaPolicy.name == "Urgent customers"))
+        narrow = db.session.scalar(select(SlaPolicy.id).where(SlaPolicy.name == "Narrow"))
+    listing = _html(supervisor.get("/admin/sla-policies"))
+    assert f'id="shadowed-{urgent}"' in listing and f'id="shadowed-{narrow}"' not in listing
+    assert f'id="shadowed-{catch_all}"' not in listing
+
+    # Moved above the catch-all, the warning goes.
+    supervisor.post(
+        f"/admin/sla-policies/{urgent}/move", data={"csrf_token": token, "direction": "up"}
+    )
+    assert 'id="shadowed"' not in _html(supervisor.get(f"/admin/sla-policies/{urgent}"))
+    assert 'id="shadowed-' not in _html(supervisor.get("/admin/sla-policies"))
+
+
+def test_only_a_policy_matching_everything_counts_as_a_catch_all(app: Flask) -> None:
+    with app.app_context():
+        assert sla_policies.is_catch_all(SlaPolicy(name="x", match={}))
+        assert sla_policies.is_catch_all(SlaPolicy(name="x", match=None))
+        assert not sla_policies.is_catch_all(SlaPolicy(name="x", match={"priorities": ["low"]}))
+        # A team, category or tag condition leaves out requirements without one.
+        assert not sla_policies.is_catch_all(SlaPolicy(name="x", match={"tags": ["vip"]}))
+
+
 # ---------------------------------------------------------------- apply to open requirements
 
 

@@ -42,6 +42,7 @@ def sla_policy_list() -> str:
         policies=policies,
         names=names,
         matches={p.id: policy_form.match_in_words(p.match or {}, names) for p in policies},
+        shadows={p.id: sla_policies.shadowed_by(db.session, p) for p in policies},
         moved=request.args.get("moved", type=int),
         direction=request.args.get("direction", ""),
     )
@@ -87,6 +88,7 @@ def new_sla_policy() -> Page:
         return _render(None, draft, errors=errors), 422
     db.session.commit()
     flash(f"Policy “{policy.name}” created: version 1.", "success")
+    _warn_if_shadowed(policy)
     return redirect(url_for("admin.edit_sla_policy", policy_id=policy.id))
 
 
@@ -126,7 +128,17 @@ def edit_sla_policy(policy_id: int) -> Page:
         )
     else:
         flash(f"Policy “{policy.name}” saved; settings unchanged (version {number}).", "info")
+    _warn_if_shadowed(policy)
     return redirect(url_for("admin.edit_sla_policy", policy_id=policy.id))
+
+
+def _warn_if_shadowed(policy: SlaPolicy) -> None:
+    shadow = sla_policies.shadowed_by(db.session, policy)
+    if shadow is not None:
+        flash(
+            render_template("admin/sla_policy_shadowed.txt", policy=policy, shadow=shadow),
+            "warning",
+        )
 
 
 def _conflict(policy_id: int, draft: dict[str, Any], data: dict[str, Any]) -> tuple[str, int]:
@@ -157,6 +169,7 @@ def _render(
         "admin/sla_policy_edit.html",
         policy=policy,
         form=draft,
+        shadow=sla_policies.shadowed_by(db.session, policy),
         errors=errors or {"fields": {}, "cells": {}, "rungs": {}},
         conflict=conflict,
         calendars=db.session.scalars(select(Calendar).order_by(func.lower(Calendar.name))).all(),
