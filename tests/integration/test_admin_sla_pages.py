@@ -604,6 +604,56 @@ def test_apply_recomputes_in_the_background_with_progress(
     assert "3 of 3 requirements recomputed" in finished
 
 
+def test_rematch_moves_open_requirements_onto_a_new_policy_above_with_a_dry_run_first(
+    app: Flask, supervisor: FlaskClient, worker: Any
+) -> None:
+    calendar_id = _calendar(app)
+    standard = _policy(app, calendar_id)  # no conditions: every requirement gets it
+    normal = _open_requirements(app, 3)  # priority normal
+    with app.app_context():
+        customer_id = db.session.get(Requirement, normal[0]).customer_id
+        high = requirements.open_requirement(
+            db.session,
+            customer_id=customer_id,
+            title="Urgent thing",
+            priority="high",
+            clock=current_clock(),
+            actor=None,
+        ).id
+        db.session.commit()
+    # A narrower policy created later, moved above "Standard": only new requirements get it.
+    narrow = _policy(
+        app, calendar_id, name="Normal ones", match={"priorities": ["normal"]}, position=1
+    )
+    assert 'id="requirements">' not in _html(supervisor.get(f"/admin/sla-policies/{narrow}/apply"))
+
+    dry = _html(supervisor.get(f"/admin/sla-policies/{narrow}/apply?mode=rematch"))
+    assert 'id="requirements">3<' in dry
+    assert "Move 3 requirements onto this policy" in dry
+    with app.app_context():
+        old = db.session.get(SlaPolicy, standard).current_version_id
+        assert {db.session.get(Requirement, i).sla_policy_version_id for i in normal} == {old}
+
+    token = csrf_token(supervisor, f"/admin/sla-policies/{narrow}/apply?mode=rematch")
+    started = supervisor.post(
+        f"/admin/sla-policies/{narrow}/apply", data={"csrf_token": token, "mode": "rematch"}
+    )
+    assert started.status_code == 302
+
+    def status() -> dict[str, Any]:
+        return supervisor.get(f"/admin/sla-policies/{narrow}/apply/status").get_json()
+
+    wait_until(lambda: (status()["recompute"] or {}).get("status") == "finished", timeout=20)
+    assert (status()["recompute"]["done"], status()["recompute"]["total"]) == (3, 3)
+    with app.app_context():
+        new = db.session.get(SlaPolicy, narrow).current_version_id
+        assert {db.session.get(Requirement, i).sla_policy_version_id for i in normal} == {new}
+        assert db.session.get(Requirement, high).sla_policy_version_id == old
+    # Nothing is left to move.
+    again = _html(supervisor.get(f"/admin/sla-policies/{narrow}/apply?mode=rematch"))
+    assert 'id="nothing"' in again
+
+
 def test_apply_is_refused_while_one_is_running(app: Flask, supervisor: FlaskClient) -> None:
     policy_id = _policy(app, _calendar(app))
     _open_requirements(app, 1)

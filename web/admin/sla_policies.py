@@ -218,13 +218,15 @@ def sla_policy_versions(policy_id: int) -> str:
 def sla_policy_dry_run(policy_id: int) -> str:
     """What applying the current version would change; nothing is saved."""
     policy = db.get_or_404(SlaPolicy, policy_id)
-    report = sla_apply.dry_run(db.session, policy, clock=current_clock())
+    mode = _mode(request.args.get("mode"))
+    report = sla_apply.dry_run(db.session, policy, clock=current_clock(), mode=mode)
     db.session.rollback()
     policy = db.get_or_404(SlaPolicy, policy_id)
     return render_template(
         "admin/sla_policy_apply.html",
         policy=policy,
         report=report,
+        mode=mode,
         running=(policy.recompute or {}).get("status") in ("queued", "running"),
         duration=policy_form.format_duration,
     )
@@ -235,9 +237,15 @@ def sla_policy_dry_run(policy_id: int) -> str:
 def apply_sla_policy(policy_id: int) -> Response:
     """Queue the recompute (published after commit); a running one refuses with 409."""
     policy = db.get_or_404(SlaPolicy, policy_id)
-    sla_apply.start(db.session, policy, clock=current_clock())
+    mode = _mode(request.form.get("mode"))
+    sla_apply.start(db.session, policy, clock=current_clock(), mode=mode)
     db.session.commit()
     return redirect(url_for("admin.sla_policy_progress", policy_id=policy.id))
+
+
+def _mode(value: str | None) -> str:
+    """Re-match or newer version (the default); anything else is the default, not an error."""
+    return sla_apply.REMATCH if value == sla_apply.REMATCH else sla_apply.VERSIONS
 
 
 @bp.get("/sla-policies/<int:policy_id>/apply/progress")
