@@ -8,7 +8,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from models import Role, Team, TeamMembership
+from models import Role, Team, TeamMembership, User
 from tests.browser.test_customers import sign_in
 from web.clocks import current_clock
 from web.extensions import db
@@ -61,3 +61,26 @@ def test_admin_filters_and_ticks_team_members_from_the_keyboard(
             .where(Team.id == team_id)
         ).all()
     assert dict(rows) == {ann.id: True, jose.id: False}
+
+
+def test_time_zone_is_typed_with_suggestions_and_a_wrong_one_is_named(
+    page: Page, live_server: str, app: Flask, make_user: Any
+) -> None:
+    user = make_user(Role.AGENT, name="Tia Zone")
+    sign_in(page, live_server, user)
+    page.goto(f"{live_server}/account")
+    zone = page.get_by_label("Time zone")
+    # The suggestions are the browser's own, from the datalist the box points at.
+    list_id = zone.get_attribute("list")
+    assert list_id
+    expect(page.locator(f"datalist#{list_id} option[value='America/Sao_Paulo']")).to_have_count(1)
+    zone.fill("Europe/Atlantis")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("“Europe/Atlantis” is not a time zone")).to_be_visible()
+    expect(page.get_by_label("Time zone")).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("Time zone").fill("America/Sao_Paulo")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_label("Time zone")).to_have_value("America/Sao_Paulo")
+    expect(page.get_by_label("Time zone")).not_to_have_attribute("aria-invalid", "true")
+    with app.app_context():
+        assert db.session.get(User, user.id).time_zone == "America/Sao_Paulo"
