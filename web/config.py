@@ -91,6 +91,8 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_TIMEZONE": "UTC",
     # Public base URL, used in links inside emails.
     "BASE_URL": "http://127.0.0.1:8000",
+    # Hours a new user's invitation (set-password) link stays valid; an admin can resend.
+    "INVITATION_EXPIRY_HOURS": 72,
     # Failed sign-ins per account before each attempt waits twice as long (web/auth/backoff.py),
     # up to this many seconds; the owner is emailed when it starts.
     "LOGIN_BACKOFF_AFTER": 5,

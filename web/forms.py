@@ -1,8 +1,14 @@
 """Helpers shared by the HTML forms."""
 
+import zoneinfo
+from functools import cache
 from typing import Any
 
 from flask import flash
+from markupsafe import Markup
+from wtforms import StringField
+from wtforms.validators import ValidationError
+from wtforms.widgets import TextInput
 
 from workflows.platform.errors import ValidationFailed
 
@@ -37,3 +43,49 @@ def int_or_zero(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    """The IANA zone names, sorted (read once: the tz database does not change while running)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+class TimeZoneInput(TextInput):
+    """A text box suggesting the IANA zones as one types (a datalist): "berl" offers
+    Europe/Berlin, where a 600-option select needed scrolling."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        list_id = f"{field.id}-zones"
+        kwargs.setdefault("list", list_id)
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("spellcheck", "false")
+        kwargs.setdefault("placeholder", "e.g. Europe/Berlin")
+        options = Markup("").join(Markup('<option value="{}">').format(z) for z in time_zones())
+        return Markup('{}<datalist id="{}">{}</datalist>').format(
+            super().__call__(field, **kwargs), list_id, options
+        )
+
+
+class TimeZoneField(StringField):
+    """An IANA time zone, typed with suggestions and checked on the server (a 422 on the
+    field otherwise). `optional` lets it stay blank; `by_workflow` leaves the check to a
+    workflow that reports it with the record's other errors (a form error here would hide them)."""
+
+    widget = TimeZoneInput()
+
+    def __init__(
+        self, *args: Any, optional: bool = False, by_workflow: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.optional = optional
+        self.by_workflow = by_workflow
+
+    def pre_validate(self, form: Any) -> None:
+        self.data = (self.data or "").strip()
+        if (not self.data and self.optional) or self.by_workflow:
+            return
+        if self.data not in time_zones():
+            raise ValidationError(
+                f"“{self.data}” is not a time zone: choose one from the list, e.g. Europe/Berlin."
+            )

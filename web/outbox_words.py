@@ -11,6 +11,7 @@ SLA_STEP = re.compile(r"^(?P<metric>[a-z_]+):(?P<step>warning|breach|rung_(?P<ru
 FIXED_CAUSES = {
     "admin:test-email": "Test email sent by an admin",
     "login-backoff": "Warning about repeated failed sign-ins",
+    "invitation": "Invitation to choose a password",
 }
 SMTP_REPLY = re.compile(r"^(?P<code>[45]\d\d)\b(?P<text>.*)$", re.S)
 # The worker's errors, from the most specific: (pattern, words).

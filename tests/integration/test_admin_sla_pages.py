@@ -149,6 +149,7 @@ def test_bad_calendar_shows_messages_at_fields_and_keeps_the_input(
     assert response.status_code == 422
     assert 'id="name-error"' in html and "Give the calendar a name." in html
     assert 'id="time_zone-error"' in html and "Mars/Olympus" in html
+    assert 'list="time_zone-zones"' in html and '<option value="Asia/Tokyo">' in html
     # The bad cell (Tuesday, period 2) carries its message and keeps what was typed.
     assert 'id="p-1-1-error"' in html and "“1x:00” is not a time" in html
     assert 'name="p-1-1-end" value="1x:00"' in html
@@ -487,6 +488,50 @@ def test_move_buttons_change_the_matching_order(app: Flask, supervisor: FlaskCli
     assert re.search(r'aria-label="Move C up" autofocus', listing)
 
 
+def test_a_policy_below_a_catch_all_is_flagged_until_it_moves_above_it(
+    app: Flask, supervisor: FlaskClient
+) -> None:
+    calendar_id = _calendar(app)
+    every_priority = ["low", "normal", "high", "urgent"]
+    catch_all = _policy(app, calendar_id, name="All", match={"priorities": every_priority})
+    _policy(app, calendar_id, name="Narrow", match={"priorities": ["urgent"]}, position=1)
+    # Above the catch-all, "Narrow" is fine; the new form warns that a new policy goes last.
+    new_form = _html(supervisor.get("/admin/sla-policies/new"))
+    assert (
+        'id="shadowed"' in new_form and "below “All”, which matches every requirement" in new_form
+    )
+
+    token = csrf_token(supervisor, "/admin/sla-policies/new")
+    created = supervisor.post(
+        "/admin/sla-policies/new", data=_policy_form(token, calendar_id), follow_redirects=True
+    )
+    page = _html(created)
+    assert "Policy “Urgent customers” created" in page
+    assert "“Urgent customers” is never used while “All” sits above it" in page
+    with app.app_context():
+        urgent = db.session.scalar(select(SlaPolicy.id).where(SlaPolicy.name == "Urgent customers"))
+        narrow = db.session.scalar(select(SlaPolicy.id).where(SlaPolicy.name == "Narrow"))
+    listing = _html(supervisor.get("/admin/sla-policies"))
+    assert f'id="shadowed-{urgent}"' in listing and f'id="shadowed-{narrow}"' not in listing
+    assert f'id="shadowed-{catch_all}"' not in listing
+
+    # Moved above the catch-all, the warning goes.
+    supervisor.post(
+        f"/admin/sla-policies/{urgent}/move", data={"csrf_token": token, "direction": "up"}
+    )
+    assert 'id="shadowed"' not in _html(supervisor.get(f"/admin/sla-policies/{urgent}"))
+    assert 'id="shadowed-' not in _html(supervisor.get("/admin/sla-policies"))
+
+
+def test_only_a_policy_matching_everything_counts_as_a_catch_all(app: Flask) -> None:
+    with app.app_context():
+        assert sla_policies.is_catch_all(SlaPolicy(name="x", match={}))
+        assert sla_policies.is_catch_all(SlaPolicy(name="x", match=None))
+        assert not sla_policies.is_catch_all(SlaPolicy(name="x", match={"priorities": ["low"]}))
+        # A team, category or tag condition leaves out requirements without one.
+        assert not sla_policies.is_catch_all(SlaPolicy(name="x", match={"tags": ["vip"]}))
+
+
 # ---------------------------------------------------------------- apply to open requirements
 
 
@@ -557,6 +602,56 @@ def test_apply_recomputes_in_the_background_with_progress(
         assert {db.session.get(Requirement, i).sla_policy_version_id for i in opened} == {current}
     finished = _html(supervisor.get(f"/admin/sla-policies/{policy_id}/apply/progress"))
     assert "3 of 3 requirements recomputed" in finished
+
+
+def test_rematch_moves_open_requirements_onto_a_new_policy_above_with_a_dry_run_first(
+    app: Flask, supervisor: FlaskClient, worker: Any
+) -> None:
+    calendar_id = _calendar(app)
+    standard = _policy(app, calendar_id)  # no conditions: every requirement gets it
+    normal = _open_requirements(app, 3)  # priority normal
+    with app.app_context():
+        customer_id = db.session.get(Requirement, normal[0]).customer_id
+        high = requirements.open_requirement(
+            db.session,
+            customer_id=customer_id,
+            title="Urgent thing",
+            priority="high",
+            clock=current_clock(),
+            actor=None,
+        ).id
+        db.session.commit()
+    # A narrower policy created later, moved above "Standard": only new requirements get it.
+    narrow = _policy(
+        app, calendar_id, name="Normal ones", match={"priorities": ["normal"]}, position=1
+    )
+    assert 'id="requirements">' not in _html(supervisor.get(f"/admin/sla-policies/{narrow}/apply"))
+
+    dry = _html(supervisor.get(f"/admin/sla-policies/{narrow}/apply?mode=rematch"))
+    assert 'id="requirements">3<' in dry
+    assert "Move 3 requirements onto this policy" in dry
+    with app.app_context():
+        old = db.session.get(SlaPolicy, standard).current_version_id
+        assert {db.session.get(Requirement, i).sla_policy_version_id for i in normal} == {old}
+
+    token = csrf_token(supervisor, f"/admin/sla-policies/{narrow}/apply?mode=rematch")
+    started = supervisor.post(
+        f"/admin/sla-policies/{narrow}/apply", data={"csrf_token": token, "mode": "rematch"}
+    )
+    assert started.status_code == 302
+
+    def status() -> dict[str, Any]:
+        return supervisor.get(f"/admin/sla-policies/{narrow}/apply/status").get_json()
+
+    wait_until(lambda: (status()["recompute"] or {}).get("status") == "finished", timeout=20)
+    assert (status()["recompute"]["done"], status()["recompute"]["total"]) == (3, 3)
+    with app.app_context():
+        new = db.session.get(SlaPolicy, narrow).current_version_id
+        assert {db.session.get(Requirement, i).sla_policy_version_id for i in normal} == {new}
+        assert db.session.get(Requirement, high).sla_policy_version_id == old
+    # Nothing is left to move.
+    again = _html(supervisor.get(f"/admin/sla-policies/{narrow}/apply?mode=rematch"))
+    assert 'id="nothing"' in again
 
 
 def test_apply_is_refused_while_one_is_running(app: Flask, supervisor: FlaskClient) -> None:

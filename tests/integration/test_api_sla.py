@@ -231,6 +231,28 @@ def test_apply_to_open_requirements_dry_run_then_background_recompute(
     ) < timedelta(minutes=1)
 
 
+def test_apply_can_rematch_onto_a_new_policy_and_refuses_an_unknown_mode(
+    api: dict[str, Any],
+) -> None:
+    calendar = _calendar(api)
+    _policy(api, calendar["id"])  # no conditions
+    opened = [_requirement(api) for _ in range(2)]
+    narrow = _policy(
+        api, calendar["id"], name="Normal", match={"priorities": ["normal"]}, position=1
+    )
+    path = f"/sla-policies/{narrow['id']}/apply"
+    report = _ok(api["call"]("POST", path, json={"dry_run": True, "mode": "rematch"}))["dry_run"]
+    assert report["requirements"] == 2
+    assert _ok(api["call"]("POST", path, json={"dry_run": True}))["dry_run"]["requirements"] == 0
+    refused = api["call"]("POST", path, json={"dry_run": True, "mode": "everything"})
+    assert refused.status_code == 422
+    assert "mode" in refused.get_data(as_text=True)
+    # The dry run changed nothing.
+    assert {
+        _ok(api["call"]("GET", f"/requirements/{r['id']}"))["sla_policy_version_id"] for r in opened
+    } == {opened[0]["sla_policy_version_id"]}
+
+
 def test_requirement_patch_needs_if_match_and_priority_replans_the_clock(
     api: dict[str, Any],
 ) -> None:

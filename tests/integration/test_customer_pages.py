@@ -237,6 +237,9 @@ def test_bad_input_is_refused_at_each_field_and_nothing_is_saved(
         html, "phones"
     )
     assert "Mars/Olympus" in field_error(html, "time_zone")
+    # The zone is typed with suggestions (a datalist) and keeps what was typed.
+    assert 'list="time_zone-zones"' in html and 'value="Mars/Olympus"' in html
+    assert '<option value="America/Sao_Paulo">' in html
     assert field_error(html, "custom__seats") == "Enter a number."
     assert "basic, pro" in field_error(html, "custom__plan")
     assert "Say how" in field_error(html, "consent_sms_method")

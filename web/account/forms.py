@@ -1,28 +1,17 @@
-import zoneinfo
-
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
 
+from web.forms import TimeZoneField
 from workflows.platform.passwords import MIN_PASSWORD_LENGTH
-
-
-def time_zone_choices() -> list[str]:
-    return sorted(zoneinfo.available_timezones())
 
 
 class ProfileForm(FlaskForm):
     version = HiddenField()
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    time_zone = SelectField("Time zone", description="Times across Rapport are shown in this zone.")
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.time_zone.choices = time_zone_choices()
-
-    def validate_time_zone(self, field: SelectField) -> None:
-        if field.data not in zoneinfo.available_timezones():
-            raise ValidationError("Choose a time zone from the list.")
+    time_zone = TimeZoneField(
+        "Time zone", description="Times across Rapport are shown in this zone."
+    )
 
 
 class PasswordForm(FlaskForm):

@@ -11,9 +11,10 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import FieldKind, Role
-from web.account.forms import time_zone_choices
+from web.forms import TimeZoneField
 
 ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
 
@@ -22,32 +23,32 @@ class NewUserForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email()])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.AGENT.value)
-    time_zone = SelectField("Time zone")
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.time_zone.choices = time_zone_choices()
+    time_zone = TimeZoneField("Time zone")
 
 
 class EditUserForm(FlaskForm):
     version = HiddenField()
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", choices=ROLE_CHOICES)
-    time_zone = SelectField("Time zone")
+    time_zone = TimeZoneField("Time zone")
     is_active = BooleanField("Active (can sign in)")
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.time_zone.choices = time_zone_choices()
 
 
 class TeamForm(FlaskForm):
     name = StringField("Team name", validators=[DataRequired(), Length(max=120)])
 
 
+class CheckboxListField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (the `checklist` macro adds a filter
+    box): a plain click on a multiple select drops every other pick, a checkbox cannot."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class TeamMembersForm(FlaskForm):
-    members = SelectMultipleField("Members", coerce=int)
-    supervisors = SelectMultipleField(
+    members = CheckboxListField("Members", coerce=int)
+    supervisors = CheckboxListField(
         "Supervisors", coerce=int, description="Supervisors are members too."
     )
 

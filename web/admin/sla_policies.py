@@ -42,6 +42,7 @@ def sla_policy_list() -> str:
         policies=policies,
         names=names,
         matches={p.id: policy_form.match_in_words(p.match or {}, names) for p in policies},
+        shadows={p.id: sla_policies.shadowed_by(db.session, p) for p in policies},
         moved=request.args.get("moved", type=int),
         direction=request.args.get("direction", ""),
     )
@@ -87,6 +88,7 @@ def new_sla_policy() -> Page:
         return _render(None, draft, errors=errors), 422
     db.session.commit()
     flash(f"Policy “{policy.name}” created: version 1.", "success")
+    _warn_if_shadowed(policy)
     return redirect(url_for("admin.edit_sla_policy", policy_id=policy.id))
 
 
@@ -126,7 +128,17 @@ def edit_sla_policy(policy_id: int) -> Page:
         )
     else:
         flash(f"Policy “{policy.name}” saved; settings unchanged (version {number}).", "info")
+    _warn_if_shadowed(policy)
     return redirect(url_for("admin.edit_sla_policy", policy_id=policy.id))
+
+
+def _warn_if_shadowed(policy: SlaPolicy) -> None:
+    shadow = sla_policies.shadowed_by(db.session, policy)
+    if shadow is not None:
+        flash(
+            render_template("admin/sla_policy_shadowed.txt", policy=policy, shadow=shadow),
+            "warning",
+        )
 
 
 def _conflict(policy_id: int, draft: dict[str, Any], data: dict[str, Any]) -> tuple[str, int]:
@@ -157,6 +169,7 @@ def _render(
         "admin/sla_policy_edit.html",
         policy=policy,
         form=draft,
+        shadow=sla_policies.shadowed_by(db.session, policy),
         errors=errors or {"fields": {}, "cells": {}, "rungs": {}},
         conflict=conflict,
         calendars=db.session.scalars(select(Calendar).order_by(func.lower(Calendar.name))).all(),
@@ -205,13 +218,15 @@ def sla_policy_versions(policy_id: int) -> str:
 def sla_policy_dry_run(policy_id: int) -> str:
     """What applying the current version would change; nothing is saved."""
     policy = db.get_or_404(SlaPolicy, policy_id)
-    report = sla_apply.dry_run(db.session, policy, clock=current_clock())
+    mode = _mode(request.args.get("mode"))
+    report = sla_apply.dry_run(db.session, policy, clock=current_clock(), mode=mode)
     db.session.rollback()
     policy = db.get_or_404(SlaPolicy, policy_id)
     return render_template(
         "admin/sla_policy_apply.html",
         policy=policy,
         report=report,
+        mode=mode,
         running=(policy.recompute or {}).get("status") in ("queued", "running"),
         duration=policy_form.format_duration,
     )
@@ -222,9 +237,15 @@ def sla_policy_dry_run(policy_id: int) -> str:
 def apply_sla_policy(policy_id: int) -> Response:
     """Queue the recompute (published after commit); a running one refuses with 409."""
     policy = db.get_or_404(SlaPolicy, policy_id)
-    sla_apply.start(db.session, policy, clock=current_clock())
+    mode = _mode(request.form.get("mode"))
+    sla_apply.start(db.session, policy, clock=current_clock(), mode=mode)
     db.session.commit()
     return redirect(url_for("admin.sla_policy_progress", policy_id=policy.id))
+
+
+def _mode(value: str | None) -> str:
+    """Re-match or newer version (the default); anything else is the default, not an error."""
+    return sla_apply.REMATCH if value == sla_apply.REMATCH else sla_apply.VERSIONS
 
 
 @bp.get("/sla-policies/<int:policy_id>/apply/progress")

@@ -6,6 +6,7 @@ from models import Role, User
 from web.access import role_required
 from web.admin import bp
 from web.admin.forms import EditUserForm, NewUserForm
+from web.auth.invitation import send_invitation
 from web.clocks import current_clock
 from web.confirmations import ask_first, is_confirmed
 from web.extensions import db
@@ -43,6 +44,7 @@ def new_user() -> Response | str | tuple[str, int]:
     if request.method == "GET":
         form.time_zone.data = current_app.config["DEFAULT_TIMEZONE"]
     if form.validate_on_submit():
+        # A password nobody knows: the invitation's link lets the user choose their own.
         password = generate_password()
         try:
             user = accounts.create_user(
@@ -58,8 +60,10 @@ def new_user() -> Response | str | tuple[str, int]:
             db.session.rollback()
             attach_errors(form, exc)
             return render_template("admin/user_new.html", form=form), 422
+        send_invitation(user)
         db.session.commit()
-        return render_template("admin/user_created.html", user=user, password=password)
+        flash(f"{user.name} is created; an invitation is on its way to {user.email}.", "success")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/user_new.html", form=form), status
 
@@ -99,6 +103,16 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
         return redirect(url_for("admin.users"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/user_edit.html", form=form, user=user), status
+
+
+@bp.post("/users/<int:user_id>/invite")
+@role_required(Role.ADMIN)
+def resend_invitation(user_id: int) -> Response:
+    user = db.get_or_404(User, user_id)
+    send_invitation(user)
+    db.session.commit()
+    flash(f"A new invitation is on its way to {user.email}.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/reset-password")

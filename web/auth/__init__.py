@@ -6,6 +6,7 @@ from flask import Flask, Response, g, request
 from sqlalchemy import select
 
 from models import User
+from web.auth import invitation  # noqa: F401  (its routes join the blueprint)
 from web.auth.views import bp
 from web.clocks import current_clock
 from web.extensions import db, login_manager

@@ -17,8 +17,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from models import Channel, CustomFieldDefinition, FieldKind, LifecycleStage, User
-from web.account.forms import time_zone_choices
 from web.customers import organisations as organisation_choices
+from web.forms import TimeZoneField
 from workflows.customers import custom_fields
 
 
@@ -55,7 +55,7 @@ class CustomerForm(FlaskForm):
     organisation_id = SelectField("Organisation", validate_choice=False)
     owner_id = SelectField("Owner", validate_choice=False)
     stage = SelectField("Stage", validate_choice=False)
-    time_zone = SelectField("Time zone", validate_choice=False)
+    time_zone = TimeZoneField("Time zone", optional=True, by_workflow=True)
     language = StringField("Language", description="A language tag such as en or pt-BR.")
     address_line = StringField("Street and number")
     city = StringField("City")
@@ -130,7 +130,6 @@ def _fill_choices(session: Session, form: CustomerForm) -> None:
         .order_by(LifecycleStage.position)
     )
     form.stage.choices = choices([("", "—"), *stages])
-    form.time_zone.choices = choices([("", "—"), *((z, z) for z in time_zone_choices())])
 
 
 def custom_fields_of(form: CustomerForm, definitions: list[CustomFieldDefinition]) -> list[Field]:

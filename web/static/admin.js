@@ -92,3 +92,52 @@
     row.querySelector("input").focus();
   });
 })();
+
+// Checkbox pickers (the `checklist` macro, e.g. a team's members): a filter box over the list.
+// Without a script the plain checkboxes work; hidden names keep their ticks.
+(function () {
+  "use strict";
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  document.querySelectorAll("fieldset.checklist").forEach(function (picker) {
+    var filter = picker.querySelector(".checklist-filter");
+    var items = Array.prototype.slice.call(picker.querySelectorAll(".checklist-options li"));
+    var none = picker.querySelector(".checklist-none");
+    var count = picker.querySelector(".checklist-count");
+    function counted() {
+      var ticked = picker.querySelectorAll('input[type="checkbox"]:checked').length;
+      count.textContent = "(" + ticked + " chosen)";
+    }
+    function apply() {
+      var words = fold(filter.value).split(/\s+/).filter(Boolean);
+      var shown = 0;
+      items.forEach(function (item) {
+        var text = fold(item.textContent);
+        var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+        item.hidden = !match;
+        if (match) shown += 1;
+      });
+      none.hidden = shown > 0;
+    }
+    filter.hidden = false;
+    filter.addEventListener("input", apply);
+    filter.addEventListener("keydown", function (event) {
+      // Enter picks the only match rather than submitting the form half done; Down moves
+      // into the list.
+      var visible = items.filter(function (item) { return !item.hidden; });
+      if (event.key === "Enter") {
+        event.preventDefault();
+        if (visible.length === 1) {
+          var box = visible[0].querySelector("input");
+          box.click();
+        }
+      } else if (event.key === "ArrowDown" && visible.length) {
+        event.preventDefault();
+        visible[0].querySelector("input").focus();
+      }
+    });
+    picker.addEventListener("change", counted);
+    counted();
+  });
+})();

@@ -359,6 +359,29 @@ def matches(policy: SlaPolicy, requirement: Requirement, customer_tags: set[str]
     return not wanted or bool(wanted & (customer_tags | set(requirement.tags or [])))
 
 
+def is_catch_all(policy: SlaPolicy) -> bool:
+    """True when the policy matches every requirement: no conditions, or only conditions every
+    requirement meets (all the priorities). Teams, categories and tags never count: a
+    requirement can have none."""
+    everything = {p.value for p in Priority}
+    for key in MATCH_KEYS:
+        values = (policy.match or {}).get(key) or []
+        if values and not (key == "priorities" and set(values) >= everything):
+            return False
+    return True
+
+
+def shadowed_by(session: Session, policy: SlaPolicy | None) -> SlaPolicy | None:
+    """The active catch-all above `policy` in the matching order (for None, a new policy: above
+    the end of it): every requirement matches that one first, so `policy` is never used."""
+    for other in ordered(session):
+        if policy is not None and other.id == policy.id:
+            return None
+        if other.active and is_catch_all(other):
+            return other
+    return None
+
+
 def match(session: Session, requirement: Requirement) -> SlaPolicyVersion | None:
     """The current version of the first active policy matching the requirement, if any."""
     customer = session.get(Customer, requirement.customer_id)

@@ -148,6 +148,14 @@ class OrderSchema(ma.Schema):
 
 class ApplySchema(ma.Schema):
     dry_run = ma.fields.Boolean(load_default=True)
+    mode = ma.fields.String(
+        load_default=sla_apply.VERSIONS,
+        validate=ma.validate.OneOf(sla_apply.MODES),
+        metadata={
+            "description": "`versions`: requirements on an older version of this policy; "
+            "`rematch`: open requirements under other policies that now match this one first"
+        },
+    )
 
 
 class EscalationSchema(ma.Schema):
@@ -402,14 +410,16 @@ class PolicyApply(MethodView):
     @blp.alt_response(202, description="Recompute queued; poll GET for progress")
     def post(self, data: dict[str, Any], policy_id: int) -> Any:
         """Apply the current version to open requirements. `{"dry_run": true}` (the default)
-        only reports how many due times would move and by how much."""
+        only reports how many due times would move and by how much. `{"mode": "rematch"}`
+        moves open requirements under other policies that now match this one first."""
         require_role(Role.SUPERVISOR)
         policy = _policy_or_404(policy_id)
+        mode = data["mode"]
         if data["dry_run"]:
-            report = sla_apply.dry_run(db.session, policy, clock=current_clock())
+            report = sla_apply.dry_run(db.session, policy, clock=current_clock(), mode=mode)
             db.session.rollback()
             return {"dry_run": report}
-        progress = sla_apply.start(db.session, policy, clock=current_clock())
+        progress = sla_apply.start(db.session, policy, clock=current_clock(), mode=mode)
         db.session.commit()
         return {"recompute": progress}, 202
 
