@@ -70,6 +70,9 @@ class Enrolment(Base):
         UniqueConstraint("strategy_id", "customer_id"),
         Index("ix_outreach_enrolments_customer", "customer_id", "status"),
         Index("ix_outreach_enrolments_strategy_status", "strategy_id", "status"),
+        # The reply Pareto: enrolments stopped for a reason inside a date range, without
+        # reading every enrolment of every strategy.
+        Index("ix_outreach_enrolments_stop_reason_stopped_at", "stop_reason", "stopped_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
