@@ -13,7 +13,7 @@ aggregates; only the few arm totals reach Python.
 
 from typing import Any
 
-from sqlalchemy import Integer, String, case, cast, exists, func, literal, null, select, union_all
+from sqlalchemy import Integer, String, case, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from models import Enrolment, EnrolmentEvent, Strategy
@@ -92,27 +92,36 @@ def _outcomes(strategy_id: int, replied: Any, goal: Any | None) -> Any:
     """One row per enrolment of the strategy with its flags (holdout, reached, replied, goal),
     so the reply and goal checks run once per enrolment for the arms and the variants alike.
     A holdout enrolment is known by its `holdout` event: a stop rewrites its status."""
-    held = exists().where(
-        EnrolmentEvent.enrolment_id == Enrolment.id, EnrolmentEvent.kind == HOLDOUT
-    )
-    sent = exists().where(
-        EnrolmentEvent.enrolment_id == Enrolment.id, EnrolmentEvent.kind == "sent"
-    )
-    replied_flag = _flag(replied)
+    held = Enrolment.id.in_(_with_event(strategy_id, HOLDOUT))
+    sent = Enrolment.id.in_(_with_event(strategy_id, "sent"))
+    columns = [
+        Enrolment.id.label("enrolment_id"),
+        case((held, HOLDOUT), else_=CONTACTED).label("arm"),
+        _flag(sent).label("reached"),
+        _flag(replied).label("replied"),
+    ]
+    # A reply-rate goal is the reply itself: no second subquery (`_goal` reads `replied`).
+    if goal is not None:
+        columns.append(_flag(goal).label("goal"))
     return (
-        select(
-            Enrolment.id.label("enrolment_id"),
-            case((held, HOLDOUT), else_=CONTACTED).label("arm"),
-            _flag(sent).label("reached"),
-            replied_flag.label("replied"),
-            # A reply-rate goal is the reply itself: no second subquery.
-            (_flag(goal) if goal is not None else replied_flag).label("goal"),
-        )
+        select(*columns)
         .where(Enrolment.strategy_id == strategy_id)
         .cte("enrolment_outcomes")
         # Read twice (arms, variants) in one statement: computed once, not per reader.
         .prefix_with("MATERIALIZED")
     )
+
+
+def _with_event(strategy_id: int, kind: str) -> Any:
+    """The strategy's enrolments with an event of `kind`: one range of
+    `ix_outreach_events_strategy_kind`, cheaper than a look per enrolment."""
+    return select(EnrolmentEvent.enrolment_id).where(
+        EnrolmentEvent.strategy_id == strategy_id, EnrolmentEvent.kind == kind
+    )
+
+
+def _goal(per_enrolment: Any) -> Any:
+    return per_enrolment.c.goal if "goal" in per_enrolment.c else per_enrolment.c.replied
 
 
 def _counts(
@@ -129,7 +138,7 @@ def _counts(
         func.count().label("enrolled"),
         func.sum(per_enrolment.c.reached).label("reached"),
         func.sum(per_enrolment.c.replied).label("replied"),
-        func.sum(per_enrolment.c.goal).label("goal"),
+        func.sum(_goal(per_enrolment)).label("goal"),
     ).group_by(per_enrolment.c.arm)
     sent = (
         select(
@@ -156,7 +165,7 @@ def _counts(
             func.count(),
             func.count(),
             func.sum(per_enrolment.c.replied),
-            func.sum(per_enrolment.c.goal),
+            func.sum(_goal(per_enrolment)),
         )
         .join(per_enrolment, per_enrolment.c.enrolment_id == sent.c.enrolment_id)
         .group_by(sent.c.step, sent.c.variant)
