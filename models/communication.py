@@ -30,6 +30,16 @@ class Communication(Base):
     __tablename__ = "communications"
     __table_args__ = (
         Index("ix_communications_customer_timeline", "customer_id", "occurred_at", "id"),
+        # "Did the customer reply since …" (outreach stops and a strategy's results, once per
+        # enrolment): one seek that the index answers alone, instead of reading every
+        # communication of the customer to look at its direction and deletion.
+        Index(
+            "ix_communications_customer_direction",
+            "customer_id",
+            "direction",
+            "deleted_at",
+            "occurred_at",
+        ),
         # An email's Message-ID (sent or received) is stored once: the thread's References
         # come from it, and the same message delivered twice finds it.
         Index(

@@ -148,6 +148,17 @@ class EnrolmentEvent(Base):
         Index("ix_outreach_events_enrolment", "enrolment_id", "id"),
         Index("ix_outreach_events_customer_kind_at", "customer_id", "kind", "at"),
         Index("ix_outreach_events_channel_kind_at", "channel", "kind", "at"),
+        # A strategy's results: its enrolments with a holdout or sent event, and what each
+        # variant reached, read from the index alone.
+        Index(
+            "ix_outreach_events_strategy_kind",
+            "strategy_id",
+            "kind",
+            "enrolment_id",
+            "step_index",
+            "variant",
+            "channel",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

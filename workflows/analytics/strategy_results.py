@@ -13,7 +13,7 @@ aggregates; only the few arm totals reach Python.
 
 from typing import Any
 
-from sqlalchemy import case, distinct, exists, func, literal, select
+from sqlalchemy import Integer, String, case, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from models import Enrolment, EnrolmentEvent, Strategy
@@ -24,6 +24,7 @@ from workflows.outreach.strategies import current_version
 
 HOLDOUT = "holdout"
 CONTACTED = "contacted"
+VARIANT = "variant"  # the rows of the variant arms in the one counting statement
 METRICS = ("goal", "reply")
 NONE = (0, 0, 0, 0)  # enrolled, reached, replied, goal reached
 ARM_COLUMNS = [
@@ -63,14 +64,13 @@ def strategy_results(session: Session, strategy: Strategy) -> dict[str, Any]:
     definition = current_version(session, strategy).definition
     kpi = (definition.get("goal") or {}).get("kpi") or "reply_rate"
     replied = outcomes.replied(Enrolment.customer_id, Enrolment.enrolled_at)
-    # A reply-rate goal is the reply itself: one subquery per enrolment instead of two.
     goal = (
         None
         if kpi == "reply_rate"
         else outcomes.goal_reached(kpi, Enrolment.customer_id, Enrolment.enrolled_at)
     )
-    groups = _groups(session, strategy.id, replied, goal)
-    variants = _variants(session, strategy.id, replied, goal)
+    per_enrolment = _outcomes(strategy.id, replied, goal)
+    groups, variants = _counts(session, strategy.id, per_enrolment)
     arms = [_arm(name, None, None, None, *groups.get(name, NONE)) for name in (CONTACTED, HOLDOUT)]
     for step, key, channel, counts in variants:
         arms.append(_arm(f"step {step + 1} · {key}", step, key, channel, *counts))
@@ -88,72 +88,97 @@ def _flag(condition: Any) -> Any:
     return case((condition, 1), else_=0)
 
 
-def _groups(session: Session, strategy_id: int, replied: Any, goal: Any | None) -> dict[str, tuple]:
-    """(enrolled, reached, replied, goal) for the holdout and for everyone contacted. A holdout
-    enrolment is known by its `holdout` event: a stop rewrites its status."""
-    held = exists().where(
-        EnrolmentEvent.enrolment_id == Enrolment.id, EnrolmentEvent.kind == HOLDOUT
-    )
-    sent = exists().where(
-        EnrolmentEvent.enrolment_id == Enrolment.id, EnrolmentEvent.kind == "sent"
-    )
-    rows = (
-        select(
-            case((held, HOLDOUT), else_=CONTACTED).label("arm"),
-            _flag(sent).label("reached"),
-            _flag(replied).label("replied"),
-            _flag(goal).label("goal") if goal is not None else literal(0).label("goal"),
-        )
+def _outcomes(strategy_id: int, replied: Any, goal: Any | None) -> Any:
+    """One row per enrolment of the strategy with its flags (holdout, reached, replied, goal),
+    so the reply and goal checks run once per enrolment for the arms and the variants alike.
+    A holdout enrolment is known by its `holdout` event: a stop rewrites its status."""
+    held = Enrolment.id.in_(_with_event(strategy_id, HOLDOUT))
+    sent = Enrolment.id.in_(_with_event(strategy_id, "sent"))
+    columns = [
+        Enrolment.id.label("enrolment_id"),
+        case((held, HOLDOUT), else_=CONTACTED).label("arm"),
+        _flag(sent).label("reached"),
+        _flag(replied).label("replied"),
+    ]
+    # A reply-rate goal is the reply itself: no second subquery (`_goal` reads `replied`).
+    if goal is not None:
+        columns.append(_flag(goal).label("goal"))
+    return (
+        select(*columns)
         .where(Enrolment.strategy_id == strategy_id)
-        .subquery()
+        .cte("enrolment_outcomes")
+        # Read twice (arms, variants) in one statement: computed once, not per reader.
+        .prefix_with("MATERIALIZED")
     )
-    query = select(
-        rows.c.arm,
-        func.count(),
-        func.sum(rows.c.reached),
-        func.sum(rows.c.replied),
-        func.sum(rows.c.goal if goal is not None else rows.c.replied),
-    ).group_by(rows.c.arm)
-    return {arm: tuple(int(v or 0) for v in values) for arm, *values in session.execute(query)}
 
 
-def _variants(
-    session: Session, strategy_id: int, replied: Any, goal: Any | None
-) -> list[tuple[int, str, str | None, tuple[int, int, int, int]]]:
-    """Per step with variants and per variant: (step, key, channel, counts), in step order."""
-    rows = (
+def _with_event(strategy_id: int, kind: str) -> Any:
+    """The strategy's enrolments with an event of `kind`: one range of
+    `ix_outreach_events_strategy_kind`, cheaper than a look per enrolment."""
+    return select(EnrolmentEvent.enrolment_id).where(
+        EnrolmentEvent.strategy_id == strategy_id, EnrolmentEvent.kind == kind
+    )
+
+
+def _goal(per_enrolment: Any) -> Any:
+    return per_enrolment.c.goal if "goal" in per_enrolment.c else per_enrolment.c.replied
+
+
+def _counts(
+    session: Session, strategy_id: int, per_enrolment: Any
+) -> tuple[dict[str, tuple], list[tuple[int, str, str | None, tuple[int, int, int, int]]]]:
+    """In one statement, so that the per-enrolment checks run once: (enrolled, reached, replied,
+    goal) for the holdout and for everyone contacted, and per step with variants and per
+    variant (step, key, channel, counts) in step order."""
+    arms = select(
+        per_enrolment.c.arm.label("arm"),
+        cast(null(), Integer).label("step"),
+        cast(null(), String).label("variant"),
+        cast(null(), String).label("channel"),
+        func.count().label("enrolled"),
+        func.sum(per_enrolment.c.reached).label("reached"),
+        func.sum(per_enrolment.c.replied).label("replied"),
+        func.sum(_goal(per_enrolment)).label("goal"),
+    ).group_by(per_enrolment.c.arm)
+    sent = (
         select(
             EnrolmentEvent.step_index.label("step"),
             EnrolmentEvent.variant.label("variant"),
-            EnrolmentEvent.channel.label("channel"),
+            func.max(EnrolmentEvent.channel).label("channel"),
             EnrolmentEvent.enrolment_id.label("enrolment_id"),
-            _flag(replied).label("replied"),
-            _flag(goal).label("goal") if goal is not None else literal(0).label("goal"),
         )
-        .join(Enrolment, Enrolment.id == EnrolmentEvent.enrolment_id)
         .where(
             EnrolmentEvent.strategy_id == strategy_id,
             EnrolmentEvent.kind == "sent",
             EnrolmentEvent.variant.is_not(None),
         )
+        # One row per enrolment, step and variant: a step sent twice counts its outcome once.
+        .group_by(EnrolmentEvent.step_index, EnrolmentEvent.variant, EnrolmentEvent.enrolment_id)
         .subquery()
     )
-    query = (
+    variants = (
         select(
-            rows.c.step,
-            rows.c.variant,
-            func.max(rows.c.channel),
-            func.count(distinct(rows.c.enrolment_id)),
-            func.sum(rows.c.replied),
-            func.sum(rows.c.goal if goal is not None else rows.c.replied),
+            literal(VARIANT).label("arm"),
+            sent.c.step,
+            sent.c.variant,
+            func.max(sent.c.channel),
+            func.count(),
+            func.count(),
+            func.sum(per_enrolment.c.replied),
+            func.sum(_goal(per_enrolment)),
         )
-        .group_by(rows.c.step, rows.c.variant)
-        .order_by(rows.c.step, rows.c.variant)
+        .join(per_enrolment, per_enrolment.c.enrolment_id == sent.c.enrolment_id)
+        .group_by(sent.c.step, sent.c.variant)
     )
-    return [
-        (int(step), str(key), channel, (int(n), int(n), int(r or 0), int(g or 0)))
-        for step, key, channel, n, r, g in session.execute(query)
-    ]
+    groups: dict[str, tuple] = {}
+    found = []
+    for arm, step, key, channel, *values in session.execute(union_all(arms, variants)):
+        counts = tuple(int(v or 0) for v in values)
+        if arm == VARIANT:
+            found.append((int(step), str(key), channel, counts))
+        else:
+            groups[arm] = counts
+    return groups, sorted(found, key=lambda row: (row[0], row[1]))
 
 
 def _arm(
