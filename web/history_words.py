@@ -19,6 +19,7 @@ from models import (
 
 FIELD_LABELS = {
     "name": "Name",
+    "primary_email": "Primary email",
     "emails": "Email addresses",
     "phones": "Phone numbers",
     "organisation_id": "Organisation",
@@ -90,6 +91,8 @@ def field_label(code: str) -> str:
         return FIELD_LABELS[code]
     if code.startswith("consent."):
         return f"Consent to {code.removeprefix('consent.')}"
+    if code.startswith("custom."):  # a custom field by its key, where no label is at hand
+        return code.removeprefix("custom.").replace("_", " ").capitalize()
     words = code.removesuffix("_id").replace("_", " ").replace(".", " ")
     return words.capitalize()
 

@@ -159,6 +159,7 @@ def test_the_duplicates_page_lists_the_pair_with_every_reason(
 
 def _merge_form(client: FlaskClient, pair: Pair) -> dict[str, str]:
     html = client.get(f"/duplicates/merge?a={pair.a}&b={pair.b}").get_data(as_text=True)
+    assert "Primary email" in html and "primary_email" not in re.sub(r"<[^>]*>", "", html)
     form = dict(re.findall(r'type="hidden" name="([\w-]+)" value="([^"]*)"', html))
     # What a browser sends for the radios checked by default.
     form.update(re.findall(r'type="radio" name="([\w.-]+)" value="(\d+)" checked', html))

@@ -7,26 +7,12 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from models import Customer, LifecycleStage, Organisation, Role, User
+from web import history_words
 from web.access import role_required
 from web.clocks import current_clock
 from web.extensions import db
 from web.merge import bp
 from workflows.customers import merge
-
-LABELS = {
-    "name": "Name",
-    "primary_email": "Primary email",
-    "organisation_id": "Organisation",
-    "owner_id": "Owner",
-    "stage_id": "Stage",
-    "time_zone": "Time zone",
-    "language": "Language",
-    "address_line": "Address",
-    "city": "City",
-    "postal_code": "Postal code",
-    "country": "Country",
-    "notes": "Notes",
-}
 
 
 def _live(customer_id: int | None) -> Customer:
@@ -78,7 +64,7 @@ def compare() -> str:
     rows = [
         {
             "field": f,
-            "label": LABELS.get(f, f.removeprefix("custom.").replace("_", " ").capitalize()),
+            "label": history_words.field_label(f),
             "a": _display(a, f),
             "b": _display(b, f),
             "differs": f in differing,
