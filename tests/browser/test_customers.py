@@ -28,6 +28,9 @@ def sign_in(page: Page, live_server: str, user: User) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    # The heading shows while the deferred scripts still run; a key pressed before they have
+    # attached their handlers would be lost (seen in CI: "/" did not focus the search).
+    page.wait_for_load_state("load")
 
 
 def test_finds_a_customer_by_a_phone_fragment_typed_with_spaces(
