@@ -61,6 +61,10 @@ class Organisation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The name folded and lower-cased (workflows.customers.organisations.name_key), kept by the
+    # only writer: searching it with the folded query finds "Núñez" by `Nunez` and "Nunez" by
+    # `Núñez`. Neither database folds by itself (see workflows/platform/text_folding.py).
+    name_key: Mapped[str] = mapped_column(String(400), default="", server_default="")
     website: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(Text)

@@ -15,6 +15,11 @@ def viewer_zone() -> zoneinfo.ZoneInfo:
     name = None
     if current_user and current_user.is_authenticated:
         name = current_user.time_zone
+    return zone_named(name)
+
+
+def zone_named(name: str | None) -> zoneinfo.ZoneInfo:
+    """The zone called `name`, else the app's default zone, else UTC."""
     try:
         return zoneinfo.ZoneInfo(name or current_app.config["DEFAULT_TIMEZONE"])
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):

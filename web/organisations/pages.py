@@ -2,7 +2,7 @@
 customers and the timeline over all of them."""
 
 from flask import render_template, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from models import Customer, Organisation, Role, User
 from web.access import role_required
@@ -10,7 +10,7 @@ from web.extensions import db
 from web.organisations import bp
 from web.organisations.access import get_organisation_or_404
 from web.requirements.access import readable
-from workflows.customers import custom_fields, timelines
+from workflows.customers import custom_fields, organisations, timelines
 from workflows.outreach import strategies as outreach_strategies
 
 PAGE_SIZE = 25
@@ -24,7 +24,7 @@ def index() -> str:
     after = request.args.get("after", type=int)
     query = select(Organisation).where(Organisation.deleted_at.is_(None))
     if q:
-        query = query.where(func.lower(Organisation.name).contains(q.lower(), autoescape=True))
+        query = query.where(organisations.name_matches(q))
     if after:
         last = db.session.get(Organisation, after)
         if last is not None:

@@ -4,8 +4,9 @@ names and SLA clocks each row shows. (Nothing here writes; writers live in `work
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -56,6 +57,13 @@ class QueueFilter:
 
 # The SLA-status filter's values. A requirement matches when one of its clocks does.
 SLA_STATUSES = ("breached", "at_risk", "due_today", "paused")
+
+
+def end_of_day(now: datetime, zone: ZoneInfo) -> datetime:
+    """Midnight after `now` in `zone`, in UTC: "due today" is the viewer's today."""
+    local = now.astimezone(zone)
+    tomorrow = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=local.tzinfo)
+    return tomorrow.astimezone(UTC)
 
 
 def sla_condition(status: str, now: datetime, day_end: datetime) -> ColumnElement[bool]:

@@ -2,7 +2,7 @@
 their bulk actions: each selected row in its own savepoint, so one refusal undoes no other."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -57,9 +57,7 @@ def _filter_from_args() -> queries.QueueFilter:
 
 def _end_of_viewers_day(now: datetime) -> datetime:
     """Midnight after `now` in the viewer's time zone, in UTC: "due today" is their today."""
-    local = now.astimezone(viewer_zone())
-    tomorrow = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=local.tzinfo)
-    return tomorrow.astimezone(UTC)
+    return queries.end_of_day(now, viewer_zone())
 
 
 @bp.get("/requirements")

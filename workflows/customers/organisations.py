@@ -5,7 +5,7 @@ search documents."""
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from models import Customer, Organisation, User
@@ -14,6 +14,19 @@ from workflows.customers.profiles import normalise_phone
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import StaleEdit, ValidationFailed
+from workflows.platform.text_folding import fold
+
+
+def name_key(text: str) -> str:
+    """`text` as the name search compares it: accents folded, then lower case (folding first,
+    so that `Ñ` and `ẞ` lower to `n` and `ss` in Python rather than not at all in SQLite)."""
+    return fold(text).lower()
+
+
+def name_matches(q: str) -> ColumnElement[bool]:
+    """Organisations whose name contains `q`, ignoring case and accents both ways."""
+    return Organisation.name_key.contains(name_key(q.strip()), autoescape=True)
+
 
 FIELDS = ("name", "website", "phone", "address", "notes", "owner_id", "custom")
 WEBSITE_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]{2,}$", re.IGNORECASE)
@@ -143,6 +156,7 @@ def create_organisation(
         values["owner_id"] = actor_id
     now = clock.now()
     organisation = Organisation(created_at=now, updated_at=now, **values)
+    organisation.name_key = name_key(organisation.name)
     session.add(organisation)
     session.flush()
     _audit(
@@ -175,6 +189,7 @@ def update_organisation(
     before = snapshot(organisation)
     for field, value in values.items():
         setattr(organisation, field, value)
+    organisation.name_key = name_key(organisation.name)
     changes = audit.diff(before, snapshot(organisation))
     if changes:
         organisation.updated_at = clock.now()

@@ -7,12 +7,12 @@ and organisations are readable by every agent. Read-only: nothing here writes.""
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from models import Customer, Organisation, Requirement
+from workflows.customers import organisations
 from workflows.customers.queries import CustomerFilter, highlight, list_customers
-from workflows.platform.text_folding import fold
 from workflows.tracking import search_index
 
 MAX_PER_KIND = 50
@@ -57,17 +57,11 @@ def _customers(session: Session, q: str, limit: int) -> list[Hit]:
 
 
 def _organisations(session: Session, q: str, limit: int) -> list[Hit]:
-    # Names only, with no index of their own: the query as typed and folded (so `Jose` finds
-    # "Jose Ltd" and `José` finds both spellings; a folded document per organisation would be
-    # needed for `Jose` to find "José Ltd").
-    needles = {q.lower(), fold(q).lower()}
-    name = func.lower(Organisation.name)
+    # Names only, with no index of their own: both the name (its folded `name_key`) and the
+    # query are folded, so `Jose` finds "José Ltd" and `José` finds "Jose Ltd".
     rows = session.scalars(
         select(Organisation)
-        .where(
-            Organisation.deleted_at.is_(None),
-            or_(*(name.contains(n, autoescape=True) for n in needles)),
-        )
+        .where(Organisation.deleted_at.is_(None), organisations.name_matches(q))
         .order_by(func.length(Organisation.name), Organisation.name, Organisation.id)
         .limit(limit)
     )

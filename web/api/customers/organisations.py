@@ -133,9 +133,8 @@ class Organisations(MethodView):
         query = select(Organisation).where(
             deleted.is_not(None) if args["trash"] else deleted.is_(None)
         )
-        if q := (args.get("q") or "").strip().lower():
-            escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(func.lower(Organisation.name).like(f"%{escaped}%", escape="\\"))
+        if q := (args.get("q") or "").strip():
+            query = query.where(organisations.name_matches(q))
         if args.get("cursor"):
             name, ident = _decode(args["cursor"])
             query = query.where(

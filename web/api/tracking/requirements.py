@@ -20,7 +20,9 @@ from web.api.conditional import (
 from web.clocks import current_clock
 from web.extensions import db
 from web.request_cache import recall, remember
+from web.requirements import queries
 from web.requirements.access import get_requirement_or_404, may_read, my_memberships, readable
+from web.templating import zone_named
 from workflows.platform.errors import ValidationFailed
 from workflows.tracking import requirements, search_index
 
@@ -163,6 +165,15 @@ class ListArgs(ma.Schema):
     assignee_id = ma.fields.Integer()
     team_id = ma.fields.Integer()
     customer_id = ma.fields.Integer()
+    sla_status = ma.fields.String(
+        validate=ma.validate.OneOf(queries.SLA_STATUSES),
+        metadata={
+            "description": "Only requirements with an SLA clock that is `breached` (marked, or "
+            "past due and not yet marked), `at_risk` (past its warning, not yet due), "
+            "`due_today` (due before midnight in the caller's time zone, not yet breached) or "
+            "`paused` (waiting on the customer): the queues' SLA filter"
+        },
+    )
     limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=MAX_PAGE))
     before_id = ma.fields.Integer(metadata={"description": "Cursor: the last id of the page"})
     q = ma.fields.String(
@@ -180,8 +191,8 @@ class Requirements(MethodView):
     @blp.arguments(ListArgs, location="query")
     @blp.response(200, RequirementSchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:
-        """Requirements, newest first; filter by state, assignee, team or customer; or search
-        them with `q` (best matches first)."""
+        """Requirements, newest first; filter by state, assignee, team, customer or SLA status;
+        or search them with `q` (best matches first)."""
         query = select(Requirement).where(readable()).limit(args["limit"])
         terms = search_index.terms_of(args.get("q"))
         if "q" in args:
@@ -200,6 +211,11 @@ class Requirements(MethodView):
         for field in ("state", "assignee_id", "team_id", "customer_id"):
             if field in args:
                 query = query.where(getattr(Requirement, field) == args[field])
+        if "sla_status" in args:
+            now = current_clock().now()
+            user = acting_user()
+            day_end = queries.end_of_day(now, zone_named(user.time_zone if user else None))
+            query = query.where(queries.sla_condition(args["sla_status"], now, day_end))
         if "before_id" in args:
             query = query.where(Requirement.id < args["before_id"])
         rows = list(db.session.scalars(query))
