@@ -62,6 +62,23 @@
     searchForm.addEventListener("submit", function (event) { event.preventDefault(); clearTimeout(timer); refresh(); });
   }
 
+  // The filter panel's summary counts the filters in use, so a folded panel (on a phone) still
+  // says that the list is filtered.
+  var count = document.getElementById("filter-count");
+  var panel = searchForm && searchForm.querySelector("details");
+  if (count && panel) {
+    var recount = function () {
+      var active = 0;
+      panel.querySelectorAll("select, input").forEach(function (control) {
+        if (control.name !== "sort" && control.value !== "") active += 1;
+      });
+      count.firstChild.nodeValue = String(active);
+      count.hidden = active === 0;
+    };
+    searchForm.addEventListener("change", recount);
+    searchForm.addEventListener("input", recount);
+  }
+
   // Saving a segment posts the filters the search form holds now: typing changes no action.
   var saveForm = document.querySelector("form.save-segment");
   if (saveForm && searchForm) {
