@@ -158,3 +158,13 @@ def cjk_grams(name: str) -> list[str]:
         grams.extend(run)
         grams.extend(run[i : i + 2] for i in range(len(run) - 1))
     return list(dict.fromkeys(grams))
+
+
+def greeting_name(name: str | None) -> str:
+    """What templates call `first_name`: the first word of a Latin name ("Ana" of "Ana Lima"),
+    but a Chinese name whole (王芳, also when written 王 芳), since its first part is the
+    surname and a greeting by the full name is the polite form."""
+    text = " ".join((name or "").split())
+    if CJK_RUN.search(text):
+        return text.replace(" ", "") if CJK_RUN.fullmatch(text.replace(" ", "")) else text
+    return text.split(" ")[0] if text else ""
