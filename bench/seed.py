@@ -39,6 +39,7 @@ from models import (
     User,
     customer_tags,
 )
+from models.name_readings import sort_key
 from workflows.customers.search_index import MAX_COMMUNICATION_CHARS, phone_digits
 
 SEARCH_WORD = "zephyrine"
@@ -351,6 +352,7 @@ class Seeder:
                     {
                         "id": cid,
                         "name": name,
+                        "name_sort": sort_key(name),  # COPY on PostgreSQL skips the default
                         "primary_email": email,
                         "organisation_id": org[0] if org else None,
                         "owner_id": rng.choice(users),

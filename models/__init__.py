@@ -36,7 +36,7 @@ from models.outreach import (
 from models.privacy import CustomerAccess, ErasureJob, RetentionPolicy
 from models.requirement import Priority, Requirement, RequirementEvent
 from models.saved_view import SavedView
-from models.search import CustomerSearchDocument, RequirementSearchDocument
+from models.search import CustomerSearchDocument, CustomerSearchKey, RequirementSearchDocument
 from models.segment import Segment
 from models.sla import Calendar, Holiday, Metric, SlaClock, SlaPolicy, SlaPolicyVersion, SlaStatus
 from models.suppression import EmailSuppression, SuppressionReason
@@ -61,6 +61,7 @@ __all__ = [
     "CustomerEmail",
     "CustomerPhone",
     "CustomerSearchDocument",
+    "CustomerSearchKey",
     "Direction",
     "DueStep",
     "DueStepStatus",

@@ -3,10 +3,12 @@ its own way (SQLite: FTS5 trigram tables; PostgreSQL: pg_trgm GIN indexes), see 
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+
+KEY_CHARS = 60
 
 
 class CustomerSearchDocument(Base):
@@ -17,6 +19,25 @@ class CustomerSearchDocument(Base):
     )
     document: Mapped[str] = mapped_column(Text)  # names, emails, phone digits, org, notes, bodies
     updated_at: Mapped[datetime]
+
+
+class CustomerSearchKey(Base):
+    """The short-query path of customer search: each one- and two-character piece of a Chinese
+    name (张, 伟, 张伟) and its pinyin and initials (zhangwei, wei, zw), one row each. A trigram
+    index needs three characters; these are looked up whole (Chinese) or by prefix (Latin)
+    in the primary key. They live and die with the customer's search document."""
+
+    __tablename__ = "customer_search_keys"
+    __table_args__ = (Index("ix_customer_search_keys_customer_id", "customer_id"),)
+
+    # Binary on PostgreSQL too, so a prefix is a plain range of the index.
+    key: Mapped[str] = mapped_column(
+        String(KEY_CHARS).with_variant(String(KEY_CHARS, collation="C"), "postgresql"),
+        primary_key=True,
+    )
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customer_search_documents.customer_id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class RequirementSearchDocument(Base):

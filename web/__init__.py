@@ -27,6 +27,7 @@ from web import (
     notifications,
     organisations,
     outreach,
+    phones,
     privacy,
     publishing,
     reports,
@@ -53,6 +54,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env(config.ENV_PREFIX)
     app.config.update(overrides or {})
     config.derive(app.config)
+    phones.check_region(app)
     app.instance_path = app.config["INSTANCE_PATH"]
 
     app.extensions["clock"] = clock_from_config(app.config)

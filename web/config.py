@@ -87,6 +87,10 @@ DEFAULTS: dict[str, Any] = {
     # they are this many minutes old, every ATTACHMENTS_SWEEP_INTERVAL seconds.
     "ATTACHMENTS_ORPHAN_MINUTES": 60,
     "ATTACHMENTS_SWEEP_INTERVAL": 3600.0,
+    # Region (ISO code, e.g. "CN") in which a phone number typed without "+" is read when the
+    # customer has no country, and whose numbers pages show in national format; None: only
+    # the customer's country, and pages show every number internationally.
+    "PHONE_REGION": None,
     # Time zone for users who have not chosen one, and for new users.
     "DEFAULT_TIMEZONE": "UTC",
     # Public base URL, used in links inside emails.

@@ -1,6 +1,7 @@
 """Tasks of the `default` queue for CSV imports: the import and its dry run."""
 
 from celery import shared_task
+from flask import current_app
 
 from web.clocks import current_clock
 from web.database import READ_ONLY
@@ -20,7 +21,8 @@ def run(job_id: int) -> None:
     db.session.rollback()
     if parsed is None:
         return
-    while imports.step(db.session, job_id, clock=clock, parsed=parsed):
+    region = current_app.config.get("PHONE_REGION")
+    while imports.step(db.session, job_id, clock=clock, parsed=parsed, default_region=region):
         db.session.commit()
     db.session.commit()
 
@@ -40,7 +42,12 @@ def dry_run(job_id: int, run: int) -> None:
     while True:
         if not checked.finished:
             db.session.connection(execution_options=READ_ONLY)
-            import_checks.check_chunk(db.session, checked, clock=clock)
+            import_checks.check_chunk(
+                db.session,
+                checked,
+                clock=clock,
+                default_region=current_app.config.get("PHONE_REGION"),
+            )
             db.session.rollback()  # a dry run writes nothing, whatever a look-up touched
         if not import_checks.record(db.session, checked):
             db.session.rollback()  # the import started, or a newer dry run replaced this one

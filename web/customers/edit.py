@@ -23,6 +23,7 @@ from web.customers.forms import (
 )
 from web.edit_pages import EditPages, Page
 from web.extensions import db
+from web.phones import with_phone_region
 from web.privacy.masks import is_masked
 from workflows.customers import profiles
 
@@ -52,8 +53,8 @@ PAGES = EditPages(
     field_for_error=field_for_error,
     custom_fields_of=custom_fields_of,
     get_or_404=get_customer_or_404,
-    create=profiles.create_customer,
-    update=profiles.update_customer,
+    create=with_phone_region(profiles.create_customer),
+    update=with_phone_region(profiles.update_customer),
     prepare=consent_changes,
     finish=_set_consents,
     context=lambda form: {"consent_fields": consent_fields_of(form)},

@@ -13,6 +13,7 @@ from web.organisations.forms import (
     field_for_error,
     load,
 )
+from web.phones import with_phone_region
 from workflows.customers import organisations
 
 PAGES = EditPages(
@@ -27,8 +28,8 @@ PAGES = EditPages(
     field_for_error=field_for_error,
     custom_fields_of=custom_fields_of,
     get_or_404=get_organisation_or_404,
-    create=organisations.create_organisation,
-    update=organisations.update_organisation,
+    create=with_phone_region(organisations.create_organisation),
+    update=with_phone_region(organisations.update_organisation),
 )
 
 

@@ -49,7 +49,7 @@ def show(organisation_id: int) -> str:
     members = db.session.scalars(
         select(Customer)
         .where(Customer.organisation_id == organisation.id, Customer.deleted_at.is_(None))
-        .order_by(Customer.name, Customer.id)
+        .order_by(Customer.name_sort, Customer.id)
     ).all()
     page = timelines.organisation_timeline(
         db.session,

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app, session
 
 from web.access import acting_user
+from web.phones import display_phone
 from workflows.privacy.masking import mask_email, mask_phone
 
 REVEAL_SECONDS = 300
@@ -49,11 +50,17 @@ def shown_phone(customer_id: int | None, e164: str | None) -> str | None:
     return mask_phone(e164) if is_masked(customer_id) else e164
 
 
+def shown_phone_on_page(customer_id: int | None, e164: str | None) -> str | None:
+    """What a page shows: masked, or in the viewer's format (web/phones.py); the API keeps
+    E.164."""
+    return mask_phone(e164) if is_masked(customer_id) else display_phone(e164)
+
+
 def install(app: Flask) -> None:
     @app.context_processor
     def _masks() -> dict[str, Any]:
         return {
             "shown_email": shown_email,
-            "shown_phone": shown_phone,
+            "shown_phone": shown_phone_on_page,
             "contact_masked": is_masked,
         }

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import CannedResponse, Customer, Requirement, Role, Team, TeamMembership, User
+from models.name_readings import greeting_name
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import StaleEdit, ValidationFailed
@@ -141,7 +142,7 @@ def context_for(
     return {
         "customer": {
             "name": customer_name,
-            "first_name": customer_name.split(" ")[0] if customer_name else "",
+            "first_name": greeting_name(customer_name),
             "email": (customer.primary_email if customer else None) or "",
         },
         "requirement": {
@@ -153,7 +154,7 @@ def context_for(
         },
         "agent": {
             "name": agent.name,
-            "first_name": agent.name.split(" ")[0],
+            "first_name": greeting_name(agent.name),
             "email": agent.email,
         },
         "team": {"name": team.name if team else ""},

@@ -99,7 +99,14 @@ def load(session: Session, job_id: int, run: int) -> DryRun | None:
     return dry
 
 
-def check_chunk(session: Session, dry: DryRun, *, clock: Clock, size: int = CHUNK_SIZE) -> None:
+def check_chunk(
+    session: Session,
+    dry: DryRun,
+    *,
+    clock: Clock,
+    size: int = CHUNK_SIZE,
+    default_region: str | None = None,
+) -> None:
     """Check the next `size` rows, adding their outcome to `dry.state`. Only reads: the caller
     runs it in a read-only transaction and rolls that back."""
     state = dry.state
@@ -108,7 +115,7 @@ def check_chunk(session: Session, dry: DryRun, *, clock: Clock, size: int = CHUN
         (index + 2, imports.row_values(dry.header, dry.rows[index], dry.mapping))
         for index in range(start, min(start + size, len(dry.rows)))
     ]
-    ctx = imports.RowContext(session, clock, dry.created_by_id)
+    ctx = imports.RowContext(session, clock, dry.created_by_id, default_region)
     ctx.organisations, ctx.missing_organisations = dry.organisations, dry.missing_organisations
     ctx.prefetch([values for _, values in numbered])
     errors = list(state["errors"])

@@ -264,10 +264,17 @@ def duplicate_email_rows(
 class RowContext:
     """Look-ups shared by every row of one run (organisations, owners)."""
 
-    def __init__(self, session: Session, clock: Clock, actor_id: int | None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        clock: Clock,
+        actor_id: int | None,
+        default_region: str | None = None,
+    ) -> None:
         self.session = session
         self.clock = clock
         self.actor_id = actor_id
+        self.default_region = default_region  # for phone numbers written without "+"
         self.organisations: dict[str, int] = {}
         self.missing_organisations: set[str] = set()  # looked up, not found, not created
         self.known: dict[str, Customer | None] = {}  # primary email -> live customer
@@ -354,6 +361,7 @@ def check_row(ctx: RowContext, number: int, values: dict[str, Any]) -> list[RowE
             ctx.session,
             data,
             current=ctx.existing(data),
+            default_region=ctx.default_region,
             custom_definitions=ctx.definitions,
             primary_email_owners=ctx.known,
         )
@@ -369,7 +377,13 @@ def write_row(ctx: RowContext, values: dict[str, Any]) -> Customer:
         raise ValidationFailed({f: [m] for f, m in problems})
     existing = ctx.existing(data)
     if existing is None:
-        return profiles.create_customer(ctx.session, data, actor_id=ctx.actor_id, clock=ctx.clock)
+        return profiles.create_customer(
+            ctx.session,
+            data,
+            actor_id=ctx.actor_id,
+            clock=ctx.clock,
+            default_region=ctx.default_region,
+        )
     return profiles.update_customer(
         ctx.session,
         existing,
@@ -377,6 +391,7 @@ def write_row(ctx: RowContext, values: dict[str, Any]) -> Customer:
         expected_version=existing.version,
         actor_id=ctx.actor_id,
         clock=ctx.clock,
+        default_region=ctx.default_region,
     )
 
 
@@ -471,6 +486,7 @@ def step(
     clock: Clock,
     batch_size: int = BATCH_SIZE,
     parsed: ParsedFile | None = None,
+    default_region: str | None = None,
 ) -> bool:
     """Do the next piece of job `job_id`; True while more remains. The caller commits after
     every call: each piece is one transaction (a batch of rows, or for all_or_nothing the
@@ -495,7 +511,7 @@ def step(
     parsed = parsed or parsed_file(job)
     header, rows = parsed.header, parsed.rows
     job.total_rows = len(rows)
-    ctx = RowContext(session, clock, job.created_by_id)
+    ctx = RowContext(session, clock, job.created_by_id, default_region)
     if job.mode == "skip_bad_rows":
         _write_batch(ctx, job, parsed, batch_size)
     elif job.processed_rows < len(rows):

@@ -203,7 +203,8 @@ def clean(
     An import checking many rows passes what it loaded for a whole batch, sparing a query or
     two per row: `custom_definitions` (the active customer fields) and `primary_email_owners`
     (the live customer whose primary email each address is, or None)."""
-    c = _Cleaner(session, default_region or (current.country if current else None))
+    # A number typed without "+" is read in the customer's country, else the install's region.
+    c = _Cleaner(session, (current.country if current else None) or default_region)
     if unknown := set(data) - set(FIELDS):
         for field in sorted(unknown):
             c.fail(field, "Unknown field.")
@@ -363,13 +364,15 @@ def update_customer(
     expected_version: int,
     actor_id: int | None,
     clock: Clock,
+    default_region: str | None = None,
 ) -> Customer:
-    """Apply the fields in `data` to the version the editor saw; StaleEdit if it moved on."""
+    """Apply the fields in `data` to the version the editor saw; StaleEdit if it moved on.
+    `default_region` reads phone numbers typed without "+" when the customer has no country."""
     if customer.version != expected_version:
         raise StaleEdit(expected_version, customer.version)
     if customer.deleted_at is not None:
         raise ValidationFailed.field("customer", "This customer is in the trash; restore it first.")
-    values = clean(session, data, current=customer)
+    values = clean(session, data, current=customer, default_region=default_region)
     before = snapshot(customer)
     _apply(session, customer, values)
     changes = audit.diff(before, snapshot(customer))

@@ -32,12 +32,15 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from models import (
     Customer,
     CustomerSearchDocument,
+    CustomerSearchKey,
     CustomFieldDefinition,
     FieldKind,
     LifecycleStage,
     Tag,
     customer_tags,
 )
+from models.name_readings import CJK_RUN
+from models.name_readings import fold as fold_for_sorting
 from workflows.customers import custom_fields
 from workflows.platform.errors import ValidationFailed
 from workflows.platform.text_folding import fold, fold_with_positions
@@ -133,17 +136,40 @@ def _dialect(session: Session) -> str:
 
 
 def _name_prefix(phrase: str) -> ColumnElement[bool]:
-    """Names starting with `phrase`, any case. The ranges over the case variants of the first
-    characters let a plain B-tree index on name narrow the scan before the LIKE."""
-    head = phrase[:2]
-    variants = {""}
-    for ch in head:
-        variants = {v + c for v in variants for c in {ch.lower(), ch.upper()}}
-    ranges = [
-        and_(Customer.name >= v, Customer.name < v[:-1] + chr(ord(v[-1]) + 1)) for v in variants
-    ]
-    pattern = _like_escape(phrase) + "%"
-    return and_(or_(*ranges), func.lower(Customer.name).like(pattern, escape="\\"))
+    """Names starting with `phrase`, any case or accent: a range of the stored sort key
+    (models/name_readings.sort_key), which begins with the name folded and lower-cased, or
+    with the pinyin of its Chinese characters (`wang f` finds 王芳)."""
+    prefix = " ".join(fold_for_sorting(phrase).split())
+    if not prefix:
+        return false()
+    return and_(
+        Customer.name_sort >= prefix,
+        Customer.name_sort < prefix[:-1] + chr(ord(prefix[-1]) + 1),
+    )
+
+
+def _key_match(word: str) -> ColumnElement[bool] | None:
+    """Customers whose short-query keys (models.CustomerSearchKey) match a word too short for
+    the trigram index: one or two Chinese characters exactly (张, 王芳), two Latin letters as
+    the start of a pinyin or its initials (wf, xu); None for anything else."""
+    key = CustomerSearchKey.key
+    if CJK_RUN.fullmatch(word):
+        cond = key == word
+    elif word.isascii() and word.isalpha() and len(word) >= 2:
+        cond = and_(key >= word, key < word[:-1] + chr(ord(word[-1]) + 1))
+    else:
+        return None
+    return Customer.id.in_(select(CustomerSearchKey.customer_id).where(cond))
+
+
+def _short_search(terms: _Terms) -> ColumnElement[bool]:
+    """Words all too short for the trigram index: the names starting with the query, or the
+    customers matching every word by its short-query keys."""
+    by_name = _name_prefix(terms.phrase)
+    by_keys = [_key_match(w) for w in terms.short]
+    if not by_keys or any(m is None for m in by_keys):
+        return by_name
+    return or_(by_name, and_(*(m for m in by_keys if m is not None)))
 
 
 @dataclass
@@ -169,7 +195,7 @@ def _search(session: Session, terms: _Terms, trash: bool) -> _Search:
                     )
                 )
             return _Search(conds, None)
-        return _Search([_name_prefix(terms.phrase)], None)
+        return _Search([_short_search(terms)], None)
     doc = CustomerSearchDocument.document
     short_conds = [
         exists().where(
@@ -300,6 +326,8 @@ def _sort_key(sort: str, rank: ColumnElement[Any] | None) -> tuple[Any, bool, bo
     if sort == "relevance":
         return rank, False, False
     name = sort.lstrip("-")
+    if name == "name":  # pinyin order for Chinese names among Latin ones (models/name_readings)
+        return Customer.name_sort, sort.startswith("-"), False
     return getattr(Customer, name), sort.startswith("-"), name == "last_contacted_at"
 
 
@@ -387,7 +415,8 @@ def list_customers(
     if nullable:
         order = order.nulls_last()
     # Live rows all have deleted_at NULL, so leading with it changes nothing but lets
-    # PostgreSQL walk ix_customers_live_name (deleted_at, name, id) instead of sorting them all.
+    # PostgreSQL walk ix_customers_live_name_sort (deleted_at, name_sort, id) instead of sorting
+    # them all.
     lead = []
     if sort in ("name", "-name") and not flt.trash and not terms.long:  # (searches: few rows)
         lead = [Customer.deleted_at.desc() if desc else Customer.deleted_at.asc()]

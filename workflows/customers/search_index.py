@@ -1,13 +1,17 @@
 """Keeps each customer's search document current (names, emails, phone digits, organisation,
-notes, tags and communication text). The database-specific index follows it (see migration)."""
+notes, tags and communication text) and its short-query keys (the one- and two-character pieces
+of a Chinese name, its pinyin and initials: `CustomerSearchKey`). The database-specific index
+follows the document (see migration); bench/README.md explains the design."""
 
 import re
 
 import phonenumbers
-from sqlalchemy import ColumnElement, select, text
+from sqlalchemy import ColumnElement, delete, select, text
 from sqlalchemy.orm import Session
 
-from models import Communication, Customer, CustomerSearchDocument
+from models import Communication, Customer, CustomerSearchDocument, CustomerSearchKey
+from models.name_readings import cjk_grams, pinyin_forms
+from models.search import KEY_CHARS
 from workflows.platform.clock import Clock
 from workflows.platform.text_folding import with_folded
 
@@ -47,8 +51,18 @@ def communication_texts(session: Session, condition: ColumnElement[bool]) -> lis
     return kept
 
 
+def name_keys(name: str) -> set[str]:
+    """The short-query keys of a name: its Chinese pieces of one and two characters, and its
+    pinyin and initials of two letters or more (one letter would match half the customers)."""
+    keys = set(cjk_grams(name)) | {f for f in pinyin_forms(name) if len(f) >= 2}
+    return {k for k in keys if len(k) <= KEY_CHARS}
+
+
 def build_document(session: Session, customer: Customer) -> str:
     parts: list[str] = [customer.name]
+    if pinyin := pinyin_forms(customer.name):
+        # Pinyin of three letters or more is found like any word, by the trigram index.
+        parts.append(" ".join(pinyin))
     parts += [e.email for e in customer.emails]
     for phone in customer.phones:
         parts += phone_digits(phone.e164)
@@ -67,7 +81,7 @@ def refresh(session: Session, customer: Customer, *, clock: Clock) -> None:
     row = session.get(CustomerSearchDocument, customer.id)
     if customer.deleted_at is not None:
         if row is not None:
-            session.delete(row)
+            session.delete(row)  # its keys go with it (ON DELETE CASCADE)
         return
     document = build_document(session, customer)
     if row is None:
@@ -79,6 +93,22 @@ def refresh(session: Session, customer: Customer, *, clock: Clock) -> None:
     elif row.document != document:
         row.document = document
         row.updated_at = clock.now()
+    _refresh_keys(session, customer.id, name_keys(customer.name))
+
+
+def _refresh_keys(session: Session, customer_id: int, wanted: set[str]) -> None:
+    have = set(
+        session.scalars(
+            select(CustomerSearchKey.key).where(CustomerSearchKey.customer_id == customer_id)
+        )
+    )
+    if gone := have - wanted:
+        session.execute(
+            delete(CustomerSearchKey).where(
+                CustomerSearchKey.customer_id == customer_id, CustomerSearchKey.key.in_(gone)
+            )
+        )
+    session.add_all(CustomerSearchKey(key=k, customer_id=customer_id) for k in wanted - have)
 
 
 def compact(session: Session) -> None:

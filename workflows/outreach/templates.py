@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Customer, Organisation, Requirement, Transaction, User
+from models.name_readings import greeting_name
 
 # Every variable a template may use, with its attributes: the context always carries each key
 # (empty when the customer has no organisation, requirement or transaction), so a template
@@ -119,7 +120,7 @@ def context_for(
         "customer": {
             "id": customer.id,
             "name": customer.name,
-            "first_name": (customer.name or "").split(" ")[0],
+            "first_name": greeting_name(customer.name),
             "email": customer.primary_email or "",
             "language": customer.language or "",
             "time_zone": customer.time_zone or "",

@@ -23,6 +23,7 @@ from web.api.conditional import (
 from web.api.customers.communications import TimelinePageSchema, TimelineQuerySchema, timeline_body
 from web.clocks import current_clock
 from web.extensions import db
+from web.phones import phone_region, with_phone_region
 from web.request_cache import recall, remember
 from web.requirements.access import readable
 from workflows.customers import organisations, timelines
@@ -158,7 +159,11 @@ class Organisations(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Create an organisation (any agent)."""
         organisation = organisations.create_organisation(
-            db.session, data, actor_id=acting_user().id, clock=current_clock()
+            db.session,
+            data,
+            actor_id=acting_user().id,
+            clock=current_clock(),
+            default_region=phone_region(),
         )
         db.session.commit()
         location = url_for("api_organisations.OrganisationById", organisation_id=organisation.id)
@@ -173,7 +178,7 @@ records.register(
         schema=OrganisationSchema,
         in_schema=OrganisationInSchema,
         load=_get_or_404,
-        update=organisations.update_organisation,
+        update=with_phone_region(organisations.update_organisation),
         delete=organisations.delete_organisation,
         restore=organisations.restore_organisation,
         docs={"restore": "Bring an organisation back from the trash (supervisors and admins)."},

@@ -21,6 +21,7 @@ from web.api.conditional import (
 )
 from web.clocks import current_clock
 from web.extensions import db
+from web.phones import phone_region, with_phone_region
 from web.privacy.masks import shown_email, shown_phone
 from web.privacy.reads import note_access
 from workflows.customers import profiles, segments, transactions
@@ -196,7 +197,11 @@ class Customers(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Create a customer (any agent); 422 names every bad field and nothing is saved."""
         customer = profiles.create_customer(
-            db.session, data, actor_id=acting_user().id, clock=current_clock()
+            db.session,
+            data,
+            actor_id=acting_user().id,
+            clock=current_clock(),
+            default_region=phone_region(),
         )
         db.session.commit()
         location = url_for("api_customers.CustomerById", customer_id=customer.id)
@@ -211,7 +216,7 @@ records.register(
         schema=CustomerDetailSchema,
         in_schema=CustomerInSchema,
         load=get_customer_or_404,
-        update=profiles.update_customer,
+        update=with_phone_region(profiles.update_customer),
         delete=profiles.delete_customer,
         restore=profiles.restore_customer,
         read_deleted=None,
