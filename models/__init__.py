@@ -38,7 +38,16 @@ from models.requirement import Priority, Requirement, RequirementEvent
 from models.saved_view import SavedView
 from models.search import CustomerSearchDocument, CustomerSearchKey, RequirementSearchDocument
 from models.segment import Segment
-from models.sla import Calendar, Holiday, Metric, SlaClock, SlaPolicy, SlaPolicyVersion, SlaStatus
+from models.sla import (
+    Calendar,
+    Holiday,
+    Metric,
+    SlaClock,
+    SlaPolicy,
+    SlaPolicyVersion,
+    SlaStatus,
+    WorkingDay,
+)
 from models.suppression import EmailSuppression, SuppressionReason
 from models.timer import Timer, TimerStatus
 from models.transaction import Transaction, TransactionKind, TransactionStatus
@@ -111,5 +120,6 @@ __all__ = [
     "TransactionStatus",
     "UTCDateTime",
     "User",
+    "WorkingDay",
     "customer_tags",
 ]

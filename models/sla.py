@@ -35,6 +35,9 @@ class Calendar(Base):
     holidays: Mapped[list["Holiday"]] = relationship(
         back_populates="calendar", cascade="all, delete-orphan", order_by="Holiday.day"
     )
+    working_days: Mapped[list["WorkingDay"]] = relationship(
+        back_populates="calendar", cascade="all, delete-orphan", order_by="WorkingDay.day"
+    )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -50,6 +53,25 @@ class Holiday(Base):
     source: Mapped[str] = mapped_column(String(40), default="entered")  # entered, holidays, ical
 
     calendar: Mapped[Calendar] = relationship(back_populates="holidays")
+
+
+class WorkingDay(Base):
+    """An extra working day: a date (often a weekend day, China's 调休) the calendar is open on
+    although its weekday is not, or not in these hours. `periods` [{"start", "end"}] are the
+    day's opening periods; NULL means "as a normal working day" (Monday's periods, else the
+    first weekday's that has some), so changing the weekly hours changes these days too."""
+
+    __tablename__ = "calendar_working_days"
+    __table_args__ = (UniqueConstraint("calendar_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(ForeignKey("calendars.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(40), default="entered")  # entered, holidays
+    periods: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+
+    calendar: Mapped[Calendar] = relationship(back_populates="working_days")
 
 
 class SlaPolicy(Base):

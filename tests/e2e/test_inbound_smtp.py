@@ -20,6 +20,7 @@ from models import (
     Role,
     User,
 )
+from tests.chinese_mail import GBK_ONLY, TRADITIONAL, chinese_message, eight_bit_message
 from tests.conftest import ALLOWED_SMTP_PORTS, RecordingHandler, service_env
 from tests.services import Process, free_port, start_inbound, wait_until
 from web.clocks import current_clock
@@ -168,3 +169,35 @@ def test_a_bounce_by_smtp_marks_the_address_and_strangers_are_refused(
             )
             == OutboxStatus.DEAD
         )
+
+
+@pytest.mark.parametrize(
+    ("label", "codec", "text", "builder"),
+    [
+        ("GB2312", "gbk", GBK_ONLY, chinese_message),  # GBK bytes under a GB2312 label
+        ("Big5", "big5", TRADITIONAL, eight_bit_message),
+    ],
+)
+def test_a_chinese_reply_by_smtp_is_read_in_its_charset(
+    app: Flask,
+    make_user: Any,
+    inbound: int,
+    worker: Process,
+    label: str,
+    codec: str,
+    text: dict[str, str],
+    builder: Any,
+) -> None:
+    requirement_id, address = _waiting_requirement(app, make_user)
+    message_id = f"<e2e-{label}@example.cn>"
+    raw = builder(label, codec, text, sender="ana@example.com", to=address, message_id=message_id)
+    with smtplib.SMTP("127.0.0.1", inbound, timeout=10) as smtp:
+        smtp.sendmail("ana@example.com", [address], raw)
+    wait_until(lambda: _state(app, requirement_id) == "open", timeout=5)
+    with app.app_context():
+        stored = db.session.scalars(
+            select(Communication).where(Communication.message_id == message_id)
+        ).one()
+        assert stored.requirement_id == requirement_id
+        assert stored.subject == text["subject"]
+        assert [line for line in stored.body_text.splitlines() if line] == text["body"].splitlines()

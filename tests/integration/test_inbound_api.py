@@ -10,7 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from models import Attachment, Role, User
+from models import Attachment, Communication, Customer, Requirement, Role, User
+from tests.chinese_mail import GBK_ONLY, SIMPLIFIED, TRADITIONAL, chinese_message
 from tests.conftest import login
 from web.clocks import current_clock
 from web.extensions import db
@@ -142,3 +143,31 @@ def test_attachments_download_for_agents_by_page_and_api(api: dict[str, Any]) ->
     timeline = page_client.get(f"/customers/{delivered['customer_id']}").get_data(as_text=True)
     assert f'href="/attachments/{attachment_id}">r.pdf</a>' in timeline
     assert "Here it is." in timeline
+
+
+@pytest.mark.parametrize(
+    ("label", "codec", "text"),
+    [
+        ("GB2312", "gb2312", SIMPLIFIED),
+        ("GB2312", "gbk", GBK_ONLY),  # GBK text labelled GB2312, as many clients send it
+        ("GBK", "gbk", GBK_ONLY),
+        ("GB18030", "gb18030", GBK_ONLY),
+        ("Big5", "big5", TRADITIONAL),
+    ],
+)
+def test_chinese_mail_is_read_into_the_new_customer_and_the_communication(
+    api: dict[str, Any], label: str, codec: str, text: dict[str, str]
+) -> None:
+    raw = chinese_message(label, codec, text, sender="kehu@example.cn")
+    response = post(api, raw, bearer(api, Role.ADMIN))
+    assert response.status_code == 201, response.get_json()
+    receipt = response.get_json()
+    assert receipt["matched_by"] == "new_customer"
+    with api["app"].app_context():
+        customer = db.session.get(Customer, receipt["customer_id"])
+        communication = db.session.get(Communication, receipt["communication_id"])
+        requirement = db.session.get(Requirement, communication.requirement_id)
+        assert customer.name == text["name"]
+        assert communication.subject == requirement.title == text["subject"]
+        lines = [line for line in communication.body_text.splitlines() if line.strip()]
+        assert lines == text["body"].splitlines()

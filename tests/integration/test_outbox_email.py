@@ -1,5 +1,7 @@
+# ruff: noqa: RUF001 - Chinese text has full-width punctuation
 """A task published through Redis is run by a real worker and sends real email (aiosmtpd)."""
 
+from email import message_from_bytes, policy
 from typing import Any
 
 import pytest
@@ -116,3 +118,36 @@ def test_rolled_back_enqueue_publishes_nothing(app: Flask, worker: Any) -> None:
         db.session.rollback()
     client = redis.Redis.from_url(app.config["REDIS_URL"])
     assert client.llen("outbox") == 0
+
+
+def test_a_chinese_name_subject_and_body_reach_the_server_intact(
+    app: Flask, worker: Any, mailbox: Any
+) -> None:
+    subject = "关于您的订单（编号 42）：已发货"
+    with app.app_context():
+        row = outbox.enqueue_email(
+            db.session,
+            idempotency_key="test:zh",
+            cause="test",
+            to_address="王芳 <wangfang@example.cn>",
+            subject=subject,
+            body_text="王芳您好：\n您的订单已经发货，请注意查收。\n",
+            body_html="<p>王芳您好：</p><p>您的订单已经发货。</p>",
+            clock=current_clock(),
+            headers={"Reply-To": "客服中心 <support@example.com>"},
+        )
+        db.session.commit()
+        row_id = row.id
+    wait_until(lambda: _status(app, row_id) == OutboxStatus.SENT, timeout=10)
+    (received,) = mailbox.received()
+    assert received.as_bytes().isascii()  # RFC 2047 headers, quoted-printable UTF-8 bodies
+    parsed = message_from_bytes(received.as_bytes(), policy=policy.default)
+    assert parsed["Subject"] == subject
+    assert parsed["To"].addresses[0].display_name == "王芳"
+    assert parsed["To"].addresses[0].addr_spec == "wangfang@example.cn"
+    assert parsed["Reply-To"].addresses[0].display_name == "客服中心"
+    assert (
+        parsed.get_body(("plain",)).get_content() == "王芳您好：\n您的订单已经发货，请注意查收。\n"
+    )
+    assert "王芳您好" in parsed.get_body(("html",)).get_content()
+    assert parsed.get_body(("plain",)).get_content_charset() == "utf-8"

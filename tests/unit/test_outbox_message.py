@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese text has full-width punctuation
 """The message an outbox row becomes on the wire: non-ASCII text survives, addresses stay
 readable, and the fixed Message-ID is the row's."""
 
@@ -107,3 +108,24 @@ def test_automatic_headers_keep_the_thread_and_add_rfc_3834() -> None:
     }
     parsed = _parsed(_row(headers=headers))
     assert parsed["Auto-Submitted"] == "auto-generated"
+
+
+def test_chinese_display_names_and_subjects_go_as_rfc_2047_and_come_back_equal() -> None:
+    subject = "关于您的订单（编号 42）：发货通知与发票说明" * 3  # long: folded on the wire
+    row = _row(
+        to_address="王芳 <wangfang@example.cn>",
+        subject=subject,
+        body_text="王芳您好：\n您的订单已经发货。\n",
+        headers={"Reply-To": "客服中心 <support+r42-x@example.cn>"},
+    )
+    wire = outbox.build_email(row, "蓝海贸易客服 <service@example.cn>").as_bytes()
+    assert wire.isascii()  # RFC 2047 words and a quoted-printable UTF-8 body, no 8-bit bytes
+    assert all(len(line) <= 998 for line in wire.split(b"\r\n"))
+    parsed = message_from_bytes(wire, policy=policy.default)
+    assert parsed["Subject"] == subject
+    assert parsed["From"].addresses[0].display_name == "蓝海贸易客服"
+    assert parsed["To"].addresses[0].display_name == "王芳"
+    assert parsed["To"].addresses[0].addr_spec == "wangfang@example.cn"
+    assert parsed["Reply-To"].addresses[0].display_name == "客服中心"
+    assert parsed.get_content_charset() == "utf-8"
+    assert parsed.get_content() == "王芳您好：\n您的订单已经发货。\n"

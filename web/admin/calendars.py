@@ -1,5 +1,6 @@
-"""Business calendars: the list, a form with a weekly opening grid, quiet hours and entered
-holidays (optimistic locking), delete with confirmation, and holiday imports."""
+"""Business calendars: the list, a form with a weekly opening grid, quiet hours, entered
+holidays and extra working days (optimistic locking), delete with confirmation, and holiday
+imports (which bring a country's adjusted working weekends along)."""
 
 import re
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 SLOTS = 3  # opening periods offered per weekday: a lunch break needs two
 MAX_SLOTS = 12
 BLANK_HOLIDAY_ROWS = 3
+BLANK_WORKING_DAY_ROWS = 2
 DASH = "\u2013"  # en dash, between the start and end of a period
 Page = Response | str | tuple[str, int]
 
@@ -55,6 +57,23 @@ def _windows(rows: Sequence[dict[str, Any]]) -> str:
     return ", ".join(f"{w['start']}{DASH}{w['end']}" for w in rows) or "none"
 
 
+def _hours_text(periods: Sequence[dict[str, Any]] | None) -> str:
+    """An extra working day's own hours as the form shows them; blank = normal hours."""
+    return ", ".join(f"{p['start']}{DASH}{p['end']}" for p in periods or [])
+
+
+def _hours_of(text: str) -> list[dict[str, str]]:
+    """“09:00-12:00, 13:30-18:00” as periods. A part that is not a range is passed on as it is,
+    so the domain names it in its message."""
+    periods = []
+    for part in re.split(r"[,;]", text):
+        if not part.strip():
+            continue
+        start, _, end = re.sub(rf"\s*[-{DASH}]\s*", "-", part.strip()).partition("-")
+        periods.append({"start": start, "end": end})
+    return periods
+
+
 # ---------------------------------------------------------------- the form's draft
 
 
@@ -76,6 +95,11 @@ def _draft_of(calendar: Calendar | None) -> dict[str, Any]:
             for h in calendar.holidays
             if h.source == "entered"
         ],
+        "working_days": [
+            {"date": w.day.isoformat(), "name": w.name, "hours": _hours_text(w.periods)}
+            for w in calendar.working_days
+            if w.source == "entered"
+        ],
     }
 
 
@@ -92,11 +116,14 @@ def _form_of(draft: dict[str, Any]) -> dict[str, Any]:
     """The draft as the template's rows: grid cells, quiet windows and holiday rows."""
     quiet = list(draft.get("quiet_hours") or [])
     holidays = list(draft.get("holidays") or [])
+    working_days = list(draft.get("working_days") or [])
     return {
         **draft,
         "grid": draft.get("grid") or _grid(draft["periods"]),
         "quiet_hours": quiet + [{"start": "", "end": ""}] * max(1, 2 - len(quiet)),
         "holidays": holidays + [{"date": "", "name": ""}] * BLANK_HOLIDAY_ROWS,
+        "working_days": working_days
+        + [{"date": "", "name": "", "hours": ""}] * BLANK_WORKING_DAY_ROWS,
     }
 
 
@@ -122,6 +149,16 @@ def _posted(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str, list[A
                 cells.append((d, i))
     quiet = _pairs(form, "quiet-start", "quiet-end", "start", "end")
     holidays = _pairs(form, "holiday-date", "holiday-name", "date", "name")
+    working_rows = [
+        {"date": d.strip(), "name": n.strip(), "hours": h.strip()}
+        for d, n, h in zip(
+            form.getlist("workday-date"),
+            form.getlist("workday-name"),
+            form.getlist("workday-hours"),
+            strict=False,
+        )
+        if d.strip() or n.strip() or h.strip()
+    ]
     data = {
         "name": form.get("name", ""),
         "time_zone": form.get("time_zone", ""),
@@ -130,10 +167,19 @@ def _posted(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str, list[A
         "grid": grid,
         "quiet_hours": quiet,
         "holidays": holidays,
+        "working_days": [
+            # `hours` as typed, for the form shown again; the domain reads `periods`.
+            {**w, "periods": _hours_of(w["hours"])}
+            for w in working_rows
+        ],
     }
     # Blank rows are dropped and the rest shown in order, so the n-th item sent is row n.
     origins = {"periods": cells, "quiet_hours": list(range(len(quiet)))}
-    return data, {**origins, "holidays": list(range(len(holidays)))}
+    return data, {
+        **origins,
+        "holidays": list(range(len(holidays))),
+        "working_days": list(range(len(working_rows))),
+    }
 
 
 def _pairs(
@@ -144,7 +190,12 @@ def _pairs(
     return [{key_1: a.strip(), key_2: b.strip()} for a, b in pairs if a.strip() or b.strip()]
 
 
-ITEM_PREFIX = {"periods": "Period", "quiet_hours": "Window", "holidays": "Holiday"}
+ITEM_PREFIX = {
+    "periods": "Period",
+    "quiet_hours": "Window",
+    "holidays": "Holiday",
+    "working_days": "Working day",
+}
 
 
 def _placed(errors: dict[str, list[str]], origins: dict[str, list[Any]]) -> dict[str, Any]:
@@ -171,7 +222,7 @@ def _placed(errors: dict[str, list[str]], origins: dict[str, list[Any]]) -> dict
 def calendar_list() -> str:
     rows = db.session.scalars(
         select(Calendar)
-        .options(selectinload(Calendar.holidays))
+        .options(selectinload(Calendar.holidays), selectinload(Calendar.working_days))
         .order_by(func.lower(Calendar.name))
     ).all()
     return render_template("admin/calendars.html", calendars=rows, summary=opening_summary)
@@ -231,6 +282,11 @@ def _conflict(calendar: Calendar, mine: dict[str, Any]) -> tuple[str, int]:
                 "Entered holidays",
                 ", ".join(h["date"] for h in theirs["holidays"]) or "none",
                 ", ".join(h["date"] for h in mine["holidays"]) or "none",
+            ),
+            (
+                "Entered working days",
+                ", ".join(w["date"] for w in theirs["working_days"]) or "none",
+                ", ".join(w["date"] for w in mine["working_days"]) or "none",
             ),
         )
     ]
@@ -370,7 +426,13 @@ def import_ical(calendar_id: int) -> Page:
     return redirect(url_for("admin.edit_calendar", calendar_id=calendar.id, _anchor="holidays"))
 
 
-def _added(count: int) -> str:
+def _added(count: int | calendars.Imported) -> str:
+    if isinstance(count, calendars.Imported):
+        worked = count.working_days
+        text = _added(count.holidays)
+        if worked:
+            text += f" and {worked} adjusted working day{'' if worked == 1 else 's'}"
+        return text
     if count == 0:
         return "No holidays added (all were already on the calendar)"
     return f"{count} holiday{'' if count == 1 else 's'} added"

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
+from email.header import decode_header
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 
@@ -46,6 +47,7 @@ SUBJECT_PREFIX_RE = re.compile(
     r"^\s*((re|fwd?|aw|wg|sv|antw|回复|答复|转发)\s*[:\uff1a]\s*)+", re.IGNORECASE
 )
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
+ENCODED_WORD_CHARSET_RE = re.compile(r"=\?([^?*\s]+)(?:\*[^?]*)?\?[bBqQ]\?")
 
 
 @dataclass
@@ -114,7 +116,34 @@ def _part_text(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if payload is None:
         return ""
-    return decode_bytes(payload, part.get_content_charset())
+    # A base64 body keeps the sender's CRLF line ends (a quoted-printable or 8-bit one reaches
+    # us with LF): one kind of line end, or each CR shows as an extra blank line.
+    return decode_bytes(payload, part.get_content_charset()).replace("\r\n", "\n")
+
+
+def _needs_superset(raw: str) -> bool:
+    """Whether a header holds RFC 2047 words in a charset read with a superset codec. The
+    standard library decodes those words strictly in the declared charset, so a subject labelled
+    GB2312 that is really GBK (as many Chinese clients send) loses its GBK-only characters."""
+    return any(name.lower() in CHARSET_SUPERSETS for name in ENCODED_WORD_CHARSET_RE.findall(raw))
+
+
+def decode_words(raw: str) -> str | None:
+    """A header value with its RFC 2047 words decoded each with `decode_bytes` (so in the
+    superset of its declared charset); None when the words cannot be read at all."""
+    try:
+        parts = decode_header(raw)
+    except Exception:  # a malformed word (bad base64): the standard reading stands
+        return None
+    return "".join(
+        decode_bytes(text, charset) if isinstance(text, bytes) else text for text, charset in parts
+    )
+
+
+def _subject(message: Message) -> str:
+    raw = _raw_header(message, "Subject")
+    decoded = decode_words(raw) if _needs_superset(raw) else None
+    return " ".join((decoded if decoded is not None else _header(message, "Subject")).split())
 
 
 def _raw_header(message: Message, name: str) -> str:
@@ -137,6 +166,12 @@ def _header(message: Message, name: str) -> str:
 
 def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
     """(display name, lower-case address) pairs; display names decoded from RFC 2047."""
+    wanted = name.lower()
+    raw = [" ".join(str(v).split()) for k, v in message.raw_items() if k.lower() == wanted]
+    if any(_needs_superset(value) for value in raw):
+        # Names in a charset the standard library reads too strictly (see _needs_superset):
+        # split the raw field (encoded words are ASCII) and decode each name ourselves.
+        return [(decode_words(n) or n, a.lower()) for n, a in getaddresses(raw) if "@" in a]
     try:
         header = message.get(name)
         if header is not None and hasattr(header, "addresses"):
@@ -283,7 +318,7 @@ def parse(raw: bytes, *, reply_languages: Sequence[str] = REPLY_LANGUAGES) -> Pa
     if not from_address:
         _, from_address = parseaddr(_raw_header(message, "Return-Path"))
         from_address = from_address.lower()
-    subject = " ".join(_header(message, "Subject").split())[:300]
+    subject = _subject(message)[:300]
     digest = hashlib.sha256(raw).hexdigest()
     own_ids = _message_ids(_raw_header(message, "Message-ID"))
     texts, htmls, attachments = _walk(message)

@@ -26,6 +26,7 @@ from models import (
     Holiday,
     Strategy,
     StrategyVersion,
+    WorkingDay,
 )
 from workflows.outreach import eligibility, windows
 from workflows.outreach.sql import among
@@ -42,6 +43,18 @@ def holidays_of(session: Session, window: dict[str, Any]) -> frozenset[date]:
         return frozenset()
     return frozenset(
         session.scalars(select(Holiday.day).where(Holiday.calendar_id == window["calendar_id"]))
+    )
+
+
+def working_days_of(session: Session, window: dict[str, Any]) -> frozenset[date]:
+    """The window calendar's extra working days, on which the window opens whatever the
+    weekday."""
+    if not window.get("calendar_id"):
+        return frozenset()
+    return frozenset(
+        session.scalars(
+            select(WorkingDay.day).where(WorkingDay.calendar_id == window["calendar_id"])
+        )
     )
 
 
@@ -62,6 +75,7 @@ class Planner:
     definition: dict[str, Any]
     holidays: frozenset[date]
     calendars: dict[int, BusinessCalendar | None]
+    working_days: frozenset[date] = frozenset()
 
     @classmethod
     def load(cls, session: Session, definition: dict[str, Any]) -> "Planner":
@@ -73,6 +87,7 @@ class Planner:
                 i: delay_calendar(session, step, window)
                 for i, step in enumerate(definition["steps"])
             },
+            working_days_of(session, window),
         )
 
     def due_at(self, step_index: int, after: datetime, zone: str) -> datetime:
@@ -82,7 +97,9 @@ class Planner:
         return self.send_time(ready, zone)
 
     def send_time(self, at: datetime, zone: str) -> datetime:
-        return _send_time(_frozen(self.definition["window"]), zone, at, self.holidays)
+        return _send_time(
+            _frozen(self.definition["window"]), zone, at, self.holidays, self.working_days
+        )
 
 
 def _frozen(window: dict[str, Any]) -> tuple[Any, ...]:
@@ -95,10 +112,15 @@ def _send_time(
     zone: str,
     at: datetime,
     holidays: frozenset[date],
+    working_days: frozenset[date] = frozenset(),
 ) -> datetime:
     weekdays, start, end = window
     return windows.next_send_time(
-        {"weekdays": list(weekdays), "start": start, "end": end}, zone, at, holidays
+        {"weekdays": list(weekdays), "start": start, "end": end},
+        zone,
+        at,
+        holidays,
+        working_days,
     )
 
 

@@ -3,7 +3,8 @@ plain values; instants in and out are aware UTC datetimes.
 
 A window is weekdays and hours of the customer's local day; one that ends before it starts
 (22:00 to 06:00) runs across midnight into the next day. The chosen calendar's holidays are
-skipped as whole local days. A window opening at a time the clocks skip (a spring-forward
+skipped as whole local days, and its extra working days (a worked Sunday) open in the window's
+hours whatever their weekday. A window opening at a time the clocks skip (a spring-forward
 night) opens when they jump."""
 
 import zoneinfo
@@ -14,6 +15,7 @@ from typing import Any
 from workflows.tracking.business_time import (
     BusinessCalendar,
     OpeningPeriod,
+    extra_day,
     next_opening,
 )
 
@@ -50,7 +52,10 @@ def zone_of(time_zone: str | None, default: str) -> str:
 
 
 def window_calendar(
-    window: dict[str, Any], time_zone: str, holidays: Iterable[date] = ()
+    window: dict[str, Any],
+    time_zone: str,
+    holidays: Iterable[date] = (),
+    working_days: Iterable[date] = (),
 ) -> BusinessCalendar:
     """The window as an opening calendar in `time_zone`."""
     start, end = _time(window["start"]), _time(window["end"])
@@ -62,35 +67,50 @@ def window_calendar(
             periods.append(OpeningPeriod(weekday, start, time(0)))
             if end != time(0):
                 periods.append(OpeningPeriod((weekday + 1) % 7, time(0), end))
-    return BusinessCalendar(time_zone, tuple(periods), frozenset(holidays))
+    # An extra working day opens like one of the window's days; a window across midnight opens
+    # its evening there (the next morning is the following day's own business).
+    hours = [(start, end if end == time(0) or start < end else time(0))]
+    return BusinessCalendar(
+        time_zone,
+        tuple(periods),
+        frozenset(holidays),
+        tuple(extra_day(day, hours) for day in sorted(set(working_days))),
+    )
 
 
 def next_send_time(
-    window: dict[str, Any], time_zone: str, at: datetime, holidays: Iterable[date] = ()
+    window: dict[str, Any],
+    time_zone: str,
+    at: datetime,
+    holidays: Iterable[date] = (),
+    working_days: Iterable[date] = (),
 ) -> datetime:
     """`at` itself when inside the window, else the window's next opening."""
-    return next_opening(window_calendar(window, time_zone, holidays), at)
+    return next_opening(window_calendar(window, time_zone, holidays, working_days), at)
 
 
 def is_inside(
-    window: dict[str, Any], time_zone: str, at: datetime, holidays: Iterable[date] = ()
+    window: dict[str, Any],
+    time_zone: str,
+    at: datetime,
+    holidays: Iterable[date] = (),
+    working_days: Iterable[date] = (),
 ) -> bool:
-    return next_send_time(window, time_zone, at, holidays) == at
+    return next_send_time(window, time_zone, at, holidays, working_days) == at
 
 
 def add_business_days(calendar: BusinessCalendar, at: datetime, days: int) -> datetime:
     """The same local time `days` business days later: days with an opening period on
-    `calendar` that are not its holidays."""
+    `calendar` that are not its holidays, and its extra working days."""
     zone = calendar.zone
     local = at.astimezone(zone)
-    open_weekdays = {p.weekday for p in calendar.periods}
-    if not open_weekdays:
+    if not calendar.periods:
         raise ValueError("the calendar has no opening periods")
     day = local.date()
     counted = 0
     while counted < days:
         day += timedelta(days=1)
-        if day.weekday() in open_weekdays and day not in calendar.holidays:
+        if calendar.is_working_day(day):
             counted += 1
     return _local_instant(day, local.time().replace(tzinfo=None), zone)
 

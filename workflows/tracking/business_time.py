@@ -1,5 +1,6 @@
 """Business-time arithmetic: "what instant is X of business time after T" and "how much business
-time lies between A and B", in a calendar's own zone, across DST changes, holidays and breaks.
+time lies between A and B", in a calendar's own zone, across DST changes, holidays, breaks and
+extra working days (a weekend day that is worked, as China's adjusted working weekends are).
 
 Pure functions over plain values; instants in and out are aware UTC datetimes.
 """
@@ -7,7 +8,7 @@ Pure functions over plain values; instants in and out are aware UTC datetimes.
 import functools
 import itertools
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -32,17 +33,55 @@ class OpeningPeriod:
 
 @dataclass(frozen=True)
 class BusinessCalendar:
+    """Weekly `periods`, closed on `holidays`; `extra_days` are dates open in their own periods
+    instead of their weekday's (a worked Sunday). An extra day wins over a holiday on the same
+    date, though saving a calendar refuses a date that is both. Hashable, so caches can key on
+    it: `extra_days` is a tuple of (date, periods) pairs, sorted by date."""
+
     time_zone: str
     periods: tuple[OpeningPeriod, ...]
     holidays: frozenset[date] = field(default_factory=frozenset)
+    extra_days: tuple[tuple[date, tuple[OpeningPeriod, ...]], ...] = ()
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    def periods_on(self, day: date) -> tuple[OpeningPeriod, ...]:
+        """The opening periods of one local date: its extra day's, none on a holiday, else its
+        weekday's."""
+        return _periods_by_day(self).get(day) or (
+            () if day in self.holidays else _periods_by_weekday(self).get(day.weekday(), ())
+        )
+
+    def is_working_day(self, day: date) -> bool:
+        return bool(self.periods_on(day))
+
     @classmethod
     def always_open(cls, time_zone: str = "UTC") -> "BusinessCalendar":
         return cls(time_zone, tuple(OpeningPeriod(d, time(0), time(0)) for d in range(7)))
+
+
+def extra_day(
+    day: date, hours: Iterable[tuple[time, time]]
+) -> tuple[date, tuple[OpeningPeriod, ...]]:
+    """One `extra_days` entry: `day` open in `hours` (start, end) pairs."""
+    return day, tuple(OpeningPeriod(day.weekday(), start, end) for start, end in hours)
+
+
+@functools.lru_cache(maxsize=256)
+def _periods_by_weekday(calendar: BusinessCalendar) -> dict[int, tuple[OpeningPeriod, ...]]:
+    by_weekday: dict[int, list[OpeningPeriod]] = {}
+    for period in calendar.periods:
+        by_weekday.setdefault(period.weekday, []).append(period)
+    return {d: tuple(sorted(p, key=lambda p: p.start)) for d, p in by_weekday.items()}
+
+
+@functools.lru_cache(maxsize=256)
+def _periods_by_day(calendar: BusinessCalendar) -> dict[date, tuple[OpeningPeriod, ...]]:
+    return {
+        day: tuple(sorted(periods, key=lambda p: p.start)) for day, periods in calendar.extra_days
+    }
 
 
 class NeverOpen(ValueError):
@@ -120,25 +159,22 @@ def open_intervals(
     _require_aware(since)
     zone = calendar.zone
     day = since.astimezone(zone).date() - timedelta(days=1)  # a period may start the day before
-    by_weekday: dict[int, list[OpeningPeriod]] = {}
-    for period in calendar.periods:
-        by_weekday.setdefault(period.weekday, []).append(period)
-    for periods in by_weekday.values():
-        periods.sort(key=lambda p: p.start)
-    if not by_weekday:
+    if not calendar.periods and not any(periods for _, periods in calendar.extra_days):
         raise NeverOpen("the calendar has no opening periods")
+    by_day, by_weekday = _periods_by_day(calendar), _periods_by_weekday(calendar)
     # Union of possibly overlapping spans: sorted by start, each start clipped to the furthest
     # end so far. A day's spans are held back until no later day can start before them (where
     # clocks go back over midnight, the next day's wall clock starts before this day's ends).
     reached = since
     pending: list[tuple[datetime, datetime]] = []
     for _ in range(MAX_DAYS_SEARCHED):
-        if day not in calendar.holidays and day.weekday() in by_weekday:
+        periods = by_day.get(day) or (
+            () if day in calendar.holidays else by_weekday.get(day.weekday(), ())
+        )
+        if periods:
             segments = _day_segments(calendar.time_zone, day)
             pending.extend(
-                span
-                for period in by_weekday[day.weekday()]
-                for span in _period_spans(segments, day, period)
+                span for period in periods for span in _period_spans(segments, day, period)
             )
         day += timedelta(days=1)
         if not pending:

@@ -1,8 +1,10 @@
 """Business calendars as records: opening periods, holidays (entered, from the `holidays`
-package, or from an iCal file) and quiet hours; and their pure `BusinessCalendar` form."""
+package, or from an iCal file), extra working days (entered, or a country's adjusted working
+weekends from the `holidays` package) and quiet hours; and their pure `BusinessCalendar` form."""
 
 import zoneinfo
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -11,10 +13,15 @@ import icalendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Calendar, Holiday, SlaPolicyVersion
+from models import Calendar, Holiday, SlaPolicyVersion, WorkingDay
 from workflows.platform.clock import Clock
 from workflows.platform.errors import Conflict, ValidationFailed
-from workflows.tracking.business_time import BusinessCalendar, OpeningPeriod, next_opening
+from workflows.tracking.business_time import (
+    BusinessCalendar,
+    OpeningPeriod,
+    extra_day,
+    next_opening,
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -131,6 +138,54 @@ def _clean_holidays(raw: Any, errors: dict[str, list[str]]) -> dict[date, str]:
     return days
 
 
+# A day's own hours: [{"start", "end"}]; None = "as a normal working day" (see WorkingDay).
+DayHours = list[dict[str, str]] | None
+
+
+def _clean_day_hours(raw: Any) -> DayHours:
+    """An extra working day's periods, merged and in order; None when none are given."""
+    if raw in (None, "", []):
+        return None
+    if not isinstance(raw, list):
+        raise ValueError("periods are a list of {start, end}")
+    cleaned = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise ValueError("each period is an object with start and end")
+        start = _parse_time(item.get("start"), allow_24=False)
+        end = _parse_time(item.get("end"), allow_24=True)
+        cleaned.append(OpeningPeriod(0, start, end))  # checks the order
+    return [
+        {
+            "start": period.start.strftime("%H:%M"),
+            "end": "24:00" if period.end == time(0) else period.end.strftime("%H:%M"),
+        }
+        for period in merge_periods(cleaned)
+    ]
+
+
+def _clean_working_days(raw: Any, errors: dict[str, list[str]]) -> dict[date, tuple[str, DayHours]]:
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, list):
+        errors["working_days"] = ["Extra working days are a list of {date, name, periods}."]
+        return {}
+    days: dict[date, tuple[str, DayHours]] = {}
+    for index, item in enumerate(raw):
+        try:
+            if not isinstance(item, dict):
+                raise ValueError("each working day is an object with date, name and periods")
+            day = date.fromisoformat(str(item.get("date", "")))
+            if day in days:
+                raise ValueError(f"{day} is listed twice")
+            hours = _clean_day_hours(item.get("periods"))
+        except ValueError as exc:
+            errors.setdefault("working_days", []).append(f"Working day {index + 1}: {exc}.")
+            continue
+        days[day] = (str(item.get("name") or "Working day")[:200], hours)
+    return days
+
+
 def clean(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Validate calendar fields; raises one ValidationFailed naming every bad field."""
     errors: dict[str, list[str]] = {}
@@ -151,6 +206,13 @@ def clean(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
         out["quiet_hours"] = _clean_quiet_hours(data.get("quiet_hours"), errors)
     if "holidays" in data:
         out["holidays"] = _clean_holidays(data.get("holidays"), errors)
+    if "working_days" in data:
+        out["working_days"] = _clean_working_days(data.get("working_days"), errors)
+        both = sorted(set(out["working_days"]) & set(out.get("holidays", {})))
+        if both:
+            errors.setdefault("working_days", []).append(
+                f"{', '.join(map(str, both))}: a day is a holiday or a working day, not both."
+            )
     if errors:
         raise ValidationFailed(errors)
     return out
@@ -177,6 +239,7 @@ def create(session: Session, data: dict[str, Any], *, clock: Clock) -> Calendar:
     session.add(calendar)
     session.flush()
     _replace_holidays(session, calendar, values.get("holidays", {}), source="entered")
+    _replace_working_days(session, calendar, values.get("working_days", {}))
     return calendar
 
 
@@ -190,6 +253,8 @@ def update(session: Session, calendar: Calendar, data: dict[str, Any], *, clock:
             setattr(calendar, key, values[key])
     if "holidays" in values:
         _replace_holidays(session, calendar, values["holidays"], source="entered")
+    if "working_days" in values:
+        _replace_working_days(session, calendar, values["working_days"])
     calendar.updated_at = clock.now()
     session.flush()
 
@@ -213,11 +278,55 @@ def _replace_holidays(
     add_holidays(session, calendar, days.items(), source=source)
 
 
+def _replace_working_days(
+    session: Session, calendar: Calendar, days: dict[date, tuple[str, DayHours]]
+) -> None:
+    """The entered extra working days become `days`; imported ones stay. An entered day that is
+    one of the calendar's holidays is refused (with the whole save): which would win is a
+    question for the person entering it."""
+    holidays = {h.day for h in calendar.holidays}
+    clash = sorted(day for day in days if day in holidays)
+    if clash:
+        raise ValidationFailed.field(
+            "working_days",
+            f"{', '.join(map(str, clash))}: already a holiday on this calendar; "
+            "remove the holiday first.",
+        )
+    for working_day in [w for w in calendar.working_days if w.source == "entered"]:
+        calendar.working_days.remove(working_day)
+    session.flush()
+    known = {w.day for w in calendar.working_days}
+    for day, (name, hours) in sorted(days.items()):
+        if day not in known:
+            calendar.working_days.append(
+                WorkingDay(day=day, name=name, source="entered", periods=hours)
+            )
+    session.flush()
+
+
+def add_working_days(
+    session: Session, calendar: Calendar, days: Iterable[tuple[date, str]], *, source: str
+) -> int:
+    """Add extra working days (in the calendar's normal hours) that are neither on the calendar
+    already nor one of its holidays; returns how many were added."""
+    known = {w.day for w in calendar.working_days} | {h.day for h in calendar.holidays}
+    added = 0
+    for day, name in sorted(days):
+        if day in known:
+            continue
+        calendar.working_days.append(WorkingDay(day=day, name=name[:200], source=source))
+        known.add(day)
+        added += 1
+    session.flush()
+    return added
+
+
 def add_holidays(
     session: Session, calendar: Calendar, days: Iterable[tuple[date, str]], *, source: str
 ) -> int:
-    """Add holidays not already on the calendar; returns how many were added."""
-    known = {h.day for h in calendar.holidays}
+    """Add holidays not already on the calendar (nor among its extra working days); returns
+    how many were added."""
+    known = {h.day for h in calendar.holidays} | {w.day for w in calendar.working_days}
     added = 0
     for day, name in sorted(days):
         if day in known:
@@ -229,6 +338,16 @@ def add_holidays(
     return added
 
 
+@dataclass(frozen=True)
+class Imported:
+    holidays: int
+    working_days: int
+
+
+# The name an imported adjusted working day gets: the package names holidays, not these days.
+ADJUSTED_WORKING_DAY = "Adjusted working day"
+
+
 def import_country_holidays(
     session: Session,
     calendar: Calendar,
@@ -236,8 +355,10 @@ def import_country_holidays(
     country: str,
     years: Iterable[int],
     subdivision: str | None = None,
-) -> int:
-    """Public holidays from the `holidays` package, e.g. country "DE", subdivision "BY"."""
+) -> Imported:
+    """Public holidays from the `holidays` package, e.g. country "DE", subdivision "BY", and the
+    weekend days the country works instead (`weekend_workdays`: China's 调休) as extra working
+    days, for the given years only."""
     errors: dict[str, list[str]] = {}
     supported = holiday_data.list_supported_countries()
     country = (country or "").strip().upper()
@@ -251,7 +372,15 @@ def import_country_holidays(
     if errors:
         raise ValidationFailed(errors)
     table = holiday_data.country_holidays(country, subdiv=subdivision or None, years=years)
-    return add_holidays(session, calendar, table.items(), source="holidays")
+    holidays_added = add_holidays(session, calendar, table.items(), source="holidays")
+    # The set can hold days of years other than those asked for (the package fills it for
+    # every year it has computed), so keep only the chosen years.
+    worked = [
+        (day, ADJUSTED_WORKING_DAY)
+        for day in getattr(table, "weekend_workdays", ())
+        if day.year in years
+    ]
+    return Imported(holidays_added, add_working_days(session, calendar, worked, source="holidays"))
 
 
 MAX_ICAL_DAYS = 5_000  # about 13 years of daily holidays: far beyond any real calendar
@@ -308,8 +437,34 @@ def business_calendar(calendar: Calendar) -> BusinessCalendar:
         for p in calendar.periods
     )
     return BusinessCalendar(
-        calendar.time_zone, periods, frozenset(h.day for h in calendar.holidays)
+        calendar.time_zone,
+        periods,
+        frozenset(h.day for h in calendar.holidays),
+        tuple(
+            extra_day(w.day, _hours(w.periods) if w.periods else normal_hours(calendar))
+            for w in calendar.working_days
+        ),
     )
+
+
+def _hours(periods: Iterable[dict[str, Any]]) -> list[tuple[time, time]]:
+    return [
+        (
+            time.fromisoformat(p["start"]),
+            time(0) if p["end"] == "24:00" else time.fromisoformat(p["end"]),
+        )
+        for p in periods
+    ]
+
+
+def normal_hours(calendar: Calendar) -> list[tuple[time, time]]:
+    """The hours of a normal working day, which an extra working day without its own keeps:
+    Monday's, else those of the first weekday that has any."""
+    for weekday in range(7):
+        hours = _hours(p for p in calendar.periods if p["weekday"] == weekday)
+        if hours:
+            return hours
+    return []
 
 
 def quiet_until(calendar: Calendar, at: datetime) -> datetime | None:
@@ -343,6 +498,10 @@ def as_dict(calendar: Calendar) -> dict[str, Any]:
         "holidays": [
             {"date": h.day.isoformat(), "name": h.name, "source": h.source}
             for h in calendar.holidays
+        ],
+        "working_days": [
+            {"date": w.day.isoformat(), "name": w.name, "source": w.source, "periods": w.periods}
+            for w in calendar.working_days
         ],
         "version": calendar.version,
     }

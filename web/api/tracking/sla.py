@@ -52,6 +52,17 @@ class HolidaySchema(ma.Schema):
     source = ma.fields.String(dump_only=True)
 
 
+class WorkingDaySchema(ma.Schema):
+    date = ma.fields.String(required=True, metadata={"example": "2025-01-26"})
+    name = ma.fields.String()
+    periods = ma.fields.List(
+        ma.fields.Nested(WindowSchema),
+        allow_none=True,
+        metadata={"description": "The day's hours; omitted or null = a normal working day's"},
+    )
+    source = ma.fields.String(dump_only=True)
+
+
 class CalendarSchema(ma.Schema):
     """Validated by the workflow, which names each bad field in a 422 problem."""
 
@@ -61,6 +72,7 @@ class CalendarSchema(ma.Schema):
     periods = ma.fields.List(ma.fields.Nested(PeriodSchema))
     quiet_hours = ma.fields.List(ma.fields.Nested(WindowSchema))
     holidays = ma.fields.List(ma.fields.Nested(HolidaySchema))
+    working_days = ma.fields.List(ma.fields.Nested(WorkingDaySchema))
     version = ma.fields.Integer(dump_only=True)
 
 
@@ -80,6 +92,7 @@ class IcalImportSchema(ma.Schema):
 
 class ImportResultSchema(ma.Schema):
     added = ma.fields.Integer()
+    added_working_days = ma.fields.Integer()
     calendar = ma.fields.Nested(CalendarSchema)
 
 
@@ -279,12 +292,17 @@ class HolidayImport(MethodView):
     @blp.arguments(HolidayImportSchema)
     @blp.response(200, ImportResultSchema)
     def post(self, data: dict[str, Any], calendar_id: int) -> Any:
-        """Add public holidays of a country (and subdivision) from the `holidays` package."""
+        """Add public holidays of a country (and subdivision) from the `holidays` package, and
+        the weekend days it works instead (China's adjusted working days) as working days."""
         require_role(Role.ADMIN)
         calendar = _calendar_or_404(calendar_id)
         added = calendars.import_country_holidays(db.session, calendar, **data)
         db.session.commit()
-        return {"added": added, "calendar": calendars.as_dict(calendar)}
+        return {
+            "added": added.holidays,
+            "added_working_days": added.working_days,
+            "calendar": calendars.as_dict(calendar),
+        }
 
 
 @blp.route("/calendars/<int:calendar_id>/holidays/ical")
