@@ -41,7 +41,13 @@ from models.segment import Segment
 from models.sla import Calendar, Holiday, Metric, SlaClock, SlaPolicy, SlaPolicyVersion, SlaStatus
 from models.suppression import EmailSuppression, SuppressionReason
 from models.timer import Timer, TimerStatus
-from models.transaction import Transaction, TransactionKind, TransactionStatus
+from models.transaction import (
+    CustomerValue,
+    DailyRevenue,
+    Transaction,
+    TransactionKind,
+    TransactionStatus,
+)
 from models.user import ApiToken, Role, Team, TeamMembership, User
 
 __all__ = [
@@ -61,6 +67,8 @@ __all__ = [
     "CustomerEmail",
     "CustomerPhone",
     "CustomerSearchDocument",
+    "CustomerValue",
+    "DailyRevenue",
     "Direction",
     "DueStep",
     "DueStepStatus",
