@@ -50,7 +50,13 @@ from models.sla import (
 )
 from models.suppression import EmailSuppression, SuppressionReason
 from models.timer import Timer, TimerStatus
-from models.transaction import Transaction, TransactionKind, TransactionStatus
+from models.transaction import (
+    CustomerValue,
+    DailyRevenue,
+    Transaction,
+    TransactionKind,
+    TransactionStatus,
+)
 from models.user import ApiToken, Role, Team, TeamMembership, User
 
 __all__ = [
@@ -71,6 +77,8 @@ __all__ = [
     "CustomerPhone",
     "CustomerSearchDocument",
     "CustomerSearchKey",
+    "CustomerValue",
+    "DailyRevenue",
     "Direction",
     "DueStep",
     "DueStepStatus",

@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, value_enum
@@ -47,3 +47,37 @@ class Transaction(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class CustomerValue(Base):
+    """Rollup of `transactions` per customer and currency, for the sales report: the lifetime
+    value as `workflows.customers.transactions.lifetime_value` defines it and the newest
+    completed sale. Kept by `workflows.customers.sales_rollups` in the transaction that changes
+    the customer's transactions; exact integers (ten-thousandths), so sums are exact on SQLite."""
+
+    __tablename__ = "customer_values"
+    __table_args__ = (
+        # The distribution per currency (buckets, median and p90 by ORDER BY … OFFSET).
+        Index("ix_customer_values_currency_net", "currency", "net_units"),
+    )
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    # Lifetime value in ten-thousandths of the currency's unit (amounts have 4 places).
+    net_units: Mapped[int] = mapped_column(BigInteger)
+    # Newest completed order, invoice or payment in this currency; None: refunds only.
+    last_sale_on: Mapped[date | None] = mapped_column(Date)
+
+
+class DailyRevenue(Base):
+    """Rollup of `transactions` per day and currency: completed, live payments minus refunds
+    (revenue per month is a sum of these days). Kept like `CustomerValue`."""
+
+    __tablename__ = "daily_revenue"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    revenue_units: Mapped[int] = mapped_column(BigInteger)  # ten-thousandths, refunds negative
+    transactions: Mapped[int]

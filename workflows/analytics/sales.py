@@ -3,38 +3,36 @@ stage (the sales workflow), revenue per month per currency, the lifetime-value d
 customers without a purchase for N days.
 
 Money: currencies are never converted or added together; every money figure carries its
-currency. Revenue per month is completed payments minus completed refunds, by the month they
-occurred in (cash received). Lifetime value follows `workflows.customers.transactions.
-lifetime_value` (the most settled stage of a sale per currency, minus refunds), in SQL.
+currency. Revenue, lifetime value and dormant customers read the rollups of
+`workflows.customers.sales_rollups` (kept in the transactions that change the facts, so never
+stale) instead of grouping every transaction per call. Revenue per month is completed payments
+minus completed refunds, by the month they occurred in (cash received). Lifetime value follows
+`workflows.customers.transactions.lifetime_value` (the most settled stage of a sale per
+currency, minus refunds).
 Opportunities carry no amount or expected close date, so there is no pipeline value by close
 month: the report says so instead of inventing one.
 """
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, literal, select
 from sqlalchemy.orm import Session
 
-from models import Customer, Requirement, RequirementEvent, Transaction, TransactionKind
-from models import TransactionStatus as Status
+from models import Customer, CustomerValue, DailyRevenue, Requirement, RequirementEvent
 from workflows.analytics.filters import RequirementFilter
 from workflows.analytics.quantiles import percentiles
-from workflows.analytics.ranges import (
-    DayRange,
-    as_decimal,
-    dialect_of,
-    epoch_seconds,
-    exact_sum,
-    month_of,
-)
+from workflows.analytics.ranges import DayRange, dialect_of, epoch_seconds, month_of
 from workflows.analytics.tables import ratio, table
-from workflows.customers.transactions import SALE_KINDS, amount_text
+from workflows.customers.transactions import amount_text
 from workflows.tracking.sales_workflow import OPEN_STAGES, SALES
 
 FUNNEL = [*OPEN_STAGES, "won"]
 # Lifetime-value buckets (upper bounds, in the currency's own units).
 LTV_BUCKETS = (0, 100, 1000, 10000, 100000)
+# The rollups keep money as integers of ten-thousandths (`sales_rollups.units`).
+UNITS = 10000
 DEFAULT_DORMANT_DAYS = 90
 DORMANT_LIST = 50
 PIPELINE_MISSING = (
@@ -150,70 +148,52 @@ def _time_in_stage(session: Session, opportunities: Any) -> dict[str, Any]:
     return table(["stage", "stays_ended", "mean_seconds"], rows)
 
 
-def _live_completed() -> list[Any]:
-    return [Transaction.deleted_at.is_(None), Transaction.status == Status.COMPLETED]
-
-
 def _revenue(session: Session, days: DayRange) -> dict[str, Any]:
-    dialect = dialect_of(session)
-    month = month_of(Transaction.occurred_on, dialect).label("month")
-    signed = case(
-        (Transaction.kind == TransactionKind.REFUND, -Transaction.amount), else_=Transaction.amount
-    )
+    """From the per-day rollup (`sales_rollups`): a few hundred rows for any range, summed into
+    months inside the range (a partial first or last month counts only its days in range)."""
+    month = month_of(DailyRevenue.day, dialect_of(session)).label("month")
     rows = session.execute(
-        select(month, Transaction.currency, exact_sum(signed, dialect), func.count())
-        .where(
-            *_live_completed(),
-            Transaction.kind.in_([TransactionKind.PAYMENT, TransactionKind.REFUND]),
-            Transaction.occurred_on >= days.first,
-            Transaction.occurred_on <= days.last,
+        select(
+            month,
+            DailyRevenue.currency,
+            func.sum(DailyRevenue.revenue_units),
+            func.sum(DailyRevenue.transactions),
         )
-        .group_by(month, Transaction.currency)
-        .order_by(month, Transaction.currency)
+        .where(DailyRevenue.day >= days.first, DailyRevenue.day <= days.last)
+        .group_by(month, DailyRevenue.currency)
+        .order_by(month, DailyRevenue.currency)
     ).all()
     return table(
         ["month", "currency", "revenue", "transactions"],
-        [[m, c, amount_text(as_decimal(total, dialect)), n] for m, c, total, n in rows],
+        [[m, c, amount_text(_decimal(total)), int(n)] for m, c, total, n in rows],
     )
 
 
-def _net_values(dialect: str) -> Any:
-    """One row per (customer, currency): lifetime value as `lifetime_value` defines it."""
-
-    def total(kind: TransactionKind) -> Any:
-        return exact_sum(case((Transaction.kind == kind, Transaction.amount)), dialect)
-
-    payments, invoices = total(TransactionKind.PAYMENT), total(TransactionKind.INVOICE)
-    orders, refunds = total(TransactionKind.ORDER), total(TransactionKind.REFUND)
-    net = func.coalesce(payments, invoices, orders, literal(0)) - func.coalesce(refunds, literal(0))
-    return (
-        select(Transaction.customer_id, Transaction.currency, net.label("net"))
-        .where(*_live_completed())
-        .group_by(Transaction.customer_id, Transaction.currency)
-        .subquery()
-    )
+def _decimal(total_units: Any) -> Decimal:
+    return Decimal(int(total_units or 0)) / UNITS
 
 
 def _lifetime_value(session: Session) -> dict[str, Any]:
-    dialect = dialect_of(session)
-    values = _net_values(dialect)
-    scale = 1 if dialect == "postgresql" else 10000  # SQLite sums ten-thousandths
+    """From `customer_values` (one row per customer and currency, lifetime value as
+    `transactions.lifetime_value` defines it): buckets, then median and p90 walking
+    `ix_customer_values_currency_net`."""
+    net = CustomerValue.net_units
     bucket = case(
-        *[(values.c.net <= bound * scale, literal(n)) for n, bound in enumerate(LTV_BUCKETS)],
+        *[(net <= bound * UNITS, literal(n)) for n, bound in enumerate(LTV_BUCKETS)],
         else_=literal(len(LTV_BUCKETS)),
     ).label("bucket")
     counts = session.execute(
-        select(values.c.currency, bucket, func.count())
-        .group_by(values.c.currency, bucket)
-        .order_by(values.c.currency, bucket)
+        select(CustomerValue.currency, bucket, func.count())
+        .group_by(CustomerValue.currency, bucket)
+        .order_by(CustomerValue.currency, bucket)
     ).all()
     buckets = [[currency, _bucket_label(int(index)), count] for currency, index, count in counts]
     summary = []
     for currency in sorted({row[0] for row in counts}):
-        ltv = select(values.c.net).where(values.c.currency == currency)
+        ltv = select(net).where(CustomerValue.currency == currency)
         median, p90 = percentiles(session, ltv, (0.5, 0.9))
         customers = sum(row[2] for row in counts if row[0] == currency)
-        summary.append([currency, customers, _money(median, scale), _money(p90, scale)])
+        summary.append([currency, customers, _money(median, UNITS), _money(p90, UNITS)])
     return {
         "buckets": table(["currency", "bucket", "customers"], buckets),
         "summary": table(["currency", "customers", "median", "p90"], summary),
@@ -235,13 +215,13 @@ def _bucket_label(index: int) -> str:
 
 
 def _dormant(session: Session, today: date, days: int) -> dict[str, Any]:
-    """Customers who bought before but not in the last `days` days (deleted ones left out)."""
+    """Customers who bought before but not in the last `days` days (deleted ones left out),
+    from `customer_values` (their last sale per currency)."""
     cutoff = today - timedelta(days=days)
-    last = func.max(Transaction.occurred_on).label("last_purchase_on")
+    last = func.max(CustomerValue.last_sale_on).label("last_purchase_on")
     dormant = (
-        select(Transaction.customer_id, last)
-        .where(*_live_completed(), Transaction.kind.in_(SALE_KINDS))
-        .group_by(Transaction.customer_id)
+        select(CustomerValue.customer_id, last)
+        .group_by(CustomerValue.customer_id)
         .having(last < cutoff)
         .subquery()
     )

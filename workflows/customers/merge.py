@@ -16,7 +16,7 @@ from sqlalchemy import Table, and_, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from models import Base, Customer, CustomerEmail, CustomerPhone
-from workflows.customers import search_index
+from workflows.customers import sales_rollups, search_index
 from workflows.customers.profiles import snapshot
 from workflows.platform import audit
 from workflows.platform.clock import Clock
@@ -43,7 +43,9 @@ CHOOSABLE = (
 )
 # Tables merged by hand below; every other foreign key to customers.id is re-pointed in bulk.
 HANDLED = {"customers", "customer_emails", "customer_phones", "customer_tags"}
-DROPPED = {"customer_search_documents"}  # rebuilt for the survivor, removed for the other
+# Rebuilt for the survivor, removed for the other: the search document, and the sales rollup
+# (`sales_rollups`: two rows of one currency cannot both move to the survivor's key).
+DROPPED = {"customer_search_documents", "customer_values"}
 
 
 @dataclass
@@ -212,6 +214,7 @@ def merge_customers(
     session.flush()
 
     moved = _move_rows(session, survivor.id, other.id)
+    sales_rollups.refresh_customers(session, [survivor.id, other.id])
     moved["customer_emails"] = _move_contacts(survivor.emails, other.emails, "email")
     moved["customer_phones"] = _move_contacts(survivor.phones, other.phones, "e164")
     names = {t.name for t in survivor.tags}

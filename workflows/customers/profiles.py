@@ -23,7 +23,7 @@ from models import (
     Tag,
     User,
 )
-from workflows.customers import custom_fields, search_index
+from workflows.customers import custom_fields, sales_rollups, search_index
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import StaleEdit, ValidationFailed
@@ -457,8 +457,11 @@ def purge_customer(
         clock=clock,
         changes=audit.diff(held, {}),  # which fields it had, not their values
     )
+    # The transactions go with the customer (ON DELETE CASCADE): their days' revenue changes.
+    days = sales_rollups.days_of_customer(session, customer.id)
     session.delete(customer)
     session.flush()
+    sales_rollups.refresh_days(session, days)
 
 
 def set_consent(

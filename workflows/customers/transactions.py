@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Customer, Transaction, TransactionKind, TransactionStatus
+from workflows.customers import sales_rollups
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import StaleEdit, ValidationFailed
@@ -184,6 +185,7 @@ def record_transaction(
     transaction = Transaction(customer_id=customer.id, created_at=now, updated_at=now, **values)
     session.add(transaction)
     session.flush()
+    sales_rollups.refresh_transaction(session, customer.id, transaction.occurred_on)
     audit.record(
         session,
         action="create",
@@ -218,6 +220,9 @@ def update_transaction(
     if changes:
         transaction.updated_at = clock.now()
         session.flush()
+        sales_rollups.refresh_transaction(
+            session, transaction.customer_id, before["occurred_on"], transaction.occurred_on
+        )
         audit.record(
             session,
             action="update",
@@ -245,6 +250,7 @@ def delete_transaction(
         return
     transaction.deleted_at = clock.now()
     session.flush()
+    sales_rollups.refresh_transaction(session, transaction.customer_id, transaction.occurred_on)
     audit.record(
         session,
         action="delete",
