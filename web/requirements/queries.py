@@ -12,10 +12,8 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    bindparam,
     exists,
     func,
-    literal_column,
     or_,
     select,
 )
@@ -24,20 +22,12 @@ from sqlalchemy.orm import Session
 from models import Customer, Requirement, SlaClock, SlaStatus, Team, User
 from web.request_cache import once_per_request
 from workflows.tracking import search_index
+from workflows.tracking.queue_order import ACTIVE, NOT_DUE_LAST
 from workflows.tracking.requirements import WORKFLOWS
 
 QUEUES = ("mine", "team", "all")
-# Work still to do (neither done nor final), whatever the workflow.
-ACTIVE_STATES = sorted({s for w in WORKFLOWS.values() for s in w.states if w.is_active(s)})
 ALL_STATES = list(dict.fromkeys(s for w in WORKFLOWS.values() for s in w.states))
 SHOWN_CLOCKS = (SlaStatus.RUNNING, SlaStatus.BREACHED, SlaStatus.PAUSED)
-# The queue indexes' predicate and sort key, as literal SQL: a partial index is used only when
-# the query repeats its WHERE (bound parameters would not match it on SQLite).
-ACTIVE = Requirement.state.in_(
-    bindparam("active_states", ACTIVE_STATES, expanding=True, literal_execute=True)
-)
-# No due time sorts last (SQLite's index order has no NULLS LAST).
-NOT_DUE_LAST = func.coalesce(Requirement.sla_due_at, literal_column("'9999-12-31 23:59:59+00'"))
 
 
 @dataclass(frozen=True)

@@ -297,7 +297,7 @@ class Entry:
 
 def _timeline(req: Requirement, users: dict[int, str]) -> list[Entry]:
     """The timeline; fills `users` with the names of everyone it and the page mention (the
-    actors, people in edits, the assignee), in one query."""
+    actors, people in edits, the assignee)."""
     # The kind of the timer behind an event comes in the same query (a timer fires many).
     found = db.session.execute(
         select(RequirementEvent, Timer.kind)
@@ -319,7 +319,11 @@ def _timeline(req: Requirement, users: dict[int, str]) -> list[Entry]:
     for a in edits:
         before_after = (a.changes or {}).get("assignee_id") or ()
         user_ids |= {v for v in before_after if isinstance(v, int)}
-    users.update(_names(User, user_ids))
+    # Active users' names come from the list the page's forms load anyway (once per request);
+    # only former, deactivated users cost a query.
+    active = dict(queries.user_choices(db.session))
+    users.update({i: active[i] for i in user_ids if i in active})
+    users.update(_names(User, user_ids - active.keys()))
     entries = [
         Entry(
             at=e.at,

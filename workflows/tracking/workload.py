@@ -8,7 +8,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from models import (
@@ -21,11 +21,10 @@ from models import (
     User,
 )
 from workflows.platform.clock import Clock
-from workflows.tracking.requirements import WORKFLOWS
+from workflows.tracking.queue_order import ACTIVE, ACTIVE_STATES, NOT_DUE_LAST
 
 LIMIT = 10  # rows listed per section; counts are whole
 RECENT = timedelta(days=3)  # "recently updated by the customer"
-ACTIVE_STATES = sorted({s for w in WORKFLOWS.values() for s in w.states if w.is_active(s)})
 WAITING_STATE = "waiting_on_customer"
 URGENCIES = ("breached", "at_risk", "due_today")
 
@@ -193,17 +192,28 @@ def team_home(
         .join(Requirement, Requirement.id == SlaClock.requirement_id)
         .where(scope, SlaClock.breached_at >= start, SlaClock.breached_at <= now)
     )
-    unassigned_filter = and_(active, Requirement.assignee_id.is_(None))
+    # Each agent's open and overdue requirements — and, as the group without an assignee, the
+    # unassigned count — in one pass over `ix_requirements_queue_load` (team, assignee, due
+    # time; partial over the active states). "Overdue" is the requirement's nearest counting
+    # due time having passed: a breached clock, or a running one past its due time
+    # (`sla.refresh_due` keeps that time on the requirement).
+    overdue = func.sum(case((now >= NOT_DUE_LAST, 1), else_=0))
+    per_assignee = session.execute(
+        select(Requirement.assignee_id, func.count(), overdue)
+        .where(scope, ACTIVE)
+        .group_by(Requirement.assignee_id)
+    ).all()
+    loads = {a: Load(a, n, b or 0) for a, n, b in per_assignee if a is not None}
     unassigned = Section(
-        count=session.scalar(
-            select(func.count()).select_from(Requirement).where(unassigned_filter)
-        ),
+        count=next((n for a, n, _ in per_assignee if a is None), 0),
         rows=list(
             session.scalars(
                 select(Requirement)
-                .where(unassigned_filter)
+                .where(scope, ACTIVE, Requirement.assignee_id.is_(None))
+                # The team queue's own order (`ix_requirements_queue_team`), unassigned first.
                 .order_by(
-                    Requirement.sla_due_at.asc().nulls_last(),
+                    Requirement.assignee_id.is_not(None),
+                    NOT_DUE_LAST,
                     Requirement.created_at,
                     Requirement.id,
                 )
@@ -211,27 +221,6 @@ def team_home(
             )
         ),
     )
-    breached = func.count(func.distinct(SlaClock.requirement_id))
-    loads_rows = session.execute(
-        select(
-            Requirement.assignee_id,
-            func.count(func.distinct(Requirement.id)),
-            breached,
-        )
-        .outerjoin(
-            SlaClock,
-            and_(
-                SlaClock.requirement_id == Requirement.id,
-                or_(
-                    SlaClock.status == SlaStatus.BREACHED,
-                    and_(SlaClock.status == SlaStatus.RUNNING, SlaClock.due_at <= now),
-                ),
-            ),
-        )
-        .where(active, Requirement.assignee_id.is_not(None))
-        .group_by(Requirement.assignee_id)
-    ).all()
-    loads = {a: Load(a, n, b) for a, n, b in loads_rows}
     if team_ids is not None:  # the team's agents with nothing open count too
         members = session.scalars(
             select(TeamMembership.user_id).where(TeamMembership.team_id.in_(team_ids))
