@@ -115,10 +115,10 @@ WIDEST = """() => {
 }"""
 
 
-def overflow(page: Page, url: str, role: str | None) -> str | None:
+def overflow(page: Page, url: str, role: str | None, status: int = 200) -> str | None:
     """Why `url` does not fit the phone's width, or None when it does."""
     response = page.goto(url)
-    if response is None or response.status != 200:
+    if response is None or response.status != status:
         return f"answered {response.status if response else 'nothing'}"
     page.wait_for_load_state("load")
     measured = page.evaluate(WIDEST)
@@ -168,6 +168,10 @@ def test_no_page_scrolls_sideways_on_a_phone(
             why = overflow(pages[role], live_server + path, role)
             if why:
                 failures.append(f"{path} (as {role or 'signed out'}): {why}")
+    # The error page is no route of its own.
+    why = overflow(pages["admin"], f"{live_server}/no-such-page/{LONG_WORD}", "admin", 404)
+    if why:
+        failures.append(f"the 404 page: {why}")
     assert visited > 80  # every page was enumerated, not only a few
     assert not failures, "Pages wider than a 390 px phone:\n" + "\n".join(failures)
 
