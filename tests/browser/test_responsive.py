@@ -144,6 +144,7 @@ def phone(browser: Browser, live_server: str, user: Any = None) -> Page:
     page = context.new_page()
     if user is not None:
         sign_in(page, live_server, user)
+        page.wait_for_load_state("load")  # the scripts' handlers are attached
     return page
 
 
@@ -192,6 +193,7 @@ def test_the_menu_opens_and_closes_by_keyboard_and_mouse(
     page = phone(browser, live_server, make_user(Role.AGENT))
     button = page.get_by_role("button", name="Menu")
     customers = page.locator("#nav-links").get_by_role("link", name="Customers", exact=True)
+    expect(button).to_be_visible()  # menu.js shows it once its handlers are attached
     expect(button).to_have_attribute("aria-controls", "nav-links")
     expect(button).to_have_attribute("aria-expanded", "false")
     expect(customers).to_be_hidden()
