@@ -115,10 +115,10 @@ WIDEST = """() => {
 }"""
 
 
-def overflow(page: Page, url: str, role: str | None) -> str | None:
+def overflow(page: Page, url: str, role: str | None, status: int = 200) -> str | None:
     """Why `url` does not fit the phone's width, or None when it does."""
     response = page.goto(url)
-    if response is None or response.status != 200:
+    if response is None or response.status != status:
         return f"answered {response.status if response else 'nothing'}"
     page.wait_for_load_state("load")
     measured = page.evaluate(WIDEST)
@@ -144,6 +144,7 @@ def phone(browser: Browser, live_server: str, user: Any = None) -> Page:
     page = context.new_page()
     if user is not None:
         sign_in(page, live_server, user)
+        page.wait_for_load_state("load")  # the scripts' handlers are attached
     return page
 
 
@@ -168,6 +169,10 @@ def test_no_page_scrolls_sideways_on_a_phone(
             why = overflow(pages[role], live_server + path, role)
             if why:
                 failures.append(f"{path} (as {role or 'signed out'}): {why}")
+    # The error page is no route of its own.
+    why = overflow(pages["admin"], f"{live_server}/no-such-page/{LONG_WORD}", "admin", 404)
+    if why:
+        failures.append(f"the 404 page: {why}")
     assert visited > 80  # every page was enumerated, not only a few
     assert not failures, "Pages wider than a 390 px phone:\n" + "\n".join(failures)
 
@@ -188,6 +193,7 @@ def test_the_menu_opens_and_closes_by_keyboard_and_mouse(
     page = phone(browser, live_server, make_user(Role.AGENT))
     button = page.get_by_role("button", name="Menu")
     customers = page.locator("#nav-links").get_by_role("link", name="Customers", exact=True)
+    expect(button).to_be_visible()  # menu.js shows it once its handlers are attached
     expect(button).to_have_attribute("aria-controls", "nav-links")
     expect(button).to_have_attribute("aria-expanded", "false")
     expect(customers).to_be_hidden()

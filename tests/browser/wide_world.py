@@ -50,7 +50,7 @@ def build_wide(app: Flask, make_user: Any) -> WideWorld:
     world = build(app, make_user)
     with app.app_context():
         clock = current_clock()
-        demo.load(db.session, clock=clock, history_days=14)
+        demo.load(db.session, clock=clock, history_days=7)
         db.session.commit()
 
     def made(path: str, body: dict[str, Any], method: str = "POST") -> int:
