@@ -407,3 +407,88 @@ def test_every_page_has_no_serious_or_critical_axe_violation(
         context.close()
     assert visited >= 60
     assert problems == [], f"{len(problems)} problems on {visited} pages:\n" + "\n".join(problems)
+
+
+# ---------------------------------------------------------------- colours as rendered
+
+# Computed colours of an element: its text and background, and the focus ring (Pico draws it as
+# a box-shadow; an outline where a rule sets one).
+COLOURS = """el => {
+  const s = getComputedStyle(el);
+  const ring = (s.boxShadow.match(/rgba?\\([^)]*\\)/g) || []).pop() || null;
+  return {color: s.color, background: s.backgroundColor, ring: ring,
+          outline: s.outlineStyle !== 'none' ? s.outlineColor : null};
+}"""
+
+
+def _rgb(css: str) -> tuple[float, float, float]:
+    """An opaque `rgb()`/`rgba()` colour over white."""
+    parts = [float(p) for p in re.findall(r"[\d.]+", css)]
+    alpha = parts[3] if len(parts) > 3 else 1.0
+    return tuple(alpha * c + (1 - alpha) * 255 for c in parts[:3])  # type: ignore[return-value]
+
+
+def contrast(a: str, b: str) -> float:
+    def luminance(css: str) -> float:
+        def channel(c: float) -> float:
+            c /= 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b_ = (channel(c) for c in _rgb(css))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b_
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_helper_matches_the_wcag_examples() -> None:
+    assert round(contrast("rgb(0, 0, 0)", "rgb(255, 255, 255)"), 1) == 21.0
+    assert round(contrast("rgb(22, 163, 74)", "rgb(255, 255, 255)"), 2) == 3.30  # the old green
+    assert round(contrast("rgba(2, 154, 232, 0.5)", "rgb(255, 255, 255)"), 2) == 1.76  # old ring
+
+
+def test_badges_field_borders_and_focus_rings_meet_wcag_aa(page: Page, live_server: str) -> None:
+    page.emulate_media(reduced_motion="reduce")  # Pico then skips its transitions: final colours
+    page.goto(f"{live_server}/login")
+    # Every badge colour, as the queues and the navigation draw them.
+    page.evaluate(
+        """() => {
+          const link = document.createElement('link');
+          link.rel = 'stylesheet'; link.href = '/static/requirements.css';
+          document.head.appendChild(link);
+          const box = document.createElement('p'); box.id = 'badges';
+          for (const kind of ['', 'ok', 'warn', 'fail', 'state', 'priority-low',
+                              'priority-normal', 'priority-high', 'priority-urgent']) {
+            const badge = document.createElement('span');
+            badge.className = ('badge ' + kind).trim(); badge.textContent = kind || 'role';
+            box.appendChild(badge);
+          }
+          document.querySelector('main').appendChild(box);
+        }"""
+    )
+    page.wait_for_function(
+        "getComputedStyle(document.querySelector('.badge.state')).color === 'rgb(30, 58, 138)'"
+    )
+    for badge in page.locator("#badges .badge").all():
+        colours = badge.evaluate(COLOURS)
+        ratio = contrast(colours["color"], colours["background"])
+        assert ratio >= 4.5, (badge.get_attribute("class"), colours, ratio)
+
+    email = page.get_by_label("Email")
+    border = email.evaluate("el => getComputedStyle(el).borderTopColor")
+    assert contrast(border, "rgb(255, 255, 255)") >= 3, border
+
+    # Focus rings: Tab onto a link, a field and the button; each ring 3:1 against the page.
+    page.locator(".skip-link").focus()
+    for target in (
+        page.get_by_role("link", name="Sign in"),
+        email,
+        page.get_by_role("button", name="Sign in"),
+    ):
+        target.focus()
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Tab")  # by keyboard, so :focus-visible applies
+        colours = target.evaluate(COLOURS)
+        ring = colours["outline"] or colours["ring"]
+        assert ring is not None, colours
+        assert contrast(ring, "rgb(255, 255, 255)") >= 3, (target, colours)
