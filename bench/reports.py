@@ -129,6 +129,7 @@ def seed_reports(requirements: int, transactions: int, *, now: datetime) -> None
         orgs.append(
             {
                 "name": f"Org {n}",
+                "name_key": f"org {n}",  # as organisations.name_key folds it
                 "custom": {},
                 "created_at": clock.now(),
                 "updated_at": clock.now(),

@@ -42,6 +42,7 @@ from models import (
 )
 from models.name_readings import sort_key
 from workflows.customers import sales_rollups
+from workflows.customers.organisations import name_key
 from workflows.customers.search_index import MAX_COMMUNICATION_CHARS, phone_digits
 
 SEARCH_WORD = "zephyrine"
@@ -240,16 +241,20 @@ class Seeder:
             for i in range(20)
         ]
         self.insert("users", User.__table__, users)
+        names = [
+            f"{self.rng.choice(LAST)} {self.rng.choice(SUFFIXES)} {i}" for i in range(1, 5_001)
+        ]
         orgs = [
             {
                 "id": i,
-                "name": f"{self.rng.choice(LAST)} {self.rng.choice(SUFFIXES)} {i}",
+                "name": name,
+                "name_key": name_key(name),  # what the organisation search compares
                 "custom": {},
                 "created_at": NOW,
                 "updated_at": NOW,
                 "version": 1,
             }
-            for i in range(1, 5_001)
+            for i, name in enumerate(names, 1)
         ]
         self.insert("organisations", Organisation.__table__, orgs)
         tag_rows = [{"id": i, "name": name} for i, name in enumerate(TAGS, 1)]

@@ -93,6 +93,7 @@
     container.textContent = "";
     var wrap = document.createElement("div");
     wrap.className = "overflow-auto";
+    wrap.tabIndex = 0; // a keyboard user can scroll a wide table (WCAG 2.1.1, axe's scrollable-region-focusable)
     var element = document.createElement("table");
     var head = element.createTHead().insertRow();
     table.columns.forEach(function (name) {

@@ -17,10 +17,12 @@
     return node;
   }
 
+  // An option holds no link: a focusable element inside role="option" is a nested interactive
+  // control to a screen reader (axe's nested-interactive). A click or Enter follows data-href.
   function option(list, href, label, detail, snippet) {
-    var li = element("li", { role: "option", id: list.id + "-" + list.children.length, "aria-selected": "false" });
-    var link = element("a", { href: href, tabindex: "-1" }, label);
-    li.appendChild(link);
+    var li = element("li", { role: "option", id: list.id + "-" + list.children.length, "aria-selected": "false", "data-href": href });
+    li.appendChild(element("span", { class: "option-label" }, label));
+    li.addEventListener("click", function () { window.location.assign(href); });
     if (detail) { li.appendChild(document.createTextNode(" ")); li.appendChild(element("small", { class: "muted" }, detail)); }
     if (snippet) {
       var small = element("small", { class: "snippet" });
@@ -80,7 +82,7 @@
         setActive(Math.max(active - 1, 0));
       } else if (event.key === "Enter" && active >= 0 && opts[active] && !list.hidden) {
         event.preventDefault();
-        window.location.assign(opts[active].querySelector("a").href);
+        window.location.assign(opts[active].dataset.href);
       } else if (event.key === "Escape") {
         close();
       }
