@@ -125,6 +125,11 @@ class Customer(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     address_line: Mapped[str | None] = mapped_column(String(300))
     city: Mapped[str | None] = mapped_column(String(120))
+    # State, province (省) or county; `district` is a Chinese address's 区/县 between city and
+    # street. Which of them a page shows, and in which order, depends on `country`
+    # (workflows/customers/addresses.py).
+    region: Mapped[str | None] = mapped_column(String(120))
+    district: Mapped[str | None] = mapped_column(String(120))
     postal_code: Mapped[str | None] = mapped_column(String(20))
     country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2
     notes: Mapped[str | None] = mapped_column(Text)

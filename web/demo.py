@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Calendar, Customer, Role, Team
-from web import demo_history
+from web import demo_china, demo_history
 from workflows.customers import organisations, profiles, transactions
 from workflows.platform import accounts
 from workflows.platform.clock import Clock, ManualClock
@@ -31,8 +31,9 @@ TEAMS = {
 
 
 def load(session: Session, *, clock: Clock, history_days: int = demo_history.DAYS) -> int:
-    """Create what is missing of the demo teams, their people, customers and (unless
-    `history_days` is 0) back-dated history; returns how many rows."""
+    """Create what is missing of the demo teams (the Chinese one too, web/demo_china.py), their
+    people, customers and (unless `history_days` is 0) back-dated history; returns how many
+    rows."""
     created = 0
     for team_name, people in TEAMS.items():
         team = session.scalar(select(Team).where(Team.name == team_name))
@@ -60,6 +61,7 @@ def load(session: Session, *, clock: Clock, history_days: int = demo_history.DAY
                     supervisor_ids.add(user.id)
                 accounts.set_team_members(session, team, member_ids | {user.id}, supervisor_ids)
     created += load_sla(session, clock=clock) + load_customers(session, clock=clock)
+    created += demo_china.load(session, clock=clock)
     if not history_days:
         return created
     return created + demo_history.load_history(session, clock=clock, days=history_days)

@@ -29,6 +29,8 @@ FIELD_LABELS = {
     "language": "Language",
     "address_line": "Address",
     "city": "City",
+    "district": "District",
+    "region": "Region / province",
     "postal_code": "Postal code",
     "country": "Country",
     "notes": "Notes",

@@ -9,6 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from models import Role
+from workflows.customers import addresses
 
 
 def viewer_zone() -> zoneinfo.ZoneInfo:
@@ -63,5 +64,8 @@ def message_body(safe_html: str | None) -> Markup:
 def register(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["message_body"] = message_body
+    app.jinja_env.filters["address_lines"] = addresses.address_lines
+    app.jinja_env.globals["layout_for"] = addresses.layout_for
+    app.jinja_env.globals["address_parts"] = addresses.PARTS
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["all_time_zones"] = lambda: sorted(zoneinfo.available_timezones())

@@ -108,3 +108,30 @@ def test_second_tab_save_on_other_fields_keeps_both_changes(
     expect(other.locator("#conflict")).to_have_count(0)
     expect(other.get_by_role("heading", name="Ana Lima-Souza")).to_be_visible()
     expect(other.locator("#profile")).to_contain_text("Lisbon")
+
+
+def test_typing_cn_as_the_country_puts_the_address_in_chinese_order(
+    page: Page, live_server: str, app: Flask, make_user: Any
+) -> None:
+    sign_in(page, live_server, make_user(Role.AGENT))
+    page.goto(f"{live_server}/customers/new")
+    parts = page.locator("#address .address-parts > [data-part]")
+    western = ["address_line", "district", "postal_code", "city", "region", "country"]
+    expect(parts).to_have_count(6)
+    assert [parts.nth(i).get_attribute("data-part") for i in range(6)] == western
+    page.get_by_label("Name").fill("王芳")
+    page.get_by_label("City").fill("深圳市")
+    page.get_by_label("Country").fill("cn")
+    chinese = ["country", "region", "city", "district", "address_line", "postal_code"]
+    expect(page.locator("#address")).to_have_attribute("data-layout", "cn")
+    assert [parts.nth(i).get_attribute("data-part") for i in range(6)] == chinese
+    expect(page.get_by_label("City")).to_have_value("深圳市")  # moved, not emptied
+    page.get_by_label("Region / province").fill("广东省")
+    page.get_by_label("District").fill("南山区")
+    page.get_by_label("Street and number").fill("科技园路1号")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("main")).to_contain_text("广东省 深圳市 南山区 科技园路1号")
+    page.get_by_role("button", name="Edit", exact=True).first.click()
+    page.get_by_label("Country").fill("DE")
+    expect(page.locator("#address")).to_have_attribute("data-layout", "western")
+    assert [parts.nth(i).get_attribute("data-part") for i in range(6)] == western

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from models import (
     ApiToken,
+    Calendar,
     Customer,
     OutboxMessage,
     OutboxStatus,
@@ -18,13 +19,14 @@ from models import (
     Role,
     SlaClock,
     SlaPolicy,
+    SlaPolicyVersion,
     Strategy,
     Team,
     TeamMembership,
     User,
 )
 from tests.conftest import PASSWORD, login
-from web import demo_outreach
+from web import demo_china, demo_outreach
 from web.clocks import current_clock
 from web.demo import COMMUNICATIONS, CUSTOMERS, ORGANISATIONS, TEAMS, TRANSACTIONS
 from web.extensions import db
@@ -303,35 +305,42 @@ def test_tokens_errors_are_clear(app: Flask, make_user: Any) -> None:
 
 
 def test_demo_load_is_idempotent(app: Flask) -> None:
-    people = sum(len(members) for members in TEAMS.values())
-    requirements, sla_records = 3, 4  # two calendars, two policies
+    people = sum(len(members) for members in TEAMS.values()) + len(demo_china.PEOPLE)
+    teams = len(TEAMS) + 1  # and the Chinese team
+    # Three requirements and two calendars and two policies, plus the Chinese team's four
+    # requirements, its calendar and policy and its organisation.
+    requirements, sla_records = 3 + 4, 4 + 2
     records = (
         len(ORGANISATIONS)
+        + 1
         + len(CUSTOMERS)
+        + len(demo_china.CUSTOMERS)
         + len(COMMUNICATIONS)
+        + len(demo_china.COMMUNICATIONS)
         + len(TRANSACTIONS)
+        + len(demo_china.TRANSACTIONS)
         + requirements
         + sla_records
     )
     first = run(app, "demo", "load", "--history-days", "0")
     assert first.exit_code == 0, first.output
-    assert f"({len(TEAMS) + people + records} new records)" in first.output
+    assert f"({teams + people + records} new records)" in first.output
 
     second = run(app, "demo", "load", "--history-days", "0")
     assert second.exit_code == 0, second.output
     assert "(0 new records)" in second.output
-    assert count(app, Team) == len(TEAMS)
+    assert count(app, Team) == teams
     assert count(app, User) == people
     assert count(app, TeamMembership) == people
-    assert count(app, Customer) == len(CUSTOMERS)
+    assert count(app, Customer) == len(CUSTOMERS) + len(demo_china.CUSTOMERS)
     assert count(app, Requirement) == requirements
-    assert count(app, SlaPolicy) == 2
+    assert count(app, SlaPolicy) == 3
     # Every demo requirement counts under a policy; the urgent one is already at risk.
     assert count(app, SlaClock) >= 2 * requirements
     supervisors = count(app, TeamMembership, TeamMembership.is_supervisor)
     assert supervisors == sum(
         1 for members in TEAMS.values() for *_, role, _ in members if role is Role.SUPERVISOR
-    )
+    ) + sum(1 for *_, role in demo_china.PEOPLE if role is Role.SUPERVISOR)
 
 
 def test_demo_history_fills_the_reports_and_sends_nothing(app: Flask) -> None:
@@ -346,7 +355,7 @@ def test_demo_history_fills_the_reports_and_sends_nothing(app: Flask) -> None:
         revenue = sales.sales_report(
             db.session, days, RequirementFilter(), today=current_clock().now().date()
         )["lifetime_value"]["summary"]["rows"]
-        assert {row[0] for row in revenue} == {"EUR", "USD"}
+        assert {row[0] for row in revenue} == {"EUR", "USD", "CNY"}  # never summed together
         # The demo strategy has run: a holdout and both variants enrolled, replies stopped
         # some, and the page can say whether B beats A.
         strategy = db.session.scalar(select(Strategy).where(Strategy.name == demo_outreach.NAME))
@@ -363,3 +372,35 @@ def test_demo_history_fills_the_reports_and_sends_nothing(app: Flask) -> None:
                 OutboxMessage.created_at < current_clock().now() - timedelta(days=1),
             )
         )
+
+
+def test_the_demo_chinese_team_works_on_chinas_calendar(app: Flask) -> None:
+    loaded = run(app, "demo", "load", "--history-days", "0")
+    assert loaded.exit_code == 0, loaded.output
+    with app.app_context():
+        team = db.session.scalar(select(Team).where(Team.name == demo_china.TEAM))
+        staff = [db.session.get(User, m.user_id) for m in team.memberships]
+        assert {u.language for u in staff} == {"zh_Hans"}
+        assert {u.time_zone for u in staff} == {"Asia/Shanghai"}
+        assert any(m.is_supervisor for m in team.memberships)
+        calendar = db.session.scalar(select(Calendar).where(Calendar.name == demo_china.CALENDAR))
+        year = current_clock().now().year
+        # China's public holidays and adjusted working weekends of this year and next.
+        assert {h.day.year for h in calendar.holidays} == {year, year + 1}
+        worked = [w.day for w in calendar.working_days]
+        assert worked and all(d.weekday() >= 5 for d in worked)
+        assert {d.year for d in worked} <= {year, year + 1}
+        wang = db.session.scalar(select(Customer).where(Customer.name == "王芳"))
+        assert (wang.country, wang.region, wang.district, wang.language) == (
+            "CN",
+            "上海市",
+            "浦东新区",
+            "zh-Hans",
+        )
+        assert [p.e164 for p in wang.phones] == ["+8613912345678"]
+        # The Chinese team's requirements count under its own policy on its own calendar.
+        clocks = db.session.scalars(
+            select(SlaClock).join(Requirement).where(Requirement.team_id == team.id)
+        ).all()
+        versions = {db.session.get(SlaPolicyVersion, c.policy_version_id) for c in clocks}
+        assert clocks and {v.calendar_id for v in versions} == {calendar.id}

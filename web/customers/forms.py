@@ -38,7 +38,9 @@ PROFILE_FIELDS = (
     "time_zone",
     "language",
     "address_line",
+    "district",
     "city",
+    "region",
     "postal_code",
     "country",
     "notes",
@@ -58,7 +60,9 @@ class CustomerForm(FlaskForm):
     time_zone = TimeZoneField("Time zone", optional=True, by_workflow=True)
     language = StringField("Language", description="A language tag such as en or pt-BR.")
     address_line = StringField("Street and number")
+    district = StringField("District")
     city = StringField("City")
+    region = StringField("Region / province", description="State, province or county.")
     postal_code = StringField("Postal code")
     country = StringField("Country", description="Two letters, e.g. DE.")
     notes = TextAreaField("Notes")
@@ -152,7 +156,16 @@ def load(form: CustomerForm, customer: Any, definitions: list[CustomFieldDefinit
         form.organisation_id.data = str(customer.organisation_id or "")
     form.owner_id.data = str(customer.owner_id or "")
     form.stage.data = customer.stage.key if customer.stage else ""
-    for name in ("time_zone", "language", "address_line", "city", "postal_code", "country"):
+    for name in (
+        "time_zone",
+        "language",
+        "address_line",
+        "district",
+        "city",
+        "region",
+        "postal_code",
+        "country",
+    ):
         form[name].data = getattr(customer, name) or ""
     form.notes.data = customer.notes or ""
     form.tags.data = ", ".join(t.name for t in customer.tags)

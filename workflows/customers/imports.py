@@ -59,7 +59,9 @@ FIELDS: dict[str, str] = {
     "time_zone": "Time zone",
     "language": "Language",
     "address_line": "Address",
+    "district": "District",
     "city": "City",
+    "region": "Region / province",
     "postal_code": "Postal code",
     "country": "Country (ISO code)",
 }
@@ -78,6 +80,24 @@ ALIASES = {
     "zip": "postal_code",
     "address": "address_line",
     "full name": "name",
+    "street": "address_line",
+    "state": "region",
+    "province": "region",
+    "county": "region",
+    "postcode": "postal_code",
+    # A Chinese address's columns as Chinese spreadsheets name them (省 市 区 街道 邮编).
+    "省": "region",
+    "省份": "region",
+    "市": "city",
+    "城市": "city",
+    "区": "district",
+    "区县": "district",
+    "街道": "address_line",
+    "地址": "address_line",
+    "详细地址": "address_line",
+    "邮编": "postal_code",
+    "邮政编码": "postal_code",
+    "国家": "country",
 }
 
 

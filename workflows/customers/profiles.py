@@ -39,7 +39,9 @@ FIELDS = (
     "time_zone",
     "language",
     "address_line",
+    "district",
     "city",
+    "region",
     "postal_code",
     "country",
     "notes",
@@ -236,7 +238,13 @@ def clean(
         values["language"] = c.pattern(
             data["language"], "language", LANGUAGE_RE, "Use a language tag such as en or pt-BR."
         )
-    for field, limit in (("address_line", 300), ("city", 120), ("postal_code", 20)):
+    for field, limit in (
+        ("address_line", 300),
+        ("district", 120),
+        ("city", 120),
+        ("region", 120),
+        ("postal_code", 20),
+    ):
         if field in data:
             values[field] = c.text(data[field], field, limit)
     if "notes" in data:
@@ -294,7 +302,9 @@ def snapshot(customer: Customer) -> dict[str, Any]:
         "time_zone": customer.time_zone,
         "language": customer.language,
         "address_line": customer.address_line,
+        "district": customer.district,
         "city": customer.city,
+        "region": customer.region,
         "postal_code": customer.postal_code,
         "country": customer.country,
         "notes": customer.notes,

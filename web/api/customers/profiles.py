@@ -24,7 +24,7 @@ from web.extensions import db
 from web.phones import phone_region, with_phone_region
 from web.privacy.masks import shown_email, shown_phone
 from web.privacy.reads import note_access
-from workflows.customers import profiles, segments, transactions
+from workflows.customers import addresses, profiles, segments, transactions
 from workflows.customers.queries import MAX_LIMIT, SORTS, CustomerFilter, list_customers
 
 blp = Blueprint("api_customers", __name__, url_prefix="/api/v1", description="Customers (people)")
@@ -75,9 +75,19 @@ class CustomerSchema(ma.Schema):
     time_zone = ma.fields.String(allow_none=True)
     language = ma.fields.String(allow_none=True)
     address_line = ma.fields.String(allow_none=True)
+    district = ma.fields.String(allow_none=True)
     city = ma.fields.String(allow_none=True)
+    region = ma.fields.String(allow_none=True)
     postal_code = ma.fields.String(allow_none=True)
     country = ma.fields.String(allow_none=True)
+    address = ma.fields.Function(
+        addresses.as_dict,
+        metadata={
+            "description": "The address as written in its country's layout: `cn` (CN: "
+            "province, city, district, street, postal code) or `western`.",
+            "type": "object",
+        },
+    )
     notes = ma.fields.String(allow_none=True)
     tags = ma.fields.Function(lambda c: [t.name for t in c.tags])
     custom = ma.fields.Dict()
@@ -130,8 +140,10 @@ class CustomerInSchema(ma.Schema):
     stage = ma.fields.Raw(metadata={"type": "string", "description": "A lifecycle stage key."})
     time_zone = ma.fields.Raw(metadata={"type": "string", "description": "IANA name."})
     language = ma.fields.Raw(metadata={"type": "string"})
-    address_line = ma.fields.Raw(metadata={"type": "string"})
+    address_line = ma.fields.Raw(metadata={"type": "string", "description": "Street (街道)."})
+    district = ma.fields.Raw(metadata={"type": "string", "description": "District (区/县)."})
     city = ma.fields.Raw(metadata={"type": "string"})
+    region = ma.fields.Raw(metadata={"type": "string", "description": "State or province (省)."})
     postal_code = ma.fields.Raw(metadata={"type": "string"})
     country = ma.fields.Raw(metadata={"type": "string", "description": "ISO 3166 alpha-2."})
     notes = ma.fields.Raw(metadata={"type": "string"})
