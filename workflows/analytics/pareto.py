@@ -158,19 +158,41 @@ def _revenue(session: Session, dimension: str, days: DayRange, currency: str | N
 def _pareto(
     session: Session, grouped: Select[Any], *, money: bool, dialect: str, labels: dict[str, str]
 ) -> dict:
+    """One statement: the groups are formed once and ranked with window functions (the total,
+    the item count, each bar's running sum and, over those, the vital-few count), then only the
+    top `LIMIT` rows come back. (Three statements over the same grouping cost three times the
+    grouping: revenue by customer, 90 days, SQLite.)"""
     groups = grouped.subquery()
     key, label, value = groups.c[0], groups.c[1], groups.c[2]
-    positive = value > 0  # a net refund is no share of the effect
-    total_raw, items = session.execute(select(func.sum(value), func.count()).where(positive)).one()
-    running = func.sum(value).over(order_by=(desc(value), key), rows=(None, 0)).label("running")
-    ranked = select(value.label("value"), running).where(positive).subquery()
-    threshold = literal(THRESHOLD) * (total_raw or 0)
-    vital_count = session.scalar(
-        select(func.count()).where(ranked.c.running - ranked.c.value < threshold)
+    order = (desc(value), key)
+    ranked = (
+        select(
+            key.label("key"),
+            label.label("label"),
+            value.label("value"),
+            func.sum(value).over(order_by=order, rows=(None, 0)).label("running"),
+            func.sum(value).over().label("total"),
+            func.count().over().label("item_count"),
+            func.row_number().over(order_by=order).label("position"),
+        )
+        .where(value > 0)  # a net refund is no share of the effect
+        .subquery()
     )
-    top = session.execute(
-        select(key, label, value).where(positive).order_by(desc(value), key).limit(LIMIT)
+    before = ranked.c.running - ranked.c.value
+    vital = func.sum(case((before < literal(THRESHOLD) * ranked.c.total, 1), else_=0)).over()
+    found = session.execute(
+        select(
+            ranked.c.key,
+            ranked.c.label,
+            ranked.c.value,
+            ranked.c.total,
+            ranked.c.item_count,
+            vital,
+        )
+        .order_by(ranked.c.position)
+        .limit(LIMIT)
     ).all()
+    total_raw, items, vital_count = found[0][3:] if found else (None, 0, 0)
     total = as_decimal(total_raw, dialect) if money else int(total_raw or 0)
     rows = [
         [
@@ -178,9 +200,11 @@ def _pareto(
             labels.get(name, name) if name is not None else NONE_LABEL,
             as_decimal(v, dialect) if money else v,
         ]
-        for k, name, v in top
+        for k, name, v, *_ in found
     ]
-    return pareto(rows, total=total, items=items or 0, vital_count=vital_count or 0, money=money)
+    return pareto(
+        rows, total=total, items=int(items or 0), vital_count=int(vital_count or 0), money=money
+    )
 
 
 def pareto(

@@ -12,7 +12,7 @@ matching the filters. Durations are the business seconds each clock stored when 
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, case, distinct, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from models import Metric, Requirement, RequirementEvent, SlaClock, SlaStatus, Team, User
@@ -31,17 +31,21 @@ def support_report(session: Session, days: DayRange, filters: RequirementFilter)
         Requirement.created_at < days.end,
         *filters.conditions(),
     )
+    clocks = _clock_counts(session, created)
+    transitions = _transitions(session, days, filters)
+    requirements = _requirement_counts(session, created)
     return {
         "range": days.describe(),
         "filters": filters.describe(),
-        "requirements": session.scalar(select(func.count()).where(created)) or 0,
+        "requirements": sum(row[2] for row in requirements),
         "durations": _durations(session, created),
-        "compliance": _compliance(session, created),
-        "breaches_by_rung": _breaches_by_rung(session, created),
+        "compliance": _compliance(clocks),
+        "breaches_by_rung": _breaches_by_rung(clocks),
         "reopen": _reopen(session, created),
-        "flow": _flow(session, days, filters),
-        "backlog": _backlog(session, days, filters),
-        **dict(zip(("agents", "teams"), _per_agent_and_team(session, created), strict=True)),
+        "flow": _flow(session, days, filters, transitions),
+        "backlog": _backlog(session, days, filters, transitions),
+        "agents": _rolled_up(session, requirements, clocks, 0, User),
+        "teams": _rolled_up(session, requirements, clocks, 1, Team),
     }
 
 
@@ -65,40 +69,65 @@ def _durations(session: Session, created: Any) -> dict[str, Any]:
     return table(["metric", "clocks_met", "median_seconds", "p90_seconds"], rows)
 
 
-def _compliance(session: Session, created: Any) -> dict[str, Any]:
-    """Per metric: met in time, breached (met late or still overdue), still in progress;
-    compliance = met / (met + breached). Cancelled clocks count nowhere."""
+def _clock_counts(session: Session, created: Any) -> list[Any]:
+    """The clocks of the requirements in `created` counted once for every clock figure
+    (compliance, breaches by rung, the per-agent and per-team tables): grouped by assignee,
+    team, metric, rung and outcome, a few hundred rows at most. Each row: (assignee_id,
+    team_id, metric, rung, outcome, clocks, clocks met (in time or late), their elapsed
+    seconds)."""
     breached = SlaClock.breached_at.is_not(None)
-    query = (
+    cancelled = SlaClock.status == SlaStatus.CANCELLED
+    outcome = case(
+        # A cancelled clock counts nowhere, except among breaches by rung if it had breached.
+        (and_(cancelled, breached), literal("cancelled_breached")),
+        (cancelled, literal("cancelled")),
+        (breached, literal("breached")),
+        (SlaClock.status == SlaStatus.MET, literal("met")),
+        (SlaClock.status.in_(IN_PROGRESS), literal("in_progress")),
+        else_=literal("other"),
+    ).label("outcome")
+    is_met = SlaClock.status == SlaStatus.MET
+    return session.execute(
         select(
+            Requirement.assignee_id,
+            Requirement.team_id,
             SlaClock.metric,
-            func.sum(case((and_(SlaClock.status == SlaStatus.MET, ~breached), 1), else_=0)),
-            func.sum(case((breached, 1), else_=0)),
-            func.sum(case((and_(SlaClock.status.in_(IN_PROGRESS), ~breached), 1), else_=0)),
+            SlaClock.rung,
+            outcome,
+            func.count(),
+            func.sum(case((is_met, 1), else_=0)),
+            func.sum(case((is_met, SlaClock.elapsed_seconds), else_=0)),
         )
         .join(Requirement, Requirement.id == SlaClock.requirement_id)
-        .where(created, SlaClock.status != SlaStatus.CANCELLED)
-        .group_by(SlaClock.metric)
-    )
-    found = {
-        str(m): (int(a or 0), int(b or 0), int(c or 0)) for m, a, b, c in session.execute(query)
-    }
+        .where(created)
+        .group_by(
+            Requirement.assignee_id, Requirement.team_id, SlaClock.metric, SlaClock.rung, outcome
+        )
+    ).all()
+
+
+def _compliance(clocks: list[Any]) -> dict[str, Any]:
+    """Per metric: met in time, breached (met late or still overdue), still in progress;
+    compliance = met / (met + breached). Cancelled clocks count nowhere."""
+    found: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for _, _, metric, _, outcome, count, *_ in clocks:
+        found[str(metric)][outcome] += count
     rows = []
     for metric in Metric:
-        met, late, running = found.get(str(metric), (0, 0, 0))
+        counts = found.get(str(metric), {})
+        met, late, running = (counts.get(k, 0) for k in ("met", "breached", "in_progress"))
         rows.append([str(metric), met, late, running, ratio(met, met + late)])
     return table(["metric", "met", "breached", "in_progress", "compliance"], rows)
 
 
-def _breaches_by_rung(session: Session, created: Any) -> dict[str, Any]:
-    query = (
-        select(SlaClock.rung, func.count())
-        .join(Requirement, Requirement.id == SlaClock.requirement_id)
-        .where(created, SlaClock.breached_at.is_not(None))
-        .group_by(SlaClock.rung)
-        .order_by(SlaClock.rung)
-    )
-    return table(["rung", "breaches"], session.execute(query).all())
+def _breaches_by_rung(clocks: list[Any]) -> dict[str, Any]:
+    by_rung: dict[Any, int] = defaultdict(int)
+    for _, _, _, rung, outcome, count, *_ in clocks:
+        if outcome in ("breached", "cancelled_breached"):
+            by_rung[rung] += count
+    # Rung order, a clock without a rung first (as SQLite sorted NULL before).
+    ordered = sorted(by_rung.items(), key=lambda item: (item[0] is not None, item[0] or 0))
+    return table(["rung", "breaches"], ordered)
 
 
 def _reopen(session: Session, created: Any) -> dict[str, Any]:
@@ -150,7 +179,37 @@ def _with_filters(query: Any, filters: RequirementFilter) -> Any:
     )
 
 
-def _flow(session: Session, days: DayRange, filters: RequirementFilter) -> dict[str, Any]:
+def _transitions(session: Session, days: DayRange, filters: RequirementFilter) -> list[Any]:
+    """The transitions since the range start that the flow and the backlog count, read once:
+    (bucket, from_state, to_state, count), bucket = the local day's index in the range, or
+    `len(days.days)` for transitions after its end."""
+    states = _active_states(filters.workflow)
+    done = _done_states(filters.workflow)
+    last = len(days.days)
+    bucket = case(
+        (RequirementEvent.at >= days.end, last),
+        else_=day_index(RequirementEvent.at, days, dialect_of(session)),
+    ).label("bucket")
+    return session.execute(
+        _with_filters(
+            select(bucket, RequirementEvent.from_state, RequirementEvent.to_state, func.count())
+            .where(
+                RequirementEvent.at >= days.start,
+                or_(
+                    RequirementEvent.to_state.in_([*states, *done]),
+                    RequirementEvent.from_state.in_(states),
+                ),
+                _changes(),
+            )
+            .group_by(bucket, RequirementEvent.from_state, RequirementEvent.to_state),
+            filters,
+        )
+    ).all()
+
+
+def _flow(
+    session: Session, days: DayRange, filters: RequirementFilter, transitions: list[Any]
+) -> dict[str, Any]:
     dialect = dialect_of(session)
     created_day = day_index(Requirement.created_at, days, dialect).label("day")
     created = dict(
@@ -164,22 +223,11 @@ def _flow(session: Session, days: DayRange, filters: RequirementFilter) -> dict[
             .group_by(created_day)
         ).all()
     )
-    resolved_day = day_index(RequirementEvent.at, days, dialect).label("day")
-    resolved = dict(
-        session.execute(
-            _with_filters(
-                select(resolved_day, func.count())
-                .where(
-                    RequirementEvent.at >= days.start,
-                    RequirementEvent.at < days.end,
-                    RequirementEvent.to_state.in_(_done_states(filters.workflow)),
-                    _changes(),
-                )
-                .group_by(resolved_day),
-                filters,
-            )
-        ).all()
-    )
+    done = set(_done_states(filters.workflow))
+    resolved: dict[int, int] = defaultdict(int)
+    for index, _, to_state, count in transitions:
+        if to_state in done and int(index) < len(days.days):
+            resolved[int(index)] += count
     return table(
         ["day", "created", "resolved"],
         [
@@ -189,7 +237,9 @@ def _flow(session: Session, days: DayRange, filters: RequirementFilter) -> dict[
     )
 
 
-def _backlog(session: Session, days: DayRange, filters: RequirementFilter) -> dict[str, Any]:
+def _backlog(
+    session: Session, days: DayRange, filters: RequirementFilter, transitions: list[Any]
+) -> dict[str, Any]:
     """Open requirements at the end of each day, by state: today's counts, walked back through
     the transitions after each day's end (only events since the range start are read)."""
     states = _active_states(filters.workflow)
@@ -201,28 +251,9 @@ def _backlog(session: Session, days: DayRange, filters: RequirementFilter) -> di
         ).all()
     )
     last = len(days.days)
-    bucket = case(
-        (RequirementEvent.at >= days.end, last),
-        else_=day_index(RequirementEvent.at, days, dialect_of(session)),
-    ).label("bucket")
     entered: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     left: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    rows = session.execute(
-        _with_filters(
-            select(bucket, RequirementEvent.from_state, RequirementEvent.to_state, func.count())
-            .where(
-                RequirementEvent.at >= days.start,
-                or_(
-                    RequirementEvent.to_state.in_(states),
-                    RequirementEvent.from_state.in_(states),
-                ),
-                _changes(),
-            )
-            .group_by(bucket, RequirementEvent.from_state, RequirementEvent.to_state),
-            filters,
-        )
-    )
-    for index, from_state, to_state, count in rows:
+    for index, from_state, to_state, count in transitions:
         entered[int(index)][to_state] += count
         if from_state is not None:
             left[int(index)][from_state] += count
@@ -239,13 +270,11 @@ def _backlog(session: Session, days: DayRange, filters: RequirementFilter) -> di
     return table(["day", *states], rows_by_day)
 
 
-def _per_agent_and_team(session: Session, created: Any) -> tuple[dict, dict]:
-    """Both tables from two queries grouped by (assignee, team): each table sums the other
-    key's groups (a few dozen aggregated rows, not requirements)."""
-    breached = SlaClock.breached_at.is_not(None)
-    first_met = and_(SlaClock.metric == Metric.FIRST_RESPONSE, SlaClock.status == SlaStatus.MET)
+def _requirement_counts(session: Session, created: Any) -> list[Any]:
+    """(assignee_id, team_id, requirements, resolved) of the requirements in `created`; the
+    per-agent and per-team tables each sum the other key's groups (a few dozen rows)."""
     pair = (Requirement.assignee_id, Requirement.team_id)
-    requirements = session.execute(
+    return session.execute(
         select(
             *pair,
             func.count(),
@@ -254,22 +283,6 @@ def _per_agent_and_team(session: Session, created: Any) -> tuple[dict, dict]:
         .where(created)
         .group_by(*pair)
     ).all()
-    clocks = session.execute(
-        select(
-            *pair,
-            func.sum(case((and_(SlaClock.status == SlaStatus.MET, ~breached), 1), else_=0)),
-            func.sum(case((breached, 1), else_=0)),
-            func.sum(case((first_met, SlaClock.elapsed_seconds), else_=0)),
-            func.sum(case((first_met, 1), else_=0)),
-        )
-        .join(Requirement, Requirement.id == SlaClock.requirement_id)
-        .where(created, SlaClock.status != SlaStatus.CANCELLED)
-        .group_by(*pair)
-    ).all()
-    return (
-        _rolled_up(session, requirements, clocks, 0, User),
-        _rolled_up(session, requirements, clocks, 1, Team),
-    )
 
 
 def _rolled_up(
@@ -280,10 +293,16 @@ def _rolled_up(
         sums = totals[row[side]]
         sums[0] += row[2]
         sums[1] += int(row[3] or 0)
-    for row in clocks:
-        sums = totals[row[side]]
-        for position, value in enumerate(row[2:], start=2):
-            sums[position] += int(value or 0)
+    for assignee_id, team_id, metric, _, outcome, count, met, seconds in clocks:
+        sums = totals[(assignee_id, team_id)[side]]
+        if outcome == "met":
+            sums[2] += count
+        elif outcome == "breached":
+            sums[3] += count
+        if metric == Metric.FIRST_RESPONSE:
+            # The mean first response counts every met clock, in time or late.
+            sums[4] += int(seconds or 0)
+            sums[5] += int(met or 0)
     ids = [ident for ident in totals if ident is not None]
     names = dict(session.execute(select(entity.id, entity.name).where(entity.id.in_(ids))).all())
     rows = []
