@@ -346,3 +346,27 @@ def test_api_takes_working_days_and_reports_imported_ones(
     assert bad.status_code == 422
     assert bad.headers["Content-Type"].startswith("application/problem+json")
     assert "working_days" in str(bad.get_json())
+
+
+def test_admin_import_of_china_names_the_adjusted_working_days(
+    app: Flask, client: FlaskClient, make_user: Any
+) -> None:
+    login(client, make_user(Role.ADMIN).email)
+    with app.app_context():
+        calendar = calendars.create(
+            db.session,
+            {"name": "Shanghai", "time_zone": "Asia/Shanghai", "periods": OFFICE},
+            clock=current_clock(),
+        )
+        db.session.commit()
+        calendar_id = calendar.id
+    token = csrf_token(client, f"/admin/calendars/{calendar_id}")
+    response = client.post(
+        f"/admin/calendars/{calendar_id}/holidays/import",
+        data={"csrf_token": token, "country": "cn", "years": "2025"},
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "and 5 adjusted working days from the CN public holidays of 2025" in html
+    assert "5 imported working days" in html  # listed under the form's extra working days
