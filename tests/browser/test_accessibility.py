@@ -85,7 +85,6 @@ VISITOR = {
     "supervisor": "supervisor",
     "admin": "admin",
 }
-# Pages that show more with a query string (the merge page compares the two it is given).
 # What the seed puts on a few pages: proof that they were checked with their data shown.
 SHOWS = {
     "/escalations": "Need of Team A",
@@ -95,6 +94,7 @@ SHOWS = {
     "/duplicates": "Jonas Berg-Olsen",
     "/duplicates/merge": "Jonas Berg-Olsen",
 }
+# Pages that show more with a query string (the merge page compares the two it is given).
 QUERY = {
     "/duplicates/merge": "?a={first_id}&b={second_id}",
     "/strategies/<strategy_id>/preview": "?customer_id={customer_id}&step=1",
