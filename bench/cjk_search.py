@@ -18,6 +18,7 @@ Deterministic (seeded random).
 import argparse
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -227,7 +228,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--postgresql", action="store_true", help="a private cluster (--seed)")
     parser.add_argument("--repeats", type=int, default=5, help="runs of each query")
-    parser.add_argument("--keep", action="store_true", help="keep the SQLite file")
+    parser.add_argument("--keep", action="store_true", help="keep the seeded SQLite file")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="rapport-bench-cjk-"))
     postgres = PostgresServer().start() if args.seed and args.postgresql else None
@@ -257,8 +258,10 @@ def main() -> None:
     finally:
         if postgres:
             postgres.stop()
-        if args.keep:
+        if args.keep and not postgres:
             print(f"kept: {url}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

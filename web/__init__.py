@@ -54,7 +54,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env(config.ENV_PREFIX)
     app.config.update(overrides or {})
     config.derive(app.config)
-    phones.check_region(app)
+    phones.register(app)
     app.instance_path = app.config["INSTANCE_PATH"]
 
     app.extensions["clock"] = clock_from_config(app.config)

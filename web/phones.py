@@ -34,9 +34,9 @@ def display_phone(e164: str | None) -> str | None:
     return phone_numbers.display(e164, phone_region()) if e164 else e164
 
 
-def check_region(app: Flask) -> None:
-    """Refuse to start with a region phonenumbers does not know: every number typed without
-    "+" would then be refused, with a message that blames the number."""
+def register(app: Flask) -> None:
+    """The `phone` template filter; refuses to start with a region phonenumbers does not know
+    (every number typed without "+" would then be refused, with a message blaming the number)."""
     region = app.config.get("PHONE_REGION")
     if region and not phone_numbers.is_region(region):
         raise ValueError(f"RAPPORT_PHONE_REGION={region!r} is not a region code (e.g. CN, DE, US).")
