@@ -50,7 +50,9 @@ FUTURE_TOLERANCE = timedelta(days=1)
 MAX_DURATION_SECONDS = 7 * 24 * 3600
 MAX_BODY_CHARS = 100_000
 MAX_PARTICIPANTS = 50
-BLOCK_END_RE = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|/tr|/blockquote)\b[^>]*>", re.IGNORECASE)
+BLOCK_END_RE = re.compile(
+    r"<\s*(br|/p|/div|/li|/h[1-6]|/tr|/blockquote)\b[^>]*>([ \t]*\r?\n)?", re.IGNORECASE
+)
 LOOKS_LIKE_HTML_RE = re.compile(r"<\s*[a-zA-Z!/]")
 
 
@@ -81,13 +83,20 @@ def _blank(text: str | None) -> bool:
     return not text or all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
 
 
+def _line_end(match: re.Match[str]) -> str:
+    """A block's end starts a new line of the plain text — unless the HTML already breaks the
+    line there (`<br>\n`, as a plain-text email turned into HTML is written): one line break,
+    not two."""
+    return match.group(0) + ("\n" if match.group(2) is None else "")
+
+
 def sanitise_body(body: str) -> tuple[str, str]:
     """(safe HTML, plain text) of a body typed as HTML or as plain text."""
     if not LOOKS_LIKE_HTML_RE.search(body):
         text = body.strip()
         return html.escape(text).replace("\n", "<br>\n"), text
     safe = nh3.clean(body)
-    text = html.unescape(nh3.clean(BLOCK_END_RE.sub(lambda m: m.group(0) + "\n", safe), tags=set()))
+    text = html.unescape(nh3.clean(BLOCK_END_RE.sub(_line_end, safe), tags=set()))
     text = re.sub(r"[ \t]+\n", "\n", text)
     return safe, re.sub(r"\n{3,}", "\n\n", text).strip()
 
