@@ -2,6 +2,7 @@
 the template when saved (syntax, unknown variables and fields at the body field), delete."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -87,7 +88,7 @@ def new() -> Page:
             attach_errors(form, exc)
         else:
             db.session.commit()
-            flash(f"Saved “{row.name}”.", "success")
+            flash(_("Saved “%(name)s”.", name=row.name), "success")
             return redirect(url_for("canned.index"), 303)
     return _page("canned/edit.html", form, 422 if request.method == "POST" else 200, row=None)
 
@@ -116,13 +117,13 @@ def edit(canned_id: int) -> Page:
             db.session.commit()
         except (StaleEdit, StaleDataError):
             db.session.rollback()
-            flash("Not saved: someone changed it since you opened it. Reload it.", "error")
+            flash(_("Not saved: someone changed it since you opened it. Reload it."), "error")
             return _page("canned/edit.html", form, 409, row=_editable_or_404(canned_id))
         except ValidationFailed as exc:
             db.session.rollback()
             attach_errors(form, exc)
         else:
-            flash(f"Saved “{row.name}”.", "success")
+            flash(_("Saved “%(name)s”.", name=row.name), "success")
             return redirect(url_for("canned.index"), 303)
     return _page("canned/edit.html", form, 422, row=_editable_or_404(canned_id))
 
@@ -141,5 +142,5 @@ def delete(canned_id: int) -> Response | str:
         )
     canned.delete_canned(db.session, row, actor_id=_user().id, clock=current_clock())
     db.session.commit()
-    flash(f"Deleted “{name}”.", "success")
+    flash(_("Deleted “%(name)s”.", name=name), "success")
     return redirect(url_for("canned.index"), 303)

@@ -4,6 +4,7 @@ page with dry run, lifecycle buttons, progress and enrolments (search, stop one)
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug import Response
@@ -92,7 +93,7 @@ def create() -> Response | tuple[str, int]:
         db.session.rollback()
         return _builder(form_values(name, definition), exc.errors, None, 422)
     db.session.commit()
-    flash("Strategy saved as a draft. Run a dry run, then activate it.", "success")
+    flash(_("Strategy saved as a draft. Run a dry run, then activate it."), "success")
     return redirect(url_for("outreach.show", strategy_id=strategy.id))
 
 
@@ -122,7 +123,7 @@ def update(strategy_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         return _builder(form_values(name, definition), exc.errors, strategy, 422)
     db.session.commit()
-    flash("Strategy saved.", "success")
+    flash(_("Strategy saved."), "success")
     return redirect(url_for("outreach.show", strategy_id=strategy.id))
 
 
@@ -244,5 +245,5 @@ def stop(strategy_id: int, enrolment_id: int) -> Response | str:
         )
     enrolments.remove(db.session, row, actor=current_user, clock=current_clock())
     db.session.commit()
-    flash("Removed from the strategy: nothing more will be sent.", "success")
+    flash(_("Removed from the strategy: nothing more will be sent."), "success")
     return redirect(url_for("outreach.show", strategy_id=strategy_id))

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, time
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from models import RetentionPolicy, Role, User
@@ -90,7 +91,7 @@ def retention_create() -> Response | tuple[str, int]:
         db.session.rollback()
         return _retention_page(exc.errors, values), 422
     db.session.commit()
-    flash("Policy saved. Preview it before enabling it.", "success")
+    flash(_("Policy saved. Preview it before enabling it."), "success")
     return redirect(url_for("privacy.retention_list") + f"#policy-{policy.id}")
 
 
@@ -101,10 +102,10 @@ def retention_action(policy_id: int) -> Response | str:
     action = request.form.get("action")
     if action == "preview":
         count = retention.preview(db.session, policy, clock=current_clock())
-        flash(f"This policy would touch {count} records now.", "info")
+        flash(_("This policy would touch %(count)s records now.", count=count), "info")
     elif action in ("enable", "disable"):
         retention.enable(db.session, policy, action == "enable")  # NotPreviewed: 409
-        flash(f"Policy {action}d.", "success")
+        flash(_("Policy enabled.") if action == "enable" else _("Policy disabled."), "success")
     elif action == "delete" and not is_confirmed():
         return ask_first(
             heading=f"Delete the {policy.months}-month retention policy for {policy.target}?",
@@ -114,6 +115,6 @@ def retention_action(policy_id: int) -> Response | str:
         )
     elif action == "delete":
         db.session.delete(policy)
-        flash("Policy deleted.", "success")
+        flash(_("Policy deleted."), "success")
     db.session.commit()
     return redirect(url_for("privacy.retention_list"))
