@@ -51,6 +51,7 @@ CODE_WORDS = {
     "done": _l("done"),
     "finished": _l("finished"),
     "failed": _l("failed"),
+    "refused": _l("refused"),
     "activate": _l("Activate"),
     "pause": _l("Pause"),
     "resume": _l("Resume"),
@@ -94,6 +95,37 @@ DIMENSION_WORDS = {
     "replies_by_channel": _l("replies by channel"),
     "replies_by_step": _l("replies by step"),
 }
+# The strategy builder's choices (workflows.outreach.definitions) and the report filters'
+# workflows and priorities.
+OPTION_WORDS = {
+    "segment": _l("customers in a segment"),
+    "requirement_resolved": _l("a requirement was resolved"),
+    "no_transaction": _l("no purchase for some days"),
+    "new_customers": _l("new customers"),
+    "requirement_state": _l("a requirement reached a state"),
+    "email": _l("email"),
+    "sms": _l("SMS"),
+    "task": _l("task for an agent"),
+    "visit": _l("visit"),
+    "call": _l("call"),
+    "meeting": _l("meeting"),
+    "note": _l("note"),
+    "minutes": _l("minutes"),
+    "hours": _l("hours"),
+    "calendar_days": _l("calendar days"),
+    "business_days": _l("business days"),
+    "no_reply": _l("no reply yet"),
+    "requirement_open": _l("a requirement is open"),
+    "goal_not_reached": _l("goal not reached"),
+    "granted": _l("only after consent was granted"),
+    "not_withdrawn": _l("unless consent was withdrawn"),
+    "support": _l("Support request"),
+    "sales": _l("Sales opportunity"),
+    "low": _l("Low"),
+    "normal": _l("Normal"),
+    "high": _l("High"),
+    "urgent": _l("Urgent"),
+}
 METRIC_WORDS = {
     "first_response": _l("First response"),
     "next_response": _l("Next response"),
@@ -109,15 +141,17 @@ def _words(table: dict[str, Any]) -> Any:
     return words
 
 
+code_words = _words(CODE_WORDS)
 JINJA_GLOBALS = {
     "kind_words": _words(FIELD_KIND_WORDS),
     "entity_words": _words(ENTITY_WORDS),
     "outbox_status_words": _words(OUTBOX_STATUS_WORDS),
     "recompute_status_words": _words(RECOMPUTE_STATUS_WORDS),
     "priority_words": _words(PRIORITY_WORDS),
-    "code_words": _words(CODE_WORDS),
+    "code_words": code_words,
     "kpi_words": _words(KPI_WORDS),
     "reason_words": _words(REASON_WORDS),
     "dimension_words": _words(DIMENSION_WORDS),
     "metric_words": _words(METRIC_WORDS),
+    "option_words": _words(OPTION_WORDS),
 }

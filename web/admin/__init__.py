@@ -22,3 +22,4 @@ from web.admin import (  # noqa: E402, F401  (views register on bp)
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals.update(JINJA_GLOBALS)
+    app.jinja_env.filters["option_words"] = JINJA_GLOBALS["option_words"]

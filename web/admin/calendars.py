@@ -93,7 +93,7 @@ def _draft_of(calendar: Calendar | None) -> dict[str, Any]:
 
 def _grid(periods: Sequence[dict[str, Any]]) -> list[list[dict[str, str]]]:
     """Seven rows of start/end cells, at least SLOTS each, one more than a day already uses."""
-    rows: list[list[dict[str, str]]] = [[] for _ in range(7)]
+    rows: list[list[dict[str, str]]] = [[] for _day in range(7)]
     for period in sorted(periods, key=lambda p: str(p.get("start"))):
         rows[int(period["weekday"])].append({"start": period["start"], "end": period["end"]})
     width = max([SLOTS, *(len(r) for r in rows)])

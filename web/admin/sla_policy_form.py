@@ -32,6 +32,7 @@ RECIPIENTS = {
     "role:supervisor": _l("Every supervisor"),
     "role:admin": _l("Every admin"),
 }
+RUNG_ACTIONS = {"notify": _l("notify"), "raise_priority": _l("raise priority")}
 UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 DURATION_HELP = _l(
     "e.g. 30m, 4h, 1h 30m or 2d (a day is 24 hours of business time); a bare number is minutes"
@@ -333,29 +334,25 @@ def match_in_words(match: dict[str, list[Any]], names: dict[str, dict[str, str]]
     criteria = [
         f"{label} {', '.join(shown(key, v) for v in match[key])}"
         for key, label in (
-            ("priorities", "priority"),
-            ("team_ids", "team"),
-            ("categories", "category"),
-            ("tags", "tag"),
+            ("priorities", _("priority")),
+            ("team_ids", _("team")),
+            ("categories", _("category")),
+            ("tags", _("tag")),
         )
         if match.get(key)
     ]
-    return "; ".join(criteria) or "every requirement"
+    return "; ".join(criteria) or _("every requirement")
 
 
 def _targets_in_words(targets: dict[str, dict[str, Any]]) -> str:
-    return (
-        "; ".join(
-            f"{row}: "
-            + ", ".join(
-                f"{METRIC_LABELS.get(m, m).lower()} {_seconds_in_words(s)}"
-                for m, s in metrics.items()
-            )
-            for row, metrics in targets.items()
-            if metrics
+    return "; ".join(
+        f"{_('default') if row == sla_policies.DEFAULT_TARGET_KEY else row}: "
+        + ", ".join(
+            f"{METRIC_LABELS.get(m, m).lower()} {_seconds_in_words(s)}" for m, s in metrics.items()
         )
-        or "none"
-    )
+        for row, metrics in targets.items()
+        if metrics
+    ) or _("none")
 
 
 def _seconds_in_words(value: Any) -> str:
@@ -366,9 +363,9 @@ def _pauses_in_words(pauses: dict[str, list[str]]) -> str:
     return "; ".join(
         f"{METRIC_LABELS[m].lower()}: "
         + (
-            (", ".join(workflow_words.state_label(s) for s in pauses[m]) or "never")
+            (", ".join(workflow_words.state_label(s) for s in pauses[m]) or _("never"))
             if m in pauses
-            else "workflow default"
+            else _("workflow default")
         )
         for m in METRICS
     )
@@ -376,23 +373,27 @@ def _pauses_in_words(pauses: dict[str, list[str]]) -> str:
 
 def _ladder_in_words(ladder: list[dict[str, Any]], names: dict[str, dict[str, str]]) -> str:
     def who(item: str) -> str:
-        kind, _, rest = item.partition(":")
+        kind, _colon, rest = item.partition(":")
         if kind in ("user", "reassign"):
             user = names.get("user", {}).get(rest, rest)
-            return f"reassign to {user}" if kind == "reassign" else user
+            return _("reassign to %(name)s", name=user) if kind == "reassign" else user
         if kind == "move_to_team":
-            return f"move to {names.get('team', {}).get(rest, rest)}"
+            return _("move to %(team)s", team=names.get("team", {}).get(rest, rest))
+        if item in RUNG_ACTIONS:
+            return str(RUNG_ACTIONS[item])
         return str(RECIPIENTS.get(item, item.replace("_", " ").replace("role:", "every ")))
 
     rungs = []
     for index, rung in enumerate(ladder, start=1):
         at = rung.get("at")
         when = {
-            "percent": f"at {rung.get('value')} %",
-            "breach": "at the breach",
-            "after_breach": f"{format_duration(rung.get('seconds') or 0)} after the breach"
+            "percent": _("at %(percent)s %%", percent=rung.get("value")),
+            "breach": _("at the breach"),
+            "after_breach": _(
+                "%(delay)s after the breach", delay=format_duration(rung.get("seconds") or 0)
+            )
             if isinstance(rung.get("seconds"), int)
-            else "after the breach",
+            else _("after the breach"),
         }.get(str(at), str(at))
         recipients = ", ".join(who(r) for r in rung.get("recipients") or ["assignee"])
         actions = ", ".join(who(a) for a in rung.get("actions") or ["notify"])

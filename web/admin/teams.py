@@ -10,6 +10,7 @@ from web.admin import bp
 from web.admin.forms import TeamForm, TeamMembersForm
 from web.clocks import current_clock
 from web.extensions import db
+from web.i18n import role_label
 from workflows.platform import accounts
 from workflows.platform.errors import ValidationFailed
 
@@ -69,5 +70,6 @@ def edit_team(team_id: int) -> Response | str | tuple[str, int]:
 
 
 def _label(user: User) -> str:
-    state = "" if user.is_active else ", inactive"
-    return f"{user.name} ({user.role.value}{state})"
+    if user.is_active:
+        return _("%(name)s (%(role)s)", name=user.name, role=role_label(user.role))
+    return _("%(name)s (%(role)s, inactive)", name=user.name, role=role_label(user.role))

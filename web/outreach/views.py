@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug import Response
@@ -21,8 +22,8 @@ from workflows.outreach import activation, definitions, enrolments, strategies
 from workflows.platform.errors import ValidationFailed
 
 # What the irreversible steps do, said before they happen (web/confirmations.py).
-ARCHIVE_SENTENCE = "An archived strategy sends nothing more and cannot be started again."
-STOP_SENTENCE = "Nothing more of this strategy is sent to them; they cannot be enrolled back."
+ARCHIVE_SENTENCE = _l("An archived strategy sends nothing more and cannot be started again.")
+STOP_SENTENCE = _l("Nothing more of this strategy is sent to them; they cannot be enrolled back.")
 
 
 def _strategy_or_404(strategy_id: int) -> Strategy:
@@ -160,7 +161,7 @@ def preview(strategy_id: int) -> tuple[str, int] | str:
     step = request.args.get("step", "1")
     customer = db.session.get(Customer, int(customer_id)) if customer_id.isdigit() else None
     if customer is None:
-        return _show(strategy, preview_errors={"customer_id": ["No such customer."]}), 422
+        return _show(strategy, preview_errors={"customer_id": [_("No such customer.")]}), 422
     try:
         shown = enrolments.preview(
             db.session,
@@ -204,9 +205,9 @@ def move(strategy_id: int, trigger: str) -> Response | str:
     strategy = _strategy_or_404(strategy_id)
     if trigger == "archive" and not is_confirmed():
         return ask_first(
-            heading=f"Archive the strategy “{strategy.name}”?",
+            heading=_("Archive the strategy “%(name)s”?", name=strategy.name),
             what=[ARCHIVE_SENTENCE],
-            confirm_label="Yes, archive it",
+            confirm_label=_("Yes, archive it"),
             back=url_for("outreach.show", strategy_id=strategy.id),
         )
     strategies.transition(db.session, strategy, trigger, clock=current_clock())
@@ -238,9 +239,9 @@ def stop(strategy_id: int, enrolment_id: int) -> Response | str:
         abort(404)
     if not is_confirmed():
         return ask_first(
-            heading="Remove this customer from the strategy?",
+            heading=_("Remove this customer from the strategy?"),
             what=[STOP_SENTENCE],
-            confirm_label="Yes, remove",
+            confirm_label=_("Yes, remove"),
             back=url_for("outreach.show", strategy_id=strategy_id),
         )
     enrolments.remove(db.session, row, actor=current_user, clock=current_clock())

@@ -11,6 +11,7 @@ from web.access import role_required
 from web.clocks import current_clock
 from web.confirmations import ask_first, is_confirmed
 from web.extensions import db
+from web.page_words import code_words
 from web.privacy import bp
 from workflows.platform.errors import ValidationFailed
 from workflows.privacy import access_log, retention
@@ -108,9 +109,13 @@ def retention_action(policy_id: int) -> Response | str:
         flash(_("Policy enabled.") if action == "enable" else _("Policy disabled."), "success")
     elif action == "delete" and not is_confirmed():
         return ask_first(
-            heading=f"Delete the {policy.months}-month retention policy for {policy.target}?",
-            what=["The policy is deleted for good; records it already removed stay removed."],
-            confirm_label="Yes, delete it",
+            heading=_(
+                "Delete the %(months)s-month retention policy for %(target)s?",
+                months=policy.months,
+                target=code_words(policy.target),
+            ),
+            what=[_("The policy is deleted for good; records it already removed stay removed.")],
+            confirm_label=_("Yes, delete it"),
             back=url_for("privacy.retention_list"),
         )
     elif action == "delete":
