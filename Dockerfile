@@ -15,7 +15,11 @@ COPY web ./web
 COPY workers ./workers
 COPY workflows ./workflows
 COPY models ./models
+# Translation catalogues stay in /app/translations (workflows/platform/i18n.py looks there);
+# their .mo files are compiled here, as bin/install does for a checkout.
+COPY translations ./translations
 RUN pip install --no-cache-dir . \
+    && python -m babel.messages.frontend -q compile -d translations \
     && useradd --system --home /var/lib/rapport --create-home rapport
 USER rapport
 EXPOSE 8000

@@ -45,6 +45,14 @@ DATABASE_KIND = os.environ.get("RAPPORT_TEST_DATABASE", "sqlite")
 PASSWORD = "correct horse battery"  # test users' password
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The .mo files are build output: compile them, so a test run right after editing a .po
+    # (without bin/install) renders the translations that are checked in.
+    from web.catalogue import compile_all
+
+    compile_all()
+
+
 # ---------------------------------------------------------------- services
 
 

@@ -93,6 +93,9 @@ DEFAULTS: dict[str, Any] = {
     "PHONE_REGION": None,
     # Time zone for users who have not chosen one, and for new users.
     "DEFAULT_TIMEZONE": "UTC",
+    # Interface language when neither the user's setting nor the browser's Accept-Language names
+    # a supported one (en, zh_Hans; tags such as zh-CN are understood).
+    "DEFAULT_LANGUAGE": "en",
     # Public base URL, used in links inside emails.
     "BASE_URL": "http://127.0.0.1:8000",
     # Hours a new user's invitation (set-password) link stays valid; an admin can resend.

@@ -8,6 +8,9 @@ from itertools import groupby
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -24,7 +27,16 @@ from web.forms import int_or_zero
 from workflows.platform.errors import ValidationFailed
 from workflows.tracking import calendars
 
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DAYS = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
+SHORT_DAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
 SLOTS = 3  # opening periods offered per weekday: a lunch break needs two
 MAX_SLOTS = 12
 BLANK_HOLIDAY_ROWS = 3
@@ -47,14 +59,14 @@ def opening_summary(periods: Sequence[dict[str, Any]]) -> str:
     for text, run in groupby(hours):
         length = len(list(run))
         if text:
-            first, last = DAYS[day][:3], DAYS[day + length - 1][:3]
+            first, last = SHORT_DAYS[day], SHORT_DAYS[day + length - 1]
             parts.append(f"{first if length == 1 else f'{first}{DASH}{last}'} {text}")
         day += length
-    return "; ".join(parts) or "never open"
+    return "; ".join(parts) or _("never open")
 
 
 def _windows(rows: Sequence[dict[str, Any]]) -> str:
-    return ", ".join(f"{w['start']}{DASH}{w['end']}" for w in rows) or "none"
+    return ", ".join(f"{w['start']}{DASH}{w['end']}" for w in rows) or _("none")
 
 
 def _hours_text(periods: Sequence[dict[str, Any]] | None) -> str:
@@ -105,7 +117,7 @@ def _draft_of(calendar: Calendar | None) -> dict[str, Any]:
 
 def _grid(periods: Sequence[dict[str, Any]]) -> list[list[dict[str, str]]]:
     """Seven rows of start/end cells, at least SLOTS each, one more than a day already uses."""
-    rows: list[list[dict[str, str]]] = [[] for _ in range(7)]
+    rows: list[list[dict[str, str]]] = [[] for _day in range(7)]
     for period in sorted(periods, key=lambda p: str(p.get("start"))):
         rows[int(period["weekday"])].append({"start": period["start"], "end": period["end"]})
     width = max([SLOTS, *(len(r) for r in rows)])
@@ -240,7 +252,10 @@ def new_calendar() -> Page:
         db.session.rollback()
         return _render(None, data, errors=_placed(exc.errors, origins)), 422
     db.session.commit()
-    flash(f"Calendar “{calendar.name}” created. Import its public holidays below.", "success")
+    flash(
+        _("Calendar “%(name)s” created. Import its public holidays below.", name=calendar.name),
+        "success",
+    )
     return redirect(url_for("admin.edit_calendar", calendar_id=calendar.id))
 
 
@@ -263,7 +278,7 @@ def edit_calendar(calendar_id: int) -> Page:
         # Another save passed the version check at the same moment.
         db.session.rollback()
         return _conflict(db.get_or_404(Calendar, calendar_id), data)
-    flash(f"Calendar “{calendar.name}” saved.", "success")
+    flash(_("Calendar “%(name)s” saved.", name=calendar.name), "success")
     return redirect(url_for("admin.calendar_list"))
 
 
@@ -274,14 +289,18 @@ def _conflict(calendar: Calendar, mine: dict[str, Any]) -> tuple[str, int]:
     rows = [
         (label, a, b, a != b)
         for label, a, b in (
-            ("Name", theirs["name"], mine["name"]),
-            ("Time zone", theirs["time_zone"], mine["time_zone"]),
-            ("Opening hours", opening_summary(theirs["periods"]), opening_summary(mine["periods"])),
-            ("Quiet hours", _windows(theirs["quiet_hours"]), _windows(mine["quiet_hours"])),
+            (_("Name"), theirs["name"], mine["name"]),
+            (_("Time zone"), theirs["time_zone"], mine["time_zone"]),
             (
-                "Entered holidays",
-                ", ".join(h["date"] for h in theirs["holidays"]) or "none",
-                ", ".join(h["date"] for h in mine["holidays"]) or "none",
+                _("Opening hours"),
+                opening_summary(theirs["periods"]),
+                opening_summary(mine["periods"]),
+            ),
+            (_("Quiet hours"), _windows(theirs["quiet_hours"]), _windows(mine["quiet_hours"])),
+            (
+                _("Entered holidays"),
+                ", ".join(h["date"] for h in theirs["holidays"]) or _("none"),
+                ", ".join(h["date"] for h in mine["holidays"]) or _("none"),
             ),
             (
                 "Entered working days",
@@ -292,8 +311,10 @@ def _conflict(calendar: Calendar, mine: dict[str, Any]) -> tuple[str, int]:
     ]
     mine = {**mine, "version": str(calendar.version)}
     flash(
-        "Someone saved this calendar after you opened it. Nothing of yours is lost: "
-        "compare, then save again.",
+        _(
+            "Someone saved this calendar after you opened it. Nothing of yours is lost: "
+            "compare, then save again."
+        ),
         "error",
     )
     return _render(calendar, mine, conflict=rows), 409
@@ -359,7 +380,7 @@ def delete_calendar(calendar_id: int) -> Page:
             refused=str(exc),
         ), 409
     db.session.commit()
-    flash(f"Calendar “{name}” deleted.", "success")
+    flash(_("Calendar “%(name)s” deleted.", name=name), "success")
     return redirect(url_for("admin.calendar_list"))
 
 
@@ -396,13 +417,21 @@ def import_holidays(calendar_id: int) -> Page:
     except ValidationFailed as exc:
         db.session.rollback()
         if years is None:
-            exc.errors["years"] = ["Give years like 2027, or 2026, 2027, or 2026-2028."]
+            exc.errors["years"] = [_("Give years like 2027, or 2026, 2027, or 2026-2028.")]
         calendar = db.get_or_404(Calendar, calendar_id)
         imports = {"values": values, "errors": exc.errors}
         return _render(calendar, _draft_of(calendar), imports=imports), 422
     db.session.commit()
     where = "-".join(filter(None, (values["country"].upper(), values["subdivision"].upper())))
-    flash(f"{_added(added)} from the {where} public holidays of {values['years']}.", "success")
+    flash(
+        _(
+            "%(added)s from the %(where)s public holidays of %(years)s.",
+            added=_added(added),
+            where=where,
+            years=values["years"],
+        ),
+        "success",
+    )
     return redirect(url_for("admin.edit_calendar", calendar_id=calendar.id, _anchor="holidays"))
 
 
@@ -414,7 +443,7 @@ def import_ical(calendar_id: int) -> Page:
     try:
         content = upload.read() if upload else b""
         if not content:
-            raise ValidationFailed.field("file", "Choose an iCal (.ics) file.")
+            raise ValidationFailed.field("file", _("Choose an iCal (.ics) file."))
         added = calendars.import_ical(db.session, calendar, content)
     except ValidationFailed as exc:
         db.session.rollback()
@@ -422,7 +451,10 @@ def import_ical(calendar_id: int) -> Page:
         imports = {"values": {}, "errors": exc.errors}
         return _render(calendar, _draft_of(calendar), imports=imports), 422
     db.session.commit()
-    flash(f"{_added(added)} from {upload.filename if upload else 'the file'}.", "success")
+    if upload and upload.filename:
+        flash(_("%(added)s from %(file)s.", added=_added(added), file=upload.filename), "success")
+    else:
+        flash(_("%(added)s from the file.", added=_added(added)), "success")
     return redirect(url_for("admin.edit_calendar", calendar_id=calendar.id, _anchor="holidays"))
 
 
@@ -434,5 +466,5 @@ def _added(count: int | calendars.Imported) -> str:
             text += f" and {worked} adjusted working day{'' if worked == 1 else 's'}"
         return text
     if count == 0:
-        return "No holidays added (all were already on the calendar)"
-    return f"{count} holiday{'' if count == 1 else 's'} added"
+        return _("No holidays added (all were already on the calendar)")
+    return ngettext("%(num)s holiday added", "%(num)s holidays added", count)

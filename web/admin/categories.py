@@ -1,6 +1,7 @@
 """The requirement categories list (admins): add a name, take one off."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -28,7 +29,7 @@ def category_list() -> Response | str | tuple[str, int]:
             errors = exc.errors
         else:
             db.session.commit()
-            flash(f"Category “{category.name}” added.", "success")
+            flash(_("Category “%(name)s” added.", name=category.name), "success")
             return redirect(url_for("admin.category_list"))
     page = render_template(
         "admin/categories.html",
@@ -47,5 +48,5 @@ def delete_category(category_id: int) -> Response:
         db.session, category, actor_id=current_user.id, clock=current_clock()
     )
     db.session.commit()
-    flash(f"Category “{category.name}” taken off the list.", "success")
+    flash(_("Category “%(name)s” taken off the list.", name=category.name), "success")
     return redirect(url_for("admin.category_list"))

@@ -1,4 +1,5 @@
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -46,7 +47,7 @@ def custom_field_list() -> Response | str | tuple[str, int]:
             attach_errors(form, exc)
         else:
             db.session.commit()
-            flash(f"Field “{definition.label}” added.", "success")
+            flash(_("Field “%(label)s” added.", label=definition.label), "success")
             return redirect(url_for("admin.custom_field_list"))
     status = 422 if request.method == "POST" else 200
     return render_template(
@@ -76,7 +77,7 @@ def edit_custom_field(field_id: int) -> Response | str | tuple[str, int]:
             attach_errors(form, exc)
         else:
             db.session.commit()
-            flash(f"Field “{definition.label}” saved.", "success")
+            flash(_("Field “%(label)s” saved.", label=definition.label), "success")
             return redirect(url_for("admin.custom_field_list"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/custom_field_edit.html", definition=definition, form=form), status

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,27 +16,29 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import FieldKind, Role
 from web.forms import TimeZoneField
+from web.page_words import ENTITY_WORDS, FIELD_KIND_WORDS
 
-ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
+ROLE_WORDS = {Role.AGENT: _l("Agent"), Role.SUPERVISOR: _l("Supervisor"), Role.ADMIN: _l("Admin")}
+ROLE_CHOICES = [SelectChoice(r.value, ROLE_WORDS.get(r, r.value.capitalize())) for r in Role]
 
 
 class NewUserForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email()])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.AGENT.value)
-    time_zone = TimeZoneField("Time zone")
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.AGENT.value)
+    time_zone = TimeZoneField(_l("Time zone"))
 
 
 class EditUserForm(FlaskForm):
     version = HiddenField()
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    role = SelectField("Role", choices=ROLE_CHOICES)
-    time_zone = TimeZoneField("Time zone")
-    is_active = BooleanField("Active (can sign in)")
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    time_zone = TimeZoneField(_l("Time zone"))
+    is_active = BooleanField(_l("Active (can sign in)"))
 
 
 class TeamForm(FlaskForm):
-    name = StringField("Team name", validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=120)])
 
 
 class CheckboxListField(SelectMultipleField):
@@ -47,49 +50,49 @@ class CheckboxListField(SelectMultipleField):
 
 
 class TeamMembersForm(FlaskForm):
-    members = CheckboxListField("Members", coerce=int)
+    members = CheckboxListField(_l("Members"), coerce=int)
     supervisors = CheckboxListField(
-        "Supervisors", coerce=int, description="Supervisors are members too."
+        _l("Supervisors"), coerce=int, description=_l("Supervisors are members too.")
     )
 
 
 class TestEmailForm(FlaskForm):
-    to_address = EmailField("Send a test email to", validators=[DataRequired(), Email()])
+    to_address = EmailField(_l("Send a test email to"), validators=[DataRequired(), Email()])
 
 
-KIND_CHOICES = [SelectChoice(k.value, k.value.replace("_", " ")) for k in FieldKind]
+KIND_CHOICES = [SelectChoice(k.value, FIELD_KIND_WORDS[k.value]) for k in FieldKind]
 ENTITY_CHOICES = [
-    SelectChoice("customer", "Customer"),
-    SelectChoice("organisation", "Organisation"),
+    SelectChoice("customer", ENTITY_WORDS["customer"]),
+    SelectChoice("organisation", ENTITY_WORDS["organisation"]),
 ]
 
 
 class CustomFieldForm(FlaskForm):
-    entity = SelectField("Applies to", choices=ENTITY_CHOICES)
+    entity = SelectField(_l("Applies to"), choices=ENTITY_CHOICES)
     key = StringField(
-        "Key",
+        _l("Key"),
         validators=[DataRequired(), Length(max=60)],
-        description="Permanent; used in imports and the API, e.g. contract_end.",
+        description=_l("Permanent; used in imports and the API, e.g. contract_end."),
     )
-    label = StringField("Label", validators=[DataRequired(), Length(max=120)])
-    kind = SelectField("Kind", choices=KIND_CHOICES)
-    choices = TextAreaField("Choices", description="One per line, for choice fields.")
-    is_required = BooleanField("Required")
+    label = StringField(_l("Label"), validators=[DataRequired(), Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
+    choices = TextAreaField(_l("Choices"), description=_l("One per line, for choice fields."))
+    is_required = BooleanField(_l("Required"))
 
 
 class EditCustomFieldForm(FlaskForm):
-    label = StringField("Label", validators=[DataRequired(), Length(max=120)])
-    choices = TextAreaField("Choices", description="One per line, for choice fields.")
-    is_required = BooleanField("Required")
-    is_active = BooleanField("Active (shown and validated)")
+    label = StringField(_l("Label"), validators=[DataRequired(), Length(max=120)])
+    choices = TextAreaField(_l("Choices"), description=_l("One per line, for choice fields."))
+    is_required = BooleanField(_l("Required"))
+    is_active = BooleanField(_l("Active (shown and validated)"))
 
 
 class StageForm(FlaskForm):
-    key = StringField("Key", validators=[DataRequired(), Length(max=40)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    key = StringField(_l("Key"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
 
 
 class EditStageForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
-    position = IntegerField("Position", validators=[InputRequired()])
-    is_active = BooleanField("Active")
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    position = IntegerField(_l("Position"), validators=[InputRequired()])
+    is_active = BooleanField(_l("Active"))

@@ -1,4 +1,5 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -44,7 +45,7 @@ def retry_message(message_id: int) -> Response:
     row = db.get_or_404(OutboxMessage, message_id)
     outbox_service.retry(db.session, row, clock=current_clock())
     db.session.commit()
-    flash(f"Message {row.id} will be sent again now.", "success")
+    flash(_("Message %(id)s will be sent again now.", id=row.id), "success")
     return redirect(request.referrer or url_for("admin.outbox"))
 
 
@@ -53,7 +54,7 @@ def retry_message(message_id: int) -> Response:
 def send_test_email() -> Response:
     form = TestEmailForm()
     if not form.validate_on_submit():
-        flash("Enter a valid email address for the test.", "error")
+        flash(_("Enter a valid email address for the test."), "error")
         return redirect(url_for("admin.outbox"))
     clock = current_clock()
     now = clock.now()
@@ -62,14 +63,17 @@ def send_test_email() -> Response:
         idempotency_key=f"test-email:{now.timestamp()}",
         cause="admin:test-email",
         to_address=form.to_address.data or "",
-        subject="Rapport test email",
+        subject=_("Rapport test email"),
         body_text=(
-            f"This test was sent from {current_app.config['BASE_URL']} "
-            f"at {now:%Y-%m-%d %H:%M:%S} UTC."
+            _(
+                "This test was sent from %(url)s at %(time)s UTC.",
+                url=current_app.config["BASE_URL"],
+                time=now.strftime("%Y-%m-%d %H:%M:%S"),
+            )
         ),
         clock=clock,
         domain=mail_domain(current_app.config),
     )
     db.session.commit()
-    flash("Test email queued; it appears below once a worker sends it.", "success")
+    flash(_("Test email queued; it appears below once a worker sends it."), "success")
     return redirect(url_for("admin.outbox"))

@@ -5,6 +5,7 @@ a dry run, then a background recompute with a progress bar."""
 from typing import Any
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
@@ -61,7 +62,14 @@ def move_sla_policy(policy_id: int) -> Response:
         ids[index], ids[other] = ids[other], ids[index]
         sla_policies.reorder(db.session, ids, clock=current_clock())
         db.session.commit()
-        flash(f"“{policy.name}” is now number {other + 1} in the matching order.", "success")
+        flash(
+            _(
+                "“%(name)s” is now number %(number)s in the matching order.",
+                name=policy.name,
+                number=other + 1,
+            ),
+            "success",
+        )
     return redirect(
         url_for(
             "admin.sla_policy_list",
@@ -87,7 +95,7 @@ def new_sla_policy() -> Page:
         db.session.rollback()
         return _render(None, draft, errors=errors), 422
     db.session.commit()
-    flash(f"Policy “{policy.name}” created: version 1.", "success")
+    flash(_("Policy “%(name)s” created: version 1.", name=policy.name), "success")
     _warn_if_shadowed(policy)
     return redirect(url_for("admin.edit_sla_policy", policy_id=policy.id))
 
@@ -122,12 +130,23 @@ def edit_sla_policy(policy_id: int) -> Page:
     number = policy.current_version.number if policy.current_version else 0
     if added:
         flash(
-            f"Policy “{policy.name}” saved: version {number} created. Open requirements keep "
-            "their version until you apply this one to them.",
+            _(
+                "Policy “%(name)s” saved: version %(number)s created. Open requirements keep "
+                "their version until you apply this one to them.",
+                name=policy.name,
+                number=number,
+            ),
             "success",
         )
     else:
-        flash(f"Policy “{policy.name}” saved; settings unchanged (version {number}).", "info")
+        flash(
+            _(
+                "Policy “%(name)s” saved; settings unchanged (version %(number)s).",
+                name=policy.name,
+                number=number,
+            ),
+            "info",
+        )
     _warn_if_shadowed(policy)
     return redirect(url_for("admin.edit_sla_policy", policy_id=policy.id))
 
@@ -148,10 +167,12 @@ def _conflict(policy_id: int, draft: dict[str, Any], data: dict[str, Any]) -> tu
     names = _names()
     theirs = policy_form.summary(sla_policies.as_dict(policy), names)
     yours = policy_form.summary(data, names)
-    rows = [(label, a, b, a != b) for (label, a), (_, b) in zip(theirs, yours, strict=True)]
+    rows = [(label, a, b, a != b) for (label, a), (_label, b) in zip(theirs, yours, strict=True)]
     flash(
-        "Someone saved this policy after you opened it. Nothing of yours is lost: "
-        "compare, then save again.",
+        _(
+            "Someone saved this policy after you opened it. Nothing of yours is lost: "
+            "compare, then save again."
+        ),
         "error",
     )
     return _render(policy, {**draft, "version": str(policy.version)}, conflict=rows), 409

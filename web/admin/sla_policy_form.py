@@ -6,6 +6,8 @@ minutes."""
 import re
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from models import Metric, Priority, SlaPolicy
@@ -14,24 +16,25 @@ from workflows.tracking.requirements import WORKFLOWS
 
 METRICS = [m.value for m in Metric]
 METRIC_LABELS = {
-    "first_response": "First response",
-    "next_response": "Next response",
-    "resolution": "Resolution",
+    "first_response": _l("First response"),
+    "next_response": _l("Next response"),
+    "resolution": _l("Resolution"),
 }
 TARGET_ROWS = [sla_policies.DEFAULT_TARGET_KEY, *(p.value for p in Priority)]
 RUNG_AT = {
-    "percent": "At % of the target",
-    "breach": "At the breach",
-    "after_breach": "After the breach",
+    "percent": _l("At a percentage of the target"),
+    "breach": _l("At the breach"),
+    "after_breach": _l("After the breach"),
 }
 RECIPIENTS = {
-    "assignee": "Assignee",
-    "team_supervisors": "Team supervisors",
-    "role:supervisor": "Every supervisor",
-    "role:admin": "Every admin",
+    "assignee": _l("Assignee"),
+    "team_supervisors": _l("Team supervisors"),
+    "role:supervisor": _l("Every supervisor"),
+    "role:admin": _l("Every admin"),
 }
+RUNG_ACTIONS = {"notify": _l("notify"), "raise_priority": _l("raise priority")}
 UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
-DURATION_HELP = (
+DURATION_HELP = _l(
     "e.g. 30m, 4h, 1h 30m or 2d (a day is 24 hours of business time); a bare number is minutes"
 )
 
@@ -72,7 +75,7 @@ def default_pauses() -> dict[str, str]:
             for w in WORKFLOWS.values()
             if w.sla_pause_states.get(metric)
         )
-        or "never pauses"
+        or _("never pauses")
         for metric in METRICS
     }
 
@@ -182,15 +185,21 @@ def posted(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str, Any], d
                 continue
             seconds = parse_duration(text)
             if seconds is None:
-                message = f"“{text}” is not a duration ({DURATION_HELP})."
+                message = _(
+                    "“%(text)s” is not a duration (%(help)s).", text=text, help=DURATION_HELP
+                )
                 errors["cells"][f"{row}.{metric}"] = [message]
             else:
                 targets.setdefault(row, {})[metric] = seconds
     if not targets and not errors["cells"]:
-        errors["fields"]["targets"] = ["Give at least one target, e.g. a default resolution of 3d."]
+        errors["fields"]["targets"] = [
+            _("Give at least one target, e.g. a default resolution of 3d.")
+        ]
     follow_up = parse_duration(draft["follow_up"]) if draft["follow_up"] else None
     if draft["follow_up"] and follow_up is None:
-        errors["fields"]["follow_up_seconds"] = [f"“{draft['follow_up']}” is not a duration."]
+        errors["fields"]["follow_up_seconds"] = [
+            _("“%(text)s” is not a duration.", text=draft["follow_up"])
+        ]
     data = {
         "name": draft["name"],
         "active": draft["active"],
@@ -246,14 +255,18 @@ def _rung_data(index: int, rung: dict[str, Any], errors: dict[str, Any]) -> dict
         ],
     }
     if not data["actions"]:
-        errors["rungs"].setdefault(index, []).append("Choose at least one action.")
+        errors["rungs"].setdefault(index, []).append(_("Choose at least one action."))
     if rung["at"] == "percent":
         data["value"] = rung["value"].rstrip("%").strip()
     elif rung["at"] == "after_breach":
         data["seconds"] = parse_duration(rung["value"]) if rung["value"] else 0
         if data["seconds"] is None:
             errors["rungs"].setdefault(index, []).append(
-                f"“{rung['value']}” is not a delay after the breach ({DURATION_HELP})."
+                _(
+                    "“%(text)s” is not a delay after the breach (%(help)s).",
+                    text=rung["value"],
+                    help=DURATION_HELP,
+                )
             )
     return data
 
@@ -289,15 +302,26 @@ def summary(values: dict[str, Any], names: dict[str, dict[str, str]]) -> list[tu
     follow_up = values.get("follow_up_seconds")
     calendar = str(values.get("calendar_id") or "")
     return [
-        ("Name", str(values.get("name") or "")),
-        ("Active", "yes" if values.get("active", True) else "no"),
-        ("Matches", match_in_words(values.get("match") or {}, names)),
-        ("Calendar", names.get("calendar", {}).get(calendar, calendar or "none")),
-        ("Targets", _targets_in_words(values.get("targets") or {})),
-        ("Warning at", f"{values.get('warning_percent')} % of the target"),
-        ("Pauses", _pauses_in_words(values.get("pause_states") or {})),
-        ("Escalation ladder", _ladder_in_words(values.get("ladder") or [], names) or "none"),
-        ("Follow-up reminder", f"after {format_duration(follow_up)}" if follow_up else "none"),
+        (_("Name"), str(values.get("name") or "")),
+        (_("Active"), _("yes") if values.get("active", True) else _("no")),
+        (_("Matches"), match_in_words(values.get("match") or {}, names)),
+        (_("Calendar"), names.get("calendar", {}).get(calendar, calendar or _("none"))),
+        (_("Targets"), _targets_in_words(values.get("targets") or {})),
+        (
+            _("Warning at"),
+            _("%(percent)s %% of the target", percent=values.get("warning_percent")),
+        ),
+        (_("Pauses"), _pauses_in_words(values.get("pause_states") or {})),
+        (
+            _("Escalation ladder"),
+            _ladder_in_words(values.get("ladder") or [], names) or _("none"),
+        ),
+        (
+            _("Follow-up reminder"),
+            _("after %(duration)s", duration=format_duration(follow_up))
+            if follow_up
+            else _("none"),
+        ),
     ]
 
 
@@ -310,29 +334,25 @@ def match_in_words(match: dict[str, list[Any]], names: dict[str, dict[str, str]]
     criteria = [
         f"{label} {', '.join(shown(key, v) for v in match[key])}"
         for key, label in (
-            ("priorities", "priority"),
-            ("team_ids", "team"),
-            ("categories", "category"),
-            ("tags", "tag"),
+            ("priorities", _("priority")),
+            ("team_ids", _("team")),
+            ("categories", _("category")),
+            ("tags", _("tag")),
         )
         if match.get(key)
     ]
-    return "; ".join(criteria) or "every requirement"
+    return "; ".join(criteria) or _("every requirement")
 
 
 def _targets_in_words(targets: dict[str, dict[str, Any]]) -> str:
-    return (
-        "; ".join(
-            f"{row}: "
-            + ", ".join(
-                f"{METRIC_LABELS.get(m, m).lower()} {_seconds_in_words(s)}"
-                for m, s in metrics.items()
-            )
-            for row, metrics in targets.items()
-            if metrics
+    return "; ".join(
+        f"{_('default') if row == sla_policies.DEFAULT_TARGET_KEY else row}: "
+        + ", ".join(
+            f"{METRIC_LABELS.get(m, m).lower()} {_seconds_in_words(s)}" for m, s in metrics.items()
         )
-        or "none"
-    )
+        for row, metrics in targets.items()
+        if metrics
+    ) or _("none")
 
 
 def _seconds_in_words(value: Any) -> str:
@@ -343,9 +363,9 @@ def _pauses_in_words(pauses: dict[str, list[str]]) -> str:
     return "; ".join(
         f"{METRIC_LABELS[m].lower()}: "
         + (
-            (", ".join(workflow_words.state_label(s) for s in pauses[m]) or "never")
+            (", ".join(workflow_words.state_label(s) for s in pauses[m]) or _("never"))
             if m in pauses
-            else "workflow default"
+            else _("workflow default")
         )
         for m in METRICS
     )
@@ -353,23 +373,27 @@ def _pauses_in_words(pauses: dict[str, list[str]]) -> str:
 
 def _ladder_in_words(ladder: list[dict[str, Any]], names: dict[str, dict[str, str]]) -> str:
     def who(item: str) -> str:
-        kind, _, rest = item.partition(":")
+        kind, _colon, rest = item.partition(":")
         if kind in ("user", "reassign"):
             user = names.get("user", {}).get(rest, rest)
-            return f"reassign to {user}" if kind == "reassign" else user
+            return _("reassign to %(name)s", name=user) if kind == "reassign" else user
         if kind == "move_to_team":
-            return f"move to {names.get('team', {}).get(rest, rest)}"
-        return RECIPIENTS.get(item, item.replace("_", " ").replace("role:", "every "))
+            return _("move to %(team)s", team=names.get("team", {}).get(rest, rest))
+        if item in RUNG_ACTIONS:
+            return str(RUNG_ACTIONS[item])
+        return str(RECIPIENTS.get(item, item.replace("_", " ").replace("role:", "every ")))
 
     rungs = []
     for index, rung in enumerate(ladder, start=1):
         at = rung.get("at")
         when = {
-            "percent": f"at {rung.get('value')} %",
-            "breach": "at the breach",
-            "after_breach": f"{format_duration(rung.get('seconds') or 0)} after the breach"
+            "percent": _("at %(percent)s %%", percent=rung.get("value")),
+            "breach": _("at the breach"),
+            "after_breach": _(
+                "%(delay)s after the breach", delay=format_duration(rung.get("seconds") or 0)
+            )
             if isinstance(rung.get("seconds"), int)
-            else "after the breach",
+            else _("after the breach"),
         }.get(str(at), str(at))
         recipients = ", ".join(who(r) for r in rung.get("recipients") or ["assignee"])
         actions = ", ".join(who(a) for a in rung.get("actions") or ["notify"])

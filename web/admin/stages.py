@@ -1,4 +1,5 @@
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from models import LifecycleStage, Role
@@ -25,7 +26,7 @@ def stage_list() -> Response | str | tuple[str, int]:
             attach_errors(form, exc)
         else:
             db.session.commit()
-            flash(f"Stage “{stage.name}” added.", "success")
+            flash(_("Stage “%(name)s” added.", name=stage.name), "success")
             return redirect(url_for("admin.stage_list"))
     status = 422 if request.method == "POST" else 200
     return render_template(
@@ -52,7 +53,7 @@ def edit_stage(stage_id: int) -> Response | str | tuple[str, int]:
             attach_errors(form, exc)
         else:
             db.session.commit()
-            flash(f"Stage “{stage.name}” saved.", "success")
+            flash(_("Stage “%(name)s” saved.", name=stage.name), "success")
             return redirect(url_for("admin.stage_list"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/stage_edit.html", stage=stage, form=form), status

@@ -1,4 +1,5 @@
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -9,6 +10,7 @@ from web.admin import bp
 from web.admin.forms import TeamForm, TeamMembersForm
 from web.clocks import current_clock
 from web.extensions import db
+from web.i18n import role_label
 from workflows.platform import accounts
 from workflows.platform.errors import ValidationFailed
 
@@ -25,7 +27,7 @@ def teams() -> Response | str | tuple[str, int]:
             form.name.errors = list(form.name.errors) + exc.errors.get("name", [])
         else:
             db.session.commit()
-            flash(f"Team {team.name} created; now add its members.", "success")
+            flash(_("Team %(name)s created; now add its members.", name=team.name), "success")
             return redirect(url_for("admin.edit_team", team_id=team.id))
     rows = db.session.scalars(select(Team).order_by(func.lower(Team.name))).all()
     status = 422 if request.method == "POST" else 200
@@ -61,12 +63,13 @@ def edit_team(team_id: int) -> Response | str | tuple[str, int]:
             form.members.errors = list(form.members.errors) + exc.errors.get("members", [])
         else:
             db.session.commit()
-            flash(f"Team {team.name} is saved.", "success")
+            flash(_("Team %(name)s is saved.", name=team.name), "success")
             return redirect(url_for("admin.teams"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/team_edit.html", team=team, form=form), status
 
 
 def _label(user: User) -> str:
-    state = "" if user.is_active else ", inactive"
-    return f"{user.name} ({user.role.value}{state})"
+    if user.is_active:
+        return _("%(name)s (%(role)s)", name=user.name, role=role_label(user.role))
+    return _("%(name)s (%(role)s, inactive)", name=user.name, role=role_label(user.role))

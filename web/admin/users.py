@@ -1,4 +1,5 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
@@ -62,7 +63,14 @@ def new_user() -> Response | str | tuple[str, int]:
             return render_template("admin/user_new.html", form=form), 422
         send_invitation(user)
         db.session.commit()
-        flash(f"{user.name} is created; an invitation is on its way to {user.email}.", "success")
+        flash(
+            _(
+                "%(name)s is created; an invitation is on its way to %(email)s.",
+                name=user.name,
+                email=user.email,
+            ),
+            "success",
+        )
         return redirect(url_for("admin.edit_user", user_id=user.id))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/user_new.html", form=form), status
@@ -90,7 +98,10 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
             db.session.rollback()
             saved = EditUserForm(formdata=None, obj=user)
             saved.role.data = user.role.value
-            flash(f"{exc} The form now shows the saved version; compare it with yours.", "error")
+            flash(
+                _("%(exc)s The form now shows the saved version; compare it with yours.", exc=exc),
+                "error",
+            )
             return render_template(
                 "admin/user_edit.html", form=saved, user=user, conflict=_differences(form, saved)
             ), 409
@@ -99,7 +110,7 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
             attach_errors(form, exc)
             return render_template("admin/user_edit.html", form=form, user=user), 422
         db.session.commit()
-        flash(f"{user.name} is saved.", "success")
+        flash(_("%(name)s is saved.", name=user.name), "success")
         return redirect(url_for("admin.users"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/user_edit.html", form=form, user=user), status
@@ -111,7 +122,7 @@ def resend_invitation(user_id: int) -> Response:
     user = db.get_or_404(User, user_id)
     send_invitation(user)
     db.session.commit()
-    flash(f"A new invitation is on its way to {user.email}.", "success")
+    flash(_("A new invitation is on its way to %(email)s.", email=user.email), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
@@ -121,9 +132,9 @@ def reset_password(user_id: int) -> str:
     user = db.get_or_404(User, user_id)
     if not is_confirmed():
         return ask_first(
-            heading=f"Replace the password of {user.name}?",
-            what=["Their current password stops working and every session of theirs ends."],
-            confirm_label="Yes, replace it",
+            heading=_("Replace the password of %(name)s?", name=user.name),
+            what=[_("Their current password stops working and every session of theirs ends.")],
+            confirm_label=_("Yes, replace it"),
             back=url_for("admin.edit_user", user_id=user.id),
         )
     password = generate_password()

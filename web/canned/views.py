@@ -2,6 +2,8 @@
 the template when saved (syntax, unknown variables and fields at the body field), delete."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -21,14 +23,14 @@ from workflows.channels import canned
 from workflows.platform.errors import StaleEdit, ValidationFailed
 
 Page = Response | str | tuple[str, int]
-PERSONAL = SelectChoice("", "Only me")
+PERSONAL = SelectChoice("", _l("Only me"))
 
 
 class CannedForm(FlaskForm):
     version = HiddenField()
-    name = StringField("Name")
-    team_id = SelectField("Shared with", validate_choice=False)
-    body = TextAreaField("Text (Markdown, with variables)")
+    name = StringField(_l("Name"))
+    team_id = SelectField(_l("Shared with"), validate_choice=False)
+    body = TextAreaField(_l("Text (Markdown, with variables)"))
 
 
 def _user() -> User:
@@ -40,7 +42,9 @@ def _form(user: User, **kwargs: object) -> CannedForm:
     query = select(Team).order_by(Team.name)
     if not user.has_role(Role.ADMIN):
         query = query.where(Team.id.in_([t.id for t in user.teams]))
-    teams = [SelectChoice(str(t.id), f"Team {t.name}") for t in db.session.scalars(query)]
+    teams = [
+        SelectChoice(str(t.id), _("Team %(name)s", name=t.name)) for t in db.session.scalars(query)
+    ]
     form.team_id.choices = [PERSONAL, *teams]
     return form
 
@@ -87,7 +91,7 @@ def new() -> Page:
             attach_errors(form, exc)
         else:
             db.session.commit()
-            flash(f"Saved “{row.name}”.", "success")
+            flash(_("Saved “%(name)s”.", name=row.name), "success")
             return redirect(url_for("canned.index"), 303)
     return _page("canned/edit.html", form, 422 if request.method == "POST" else 200, row=None)
 
@@ -116,13 +120,13 @@ def edit(canned_id: int) -> Page:
             db.session.commit()
         except (StaleEdit, StaleDataError):
             db.session.rollback()
-            flash("Not saved: someone changed it since you opened it. Reload it.", "error")
+            flash(_("Not saved: someone changed it since you opened it. Reload it."), "error")
             return _page("canned/edit.html", form, 409, row=_editable_or_404(canned_id))
         except ValidationFailed as exc:
             db.session.rollback()
             attach_errors(form, exc)
         else:
-            flash(f"Saved “{row.name}”.", "success")
+            flash(_("Saved “%(name)s”.", name=row.name), "success")
             return redirect(url_for("canned.index"), 303)
     return _page("canned/edit.html", form, 422, row=_editable_or_404(canned_id))
 
@@ -134,12 +138,12 @@ def delete(canned_id: int) -> Response | str:
     name = row.name
     if not is_confirmed():
         return ask_first(
-            heading=f"Delete the canned response “{name}”?",
-            what=["It is deleted for good; replies already sent with it stay as they are."],
-            confirm_label="Yes, delete it",
+            heading=_("Delete the canned response “%(name)s”?", name=name),
+            what=[_("It is deleted for good; replies already sent with it stay as they are.")],
+            confirm_label=_("Yes, delete it"),
             back=url_for("canned.index"),
         )
     canned.delete_canned(db.session, row, actor_id=_user().id, clock=current_clock())
     db.session.commit()
-    flash(f"Deleted “{name}”.", "success")
+    flash(_("Deleted “%(name)s”.", name=name), "success")
     return redirect(url_for("canned.index"), 303)

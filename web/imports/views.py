@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Response as FlaskResponse
 from flask import abort, jsonify, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -14,14 +15,14 @@ from web.clocks import current_clock
 from web.extensions import db
 from web.imports import bp
 from web.imports.export import csv_line
-from workflows.customers import import_checks, imports
+from workflows.customers import custom_fields, import_checks, imports
 from workflows.platform.errors import ValidationFailed
 
 
 def _job_or_404(job_id: int) -> ImportJob:
     job = db.get_or_404(ImportJob, job_id)
     if job.created_by_id != current_user.id and not current_user.has_role(Role.SUPERVISOR):
-        abort(403, "This import belongs to someone else.")
+        abort(403, _("This import belongs to someone else."))
     return job
 
 
@@ -45,7 +46,7 @@ def upload() -> Response | tuple[str, int]:
     db.session.commit()
     try:
         if upload is None or not upload.filename:
-            raise ValidationFailed.field("file", "Choose a CSV file.")
+            raise ValidationFailed.field("file", _("Choose a CSV file."))
         content = imports.decode(upload.read(imports.MAX_BYTES + 1))
         job = imports.create_job(
             db.session,
@@ -61,13 +62,21 @@ def upload() -> Response | tuple[str, int]:
     return redirect(url_for("imports.show", job_id=job.id))
 
 
+def _field_words() -> dict[str, str]:
+    """The fields a column can feed, in the viewer's language (imports.FIELDS is marked N_)."""
+    words = {key: _(label) for key, label in imports.FIELDS.items()}
+    for definition in custom_fields.definitions(db.session, "customer"):
+        words[f"custom:{definition.key}"] = _("Custom: %(label)s", label=definition.label)
+    return words
+
+
 def _mapping_context(job: ImportJob, **extra: Any) -> dict[str, Any]:
     header, rows = imports.preview(job.content)
     return {
         "job": job,
         "header": header,
         "preview": rows[:5],
-        "choices": imports.field_choices(db.session),
+        "choices": _field_words(),
         "modes": imports.MODES,
         "errors": {},
         "dry_run": job.dry_run,
@@ -86,7 +95,7 @@ def show(job_id: int) -> str | Response:
 
 
 def _posted_mapping(job: ImportJob) -> tuple[dict[str, str], str]:
-    header, _ = imports.preview(job.content)
+    header, _rows = imports.preview(job.content)
     mapping = {column: request.form.get(f"map-{i}", "") for i, column in enumerate(header)}
     return mapping, request.form.get("mode", "")
 
@@ -121,7 +130,7 @@ def bad_rows_csv(job_id: int) -> FlaskResponse:
     """The dry run's bad rows with an `error` column, to fix and upload again."""
     job = _job_or_404(job_id)
     if not (job.dry_run or {}).get("errors"):
-        abort(404, "The last dry run found no bad rows.")
+        abort(404, _("The last dry run found no bad rows."))
     rows = import_checks.bad_rows(job)
     stem = job.filename.rsplit(".", 1)[0] or "import"
     return FlaskResponse(

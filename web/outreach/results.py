@@ -4,6 +4,7 @@
 from typing import Any
 
 from flask import abort
+from flask_babel import get_locale
 from flask_login import login_required
 
 from models import Strategy
@@ -18,4 +19,5 @@ def results(strategy_id: int) -> dict[str, Any]:
     strategy = db.session.get(Strategy, strategy_id)
     if strategy is None:
         abort(404)
-    return strategy_results.strategy_results(db.session, strategy)
+    # The panel's sentences in the viewer's language; the API's stay English.
+    return strategy_results.strategy_results(db.session, strategy, locale=str(get_locale()))

@@ -2,6 +2,7 @@
 mail clients) puts the address on the suppression list and stops every running enrolment."""
 
 from flask import abort, render_template
+from flask_babel import gettext as _
 
 from models import Customer
 from web.clocks import current_clock
@@ -16,7 +17,7 @@ def _read(token: str) -> tuple[int, str]:
     customer_id = links.read_token(link_settings(), token)
     customer = db.session.get(Customer, customer_id) if customer_id is not None else None
     if customer is None or not customer.primary_email:
-        abort(404, "This unsubscribe link is not valid.")
+        abort(404, _("This unsubscribe link is not valid."))
     return customer.id, customer.primary_email
 
 

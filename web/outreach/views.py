@@ -4,6 +4,8 @@ page with dry run, lifecycle buttons, progress and enrolments (search, stop one)
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug import Response
@@ -20,8 +22,8 @@ from workflows.outreach import activation, definitions, enrolments, strategies
 from workflows.platform.errors import ValidationFailed
 
 # What the irreversible steps do, said before they happen (web/confirmations.py).
-ARCHIVE_SENTENCE = "An archived strategy sends nothing more and cannot be started again."
-STOP_SENTENCE = "Nothing more of this strategy is sent to them; they cannot be enrolled back."
+ARCHIVE_SENTENCE = _l("An archived strategy sends nothing more and cannot be started again.")
+STOP_SENTENCE = _l("Nothing more of this strategy is sent to them; they cannot be enrolled back.")
 
 
 def _strategy_or_404(strategy_id: int) -> Strategy:
@@ -92,7 +94,7 @@ def create() -> Response | tuple[str, int]:
         db.session.rollback()
         return _builder(form_values(name, definition), exc.errors, None, 422)
     db.session.commit()
-    flash("Strategy saved as a draft. Run a dry run, then activate it.", "success")
+    flash(_("Strategy saved as a draft. Run a dry run, then activate it."), "success")
     return redirect(url_for("outreach.show", strategy_id=strategy.id))
 
 
@@ -122,7 +124,7 @@ def update(strategy_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         return _builder(form_values(name, definition), exc.errors, strategy, 422)
     db.session.commit()
-    flash("Strategy saved.", "success")
+    flash(_("Strategy saved."), "success")
     return redirect(url_for("outreach.show", strategy_id=strategy.id))
 
 
@@ -159,7 +161,7 @@ def preview(strategy_id: int) -> tuple[str, int] | str:
     step = request.args.get("step", "1")
     customer = db.session.get(Customer, int(customer_id)) if customer_id.isdigit() else None
     if customer is None:
-        return _show(strategy, preview_errors={"customer_id": ["No such customer."]}), 422
+        return _show(strategy, preview_errors={"customer_id": [_("No such customer.")]}), 422
     try:
         shown = enrolments.preview(
             db.session,
@@ -203,9 +205,9 @@ def move(strategy_id: int, trigger: str) -> Response | str:
     strategy = _strategy_or_404(strategy_id)
     if trigger == "archive" and not is_confirmed():
         return ask_first(
-            heading=f"Archive the strategy “{strategy.name}”?",
+            heading=_("Archive the strategy “%(name)s”?", name=strategy.name),
             what=[ARCHIVE_SENTENCE],
-            confirm_label="Yes, archive it",
+            confirm_label=_("Yes, archive it"),
             back=url_for("outreach.show", strategy_id=strategy.id),
         )
     strategies.transition(db.session, strategy, trigger, clock=current_clock())
@@ -237,12 +239,12 @@ def stop(strategy_id: int, enrolment_id: int) -> Response | str:
         abort(404)
     if not is_confirmed():
         return ask_first(
-            heading="Remove this customer from the strategy?",
+            heading=_("Remove this customer from the strategy?"),
             what=[STOP_SENTENCE],
-            confirm_label="Yes, remove",
+            confirm_label=_("Yes, remove"),
             back=url_for("outreach.show", strategy_id=strategy_id),
         )
     enrolments.remove(db.session, row, actor=current_user, clock=current_clock())
     db.session.commit()
-    flash("Removed from the strategy: nothing more will be sent.", "success")
+    flash(_("Removed from the strategy: nothing more will be sent."), "success")
     return redirect(url_for("outreach.show", strategy_id=strategy_id))

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, time
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from models import RetentionPolicy, Role, User
@@ -10,6 +11,7 @@ from web.access import role_required
 from web.clocks import current_clock
 from web.confirmations import ask_first, is_confirmed
 from web.extensions import db
+from web.page_words import code_words
 from web.privacy import bp
 from workflows.platform.errors import ValidationFailed
 from workflows.privacy import access_log, retention
@@ -90,7 +92,7 @@ def retention_create() -> Response | tuple[str, int]:
         db.session.rollback()
         return _retention_page(exc.errors, values), 422
     db.session.commit()
-    flash("Policy saved. Preview it before enabling it.", "success")
+    flash(_("Policy saved. Preview it before enabling it."), "success")
     return redirect(url_for("privacy.retention_list") + f"#policy-{policy.id}")
 
 
@@ -101,19 +103,23 @@ def retention_action(policy_id: int) -> Response | str:
     action = request.form.get("action")
     if action == "preview":
         count = retention.preview(db.session, policy, clock=current_clock())
-        flash(f"This policy would touch {count} records now.", "info")
+        flash(_("This policy would touch %(count)s records now.", count=count), "info")
     elif action in ("enable", "disable"):
         retention.enable(db.session, policy, action == "enable")  # NotPreviewed: 409
-        flash(f"Policy {action}d.", "success")
+        flash(_("Policy enabled.") if action == "enable" else _("Policy disabled."), "success")
     elif action == "delete" and not is_confirmed():
         return ask_first(
-            heading=f"Delete the {policy.months}-month retention policy for {policy.target}?",
-            what=["The policy is deleted for good; records it already removed stay removed."],
-            confirm_label="Yes, delete it",
+            heading=_(
+                "Delete the %(months)s-month retention policy for %(target)s?",
+                months=policy.months,
+                target=code_words(policy.target),
+            ),
+            what=[_("The policy is deleted for good; records it already removed stay removed.")],
+            confirm_label=_("Yes, delete it"),
             back=url_for("privacy.retention_list"),
         )
     elif action == "delete":
         db.session.delete(policy)
-        flash("Policy deleted.", "success")
+        flash(_("Policy deleted."), "success")
     db.session.commit()
     return redirect(url_for("privacy.retention_list"))

@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import ErasureJob, Role
@@ -74,7 +75,7 @@ def legal_hold(customer_id: int) -> Response:
             erasure.lift_legal_hold(
                 db.session, customer, actor_id=current_user.id, clock=current_clock()
             )
-            message = "Legal hold lifted."
+            message = _("Legal hold lifted.")
         else:
             erasure.set_legal_hold(
                 db.session,
@@ -83,7 +84,7 @@ def legal_hold(customer_id: int) -> Response:
                 actor_id=current_user.id,
                 clock=current_clock(),
             )
-            message = "Legal hold set: the customer cannot be erased until it is lifted."
+            message = _("Legal hold set: the customer cannot be erased until it is lifted.")
     except ValidationFailed as exc:
         db.session.rollback()
         flash(" ".join(m for ms in exc.errors.values() for m in ms), "error")
@@ -93,11 +94,16 @@ def legal_hold(customer_id: int) -> Response:
     return redirect(url_for("privacy.confirm_erase", customer_id=customer_id))
 
 
+def _kept() -> list[str]:
+    """What erasure keeps, in the viewer's language (`erasure.KEPT` is marked with N_)."""
+    return [_(sentence) for sentence in erasure.KEPT]
+
+
 @bp.get("/customers/<int:customer_id>/erase")
 @role_required(Role.SUPERVISOR)
 def confirm_erase(customer_id: int) -> str:
     customer = get_customer_or_404(customer_id, deleted=None)
-    return render_template("privacy/erase.html", customer=customer, error=None, kept=erasure.KEPT)
+    return render_template("privacy/erase.html", customer=customer, error=None, kept=_kept())
 
 
 @bp.post("/customers/<int:customer_id>/erase")
@@ -105,9 +111,9 @@ def confirm_erase(customer_id: int) -> str:
 def erase(customer_id: int) -> Response | tuple[str, int]:
     customer = get_customer_or_404(customer_id, deleted=None)
     if request.form.get("confirm_name", "").strip() != customer.name:
-        error = "Type the customer's name exactly as shown."
+        error = _("Type the customer's name exactly as shown.")
         return render_template(
-            "privacy/erase.html", customer=customer, error=error, kept=erasure.KEPT
+            "privacy/erase.html", customer=customer, error=error, kept=_kept()
         ), 422
     job = erasure.request_erasure(
         db.session, customer, actor_id=current_user.id, clock=current_clock()
@@ -138,7 +144,7 @@ def erasure_status(job_id: int) -> Response:
 def certificate(job_id: int) -> Response:
     job = _job_or_404(job_id)
     if job.status != "done":
-        abort(404, "The certificate is issued when the erasure is done.")
+        abort(404, _("The certificate is issued when the erasure is done."))
     response = jsonify(erasure.progress(job)["certificate"])
     response.headers["Content-Disposition"] = (
         f'attachment; filename="erasure-certificate-{job.id}.json"'

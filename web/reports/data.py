@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from models import User
 from web.clocks import current_clock
@@ -79,7 +80,9 @@ def build(kind: str, args: Mapping[str, Any], user: User | None) -> dict[str, An
     if kind == "sales":
         raw = str(args.get("dormant_days") or "").strip()
         if raw and not (raw.isdigit() and 0 < int(raw) <= 3650):
-            raise ValidationFailed.field("dormant_days", "Enter a number of days from 1 to 3650.")
+            raise ValidationFailed.field(
+                "dormant_days", _("Enter a number of days from 1 to 3650.")
+            )
         return sales.sales_report(
             db.session,
             days,

@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var box = document.getElementById("apply-progress");
-  if (!box || !document.getElementById("bar") || document.getElementById("status").textContent === "finished") return;
+  if (!box || !document.getElementById("bar") || document.getElementById("status").textContent === (box.dataset.statusFinished || "finished")) return;
   function render(p) {
     if (!p) return false;
     var bar = document.getElementById("bar");
@@ -13,9 +13,11 @@
     bar.max = p.total || 1;
     bar.value = done ? bar.max : p.done;
     var status = document.getElementById("status");
-    status.textContent = p.status;
+    // The words come translated from the page (data-status-*, data-counts with {done}/{total}).
+    status.textContent = box.dataset["status" + p.status.charAt(0).toUpperCase() + p.status.slice(1)] || p.status;
     status.className = "badge" + (done ? " ok" : "");
-    document.getElementById("counts").textContent = p.done + " of " + p.total + " requirements recomputed.";
+    document.getElementById("counts").textContent = (box.dataset.counts || "{done} of {total} requirements recomputed.")
+      .replace("{done}", p.done).replace("{total}", p.total);
     return done;
   }
   function poll() {
@@ -58,7 +60,8 @@
       added = rungs.lastElementChild;
       count.value = String(index + 1);
     }
-    added.querySelector("legend").textContent = "Rung " + (rungs.querySelectorAll("fieldset.rung:not([hidden])").length);
+    added.querySelector("legend").textContent = (rungs.dataset.rungLabel || "Rung {n}")
+      .replace("{n}", rungs.querySelectorAll("fieldset.rung:not([hidden])").length);
     added.querySelector("select").focus();
   });
 })();
@@ -85,7 +88,8 @@
     row.querySelectorAll("input").forEach(function (input) {
       input.value = "";
       input.removeAttribute("aria-invalid");
-      input.setAttribute("aria-label", "Holiday " + n + (input.type === "date" ? " date" : " name"));
+      var label = input.type === "date" ? rows.dataset.dateLabel || "Holiday {n} date" : rows.dataset.nameLabel || "Holiday {n} name";
+      input.setAttribute("aria-label", label.replace("{n}", n));
     });
     row.querySelectorAll(".field-error").forEach(function (e) { e.remove(); });
     rows.appendChild(row);
@@ -107,7 +111,10 @@
     var count = picker.querySelector(".checklist-count");
     function counted() {
       var ticked = picker.querySelectorAll('input[type="checkbox"]:checked').length;
-      count.textContent = "(" + ticked + " chosen)";
+      // The form may give the words, translated ({n} for the count).
+      var form = picker.closest("form");
+      var label = (form && form.dataset.chosenLabel) || "({n} chosen)";
+      count.textContent = label.replace("{n}", ticked);
     }
     function apply() {
       var words = fold(filter.value).split(/\s+/).filter(Boolean);

@@ -9,7 +9,8 @@
     ["at_risk", "breached"].forEach(function (key) {
       var badge = link.querySelector('[data-count="' + key + '"]');
       if (!badge || counts[key] === undefined) return;
-      badge.textContent = counts[key] + (key === "at_risk" ? " at risk" : " breached");
+      // data-label is the translated "{n} at risk" / "{n} breached" (base.html)
+      badge.textContent = badge.dataset.label.replace("{n}", counts[key]);
       badge.hidden = !counts[key];
     });
   }

@@ -16,7 +16,9 @@
         const bar = document.getElementById("dry-run-bar");
         bar.max = run.total || 1;
         bar.value = run.processed;
-        document.getElementById("dry-run-counts").textContent = `${run.processed} of ${run.total} rows checked.`;
+        // data-counts is the page's translated sentence with {done} and {total}.
+        document.getElementById("dry-run-counts").textContent = (dry.dataset.counts || "{done} of {total} rows checked.")
+          .replace("{done}", run.processed).replace("{total}", run.total);
       }
     } catch (e) { /* the next poll tries again */ }
     setTimeout(poll, 700);
@@ -32,12 +34,17 @@
     bar.max = p.total_rows || 1;
     bar.value = p.status === "done" ? bar.max : p.processed_rows;
     const status = document.getElementById("status");
-    status.textContent = p.status;
+    // Words come translated from the page: data-status-words, data-counts, data-headings.
+    const statusWords = JSON.parse(box.dataset.statusWords || "{}");
+    status.textContent = statusWords[p.status] || p.status;
     status.className = "badge " + (p.status === "done" ? "ok" : p.status === "failed" ? "fail" : "");
     document.getElementById("counts").textContent =
-      `${p.processed_rows} of ${p.total_rows} rows checked, ${p.imported_rows} imported, ${p.bad_rows} bad.`;
+      (box.dataset.counts || "{done} of {total} rows checked, {imported} imported, {bad} bad.")
+        .replace("{done}", p.processed_rows).replace("{total}", p.total_rows)
+        .replace("{imported}", p.imported_rows).replace("{bad}", p.bad_rows);
     if (p.errors.length) {
-      document.getElementById("errors").innerHTML = "<table><thead><tr><th>Row</th><th>Field</th><th>Problem</th></tr></thead><tbody>" +
+      const headings = JSON.parse(box.dataset.headings || '["Row", "Field", "Problem"]').map((h) => `<th>${esc(h)}</th>`).join("");
+      document.getElementById("errors").innerHTML = `<table><thead><tr>${headings}</tr></thead><tbody>` +
         p.errors.map((e) => `<tr><td>${esc(e.row)}</td><td><code>${esc(e.field)}</code></td><td>${esc(e.message)}</td></tr>`).join("") +
         "</tbody></table>";
     }

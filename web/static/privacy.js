@@ -7,9 +7,11 @@
     bar.max = p.steps_total || 1;
     bar.value = p.steps_done;
     const status = document.getElementById("status");
-    status.textContent = p.status;
+    // Words come translated from the page (data-status-words, data-counts, data-certificate-label, data-rows-changed).
+    status.textContent = JSON.parse(box.dataset.statusWords || "{}")[p.status] || p.status;
     status.className = "badge " + (p.status === "done" ? "ok" : p.status === "refused" ? "fail" : "");
-    document.getElementById("counts").textContent = `${p.steps_done} of ${p.steps_total} steps`;
+    document.getElementById("counts").textContent = (box.dataset.counts || "{done} of {total} steps")
+      .replace("{done}", p.steps_done).replace("{total}", p.steps_total);
     document.getElementById("error").textContent = p.error || "";
     if (p.status === "done" && p.certificate) {
       const holder = document.getElementById("certificate");
@@ -18,8 +20,8 @@
       const link = document.createElement("a");
       link.href = box.dataset.certificateUrl;
       link.id = "certificate-link";
-      link.textContent = "Download the certificate";
-      para.append(link, ` (${p.certificate.rows_changed} rows anonymised or removed).`);
+      link.textContent = box.dataset.certificateLabel || "Download the certificate";
+      para.append(link, " " + (box.dataset.rowsChanged || "({n} rows anonymised or removed).").replace("{n}", p.certificate.rows_changed));
       holder.append(para);
     }
     return p.status === "done" || p.status === "refused";

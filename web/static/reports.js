@@ -89,6 +89,12 @@
     return base;
   }
 
+  // The page's words, translated by the template (data-words-* on #report).
+  function words(key, english) {
+    var name = "words" + key.charAt(0).toUpperCase() + key.slice(1);
+    return holder.dataset[name] || english;
+  }
+
   function renderTable(container, table) {
     container.textContent = "";
     var wrap = document.createElement("div");
@@ -110,7 +116,7 @@
     if (!table.rows.length) {
       var empty = body.insertRow().insertCell();
       empty.colSpan = table.columns.length;
-      empty.textContent = "No data in this range.";
+      empty.textContent = words("noneInRange", "No data in this range.");
     }
     wrap.appendChild(element);
     container.appendChild(wrap);
@@ -141,7 +147,7 @@
     var canvas = figure.querySelector(".chart-canvas");
     var tableView = figure.querySelector(".chart-table");
     var toggle = figure.querySelector('[data-action="toggle"]');
-    if (!table || !table.columns) { canvas.textContent = "No data."; return; }
+    if (!table || !table.columns) { canvas.textContent = words("noData", "No data."); return; }
     renderTable(tableView, table);
     var tableOnly = figure.dataset.chart === "table" || !table.rows.length || !window.echarts;
     if (tableOnly) {
@@ -157,7 +163,7 @@
         tableView.hidden = !showTable;
         canvas.hidden = showTable;
         toggle.setAttribute("aria-pressed", String(showTable));
-        toggle.textContent = showTable ? "Show chart" : "Show table";
+        toggle.textContent = showTable ? words("showChart", "Show chart") : words("showTable", "Show table");
         if (!showTable) chart.resize();
       });
     }
@@ -185,7 +191,7 @@
     })
     .catch(function () {
       document.querySelectorAll("figure.report-chart .chart-canvas").forEach(function (canvas) {
-        canvas.textContent = "The figures could not be loaded; reload the page.";
+        canvas.textContent = words("failed", "The figures could not be loaded; reload the page.");
       });
     });
 

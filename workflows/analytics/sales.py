@@ -26,6 +26,7 @@ from workflows.analytics.quantiles import percentiles
 from workflows.analytics.ranges import DayRange, dialect_of, epoch_seconds, month_of
 from workflows.analytics.tables import ratio, table
 from workflows.customers.transactions import amount_text
+from workflows.platform.i18n import N_
 from workflows.tracking.sales_workflow import OPEN_STAGES, SALES
 
 FUNNEL = [*OPEN_STAGES, "won"]
@@ -35,7 +36,8 @@ LTV_BUCKETS = (0, 100, 1000, 10000, 100000)
 UNITS = 10000
 DEFAULT_DORMANT_DAYS = 90
 DORMANT_LIST = 50
-PIPELINE_MISSING = (
+# English in the report's JSON; the sales page shows it translated (marked N_).
+PIPELINE_MISSING = N_(
     "Opportunities have no amount or expected close date yet, so pipeline value by expected "
     "close month cannot be shown."
 )

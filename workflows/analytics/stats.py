@@ -19,6 +19,8 @@ from statsmodels.stats.proportion import (
     test_proportions_2indep,
 )
 
+from workflows.platform.i18n import N_, gettext
+
 CONFIDENCE = 0.95
 POWER = 0.8  # the chance of detecting a real difference of the observed size
 BOOTSTRAP_SEED = 20261204  # fixed: the same data always gives the same interval
@@ -69,6 +71,7 @@ def compare(
     *,
     confidence: float = CONFIDENCE,
     labels: tuple[str, str] = ("A", "B"),
+    locale: str | None = None,
 ) -> Comparison:
     """Difference of two independent proportions (B - A): Newcombe's hybrid score interval,
     a score test's p-value, and a power analysis (Cohen's h, normal approximation) for how
@@ -86,7 +89,11 @@ def compare(
             False,
             None,
             None,
-            f"No comparison yet: {name_a if not trials_a else name_b} has no enrolments.",
+            gettext(
+                locale,
+                N_("No comparison yet: %(name)s has no enrolments."),
+                name=name_a if not trials_a else name_b,
+            ),
         )
     alpha = 1 - confidence
     difference = b.rate - a.rate
@@ -107,7 +114,9 @@ def compare(
         apart,
         needed,
         more,
-        _sentence(name_a, name_b, difference, float(low), float(high), apart, more, confidence),
+        _sentence(
+            name_a, name_b, difference, float(low), float(high), apart, more, confidence, locale
+        ),
     )
 
 
@@ -143,23 +152,55 @@ def _sentence(
     apart: bool,
     more: int | None,
     confidence: float,
+    locale: str | None = None,
 ) -> str:
-    points = f"{abs(difference) * 100:.1f} percentage points"
-    interval = f"{confidence:.0%} interval {low * 100:+.1f} to {high * 100:+.1f} points"
+    """The plain sentence, in `locale` (English by default: the API's text)."""
+    points = gettext(locale, N_("%(n)s percentage points"), n=f"{abs(difference) * 100:.1f}")
+    interval = gettext(
+        locale,
+        N_("%(confidence)s interval %(low)s to %(high)s points"),
+        confidence=f"{confidence:.0%}",
+        low=f"{low * 100:+.1f}",
+        high=f"{high * 100:+.1f}",
+    )
+    names = {"a": name_a, "b": name_b, "interval": interval, "points": points}
     if apart:
         better, worse = (name_b, name_a) if difference > 0 else (name_a, name_b)
-        return f"{better} beats {worse} by {points} ({interval}); the data can tell them apart."
-    if more is None:
-        return f"{name_a} and {name_b} have the same rate so far ({interval}); no difference seen."
-    if more == 0:
-        return (
-            f"The data cannot tell {name_a} and {name_b} apart ({interval}), although there are "
-            f"enough enrolments to detect a difference of {points}: any real difference is "
-            "probably smaller than that."
+        return gettext(
+            locale,
+            N_(
+                "%(better)s beats %(worse)s by %(points)s (%(interval)s); "
+                "the data can tell them apart."
+            ),
+            better=better,
+            worse=worse,
+            points=points,
+            interval=interval,
         )
-    return (
-        f"The data cannot tell {name_a} and {name_b} apart yet ({interval}); roughly {more} more "
-        f"enrolments would be needed to detect a difference of {points}."
+    if more is None:
+        return gettext(
+            locale,
+            N_("%(a)s and %(b)s have the same rate so far (%(interval)s); no difference seen."),
+            **names,
+        )
+    if more == 0:
+        return gettext(
+            locale,
+            N_(
+                "The data cannot tell %(a)s and %(b)s apart (%(interval)s), although there are "
+                "enough enrolments to detect a difference of %(points)s: any real difference is "
+                "probably smaller than that."
+            ),
+            **names,
+        )
+    return gettext(
+        locale,
+        N_(
+            "The data cannot tell %(a)s and %(b)s apart yet (%(interval)s); roughly %(more)s more "
+            "enrolments would be needed to detect a difference of %(points)s."
+        ),
+        more=more,
+        **names,
     )
 
 

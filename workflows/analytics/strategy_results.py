@@ -21,6 +21,7 @@ from workflows.analytics import stats
 from workflows.analytics.tables import table
 from workflows.outreach import outcomes
 from workflows.outreach.strategies import current_version
+from workflows.platform.i18n import N_, gettext
 
 HOLDOUT = "holdout"
 CONTACTED = "contacted"
@@ -60,7 +61,11 @@ COMPARISON_COLUMNS = [
 ]
 
 
-def strategy_results(session: Session, strategy: Strategy) -> dict[str, Any]:
+def strategy_results(
+    session: Session, strategy: Strategy, *, locale: str | None = None
+) -> dict[str, Any]:
+    """The effect panel's tables and verdicts; the sentences in `locale` (English by default,
+    as the API gives them)."""
     definition = current_version(session, strategy).definition
     kpi = (definition.get("goal") or {}).get("kpi") or "reply_rate"
     replied = outcomes.replied(Enrolment.customer_id, Enrolment.enrolled_at)
@@ -73,8 +78,9 @@ def strategy_results(session: Session, strategy: Strategy) -> dict[str, Any]:
     groups, variants = _counts(session, strategy.id, per_enrolment)
     arms = [_arm(name, None, None, None, *groups.get(name, NONE)) for name in (CONTACTED, HOLDOUT)]
     for step, key, channel, counts in variants:
-        arms.append(_arm(f"step {step + 1} · {key}", step, key, channel, *counts))
-    comparisons = _comparisons(groups, variants)
+        name = gettext(locale, N_("step %(n)s · %(variant)s"), n=step + 1, variant=key)
+        arms.append(_arm(name, step, key, channel, *counts))
+    comparisons = _comparisons(groups, variants, locale)
     return {
         "strategy": {"id": strategy.id, "name": strategy.name},
         "goal": {"kpi": kpi},
@@ -211,7 +217,9 @@ def _rounded(*values: float | None) -> list[float | None]:
 
 
 def _comparisons(
-    groups: dict[str, tuple], variants: list[tuple[int, str, str | None, tuple]]
+    groups: dict[str, tuple],
+    variants: list[tuple[int, str, str | None, tuple]],
+    locale: str | None = None,
 ) -> list[list[Any]]:
     """For each metric: contacted against the holdout; per step with variants, every other
     variant against the first (B over A) and each variant against the holdout."""
@@ -221,17 +229,28 @@ def _comparisons(
         position = 3 if metric == "goal" else 2
         if holdout[0]:
             found.append(
-                _row(metric, None, HOLDOUT, CONTACTED, holdout, groups.get(CONTACTED), position)
+                _row(
+                    metric,
+                    None,
+                    HOLDOUT,
+                    CONTACTED,
+                    holdout,
+                    groups.get(CONTACTED),
+                    position,
+                    locale,
+                )
             )
         steps = sorted({step for step, *_ in variants})
         for step in steps:
             arms = [(key, counts) for s, key, _, counts in variants if s == step]
             (first_key, first), others = arms[0], arms[1:]
             for key, counts in others:
-                found.append(_row(metric, step, first_key, key, first, counts, position))
+                found.append(_row(metric, step, first_key, key, first, counts, position, locale))
             if holdout[0]:
                 for key, counts in arms:
-                    found.append(_row(metric, step, HOLDOUT, key, holdout, counts, position))
+                    found.append(
+                        _row(metric, step, HOLDOUT, key, holdout, counts, position, locale)
+                    )
     return found
 
 
@@ -243,15 +262,17 @@ def _row(
     base_counts: tuple,
     arm_counts: tuple | None,
     position: int,
+    locale: str | None = None,
 ) -> list[Any]:
     arm_counts = arm_counts or NONE
-    name = _name(metric)
+    name = gettext(locale, _name(metric))
     result = stats.compare(
         base_counts[position],
         base_counts[0],
         arm_counts[position],
         arm_counts[0],
-        labels=(baseline, arm),
+        labels=(_arm_word(baseline, locale), _arm_word(arm, locale)),
+        locale=locale,
     )
     return [
         metric,
@@ -262,12 +283,20 @@ def _row(
         None if result.p_value is None else round(result.p_value, 4),
         result.can_tell_apart,
         result.more_needed,
-        f"{name}: {result.sentence}",
+        gettext(locale, N_("%(metric)s: %(sentence)s"), metric=name, sentence=result.sentence),
     ]
 
 
 def _name(metric: str) -> str:
-    return "Goal rate" if metric == "goal" else "Reply rate"
+    return N_("Goal rate") if metric == "goal" else N_("Reply rate")
+
+
+ARM_WORDS = {HOLDOUT: N_("holdout"), CONTACTED: N_("contacted")}
+
+
+def _arm_word(arm: str, locale: str | None) -> str:
+    """The holdout and the contacted group in words; variant keys (A, B) stay as they are."""
+    return gettext(locale, ARM_WORDS[arm]) if arm in ARM_WORDS else arm
 
 
 def _headlines(comparisons: list[list[Any]]) -> list[str]:

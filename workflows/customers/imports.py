@@ -33,6 +33,7 @@ from models import Customer, ImportJob, Organisation, User
 from workflows.customers import custom_fields, organisations, profiles
 from workflows.platform.clock import Clock
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.i18n import N_
 from workflows.platform.publishing import publish_after_commit
 
 RUN_TASK = "imports.run"
@@ -46,24 +47,25 @@ MAX_ROWS = 200_000
 ORGANISATION_NAME_LIMIT = 200
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-# Target fields a column can feed; "custom:<key>" names a custom field.
+# Target fields a column can feed; "custom:<key>" names a custom field. The labels stay English
+# here (guess_mapping matches column names against them); the mapping page translates them.
 FIELDS: dict[str, str] = {
-    "name": "Name",
-    "emails": "Emails (first is primary)",
-    "phones": "Phones",
-    "organisation": "Organisation name",
-    "owner": "Owner (user email)",
-    "stage": "Lifecycle stage (key)",
-    "tags": "Tags",
-    "notes": "Notes",
-    "time_zone": "Time zone",
-    "language": "Language",
-    "address_line": "Address",
-    "district": "District",
-    "city": "City",
-    "region": "Region / province",
-    "postal_code": "Postal code",
-    "country": "Country (ISO code)",
+    "name": N_("Name"),
+    "emails": N_("Emails (first is primary)"),
+    "phones": N_("Phones"),
+    "organisation": N_("Organisation name"),
+    "owner": N_("Owner (user email)"),
+    "stage": N_("Lifecycle stage (key)"),
+    "tags": N_("Tags"),
+    "notes": N_("Notes"),
+    "time_zone": N_("Time zone"),
+    "language": N_("Language"),
+    "address_line": N_("Address"),
+    "district": N_("District"),
+    "city": N_("City"),
+    "region": N_("Region / province"),
+    "postal_code": N_("Postal code"),
+    "country": N_("Country (ISO code)"),
 }
 LIST_FIELDS = {"emails", "phones", "tags"}  # several columns may feed these
 ALIASES = {

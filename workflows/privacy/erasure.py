@@ -21,6 +21,7 @@ from workflows.customers.subject_data import subject_of
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import Conflict, ValidationFailed
+from workflows.platform.i18n import N_
 from workflows.platform.publishing import publish_after_commit
 from workflows.platform.subject_data import ERASED, Subject
 from workflows.privacy import access_log, scrub
@@ -30,12 +31,13 @@ RUN_TASK = "privacy.erase"
 COMPACTION_LOOKBACK_DAYS = 7
 ACTIVE = ("pending", "running")
 # What erasure keeps, for the certificate.
+# The certificate keeps these English sentences (a record); pages translate them where shown.
 KEPT = (
-    "transactions: amounts, currencies, kinds, statuses and dates (revenue figures unchanged)",
-    "requirements: workflow states, priorities, teams, assignees, times and SLA clocks",
-    "communications: channel, direction and time (counts per channel unchanged)",
-    "consents: channel, granted or withdrawn, and when (proof of what was allowed)",
-    "the customer record's id, stage, owner and organisation, named 'Erased customer <id>'",
+    N_("transactions: amounts, currencies, kinds, statuses and dates (revenue figures unchanged)"),
+    N_("requirements: workflow states, priorities, teams, assignees, times and SLA clocks"),
+    N_("communications: channel, direction and time (counts per channel unchanged)"),
+    N_("consents: channel, granted or withdrawn, and when (proof of what was allowed)"),
+    N_("the customer record's id, stage, owner and organisation, named 'Erased customer <id>'"),
 )
 
 
