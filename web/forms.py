@@ -5,11 +5,14 @@ from functools import cache
 from typing import Any
 
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import StringField
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
+from web.i18n import LANGUAGE_NAMES
 from workflows.platform.errors import ValidationFailed
 
 
@@ -89,3 +92,22 @@ class TimeZoneField(StringField):
             raise ValidationError(
                 f"“{self.data}” is not a time zone: choose one from the list, e.g. Europe/Berlin."
             )
+
+
+class LanguageField(SelectField):
+    """The interface language (also that of the staff emails): a supported locale, or empty to
+    follow the browser's Accept-Language."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "choices",
+            [
+                SelectChoice("", _l("Same as the browser")),
+                *(SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()),
+            ],
+        )
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def process_data(self, value: Any) -> None:
+        super().process_data(value or "")

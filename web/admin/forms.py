@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import FieldKind, Role
-from web.forms import TimeZoneField
+from web.forms import LanguageField, TimeZoneField
 
 ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
 
@@ -24,6 +24,7 @@ class NewUserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.AGENT.value)
     time_zone = TimeZoneField("Time zone")
+    language = LanguageField("Language")
 
 
 class EditUserForm(FlaskForm):
@@ -31,6 +32,7 @@ class EditUserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     time_zone = TimeZoneField("Time zone")
+    language = LanguageField("Language")
     is_active = BooleanField("Active (can sign in)")
 
 
