@@ -87,6 +87,21 @@ def duration(seconds: float) -> str:
     return str(DURATION_WORDS[key]) % {"d": days, "h": hours, "m": minutes}
 
 
+# Words the shared scripts write (rapport.js's confirmation dialog, notifications.js's bell), on
+# <html data-words> in the page's language.
+SCRIPT_WORDS = {
+    "no": _l("No, go back"),
+    "yes": _l("Yes, go ahead"),
+    "yes_action": _l("Yes, %(action)s"),
+    "notifications": _l("Notifications"),
+    "unread": _l("Notifications: %(n)s unread"),
+}
+
+
+def script_words_json() -> str:
+    return json.dumps({key: str(words) for key, words in SCRIPT_WORDS.items()})
+
+
 def duration_words_json() -> str:
     return json.dumps({key: str(words) for key, words in DURATION_WORDS.items()})
 
@@ -220,6 +235,7 @@ def register(app: Flask) -> None:
         html_lang=html_lang,
         current_locale=current_locale,
         duration_words_json=duration_words_json,
+        script_words_json=script_words_json,
         role_label=role_label,
         language_names=LANGUAGE_NAMES,
         supported_locales=SUPPORTED_LOCALES,

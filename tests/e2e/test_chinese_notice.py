@@ -73,16 +73,20 @@ def test_a_breach_notice_reaches_a_chinese_reading_agent_in_chinese_once(
         201,
     )
 
-    wait_until(lambda: len(mailbox.received()) >= 2, timeout=30)
+    # The at-risk warning, the breach notice and the ladder's first rung, each once.
+    wait_until(lambda: len(mailbox.received()) >= 3, timeout=30)
     time.sleep(1.5)  # anything sent twice would arrive by now
     messages = mailbox.received()
-    assert len(messages) == 2
     assert all(m["To"] == "agent@example.com" for m in messages)
-    assert len(Counter(m["Message-ID"] for m in messages)) == 2
-    by_subject = {_subject(m): m for m in messages}
+    assert len(Counter(m["Message-ID"] for m in messages)) == len(messages)
     rid = requirement["id"]
+    by_subject = {_subject(m): m for m in messages}
+    assert Counter(_subject(m) for m in messages) == {
+        f"有风险：#{rid}“发票丢失”的首次响应": 1,
+        f"已超时：#{rid}“发票丢失”的首次响应": 1,
+        f"第 1 级升级：#{rid}“发票丢失”的首次响应": 1,  # the ladder's rung at breach
+    }
     breach = by_subject[f"已超时：#{rid}“发票丢失”的首次响应"]
-    assert f"有风险：#{rid}“发票丢失”的首次响应" in by_subject
     body = _body(breach)
     assert f"客户 王芳 的需求 #{rid}“发票丢失”的首次响应目标已超时" in body
     assert "优先级：普通。状态：待处理。" in body
