@@ -5,11 +5,15 @@ from functools import cache
 from typing import Any
 
 from flask import flash
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import StringField
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
+from web.i18n import LANGUAGE_NAMES
 from workflows.platform.errors import ValidationFailed
 
 
@@ -20,7 +24,7 @@ def attach_errors(form: Any, exc: ValidationFailed) -> None:
         if field is not None and hasattr(field, "errors"):
             field.errors = list(field.errors) + messages
         else:
-            flash(f"{name}: {' '.join(messages)}", "error")
+            flash(_("%(field)s: %(messages)s", field=name, messages=" ".join(messages)), "error")
 
 
 def shown_value(field: Any) -> str:
@@ -60,7 +64,7 @@ class TimeZoneInput(TextInput):
         kwargs.setdefault("list", list_id)
         kwargs.setdefault("autocomplete", "off")
         kwargs.setdefault("spellcheck", "false")
-        kwargs.setdefault("placeholder", "e.g. Europe/Berlin")
+        kwargs.setdefault("placeholder", _("e.g. Europe/Berlin"))
         options = Markup("").join(Markup('<option value="{}">').format(z) for z in time_zones())
         return Markup('{}<datalist id="{}">{}</datalist>').format(
             super().__call__(field, **kwargs), list_id, options
@@ -87,5 +91,27 @@ class TimeZoneField(StringField):
             return
         if self.data not in time_zones():
             raise ValidationError(
-                f"“{self.data}” is not a time zone: choose one from the list, e.g. Europe/Berlin."
+                _(
+                    "“%(zone)s” is not a time zone: choose one from the list, e.g. Europe/Berlin.",
+                    zone=self.data,
+                )
             )
+
+
+class LanguageField(SelectField):
+    """The interface language (also that of the staff emails): a supported locale, or empty to
+    follow the browser's Accept-Language."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "choices",
+            [
+                SelectChoice("", _l("Same as the browser")),
+                *(SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()),
+            ],
+        )
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def process_data(self, value: Any) -> None:
+        super().process_data(value or "")

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, render_template, request
+from flask_babel import gettext as _
 
 from web.problems import problem
 
@@ -36,11 +37,11 @@ class _TooDeep(Exception):
 def text_problem(value: str) -> str | None:
     """Why `value` is not acceptable text, or None."""
     if CONTROL_RE.search(value):
-        return "Remove the control characters (such as NUL) from this text."
+        return _("Remove the control characters (such as NUL) from this text.")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return "This text is not valid Unicode (a lone surrogate)."
+        return _("This text is not valid Unicode (a lone surrogate).")
     return None
 
 
@@ -54,10 +55,10 @@ def _walk(value: Any, path: str, depth: int) -> Iterator[tuple[str, str]]:
         return
     elif isinstance(value, int):
         if not INT_MIN <= value <= INT_MAX:
-            yield path, "This number is too large (at most 9223372036854775807)."
+            yield path, _("This number is too large (at most %(max)s).", max=INT_MAX)
     elif isinstance(value, float):
         if not math.isfinite(value):
-            yield path, "Send a finite number."
+            yield path, _("Send a finite number.")
     elif isinstance(value, dict):
         for key, inner in value.items():
             child = f"{path}.{key}" if path else str(key)
@@ -73,22 +74,22 @@ def _first_json_problem(raw: bytes) -> tuple[str, str] | None:
     try:
         data = json.loads(raw)
     except RecursionError:
-        return "_body", f"The JSON is nested too deeply (at most {MAX_JSON_DEPTH} levels)."
+        return "_body", _("The JSON is nested too deeply (at most %(n)s levels).", n=MAX_JSON_DEPTH)
     except ValueError:
         return None  # not JSON at all: the view's parser answers that
     try:
         return next(_walk(data, "", 0), None)
     except _TooDeep:
-        return "_body", f"The JSON is nested too deeply (at most {MAX_JSON_DEPTH} levels)."
+        return "_body", _("The JSON is nested too deeply (at most %(n)s levels).", n=MAX_JSON_DEPTH)
 
 
 def refuse(errors: dict[str, list[str]]) -> Response | tuple[str, int]:
     if request.path.startswith("/api/"):
-        return problem(422, detail="Some fields are not valid.", errors=errors)
+        return problem(422, detail=_("Some fields are not valid."), errors=errors)
     field, messages = next(iter(errors.items()))
     description = f"“{field}”: {' '.join(messages)}"
     return render_template(
-        "errors/error.html", code=422, title="Not accepted", description=description
+        "errors/error.html", code=422, title=_("Not accepted"), description=description
     ), 422
 
 
@@ -110,12 +111,15 @@ def check_request() -> Response | tuple[str, int] | None:
         and request.mimetype not in JSON_TYPES
         and request.mimetype not in RAW_BODY_TYPES.get(request.path, ())
     ):
-        detail = f"Send the body as application/json, not {request.mimetype or 'untyped'}."
+        detail = _(
+            "Send the body as application/json, not %(type)s.",
+            type=request.mimetype or _("untyped"),
+        )
         return problem(415, detail=detail)
     errors: dict[str, list[str]] = {}
     for name, value in (request.view_args or {}).items():
         if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
-            errors.setdefault(name, []).append("This number is too large.")
+            errors.setdefault(name, []).append(_("This number is too large."))
     for source in (request.args, request.form):
         for name, value in source.items(multi=True):
             for text in (name, value):

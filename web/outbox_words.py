@@ -1,6 +1,6 @@
 """An outbox message's cause and error as a person reads them ("SLA breach notice for #5 — the
 mail server refused the connection"). Causes and errors are stored as codes and raw server text
-(the worker's business); the words live here, in one named place, translated for the viewer."""
+(the worker's business); the words live here, in one named place, marked for translation."""
 
 import re
 
@@ -52,7 +52,7 @@ ERRORS = (
 def cause_words(cause: str) -> str:
     if cause in FIXED_CAUSES:
         return str(FIXED_CAUSES[cause])
-    kind, _colon, rest = cause.partition(":")
+    kind, _sep, rest = cause.partition(":")
     if kind == "reply":
         return _("Reply on #%(id)s", id=rest.rpartition(":")[2])
     if kind == "outreach":
@@ -63,9 +63,11 @@ def cause_words(cause: str) -> str:
     number = timer["id"]
     sla = SLA_STEP.match(timer["kind"])
     if sla is None:
-        label = workflow_words.timer_label(timer["kind"]).capitalize()
-        return _("%(timer)s for #%(id)s", timer=label, id=number)
-    metric = workflow_words.SLA_METRICS.get(sla["metric"], sla["metric"].replace("_", " "))
+        timer_words = workflow_words.timer_label(timer["kind"])
+        return _(
+            "%(timer)s for #%(id)s", timer=timer_words[:1].upper() + timer_words[1:], id=number
+        )
+    metric = workflow_words.metric_label(sla["metric"])
     if sla["rung"]:
         return _(
             "SLA escalation %(rung)s notice for #%(id)s (%(metric)s)",
@@ -84,11 +86,10 @@ def error_words(error: str | None) -> str:
         return ""
     reply = SMTP_REPLY.match(error.strip())
     if reply is not None:
-        temporary = reply["code"].startswith("4")
-        reason = f"{reply['code']}{reply['text'].rstrip()[:80]}"
-        if temporary:
-            return _("the mail server turned it away for now (%(reason)s)", reason=reason)
-        return _("the mail server refused it (%(reason)s)", reason=reason)
+        reply_text = reply["code"] + reply["text"].rstrip()[:80]
+        if reply["code"].startswith("4"):
+            return _("the mail server turned it away for now (%(reply)s)", reply=reply_text)
+        return _("the mail server refused it (%(reply)s)", reply=reply_text)
     for pattern, words in ERRORS:
         if pattern.search(error):
             return str(words)

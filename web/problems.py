@@ -3,9 +3,31 @@
 from typing import Any
 
 from flask import Response, jsonify
+from flask_babel import lazy_gettext as _l
 from werkzeug.http import HTTP_STATUS_CODES
 
 PROBLEM_MIMETYPE = "application/problem+json"
+
+# A problem's `title`, in the client's language (Accept-Language); `type` and `status` are the
+# stable codes a program reads. English as the HTTP standard names them.
+TITLES = {
+    400: _l("Bad Request"),
+    401: _l("Unauthorized"),
+    403: _l("Forbidden"),
+    404: _l("Not Found"),
+    405: _l("Method Not Allowed"),
+    406: _l("Not Acceptable"),
+    409: _l("Conflict"),
+    410: _l("Gone"),
+    412: _l("Precondition Failed"),
+    413: _l("Request Entity Too Large"),
+    415: _l("Unsupported Media Type"),
+    422: _l("Unprocessable Entity"),
+    428: _l("Precondition Required"),
+    429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"),
+    503: _l("Service Unavailable"),
+}
 
 
 def problem(
@@ -19,11 +41,11 @@ def problem(
     """A problem+json response; `errors` maps each offending field to its messages."""
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": title or HTTP_STATUS_CODES.get(status, "Error"),
+        "title": title or str(TITLES.get(status) or HTTP_STATUS_CODES.get(status, "Error")),
         "status": status,
     }
     if detail:
-        body["detail"] = detail
+        body["detail"] = str(detail)
     if errors:
         body["errors"] = errors
     body.update(extra)

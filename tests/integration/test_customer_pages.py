@@ -395,7 +395,7 @@ def test_customer_page_shows_profile_consent_money_and_one_timeline(
     assert "vip" in html and "Customer" in html
     consent = html.split('id="consent"')[1]
     assert "granted" in consent and "signed form" in consent
-    assert "100.00 EUR" in html and "5.00 USD" in html
+    assert "€100.00" in html and "$5.00" in html
     assert 'id="last-purchase">2026-01-02<' in html
     timeline = html.split('id="timeline"')[1]
     order = [timeline.index(s) for s in ("Newest note", "Refund", "Order", "Older call")]

@@ -109,11 +109,11 @@ def test_agent_records_a_payment_seen_in_list_timeline_and_lifetime_value(
 
     html = text_of(agent_client.get(f"/customers/{customer_id}"))
     table = html.split('id="transactions"')[1].split("</table>")[0]
-    assert "1,234.50 USD" in table and "INV-77" in table and "payment" in table
+    assert "$1,234.50" in table and "INV-77" in table and "payment" in table
     ltv = html.split('id="lifetime-value"')[1].split("</dl>")[0]
-    assert "1,234.00 USD" in ltv
+    assert "$1,234.00" in ltv
     timeline = html.split('id="timeline"')[1]
-    assert "Payment" in timeline and "1,234.50 USD · INV-77" in timeline
+    assert "Payment" in timeline and "$1,234.50 · INV-77" in timeline
     assert "Refund" in timeline
 
 

@@ -237,6 +237,7 @@ PAGES: dict[str, str] = {
     "GET /imports/<job_id>/status.json": "user",
     "GET /invitation/<token>": "public",
     "POST /invitation/<token>": "public",
+    "POST /language": "public",
     "GET /login": "public",
     "POST /login": "public",
     "POST /logout": "public",

@@ -11,6 +11,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -55,14 +57,22 @@ def update_profile() -> Response | tuple[str, int]:
                 time_zone=form.time_zone.data or "UTC",
                 is_active=True,
             )
+            accounts.set_language(db.session, current_user, form.language.data)
         except StaleEdit as exc:
             db.session.rollback()
             form.version.errors = [str(exc)]
-            flash(str(exc) + " Your entries are kept below; save again to apply them.", "error")
+            flash(
+                _(
+                    "%(problem)s Your entries are kept below; save again to apply them.",
+                    problem=exc,
+                ),
+                "error",
+            )
             form.version.data = str(current_user.version)
             return _render(profile=form), 409
         db.session.commit()
-        flash("Your profile is saved.", "success")
+        refresh()  # the page after the redirect is in the language just chosen
+        flash(_("Your profile is saved."), "success")
         return redirect(url_for("account.show"))
     return _render(profile=form), 422
 
@@ -87,7 +97,7 @@ def change_password() -> Response | tuple[str, int]:
     form = PasswordForm(prefix="password")
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current_password.data or ""):
-            form.current_password.errors.append("This is not your current password.")
+            form.current_password.errors.append(_("This is not your current password."))
         else:
             try:
                 accounts.set_password(db.session, current_user, form.new_password.data or "")
@@ -98,7 +108,7 @@ def change_password() -> Response | tuple[str, int]:
                 login_user(
                     current_user._get_current_object()
                 )  # the session id includes the password digest
-                flash("Password changed; other sessions are signed out.", "success")
+                flash(_("Password changed; other sessions are signed out."), "success")
                 return redirect(url_for("account.show"))
     return _render(password=form), 422
 
@@ -110,7 +120,7 @@ def sign_out_everywhere() -> Response:
     accounts.end_sessions(db.session, current_user)
     db.session.commit()
     logout_user()
-    flash("You are signed out on every device.", "info")
+    flash(_("You are signed out on every device."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -135,14 +145,14 @@ def revoke_token(token_id: int) -> Response | str:
         abort(404)
     if not is_confirmed():
         return ask_first(
-            heading=f"Revoke the token “{token.name}”?",
-            what=["Scripts using it stop working at once; a revoked token cannot come back."],
-            confirm_label="Yes, revoke it",
+            heading=_("Revoke the token “%(name)s”?", name=token.name),
+            what=[_("Scripts using it stop working at once; a revoked token cannot come back.")],
+            confirm_label=_("Yes, revoke it"),
             back=url_for("account.show"),
         )
     accounts.revoke_token(db.session, token, clock=current_clock())
     db.session.commit()
-    flash(f"Token “{token.name}” is revoked.", "success")
+    flash(_("Token “%(name)s” is revoked.", name=token.name), "success")
     return redirect(url_for("account.show"))
 
 

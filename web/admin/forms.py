@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import FieldKind, Role
-from web.forms import TimeZoneField
+from web.forms import LanguageField, TimeZoneField
 from web.page_words import ENTITY_WORDS, FIELD_KIND_WORDS
 
 ROLE_WORDS = {Role.AGENT: _l("Agent"), Role.SUPERVISOR: _l("Supervisor"), Role.ADMIN: _l("Admin")}
@@ -27,6 +27,7 @@ class NewUserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.AGENT.value)
     time_zone = TimeZoneField(_l("Time zone"))
+    language = LanguageField(_l("Language"))
 
 
 class EditUserForm(FlaskForm):
@@ -34,6 +35,7 @@ class EditUserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     time_zone = TimeZoneField(_l("Time zone"))
+    language = LanguageField(_l("Language"))
     is_active = BooleanField(_l("Active (can sign in)"))
 
 

@@ -57,6 +57,7 @@ def new_user() -> Response | str | tuple[str, int]:
                 time_zone=form.time_zone.data or "UTC",
                 clock=current_clock(),
             )
+            accounts.set_language(db.session, user, form.language.data)
         except ValidationFailed as exc:
             db.session.rollback()
             attach_errors(form, exc)
@@ -94,6 +95,7 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
                 time_zone=form.time_zone.data or "UTC",
                 is_active=bool(form.is_active.data),
             )
+            accounts.set_language(db.session, user, form.language.data)
         except StaleEdit as exc:
             db.session.rollback()
             saved = EditUserForm(formdata=None, obj=user)

@@ -8,10 +8,12 @@ back-off starts, the owner is told by email (through the outbox), so a guessing 
 not go unnoticed. A success clears the count. State lives in Redis (expiring after a day)."""
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 
 from models import User
 from web.clocks import current_clock
 from web.extensions import db, redis_client
+from web.i18n import user_locale
 from workflows.platform import accounts, outbox
 
 TTL_SECONDS = 24 * 3600
@@ -56,15 +58,18 @@ def _tell_owner(email: str) -> None:
         return  # an unknown address: nobody to tell, and nothing to reveal
     clock = current_clock()
     now = clock.now()
+    with force_locale(user_locale(user)):
+        subject = render_template("auth/backoff_subject.txt").strip()
+        body = render_template(
+            "auth/backoff_body.txt", user=user, failures=current_app.config["LOGIN_BACKOFF_AFTER"]
+        )
     outbox.enqueue_email(
         db.session,
         idempotency_key=f"login-backoff:{user.id}:{now:%Y%m%d%H}",
         cause="login-backoff",
         to_address=user.email,
-        subject=render_template("auth/backoff_subject.txt").strip(),
-        body_text=render_template(
-            "auth/backoff_body.txt", user=user, failures=current_app.config["LOGIN_BACKOFF_AFTER"]
-        ),
+        subject=subject,
+        body_text=body,
         headers=outbox.automatic(),
         clock=clock,
     )

@@ -4,6 +4,9 @@ and the public page the link opens. The token rules live in workflows/platform/i
 from datetime import timedelta
 
 from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import PasswordField
@@ -14,19 +17,20 @@ from web.auth.views import bp
 from web.clocks import current_clock
 from web.extensions import db
 from web.forms import attach_errors
+from web.i18n import user_locale
 from workflows.platform import invitations, outbox
 from workflows.platform.errors import ValidationFailed
 
 
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
-        "Choose a password",
+        _l("Choose a password"),
         validators=[DataRequired()],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Repeat it",
-        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+        _l("Repeat it"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -47,18 +51,21 @@ def send_invitation(user: User) -> None:
         "auth.accept_invitation", token=token
     )
     now = clock.now()
+    with force_locale(user_locale(user)):  # the invited user's language, not the admin's
+        subject = render_template("auth/invitation_subject.txt", user=user).strip()
+        body = render_template(
+            "auth/invitation_body.txt",
+            user=user,
+            link=link,
+            hours=current_app.config["INVITATION_EXPIRY_HOURS"],
+        )
     outbox.enqueue_email(
         db.session,
         idempotency_key=f"invitation:{user.id}:{now.timestamp()}",
         cause="invitation",
         to_address=user.email,
-        subject=render_template("auth/invitation_subject.txt", user=user).strip(),
-        body_text=render_template(
-            "auth/invitation_body.txt",
-            user=user,
-            link=link,
-            hours=current_app.config["INVITATION_EXPIRY_HOURS"],
-        ),
+        subject=subject,
+        body_text=body,
         headers=outbox.automatic(),
         clock=clock,
     )
@@ -82,7 +89,7 @@ def accept_invitation(token: str) -> Response | str | tuple[str, int]:
             attach_errors(form, exc)
         else:
             db.session.commit()
-            flash("Your password is set. Sign in with it now.", "success")
+            flash(_("Your password is set. Sign in with it now."), "success")
             return redirect(url_for("auth.login"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/invitation.html", form=form, user=user), status

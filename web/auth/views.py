@@ -10,6 +10,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
 from web.auth import backoff
@@ -64,10 +66,11 @@ def login() -> Response | str | tuple[str, int]:
             backoff.succeeded(email)
             db.session.commit()
             login_user(user, remember=bool(form.remember.data))
-            flash(f"Welcome back, {user.name}.", "success")
+            refresh()  # the signed-in user's language from here on
+            flash(_("Welcome back, %(name)s.", name=user.name), "success")
             return redirect(_safe_next(request.args.get("next")))
         backoff.failed(email)
-        form.password.errors.append("Wrong email or password.")
+        form.password.errors.append(_("Wrong email or password."))
         return render_template("auth/login.html", form=form), LOGIN_FAILED_STATUS
     return render_template("auth/login.html", form=form)
 
@@ -80,5 +83,5 @@ def logout() -> Response:
         accounts.end_sessions(db.session, current_user)
         db.session.commit()
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))

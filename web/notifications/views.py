@@ -1,6 +1,7 @@
 """The notifications pages and the bell's JSON."""
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -58,7 +59,7 @@ def read(notification_id: int) -> Response:
     """Mark one read and go where it points (its requirement), or back to the list."""
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != current_user.id:
-        abort(404, "No such notification.")
+        abort(404, _("No such notification."))
     notifications.mark_read(
         db.session, current_user.id, clock=current_clock(), notification_id=notification_id
     )
@@ -101,5 +102,5 @@ def save_preferences() -> Response:
     }
     set_preferences(db.session, current_user.id, chosen)
     db.session.commit()
-    flash("Notification preferences saved.", "success")
+    flash(_("Notification preferences saved."), "success")
     return redirect(url_for("notifications.preferences_page"), 303)

@@ -16,7 +16,7 @@ def sentences(reqs: Iterable[Requirement], trigger: str) -> list[str]:
     """What `trigger` will do to these requirements, once per workflow that declares it."""
     found: list[str] = []
     for req in reqs:
-        sentence = requirements.workflow_of(req).confirmations.get(trigger)
+        sentence = requirements.workflow_of(req).confirmation(trigger)
         if sentence and sentence not in found:
             found.append(sentence)
     return found

@@ -5,33 +5,28 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from models import SlaClock, SlaStatus
+from web import i18n
 
 METRIC_LABELS = {
-    "first_response": "First response",
-    "next_response": "Next response",
-    "resolution": "Resolution",
+    "first_response": _l("First response"),
+    "next_response": _l("Next response"),
+    "resolution": _l("Resolution"),
 }
 
 
 def metric_label(clock: SlaClock) -> str:
-    label = METRIC_LABELS.get(clock.metric.value, clock.metric.value.replace("_", " "))
+    label = str(METRIC_LABELS.get(clock.metric.value, clock.metric.value.replace("_", " ")))
     return f"{label} #{clock.cycle}" if clock.cycle > 1 else label
 
 
 def duration(seconds: float) -> str:
-    """3 min, 2 h 5 min, 1 d 4 h: at most two units, rounded down; under a minute: 40 s."""
-    seconds = int(abs(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, _ = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
+    """3 min, 2 h 5 min, 1 d 4 h: at most two units, rounded down; under a minute: 40 s (in the
+    reader's language: web/i18n.py keeps the words, shared with requirements.js)."""
+    return i18n.duration(seconds)
 
 
 @dataclass(frozen=True)
@@ -55,13 +50,18 @@ class Countdown:
 def countdown(clock: SlaClock, now: datetime) -> Countdown:
     label = metric_label(clock)
     if clock.status is SlaStatus.PAUSED or clock.due_at is None:
-        return Countdown(clock, label, "paused", "paused")
+        return Countdown(clock, label, "paused", _("paused"))
     left = (clock.due_at - now).total_seconds()
     if clock.status is SlaStatus.BREACHED or left <= 0:
-        return Countdown(clock, label, "breached", f"breached {duration(left)} ago")
+        return Countdown(clock, label, "breached", _words("breached", duration(left)))
     level = "at_risk" if clock.warning_at is not None and now >= clock.warning_at else "ok"
-    prefix = "at risk: " if level == "at_risk" else ""
-    return Countdown(clock, label, level, f"{prefix}due in {duration(left)}")
+    return Countdown(
+        clock, label, level, _words("at_risk" if level == "at_risk" else "due", duration(left))
+    )
+
+
+def _words(key: str, length: str) -> str:
+    return str(i18n.DURATION_WORDS[key]) % {"duration": length}
 
 
 @dataclass(frozen=True)

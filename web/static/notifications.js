@@ -6,11 +6,14 @@
   if (!link) return;
   var badge = document.getElementById("unread-count");
   var interval = parseInt(link.dataset.pollMs, 10) || 2500;
+  // The page's language (web/i18n.py SCRIPT_WORDS, on <html data-words>).
+  var words = { notifications: "Notifications", unread: "Notifications: %(n)s unread" };
+  try { Object.assign(words, JSON.parse(document.documentElement.dataset.words || "{}")); } catch (e) {}
 
   function show(count) {
     badge.firstChild.nodeValue = String(count);
     badge.hidden = !count;
-    link.title = count ? "Notifications: " + count + " unread" : "Notifications";
+    link.title = count ? words.unread.replace("%(n)s", count) : words.notifications;
   }
 
   function poll() {

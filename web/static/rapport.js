@@ -7,6 +7,10 @@
   // submit button that has it (data-confirm-from="<select id>": the chosen option's sentence).
   // The server asks too when this does not run (a confirmation page); a "yes" here posts
   // confirmed=yes so it does not ask twice. Focus starts on "No", and returns where it was.
+  // The page's language (web/i18n.py SCRIPT_WORDS, on <html data-words>).
+  var words = { no: "No, go back", yes: "Yes, go ahead", yes_action: "Yes, %(action)s" };
+  try { Object.assign(words, JSON.parse(document.documentElement.dataset.words || "{}")); } catch (e) {}
+
   var dialog = null;
   function ask(question, yesLabel, onYes) {
     var returnTo = document.activeElement;
@@ -15,12 +19,13 @@
       dialog.id = "confirm-dialog";
       dialog.setAttribute("aria-labelledby", "confirm-dialog-text");
       dialog.innerHTML = '<article><p id="confirm-dialog-text"></p><footer>' +
-        '<button type="button" class="secondary" data-answer="no">No, go back</button> ' +
+        '<button type="button" class="secondary" data-answer="no"></button> ' +
         '<button type="button" data-answer="yes"></button></footer></article>';
       document.body.appendChild(dialog);
     }
     dialog.querySelector("#confirm-dialog-text").textContent = question;
-    dialog.querySelector('[data-answer="yes"]').textContent = yesLabel || "Yes, go ahead";
+    dialog.querySelector('[data-answer="no"]').textContent = words.no;
+    dialog.querySelector('[data-answer="yes"]').textContent = yesLabel || words.yes;
     dialog.onclick = function (event) {
       var answer = event.target.dataset ? event.target.dataset.answer : null;
       if (!answer) return;
@@ -40,7 +45,9 @@
       var select = document.getElementById(submitter.dataset.confirmFrom);
       var option = select && select.selectedOptions[0];
       if (option && option.dataset.confirm) {
-        return { text: option.dataset.confirm, yes: "Yes, " + option.textContent.trim().toLowerCase() };
+        var action = option.textContent.trim();
+        action = action.charAt(0).toLowerCase() + action.slice(1);  // "Yes, close"
+        return { text: option.dataset.confirm, yes: words.yes_action.replace("%(action)s", action) };
       }
       return null;
     }

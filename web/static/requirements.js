@@ -9,15 +9,27 @@
   var skew = serverNow ? Date.parse(serverNow.content) - Date.now() : 0;
   function now() { return Date.now() + skew; }
 
-  // Mirrors web/requirements/sla_display.duration: at most two units, rounded down.
+  // The words in the page's language (web/i18n.py DURATION_WORDS, on <html data-durations>).
+  var words = {
+    s: "%(s)s s", m: "%(m)s min", h: "%(h)s h", hm: "%(h)s h %(m)s min", d: "%(d)s d",
+    dh: "%(d)s d %(h)s h", breached: "breached %(duration)s ago", due: "due in %(duration)s",
+    at_risk: "at risk: due in %(duration)s"
+  };
+  try { Object.assign(words, JSON.parse(document.documentElement.dataset.durations || "{}")); } catch (e) {}
+  function say(key, values) {
+    return words[key].replace(/%\((\w+)\)s/g, function (_, name) { return values[name]; });
+  }
+
+  // Mirrors web/i18n.duration: at most two units, rounded down.
   function duration(seconds) {
     seconds = Math.floor(Math.abs(seconds));
-    if (seconds < 60) return seconds + " s";
+    if (seconds < 60) return say("s", { s: seconds });
     var minutes = Math.floor(seconds / 60), hours = Math.floor(minutes / 60), days = Math.floor(hours / 24);
     minutes %= 60; hours %= 24;
-    if (days) return hours ? days + " d " + hours + " h" : days + " d";
-    if (hours) return minutes ? hours + " h " + minutes + " min" : hours + " h";
-    return minutes + " min";
+    var values = { d: days, h: hours, m: minutes };
+    if (days) return say(hours ? "dh" : "d", values);
+    if (hours) return say(minutes ? "hm" : "h", values);
+    return say("m", values);
   }
 
   function tick() {
@@ -28,11 +40,11 @@
       var warning = el.dataset.warning ? Date.parse(el.dataset.warning) : null;
       var level, text;
       if (left <= 0 || el.dataset.status === "breached") {
-        level = "breached"; text = "breached " + duration(left) + " ago";
+        level = "breached"; text = say("breached", { duration: duration(left) });
       } else if (warning !== null && t >= warning) {
-        level = "at_risk"; text = "at risk: due in " + duration(left);
+        level = "at_risk"; text = say("at_risk", { duration: duration(left) });
       } else {
-        level = "ok"; text = "due in " + duration(left);
+        level = "ok"; text = say("due", { duration: duration(left) });
       }
       el.classList.remove("ok", "at_risk", "breached");
       el.classList.add(level);

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from models import ApiToken, Role, Team, TeamMembership, User
 from workflows.platform.clock import Clock
 from workflows.platform.errors import StaleEdit, ValidationFailed
+from workflows.platform.i18n import SUPPORTED_LOCALES
 from workflows.platform.passwords import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -108,6 +109,24 @@ def set_password(session: Session, user: User, password: str) -> None:
     user.password_hash = hash_password(check_password(password))
     session.flush()
     end_sessions(session, user)
+
+
+def set_language(session: Session, user: User, language: str | None) -> None:
+    """Choose `user`'s interface and email language (a supported locale; None: follow the
+    browser). An UPDATE rather than an attribute change: switching the language menu must not
+    bump the row version an admin's open edit form holds."""
+    language = language or None
+    if language is not None and language not in SUPPORTED_LOCALES:
+        raise ValidationFailed.field(
+            "language", f"Choose one of: {', '.join(SUPPORTED_LOCALES)} (or none)."
+        )
+    session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(language=language)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(user, ["language"])
 
 
 def end_sessions(session: Session, user: User) -> None:

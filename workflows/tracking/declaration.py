@@ -8,6 +8,8 @@ from typing import Any
 
 from transitions import EventData, Machine
 
+from workflows.platform.i18n import LazyText, display
+
 
 @dataclass(frozen=True)
 class TimerSpec:
@@ -34,8 +36,9 @@ class Workflow:
     done_states: frozenset[str] = frozenset()
     sla_pause_states: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The words people read (pages, history, emails): states as lowercase phrases ("waiting on
-    # customer"), triggers as the button says it ("Ask the customer"). Codes stay in logic;
-    # a later issue translates these. A test checks every state and trigger has one.
+    # customer"), triggers as the button says it ("Ask the customer"). Codes stay in logic.
+    # Declared in English and marked with N_; the methods below show them in the reader's
+    # language (workflows/platform/i18n.py). A test checks every state and trigger has one.
     state_labels: dict[str, str] = field(default_factory=dict)
     trigger_labels: dict[str, str] = field(default_factory=dict)
     # Triggers that end the requirement or cannot be undone by whoever fires them: the sentence
@@ -43,9 +46,17 @@ class Workflow:
     confirmations: dict[str, str] = field(default_factory=dict)
     # Triggers only these roles may fire (a role's value: "supervisor" includes admins).
     trigger_roles: dict[str, str] = field(default_factory=dict)
+    # Values for the confirmations' `%(name)s` placeholders (e.g. the reopen window's days).
+    confirmation_values: dict[str, object] = field(default_factory=dict)
     machine: Machine = field(init=False)
 
     def __post_init__(self) -> None:
+        # Shown in the reader's language wherever they are rendered, e.g. `{{ w.label }}`.
+        self.label = LazyText(self.label)
+        self.confirmations = {
+            trigger: LazyText(sentence, **self.confirmation_values)
+            for trigger, sentence in self.confirmations.items()
+        }
         # One machine per workflow, never one per row; no auto transitions, no Timeout states
         # (DESIGN.md §3): the state is a plain column and timers are database rows.
         self.machine = Machine(
@@ -74,18 +85,27 @@ class Workflow:
         declared = dict.fromkeys(t["trigger"] for t in self.transitions)
         return [t for t in declared if t not in self.timer_triggers]
 
-    def state_label(self, state: str) -> str:
-        return self.state_labels.get(state) or humanise(state)
+    # `locale`: the reader's (an email's recipient); None: the web request's, else English.
+    def state_label(self, state: str, locale: str | None = None) -> str:
+        return display(self.state_labels.get(state) or humanise(state), locale)
 
-    def trigger_label(self, trigger: str) -> str:
-        return self.trigger_labels.get(trigger) or humanise(trigger).capitalize()
+    def trigger_label(self, trigger: str, locale: str | None = None) -> str:
+        words = self.trigger_labels.get(trigger)
+        return display(words, locale) if words else humanise(trigger).capitalize()
 
-    def timer_label(self, kind: str) -> str:
+    def timer_label(self, kind: str, locale: str | None = None) -> str:
         for specs in self.timers.values():
             for spec in specs:
                 if spec.kind == kind and spec.label:
-                    return spec.label
+                    return display(spec.label, locale)
         return humanise(kind)
+
+    def confirmation(self, trigger: str, locale: str | None = None) -> str | None:
+        """The sentence said before `trigger` happens, if it asks first."""
+        sentence = self.confirmations.get(trigger)
+        if sentence is None:
+            return None
+        return display(str.__str__(sentence), locale, **self.confirmation_values)
 
     def diagram(self) -> str:
         """Mermaid state diagram text generated from the declaration."""

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Customer, Requirement, Team, Timer, User
-from workflows.platform import outbox
+from workflows.platform import i18n, outbox
 from workflows.tracking import requirement_threads, sla_notices, workflow_words
 
-# kind -> who receives it; the text is workflows/tracking/templates/notices/<kind>.<language>.txt
+# kind -> who receives it; the text is workflows/tracking/templates/notices/<kind>.txt, in the
+# recipient's language (sla_notices.render)
 NOTICES = {
     "customer_reminder_1": "customer",
     "customer_reminder_2": "customer",
@@ -32,11 +33,7 @@ def timer_email(session: Session, requirement: Requirement, timer: Timer) -> out
     if recipient is None:
         return None
     customer = session.get(Customer, requirement.customer_id)
-    context: dict[str, Any] = {
-        "requirement": requirement,
-        "customer": customer,
-        "state": workflow_words.state_label(requirement.state, requirement.workflow),
-    }
+    context: dict[str, Any] = {"requirement": requirement, "customer": customer}
     if recipient == "customer":
         if customer is None or not customer.primary_email:
             return None
@@ -52,7 +49,9 @@ def timer_email(session: Session, requirement: Requirement, timer: Timer) -> out
             return None
         address, language, zone = assignee.email, assignee.language, assignee.time_zone
         context["recipient"] = assignee
-    subject, body = sla_notices.render(timer.kind, (language or "en")[:2].lower(), context)
+    locale = i18n.catalogue_locale(language) or i18n.DEFAULT_LOCALE
+    context["state"] = workflow_words.state_label(requirement.state, requirement.workflow, locale)
+    subject, body = sla_notices.render(timer.kind, locale, context)
     thread = None
     if recipient == "customer":
         earlier = session.info.get(THREAD_KEY, {}).get(requirement.id)

@@ -72,7 +72,7 @@ def _email(
     customer = session.get(Customer, requirement.customer_id)
     subject, body = sla_notices.render(
         "notification",
-        (user.language or "en")[:2].lower(),
+        sla_notices.staff_locale(user),
         {
             "event": notification.event,
             "recipient": user,

@@ -3,13 +3,14 @@ follow-up timer in each open stage."""
 
 from datetime import timedelta
 
+from workflows.platform.i18n import N_
 from workflows.tracking.declaration import TimerSpec, Workflow
 
 OPEN_STAGES = ["lead", "qualified", "proposal", "negotiation"]
 
 SALES = Workflow(
     key="sales",
-    label="Sales opportunity",
+    label=N_("Sales opportunity"),
     states=[*OPEN_STAGES, "won", "lost"],
     initial="lead",
     transitions=[
@@ -22,28 +23,28 @@ SALES = Workflow(
     final_states=frozenset({"won", "lost"}),
     done_states=frozenset({"won", "lost"}),
     timers={
-        "lead": (TimerSpec("follow_up", timedelta(days=2), label="follow-up"),),
-        "qualified": (TimerSpec("follow_up", timedelta(days=3), label="follow-up"),),
-        "proposal": (TimerSpec("follow_up", timedelta(days=5), label="follow-up"),),
-        "negotiation": (TimerSpec("follow_up", timedelta(days=3), label="follow-up"),),
+        "lead": (TimerSpec("follow_up", timedelta(days=2), label=N_("follow-up")),),
+        "qualified": (TimerSpec("follow_up", timedelta(days=3), label=N_("follow-up")),),
+        "proposal": (TimerSpec("follow_up", timedelta(days=5), label=N_("follow-up")),),
+        "negotiation": (TimerSpec("follow_up", timedelta(days=3), label=N_("follow-up")),),
     },
     state_labels={
-        "lead": "lead",
-        "qualified": "qualified",
-        "proposal": "proposal sent",
-        "negotiation": "in negotiation",
-        "won": "won",
-        "lost": "lost",
+        "lead": N_("lead"),
+        "qualified": N_("qualified"),
+        "proposal": N_("proposal sent"),
+        "negotiation": N_("in negotiation"),
+        "won": N_("won"),
+        "lost": N_("lost"),
     },
     trigger_labels={
-        "qualify": "Qualify",
-        "propose": "Send a proposal",
-        "negotiate": "Negotiate",
-        "win": "Mark as won",
-        "lose": "Mark as lost",
+        "qualify": N_("Qualify"),
+        "propose": N_("Send a proposal"),
+        "negotiate": N_("Negotiate"),
+        "win": N_("Mark as won"),
+        "lose": N_("Mark as lost"),
     },
     confirmations={
-        "win": "Marking it won ends the opportunity for good: its follow-ups stop.",
-        "lose": "Marking it lost ends the opportunity for good: its follow-ups stop.",
+        "win": N_("Marking it won ends the opportunity for good: its follow-ups stop."),
+        "lose": N_("Marking it lost ends the opportunity for good: its follow-ups stop."),
     },
 )

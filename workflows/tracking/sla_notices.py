@@ -1,6 +1,8 @@
 """Emails about SLA clocks and follow-ups, rendered from Jinja templates in the recipient's
-language and time zone (`workflows/tracking/templates/notices/<kind>.<language>.txt`, first line
-`Subject: …`), written to the outbox once per timer and recipient (DESIGN.md §6).
+language and time zone (`workflows/tracking/templates/notices/<kind>.txt`, first line
+`Subject: …`; their sentences are gettext msgids, translated with the recipient's catalogue:
+translations/, including a German one for these notices), written to the outbox once per timer
+and recipient (DESIGN.md §6).
 
 Quiet hours: warnings and follow-up reminders that fall in the calendar's quiet hours are held
 until the next opening after them. Breach and escalation notices go out at once — a breach is
@@ -12,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,24 +28,23 @@ from models import (
     Timer,
     User,
 )
-from workflows.platform import outbox
+from workflows.platform import i18n, outbox
 from workflows.platform.clock import Clock
 from workflows.tracking import calendars, workflow_words
 from workflows.tracking.notification_preferences import NOTICE_EVENTS, wants_email
 
 HELD_IN_QUIET_HOURS = frozenset({"warning", "follow_up"})
-METRIC_DE = {
-    "first_response": "Erstreaktion",
-    "next_response": "nächste Antwort",
-    "resolution": "Lösung",
-}
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates" / "notices"),
     undefined=StrictUndefined,
     autoescape=False,  # plain-text email bodies  # noqa: S701
     keep_trailing_newline=True,
     auto_reload=False,  # templates ship with the code: no disk check per render
+    extensions=["jinja2.ext.i18n"],
 )
+# `_()`/`gettext` come with each render (the recipient's catalogue), never as shared globals:
+# two threads may render for two languages at once.
+_templates.newstyle_gettext = True  # type: ignore[attr-defined]
 
 
 def recipients(session: Session, requirement: Requirement, wanted: list[str]) -> list[User]:
@@ -96,14 +97,28 @@ def _supervisors(session: Session, requirement: Requirement) -> list[User]:
     )
 
 
-def render(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
-    """(subject, body) of a notice template in `language`, falling back to English."""
-    try:
-        template = _templates.get_template(f"{kind}.{language}.txt")
-    except TemplateNotFound:
-        template = _templates.get_template(f"{kind}.en.txt")
-    first, _, body = template.render(**context).partition("\n")
+def render(kind: str, language: str | None, context: dict[str, Any]) -> tuple[str, str]:
+    """(subject, body) of a notice in `language` (a tag: `zh-CN`, `de`, `en`), English where
+    there is no catalogue for it."""
+    words = i18n.translator(language)
+
+    def gettext(message: str, **variables: Any) -> str:
+        text = words.gettext(message)
+        return text % variables if variables else text
+
+    def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+        return words.ngettext(singular, plural, n) % {"num": n, **variables}
+
+    template = _templates.get_template(f"{kind}.txt")
+    rendered = template.render(**context, gettext=gettext, ngettext=ngettext)
+    first, _, body = rendered.partition("\n")
     return first.removeprefix("Subject:").strip(), body.lstrip("\n")
+
+
+def staff_locale(user: User) -> str:
+    """The catalogue a staff member's email is written in: their language, else English (an
+    email has no browser to ask). Never None: None would mean the web request's language."""
+    return i18n.catalogue_locale(user.language) or i18n.DEFAULT_LOCALE
 
 
 def local_time(instant: datetime | None, zone_name: str) -> str:
@@ -142,18 +157,19 @@ def notify(
     for user in recipients(session, requirement, wanted):
         if event is not None and not wants_email(session, user, event):
             continue
+        locale = staff_locale(user)
         context = {
             "recipient": user,
             "requirement": requirement,
             "customer": customer,
             "assignee": assignee,
-            "state": workflow_words.state_label(requirement.state, requirement.workflow),
-            "metric": str(sla.metric).replace("_", " ") if sla else "",
-            "metric_de": METRIC_DE.get(str(sla.metric), "") if sla else "",
+            "state": workflow_words.state_label(requirement.state, requirement.workflow, locale),
+            "priority": workflow_words.priority_label(requirement.priority, locale),
+            "metric": workflow_words.metric_label(str(sla.metric), locale) if sla else "",
             "due": local_time(sla.due_at if sla else None, user.time_zone),
             "rung": rung,
         }
-        subject, body = render(kind, (user.language or "en")[:2].lower(), context)
+        subject, body = render(kind, locale, context)
         message = outbox.enqueue_email(
             session,
             idempotency_key=f"timer:{timer.id}:user:{user.id}",

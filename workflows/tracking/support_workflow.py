@@ -9,6 +9,7 @@ from sqlalchemy.orm import object_session
 from transitions import EventData
 
 from models import RequirementEvent
+from workflows.platform.i18n import N_
 from workflows.tracking.declaration import TimerSpec, Workflow, refuse
 
 REOPEN_WINDOW = timedelta(days=14)
@@ -77,7 +78,7 @@ def keep_merge_target(event: EventData) -> None:
 
 SUPPORT = Workflow(
     key="support",
-    label="Support request",
+    label=N_("Support request"),
     states=[*ACTIVE, "resolved", "closed", "cancelled", "merged"],
     initial="new",
     transitions=[
@@ -125,21 +126,26 @@ SUPPORT = Workflow(
         # Reminders to the customer after 2 and 5 days, then auto-resolve after 7 days of silence.
         "waiting_on_customer": (
             TimerSpec(
-                "customer_reminder_1", timedelta(days=2), label="first reminder to the customer"
+                "customer_reminder_1", timedelta(days=2), label=N_("first reminder to the customer")
             ),
             TimerSpec(
-                "customer_reminder_2", timedelta(days=5), label="second reminder to the customer"
+                "customer_reminder_2",
+                timedelta(days=5),
+                label=N_("second reminder to the customer"),
             ),
             TimerSpec(
                 "auto_resolve",
                 timedelta(days=7),
                 trigger="auto_resolve",
-                label="resolve after a week of silence",
+                label=N_("resolve after a week of silence"),
             ),
         ),
         "resolved": (
             TimerSpec(
-                "auto_close", timedelta(days=3), trigger="auto_close", label="close after 3 days"
+                "auto_close",
+                timedelta(days=3),
+                trigger="auto_close",
+                label=N_("close after 3 days"),
             ),
         ),
     },
@@ -151,39 +157,40 @@ SUPPORT = Workflow(
         "resolution": ("waiting_on_customer",),
     },
     state_labels={
-        "new": "new",
-        "open": "open",
-        "in_progress": "in progress",
-        "waiting_on_customer": "waiting on customer",
-        "resolved": "resolved",
-        "closed": "closed",
-        "cancelled": "cancelled",
-        "merged": "merged",
+        "new": N_("new"),
+        "open": N_("open"),
+        "in_progress": N_("in progress"),
+        "waiting_on_customer": N_("waiting on customer"),
+        "resolved": N_("resolved"),
+        "closed": N_("closed"),
+        "cancelled": N_("cancelled"),
+        "merged": N_("merged"),
     },
     trigger_labels={
-        "assign": "Assign",
-        "start": "Start work",
-        "ask_customer": "Ask the customer",
-        "customer_replied": "Customer replied",
-        "resolve": "Resolve",
-        "auto_resolve": "Resolved automatically",
-        "reopen": "Reopen",
-        "reopen_cancelled": "Reopen (undo the cancel)",
-        "close": "Close",
-        "auto_close": "Closed automatically",
-        "cancel": "Cancel",
-        "merge": "Merge",
+        "assign": N_("Assign"),
+        "start": N_("Start work"),
+        "ask_customer": N_("Ask the customer"),
+        "customer_replied": N_("Customer replied"),
+        "resolve": N_("Resolve"),
+        "auto_resolve": N_("Resolved automatically"),
+        "reopen": N_("Reopen"),
+        "reopen_cancelled": N_("Reopen (undo the cancel)"),
+        "close": N_("Close"),
+        "auto_close": N_("Closed automatically"),
+        "cancel": N_("Cancel"),
+        "merge": N_("Merge"),
     },
     confirmations={
-        "cancel": (
+        "cancel": N_(
             "Cancelling stops its SLA clocks and reminders and takes it out of every queue. "
-            f"Only a supervisor can reopen it, within {REOPEN_WINDOW.days} days."
+            "Only a supervisor can reopen it, within %(reopen_days)s days."
         ),
-        "merge": (
+        "merge": N_(
             "Merging ends this requirement for good: its clocks stop and it points to the one "
             "you name. It cannot be reopened."
         ),
-        "close": "Closing ends it for good: it can no longer be reopened.",
+        "close": N_("Closing ends it for good: it can no longer be reopened."),
     },
+    confirmation_values={"reopen_days": REOPEN_WINDOW.days},
     trigger_roles={"reopen_cancelled": "supervisor"},
 )
