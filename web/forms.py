@@ -5,6 +5,7 @@ from functools import cache
 from typing import Any
 
 from flask import flash
+from flask_babel import gettext as _
 from markupsafe import Markup
 from wtforms import StringField
 from wtforms.validators import ValidationError
@@ -60,7 +61,7 @@ class TimeZoneInput(TextInput):
         kwargs.setdefault("list", list_id)
         kwargs.setdefault("autocomplete", "off")
         kwargs.setdefault("spellcheck", "false")
-        kwargs.setdefault("placeholder", "e.g. Europe/Berlin")
+        kwargs.setdefault("placeholder", _("e.g. %(zone)s", zone="Asia/Shanghai"))
         options = Markup("").join(Markup('<option value="{}">').format(z) for z in time_zones())
         return Markup('{}<datalist id="{}">{}</datalist>').format(
             super().__call__(field, **kwargs), list_id, options
@@ -87,5 +88,9 @@ class TimeZoneField(StringField):
             return
         if self.data not in time_zones():
             raise ValidationError(
-                f"“{self.data}” is not a time zone: choose one from the list, e.g. Europe/Berlin."
+                _(
+                    "“%(value)s” is not a time zone: choose one from the list, e.g. %(zone)s.",
+                    value=self.data,
+                    zone="Asia/Shanghai",
+                )
             )

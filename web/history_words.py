@@ -4,6 +4,8 @@ Ana", never `owner_id 7`). The words live here, in one named place, for a later 
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,55 +18,68 @@ from models import (
     Team,
     User,
 )
+from web.record_words import enum_label
 
 FIELD_LABELS = {
-    "name": "Name",
-    "primary_email": "Primary email",
-    "emails": "Email addresses",
-    "phones": "Phone numbers",
-    "organisation_id": "Organisation",
-    "owner_id": "Owner",
-    "stage_id": "Stage",
-    "time_zone": "Time zone",
-    "language": "Language",
-    "address_line": "Address",
-    "city": "City",
-    "postal_code": "Postal code",
-    "country": "Country",
-    "notes": "Notes",
-    "tags": "Tags",
-    "custom": "Custom fields",
-    "assignee_id": "Assignee",
-    "team_id": "Team",
-    "priority": "Priority",
-    "title": "Title",
-    "description": "Description",
-    "category": "Category",
-    "customer_id": "Customer",
-    "requirement_id": "Requirement",
-    "author_id": "Author",
-    "recorded_by_id": "Recorded by",
-    "merged_into_id": "Merged into",
-    "body": "Text",
-    "channel": "Channel",
-    "direction": "Direction",
-    "occurred_at": "When",
-    "amount": "Amount",
-    "currency": "Currency",
-    "website": "Website",
-    "domain": "Domain",
+    "name": _l("Name"),
+    "primary_email": _l("Primary email"),
+    "emails": _l("Email addresses"),
+    "phones": _l("Phone numbers"),
+    "organisation_id": _l("Organisation"),
+    "owner_id": _l("Owner"),
+    "stage_id": _l("Stage"),
+    "time_zone": _l("Time zone"),
+    "language": _l("Language"),
+    "address_line": _l("Address"),
+    "city": _l("City"),
+    "postal_code": _l("Postal code"),
+    "country": _l("Country"),
+    "notes": _l("Notes"),
+    "tags": _l("Tags"),
+    "custom": _l("Custom fields"),
+    "assignee_id": _l("Assignee"),
+    "team_id": _l("Team"),
+    "priority": _l("Priority"),
+    "title": _l("Title"),
+    "description": _l("Description"),
+    "category": _l("Category"),
+    "customer_id": _l("Customer"),
+    "requirement_id": _l("Requirement"),
+    "author_id": _l("Author"),
+    "recorded_by_id": _l("Recorded by"),
+    "merged_into_id": _l("Merged into"),
+    "body": _l("Text"),
+    "channel": _l("Channel"),
+    "direction": _l("Direction"),
+    "occurred_at": _l("When"),
+    "amount": _l("Amount"),
+    "currency": _l("Currency"),
+    "website": _l("Website"),
+    "domain": _l("Domain"),
+    "subject": _l("Subject"),
+    "body_html": _l("Text (formatted)"),
+    "participants": _l("Participants"),
+    "duration_seconds": _l("Duration (seconds)"),
+    "kind": _l("Kind"),
+    "status": _l("Status"),
+    "occurred_on": _l("Date"),
+    "reference": _l("Reference"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
 }
 ACTION_LABELS = {
-    "create": "Created",
-    "update": "Edited",
-    "delete": "Moved to the trash",
-    "restore": "Restored",
-    "merge": "Merged",
-    "purge": "Deleted for good",
-    "legal_hold": "Legal hold",
-    "erase": "Erased",
+    "create": _l("Created"),
+    "update": _l("Edited"),
+    "delete": _l("Moved to the trash"),
+    "restore": _l("Restored"),
+    "merge": _l("Merged"),
+    "purge": _l("Deleted for good"),
+    "legal_hold": _l("Legal hold"),
+    "erase": _l("Erased"),
 }
-ENTITY_LABELS = {"communication": "communication", "transaction": "transaction"}
+ENTITY_LABELS = {"communication": _l("communication"), "transaction": _l("transaction")}
+# Fields that hold a stored code (`call`, `outbound`, `refund`): shown in words.
+CODE_FIELDS = frozenset({"channel", "direction", "kind", "status", "priority"})
 # Which table names the thing an id field points to.
 ID_FIELDS: dict[str, Any] = {
     "owner_id": User,
@@ -88,9 +103,9 @@ class Change:
 
 def field_label(code: str) -> str:
     if code in FIELD_LABELS:
-        return FIELD_LABELS[code]
+        return str(FIELD_LABELS[code])
     if code.startswith("consent."):
-        return f"Consent to {code.removeprefix('consent.')}"
+        return _("Consent to %(channel)s", channel=enum_label(code.removeprefix("consent.")))
     if code.startswith("custom."):  # a custom field by its key, where no label is at hand
         return code.removeprefix("custom.").replace("_", " ").capitalize()
     words = code.removesuffix("_id").replace("_", " ").replace(".", " ")
@@ -98,7 +113,7 @@ def field_label(code: str) -> str:
 
 
 def action_label(code: str) -> str:
-    return ACTION_LABELS.get(code) or code.replace("_", " ").capitalize()
+    return str(ACTION_LABELS.get(code) or code.replace("_", " ").capitalize())
 
 
 def describe(session: Session, changes: dict[str, Any], *, entity: str = "") -> list[Change]:
@@ -121,6 +136,8 @@ def describe(session: Session, changes: dict[str, Any], *, entity: str = "") -> 
             before, after = (_shown(v, lookup, model) for v in pair)
         else:
             before, after = None, pair
+        if code in CODE_FIELDS:
+            before, after = (v if v is None else str(enum_label(v)) for v in (before, after))
         rows.append(Change(field_label(code), before, after))
     return rows
 

@@ -5,17 +5,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from models import SlaClock, SlaStatus
 
 METRIC_LABELS = {
-    "first_response": "First response",
-    "next_response": "Next response",
-    "resolution": "Resolution",
+    "first_response": _l("First response"),
+    "next_response": _l("Next response"),
+    "resolution": _l("Resolution"),
 }
 
 
 def metric_label(clock: SlaClock) -> str:
-    label = METRIC_LABELS.get(clock.metric.value, clock.metric.value.replace("_", " "))
+    label = str(METRIC_LABELS.get(clock.metric.value, clock.metric.value.replace("_", " ")))
     return f"{label} #{clock.cycle}" if clock.cycle > 1 else label
 
 
@@ -23,15 +26,15 @@ def duration(seconds: float) -> str:
     """3 min, 2 h 5 min, 1 d 4 h: at most two units, rounded down; under a minute: 40 s."""
     seconds = int(abs(seconds))
     if seconds < 60:
-        return f"{seconds} s"
-    minutes, _ = divmod(seconds, 60)
+        return _("%(n)s s", n=seconds)
+    minutes = seconds // 60
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
     if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
+        return _("%(d)s d %(h)s h", d=days, h=hours) if hours else _("%(n)s d", n=days)
     if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
+        return _("%(h)s h %(m)s min", h=hours, m=minutes) if minutes else _("%(n)s h", n=hours)
+    return _("%(n)s min", n=minutes)
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,18 @@ class Countdown:
 def countdown(clock: SlaClock, now: datetime) -> Countdown:
     label = metric_label(clock)
     if clock.status is SlaStatus.PAUSED or clock.due_at is None:
-        return Countdown(clock, label, "paused", "paused")
+        return Countdown(clock, label, "paused", _("paused"))
     left = (clock.due_at - now).total_seconds()
     if clock.status is SlaStatus.BREACHED or left <= 0:
-        return Countdown(clock, label, "breached", f"breached {duration(left)} ago")
+        return Countdown(
+            clock, label, "breached", _("breached %(duration)s ago", duration=duration(left))
+        )
     level = "at_risk" if clock.warning_at is not None and now >= clock.warning_at else "ok"
-    prefix = "at risk: " if level == "at_risk" else ""
-    return Countdown(clock, label, level, f"{prefix}due in {duration(left)}")
+    if level == "at_risk":
+        return Countdown(
+            clock, label, level, _("at risk: due in %(duration)s", duration=duration(left))
+        )
+    return Countdown(clock, label, level, _("due in %(duration)s", duration=duration(left)))
 
 
 @dataclass(frozen=True)
@@ -113,23 +121,23 @@ def timeline(clock: SlaClock, now: datetime) -> list[Step]:
     steps = [Step(s.at, s.what, s.why, _kind(s.what)) for s in steps]
     told = {s.kind for s in steps}
     if "start" not in told:
-        steps.append(Step(clock.started_at, "started", "", "start"))
+        steps.append(Step(clock.started_at, _("started"), "", "start"))
     if clock.warned_at and "warning" not in told:
-        steps.append(Step(clock.warned_at, "warning sent", "", "warning"))
+        steps.append(Step(clock.warned_at, _("warning sent"), "", "warning"))
     if clock.met_at and "met" not in told:
-        steps.append(Step(clock.met_at, "met", "", "met"))
+        steps.append(Step(clock.met_at, _("met"), "", "met"))
     if clock.breached_at and "breached" not in told:
-        steps.append(Step(clock.breached_at, "breached", "", "breached"))
+        steps.append(Step(clock.breached_at, _("breached"), "", "breached"))
     if clock.acknowledged_at and "ack" not in told:
-        why = f"rung {clock.acknowledged_rung}"
-        steps.append(Step(clock.acknowledged_at, "acknowledged", why, "ack"))
+        why = _("rung %(rung)s", rung=clock.acknowledged_rung)
+        steps.append(Step(clock.acknowledged_at, _("acknowledged"), why, "ack"))
     steps.sort(key=lambda s: (s.at is None, s.at or now))
     steps = _with_pause_lengths(steps, now)
     if clock.status in (SlaStatus.RUNNING, SlaStatus.BREACHED) and clock.due_at is not None:
         if clock.due_at > now:
-            steps.append(Step(clock.due_at, "due", "if it keeps running", "due"))
+            steps.append(Step(clock.due_at, _("due"), _("if it keeps running"), "due"))
         elif "breached" not in {s.kind for s in steps}:
-            steps.append(Step(clock.due_at, "was due", "", "due"))
+            steps.append(Step(clock.due_at, _("was due"), "", "due"))
     return steps
 
 
@@ -143,13 +151,15 @@ def _with_pause_lengths(steps: list[Step], now: datetime) -> list[Step]:
             paused_at, paused_index = step.at, len(out)
         elif step.kind == "resume" and paused_at is not None and step.at is not None:
             length = duration((step.at - paused_at).total_seconds())
-            why = f"{step.why}; paused for {length}" if step.why else f"paused for {length}"
+            paused = _("paused for %(duration)s", duration=length)
+            why = f"{step.why}; {paused}" if step.why else paused
             step = Step(step.at, step.what, why, step.kind)
             paused_at = paused_index = None
         out.append(step)
     if paused_at is not None and paused_index is not None:
         held = out[paused_index]
         length = duration((now - paused_at).total_seconds())
-        why = f"{held.why}; paused for {length} so far" if held.why else f"{length} so far"
+        so_far = _("paused for %(duration)s so far", duration=length)
+        why = f"{held.why}; {so_far}" if held.why else _("%(duration)s so far", duration=length)
         out[paused_index] = Step(held.at, held.what, why, held.kind)
     return out

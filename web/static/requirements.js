@@ -9,15 +9,27 @@
   var skew = serverNow ? Date.parse(serverNow.content) - Date.now() : 0;
   function now() { return Date.now() + skew; }
 
+  // The words come from the page (server_now in requirements/_macros.html), in the viewer's
+  // language; English if a page lacks them.
+  var wordsBlock = document.getElementById("countdown-words");
+  var words = wordsBlock ? JSON.parse(wordsBlock.textContent) : {
+    s: "{n} s", d: "{n} d", h: "{n} h", min: "{n} min", dh: "{d} d {h} h", hm: "{h} h {m} min",
+    breached: "breached {duration} ago", at_risk: "at risk: due in {duration}", due: "due in {duration}",
+    updated: "Escalations updated: {breached} breached, {at_risk} at risk, {acknowledged} acknowledged."
+  };
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, key) { return key in values ? values[key] : all; });
+  }
+
   // Mirrors web/requirements/sla_display.duration: at most two units, rounded down.
   function duration(seconds) {
     seconds = Math.floor(Math.abs(seconds));
-    if (seconds < 60) return seconds + " s";
+    if (seconds < 60) return fill(words.s, { n: seconds });
     var minutes = Math.floor(seconds / 60), hours = Math.floor(minutes / 60), days = Math.floor(hours / 24);
     minutes %= 60; hours %= 24;
-    if (days) return hours ? days + " d " + hours + " h" : days + " d";
-    if (hours) return minutes ? hours + " h " + minutes + " min" : hours + " h";
-    return minutes + " min";
+    if (days) return hours ? fill(words.dh, { d: days, h: hours }) : fill(words.d, { n: days });
+    if (hours) return minutes ? fill(words.hm, { h: hours, m: minutes }) : fill(words.h, { n: hours });
+    return fill(words.min, { n: minutes });
   }
 
   function tick() {
@@ -28,11 +40,11 @@
       var warning = el.dataset.warning ? Date.parse(el.dataset.warning) : null;
       var level, text;
       if (left <= 0 || el.dataset.status === "breached") {
-        level = "breached"; text = "breached " + duration(left) + " ago";
+        level = "breached"; text = fill(words.breached, { duration: duration(left) });
       } else if (warning !== null && t >= warning) {
-        level = "at_risk"; text = "at risk: due in " + duration(left);
+        level = "at_risk"; text = fill(words.at_risk, { duration: duration(left) });
       } else {
-        level = "ok"; text = "due in " + duration(left);
+        level = "ok"; text = fill(words.due, { duration: duration(left) });
       }
       el.classList.remove("ok", "at_risk", "breached");
       el.classList.add(level);
@@ -147,7 +159,7 @@
           swap(body.html);
           // Announced once per change (the ticking countdowns are not).
           var status = document.getElementById("escalations-status");
-          if (status) status.textContent = "Escalations updated: " + body.counts.breached + " breached, " + body.counts.at_risk + " at risk, " + (body.counts.acknowledged || 0) + " acknowledged.";
+          if (status) status.textContent = fill(words.updated, { breached: body.counts.breached, at_risk: body.counts.at_risk, acknowledged: body.counts.acknowledged || 0 });
         }
         live.dataset.signature = body.signature;
         document.dispatchEvent(new CustomEvent("rapport:escalation-counts", { detail: body.counts }));
