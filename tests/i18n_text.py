@@ -29,6 +29,7 @@ ALLOWED = frozenset(
         "UTC",
         "ID",
         "URL",
+        "ISO",
         "A-Z",
         "Z-A",
         "CNY",

@@ -21,6 +21,7 @@ from web import stale_merge
 from web.clocks import current_clock
 from web.extensions import db
 from web.forms import int_or_zero, shown_value
+from web.record_words import in_words
 from workflows.platform.errors import StaleEdit, ValidationFailed
 
 Page = Response | str | tuple[str, int]
@@ -190,6 +191,7 @@ class EditPages:
     def attach_errors(self, form: FlaskForm, exc: ValidationFailed) -> None:
         for key, messages in exc.errors.items():
             field = self.field_for_error(form, key)
+            messages = [in_words(m) for m in messages]
             if field is not None:
                 field.errors = [*field.errors, *messages]
             else:

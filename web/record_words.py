@@ -7,8 +7,11 @@ One dict, keyed by the code: a code means the same thing wherever it is stored."
 import enum
 
 from flask import Flask
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+
+from workflows.platform.field_messages import Message
 
 ENUM_LABELS = {
     # Priority
@@ -56,6 +59,14 @@ def capitalised(value: enum.Enum | str | None) -> Markup:
     """`enum_label` with a capital first letter, for a line's heading (no-op in Chinese)."""
     text = str(enum_label(value))
     return Markup.escape(text[:1].upper() + text[1:])
+
+
+def in_words(message: str) -> str:
+    """A workflow's field message in the reader's language (see
+    `workflows.platform.field_messages`); a plain string as it is."""
+    if isinstance(message, Message):
+        return gettext(message.msgid, **message.values)
+    return message
 
 
 def register(app: Flask) -> None:

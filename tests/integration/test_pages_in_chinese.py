@@ -208,11 +208,18 @@ def test_flash_and_field_messages_are_chinese(app: Flask, chinese: Any) -> None:
     version = page.split('name="version" type="hidden" value="')[1].split('"')[0]
     response = client.post(
         f"/customers/{world.customer}/edit",
-        data={"csrf_token": token, "version": version, "name": "王芳", "consent_email": "granted"},
+        data={
+            "csrf_token": token,
+            "version": version,
+            "name": "王芳",
+            "consent_email": "granted",
+            "country": "中国",
+        },
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "请说明同意或撤回的方式。" in html  # the consent method's field message
+    assert "请说明同意或撤回的方式。" in html  # the consent method's field message (web/)
+    assert "请使用两个字母的 ISO 3166 国家/地区代码" in html  # the workflow's (workflows/)
     assert not english_words(html, data=_labels_owned_elsewhere(app))
 
     response = client.post(
