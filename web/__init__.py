@@ -31,6 +31,7 @@ from web import (
     phones,
     privacy,
     publishing,
+    record_words,
     reports,
     requirements,
     search,
@@ -71,6 +72,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     security.register(app)
     templating.register(app)
     i18n.register(app)
+    record_words.register(app)
     auth.register(app)
     input_guard.register(app)  # after the token check: an anonymous API call is 401 first
     dashboard.register(app)

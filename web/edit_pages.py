@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,9 +21,17 @@ from web import stale_merge
 from web.clocks import current_clock
 from web.extensions import db
 from web.forms import int_or_zero, shown_value
+from web.record_words import in_words
 from workflows.platform.errors import StaleEdit, ValidationFailed
 
 Page = Response | str | tuple[str, int]
+
+# One sentence per kind of record (a noun is not put into a sentence: other languages inflect).
+SAME_MOMENT = {
+    "customer": _l("Someone saved this customer at the same moment."),
+    "organisation": _l("Someone saved this organisation at the same moment."),
+    "record": _l("Someone saved this record at the same moment."),
+}
 
 
 def _nothing(*_: Any) -> Any:
@@ -103,11 +114,15 @@ class EditPages:
         kept = getattr(form, "_kept_theirs", None)
         if kept:
             flash(
-                f"{row.name} is saved; what someone else changed meanwhile is kept: {kept}.",
+                _(
+                    "%(name)s is saved; what someone else changed meanwhile is kept: %(fields)s.",
+                    name=row.name,
+                    fields=kept,
+                ),
                 "success",
             )
         else:
-            flash(f"{row.name} is saved.", "success")
+            flash(_("%(name)s is saved.", name=row.name), "success")
         return redirect(url_for(self.show_endpoint, **{self.id_arg: row.id}))
 
     def _names(self, form: FlaskForm, definitions: list[Any]) -> list[str]:
@@ -121,7 +136,7 @@ class EditPages:
         if not originals:
             return self._conflict(mine, definitions, row, exc)
         row = self.get_or_404(row.id, deleted=None)
-        saved, _ = self.build_form(db.session, formdata=None, meta={"csrf": False})
+        saved, _definitions = self.build_form(db.session, formdata=None, meta={"csrf": False})
         self.load(saved, row, definitions)
         merged = stale_merge.merge(mine, saved, names, originals)
         mine.version.data = str(row.version)
@@ -129,7 +144,7 @@ class EditPages:
             return self._conflict(mine, definitions, row, exc, only=merged.both, saved=saved)
         mine._merged = True  # type: ignore[attr-defined]  # a second race: a plain conflict
         mine._kept_theirs = ", ".join(  # type: ignore[attr-defined]
-            mine[n].label.text for n in names if n in merged.theirs
+            str(mine[n].label.text) for n in names if n in merged.theirs
         )
         return self._save(mine, definitions, row)
 
@@ -147,7 +162,7 @@ class EditPages:
         again applies them) and show the saved version beside them."""
         row = self.get_or_404(row.id, deleted=None)
         if saved is None:
-            saved, _ = self.build_form(db.session, formdata=None, meta={"csrf": False})
+            saved, _definitions = self.build_form(db.session, formdata=None, meta={"csrf": False})
             self.load(saved, row, definitions)
         names = [n for n in self._names(mine, definitions) if only is None or n in only]
         who = stale_merge.who_changed(db.session, self.noun, row.id, names, current_clock().now())
@@ -159,16 +174,24 @@ class EditPages:
         # Saving again applies the editor's values over the saved version: its values are now
         # the form's originals.
         originals = stale_merge.originals_from(saved, self._names(mine, definitions))
-        same_moment = f"Someone saved this {self.noun} at the same moment."
+        same_moment = SAME_MOMENT.get(self.noun, SAME_MOMENT["record"])
         reason = exc if isinstance(exc, StaleEdit) else same_moment
         if only is not None:
-            reason = f"Someone else changed the same {'field' if len(only) == 1 else 'fields'}."
-        flash(f"{reason} Nothing of yours is lost: compare, then save again.", "error")
+            reason = ngettext(
+                "Someone else changed the same field.",
+                "Someone else changed the same fields.",
+                len(only),
+            )
+        flash(
+            _("%(reason)s Nothing of yours is lost: compare, then save again.", reason=reason),
+            "error",
+        )
         return self.render(mine, definitions, row, conflict=rows, originals=originals), 409
 
     def attach_errors(self, form: FlaskForm, exc: ValidationFailed) -> None:
         for key, messages in exc.errors.items():
             field = self.field_for_error(form, key)
+            messages = [in_words(m) for m in messages]
             if field is not None:
                 field.errors = [*field.errors, *messages]
             else:

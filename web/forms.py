@@ -64,7 +64,7 @@ class TimeZoneInput(TextInput):
         kwargs.setdefault("list", list_id)
         kwargs.setdefault("autocomplete", "off")
         kwargs.setdefault("spellcheck", "false")
-        kwargs.setdefault("placeholder", _("e.g. Europe/Berlin"))
+        kwargs.setdefault("placeholder", _("e.g. %(zone)s", zone="Asia/Shanghai"))
         options = Markup("").join(Markup('<option value="{}">').format(z) for z in time_zones())
         return Markup('{}<datalist id="{}">{}</datalist>').format(
             super().__call__(field, **kwargs), list_id, options
@@ -92,8 +92,9 @@ class TimeZoneField(StringField):
         if self.data not in time_zones():
             raise ValidationError(
                 _(
-                    "“%(zone)s” is not a time zone: choose one from the list, e.g. Europe/Berlin.",
-                    zone=self.data,
+                    "“%(value)s” is not a time zone: choose one from the list, e.g. %(zone)s.",
+                    value=self.data,
+                    zone="Asia/Shanghai",
                 )
             )
 

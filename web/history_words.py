@@ -19,6 +19,7 @@ from models import (
     Team,
     User,
 )
+from web.record_words import enum_label
 
 FIELD_LABELS = {
     "name": _l("Name"),
@@ -58,6 +59,16 @@ FIELD_LABELS = {
     "currency": _l("Currency"),
     "website": _l("Website"),
     "domain": _l("Domain"),
+    "subject": _l("Subject"),
+    "body_html": _l("Text (formatted)"),
+    "participants": _l("Participants"),
+    "duration_seconds": _l("Duration (seconds)"),
+    "kind": _l("Kind"),
+    "status": _l("Status"),
+    "occurred_on": _l("Date"),
+    "reference": _l("Reference"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
 }
 ACTION_LABELS = {
     "create": _l("Created"),
@@ -70,6 +81,8 @@ ACTION_LABELS = {
     "erase": _l("Erased"),
 }
 ENTITY_LABELS = {"communication": _l("communication"), "transaction": _l("transaction")}
+# Fields that hold a stored code (`call`, `outbound`, `refund`): shown in words.
+CODE_FIELDS = frozenset({"channel", "direction", "kind", "status", "priority"})
 # Which table names the thing an id field points to.
 ID_FIELDS: dict[str, Any] = {
     "owner_id": User,
@@ -95,7 +108,7 @@ def field_label(code: str) -> str:
     if code in FIELD_LABELS:
         return str(FIELD_LABELS[code])
     if code.startswith("consent."):
-        return _("Consent to %(channel)s", channel=code.removeprefix("consent."))
+        return _("Consent to %(channel)s", channel=enum_label(code.removeprefix("consent.")))
     if code.startswith("custom."):  # a custom field by its key, where no label is at hand
         return code.removeprefix("custom.").replace("_", " ").capitalize()
     words = code.removesuffix("_id").replace("_", " ").replace(".", " ")
@@ -103,8 +116,7 @@ def field_label(code: str) -> str:
 
 
 def action_label(code: str) -> str:
-    label = ACTION_LABELS.get(code)
-    return str(label) if label else code.replace("_", " ").capitalize()
+    return str(ACTION_LABELS.get(code) or code.replace("_", " ").capitalize())
 
 
 def describe(session: Session, changes: dict[str, Any], *, entity: str = "") -> list[Change]:
@@ -127,6 +139,8 @@ def describe(session: Session, changes: dict[str, Any], *, entity: str = "") -> 
             before, after = (_shown(v, lookup, model) for v in pair)
         else:
             before, after = None, pair
+        if code in CODE_FIELDS:
+            before, after = (v if v is None else str(enum_label(v)) for v in (before, after))
         rows.append(Change(field_label(code), before, after))
     return rows
 

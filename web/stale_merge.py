@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -83,10 +85,10 @@ def who_changed(
             entries[0] if entries else None,
         )
         if entry is None:
-            words[name] = "changed by someone else"
+            words[name] = _("changed by someone else")
             continue
-        who = people.get(entry.actor_id, "someone else") if entry.actor_id else "the system"
-        words[name] = f"changed by {who} {ago(now - entry.at)}"
+        who = people.get(entry.actor_id, _("someone else")) if entry.actor_id else _("the system")
+        words[name] = _("changed by %(who)s %(when)s", who=who, when=ago(now - entry.at))
     return words
 
 
@@ -97,9 +99,9 @@ def _custom(name: str, entry: AuditEntry) -> bool:
 def ago(delta: timedelta) -> str:
     seconds = max(int(delta.total_seconds()), 0)
     if seconds < 45:
-        return "just now"
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size or unit == "minute":
-            count = max(round(seconds / size), 1)
-            return f"{count} {unit}{'s' if count != 1 else ''} ago"
-    return "just now"
+        return _("just now")
+    if seconds >= 86400:
+        return ngettext("%(num)s day ago", "%(num)s days ago", max(round(seconds / 86400), 1))
+    if seconds >= 3600:
+        return ngettext("%(num)s hour ago", "%(num)s hours ago", max(round(seconds / 3600), 1))
+    return ngettext("%(num)s minute ago", "%(num)s minutes ago", max(round(seconds / 60), 1))

@@ -5,6 +5,7 @@ to act on the requirement), deleting it (supervisors; soft, audited) and restori
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -80,7 +81,7 @@ def edit_communication(communication_id: int) -> Response | str | tuple[str, int
         db.session.rollback()
         return _render(communication, values, exc.errors), 422
     db.session.commit()
-    flash("Communication saved.", "success")
+    flash(_("Communication saved."), "success")
     return redirect(url_for("customers.show", customer_id=communication.customer_id) + "#timeline")
 
 
@@ -110,5 +111,5 @@ def restore_communication(communication_id: int) -> Response:
         db.session, communication, actor_id=current_user.id, clock=current_clock()
     )
     db.session.commit()
-    flash("Communication restored.", "success")
+    flash(_("Communication restored."), "success")
     return redirect(url_for("customers.show", customer_id=communication.customer_id) + "#timeline")

@@ -4,6 +4,7 @@ the profile, in the same unit of work."""
 from typing import Any
 
 from flask import flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Customer, Role
@@ -72,6 +73,6 @@ def new() -> Page:
 def edit(customer_id: int) -> Page:
     if is_masked(customer_id):
         # The form shows contact points in full: reveal (and so log) them first.
-        flash("Reveal the contact points to edit this customer.", "info")
+        flash(_("Reveal the contact points to edit this customer."), "info")
         return redirect(url_for("customers.show", customer_id=customer_id))
     return PAGES.edit(customer_id)

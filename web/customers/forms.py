@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,14 +22,22 @@ from wtforms.validators import Length
 from models import Channel, CustomFieldDefinition, FieldKind, LifecycleStage, User
 from web.customers import organisations as organisation_choices
 from web.forms import TimeZoneField
+from web.record_words import capitalised
 from workflows.customers import custom_fields
 
 
 def choices(pairs: Any) -> list[SelectChoice]:
-    return [SelectChoice(str(value), str(label)) for value, label in pairs]
+    # A lazy label stays lazy: it is put into words when the form is rendered, in the viewer's
+    # language (module-level choices are built once, at import).
+    return [
+        SelectChoice(str(value), label if isinstance(label, LazyString) else str(label))
+        for value, label in pairs
+    ]
 
 
-CONSENT_CHOICES = choices([("", "unchanged"), ("granted", "granted"), ("withdrawn", "withdrawn")])
+CONSENT_CHOICES = choices(
+    [("", _l("unchanged")), ("granted", _l("granted")), ("withdrawn", _l("withdrawn"))]
+)
 # Form fields in the order the form shows them, with the workflow's name for each.
 PROFILE_FIELDS = (
     "name",
@@ -51,22 +62,24 @@ PROFILE_FIELDS = (
 class CustomerForm(FlaskForm):
     organisation_by_name = False  # a name box instead of a drop-down (many organisations)
     version = HiddenField()
-    name = StringField("Name", validators=[Length(max=200)])
-    emails = TextAreaField("Emails", description="One per line; the first is the primary.")
-    phones = TextAreaField("Phones", description="One per line, any format; +country or local.")
-    organisation_id = SelectField("Organisation", validate_choice=False)
-    owner_id = SelectField("Owner", validate_choice=False)
-    stage = SelectField("Stage", validate_choice=False)
-    time_zone = TimeZoneField("Time zone", optional=True, by_workflow=True)
-    language = StringField("Language", description="A language tag such as en or pt-BR.")
-    address_line = StringField("Street and number")
-    district = StringField("District")
-    city = StringField("City")
-    region = StringField("Region / province", description="State, province or county.")
-    postal_code = StringField("Postal code")
-    country = StringField("Country", description="Two letters, e.g. DE.")
-    notes = TextAreaField("Notes")
-    tags = StringField("Tags", description="Separated by commas.")
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    emails = TextAreaField(_l("Emails"), description=_l("One per line; the first is the primary."))
+    phones = TextAreaField(
+        _l("Phones"), description=_l("One per line, any format; +country or local.")
+    )
+    organisation_id = SelectField(_l("Organisation"), validate_choice=False)
+    owner_id = SelectField(_l("Owner"), validate_choice=False)
+    stage = SelectField(_l("Stage"), validate_choice=False)
+    time_zone = TimeZoneField(_l("Time zone"), optional=True, by_workflow=True)
+    language = StringField(_l("Language"), description=_l("A language tag such as en or pt-BR."))
+    address_line = StringField(_l("Street and number"))
+    district = StringField(_l("District"))
+    city = StringField(_l("City"))
+    region = StringField(_l("Region / province"), description=_l("State, province or county."))
+    postal_code = StringField(_l("Postal code"))
+    country = StringField(_l("Country"), description=_l("Two letters, e.g. DE."))
+    notes = TextAreaField(_l("Notes"))
+    tags = StringField(_l("Tags"), description=_l("Separated by commas."))
 
 
 def custom_field_name(key: str) -> str:
@@ -74,7 +87,11 @@ def custom_field_name(key: str) -> str:
 
 
 def custom_field(definition: CustomFieldDefinition) -> Field:
-    label = definition.label + ("" if definition.is_required else " (optional)")
+    label = (
+        definition.label
+        if definition.is_required
+        else _("%(label)s (optional)", label=definition.label)
+    )
     kind = definition.kind
     if kind is FieldKind.SINGLE_CHOICE:
         options = choices([("", "—"), *((c, c) for c in definition.choices)])
@@ -92,15 +109,16 @@ def custom_field(definition: CustomFieldDefinition) -> Field:
 
 
 def _consent_fields(channel: Channel) -> dict[str, Field]:
-    name = channel.value.upper() if channel is Channel.SMS else channel.value.capitalize()
+    name = capitalised(channel)
     return {
         f"consent_{channel.value}": SelectField(
-            f"{name} consent",
+            _("%(channel)s consent", channel=name),
             choices=CONSENT_CHOICES,
             validate_choice=False,
         ),
         f"consent_{channel.value}_method": StringField(
-            f"How ({name})", description="e.g. web form, phone call, signed letter"
+            _("How (%(channel)s)", channel=name),
+            description=_("e.g. web form, phone call, signed letter"),
         ),
     }
 
@@ -114,7 +132,7 @@ def build_form(session: Session, **kwargs: Any) -> tuple[CustomerForm, list[Cust
     organisation_options = organisation_choices.options(session)
     if organisation_options is None:
         attrs["organisation_id"] = StringField(
-            "Organisation", description="Its name, or the beginning of it."
+            _("Organisation"), description=_("Its name, or the beginning of it.")
         )
     form_class = type("BoundCustomerForm", (CustomerForm,), attrs)
     form = form_class(**kwargs)
@@ -202,10 +220,10 @@ def consent_changes(form: CustomerForm) -> list[tuple[Channel, bool, str]]:
         if not state.data:
             continue
         if state.data not in ("granted", "withdrawn"):
-            state.errors = [*state.errors, "Choose granted or withdrawn."]
+            state.errors = [*state.errors, _("Choose granted or withdrawn.")]
             continue
         if not (method.data or "").strip():
-            method.errors = [*method.errors, "Say how consent was given or withdrawn."]
+            method.errors = [*method.errors, _("Say how consent was given or withdrawn.")]
             continue
         changes.append((channel, state.data == "granted", method.data.strip()))
     return changes

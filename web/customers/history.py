@@ -1,6 +1,7 @@
 """Per-record audit view: who changed what, when, field by field."""
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
@@ -19,7 +20,7 @@ def history(customer_id: int) -> str | Response:
     customer = get_customer_or_404(customer_id, deleted=None)
     if is_masked(customer_id):
         # Past values include contact points in full: reveal (and so log) them first.
-        flash("Reveal the contact points to see this customer's history.", "info")
+        flash(_("Reveal the contact points to see this customer's history."), "info")
         return redirect(url_for("customers.show", customer_id=customer_id))
     # The customer's own entries, and those of its communications and transactions.
     communication_ids = select(Communication.id).where(Communication.customer_id == customer.id)

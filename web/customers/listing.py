@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from models import LifecycleStage, Role, Tag, User
@@ -17,13 +18,13 @@ from workflows.platform.errors import ValidationFailed
 
 PAGE_SIZE = 25
 SORT_LABELS = {
-    "relevance": "Best match",
-    "name": "Name A-Z",
-    "-name": "Name Z-A",
-    "-created_at": "Newest",
-    "created_at": "Oldest",
-    "-last_contacted_at": "Recently contacted",
-    "last_contacted_at": "Longest without contact",
+    "relevance": _l("Best match"),
+    "name": _l("Name A-Z"),
+    "-name": _l("Name Z-A"),
+    "-created_at": _l("Newest"),
+    "created_at": _l("Oldest"),
+    "-last_contacted_at": _l("Recently contacted"),
+    "last_contacted_at": _l("Longest without contact"),
 }
 
 

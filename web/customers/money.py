@@ -1,6 +1,7 @@
 """The customer page's "record a transaction" form: errors at each field (422), nothing saved."""
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -11,6 +12,7 @@ from web.customers import bp
 from web.customers.access import get_customer_or_404
 from web.customers.show import render_page
 from web.extensions import db
+from web.record_words import capitalised
 from workflows.customers import transactions
 from workflows.platform.errors import ValidationFailed
 
@@ -28,5 +30,5 @@ def record_transaction(customer_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         return render_page(customer_id, tx_values=data, tx_errors=exc.errors), 422
     db.session.commit()
-    flash(f"{data['kind'].capitalize()} recorded.", "success")
+    flash(_("%(kind)s recorded.", kind=capitalised(data["kind"])), "success")
     return redirect(url_for("customers.show", customer_id=customer_id) + "#transactions")

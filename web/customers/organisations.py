@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -31,4 +32,6 @@ def find_by_name(session: Session, name: str) -> int:
     found = exact or session.scalars(live.where(lowered.startswith(name.lower())).limit(2)).all()
     if len(found) == 1:
         return found[0]
-    raise ValueError("No organisation has this name." if not found else "Several match; type more.")
+    raise ValueError(
+        _("No organisation has this name.") if not found else _("Several match; type more.")
+    )

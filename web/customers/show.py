@@ -1,6 +1,7 @@
 """The customer 360 page and its quick "log a call / visit / note" form."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -24,6 +25,7 @@ from web.customers import bp
 from web.customers.access import get_customer_or_404
 from web.extensions import db
 from web.privacy.reads import note_access
+from web.record_words import capitalised
 from web.requirements.access import readable
 from web.templating import viewer_zone
 from workflows.customers import custom_fields, timelines, transactions
@@ -62,7 +64,7 @@ LOG_FIELDS = ("channel", "direction", "occurred_at", "duration_minutes", "subjec
 def show(customer_id: int) -> str | Response:
     customer = get_customer_or_404(customer_id, deleted=None, options=PAGE_LOADS)
     if customer.deleted_at is not None and customer.merged_into_id is not None:
-        flash(f"{customer.name} was merged into this customer.", "info")
+        flash(_("%(name)s was merged into this customer.", name=customer.name), "info")
         return redirect(url_for("customers.show", customer_id=customer.merged_into_id))
     note_access(customer_id, "view", via="page")
     return render_page(customer_id)
@@ -86,7 +88,7 @@ def log_communication(customer_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         return render_page(customer_id, log_values=data, log_errors=exc.errors), 422
     db.session.commit()
-    flash(f"{data['channel'].capitalize()} logged.", "success")
+    flash(_("%(channel)s logged.", channel=capitalised(data["channel"])), "success")
     return redirect(url_for("customers.show", customer_id=customer_id) + "#timeline")
 
 

@@ -2,6 +2,7 @@
 each step confirmed on a page of its own, so it works without JavaScript."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -29,7 +30,7 @@ def delete(customer_id: int) -> Response:
     customer = get_customer_or_404(customer_id)
     profiles.delete_customer(db.session, customer, actor_id=current_user.id, clock=current_clock())
     db.session.commit()
-    flash(f"{customer.name} is in the trash.", "success")
+    flash(_("%(name)s is in the trash.", name=customer.name), "success")
     return redirect(url_for("customers.index"))
 
 
@@ -55,7 +56,7 @@ def restore(customer_id: int) -> Response:
         flash(" ".join(m for ms in exc.errors.values() for m in ms), "error")
         return redirect(url_for("customers.trash"))
     db.session.commit()
-    flash(f"{customer.name} is restored.", "success")
+    flash(_("%(name)s is restored.", name=customer.name), "success")
     return redirect(url_for("customers.show", customer_id=customer.id))
 
 
@@ -71,12 +72,12 @@ def confirm_purge(customer_id: int) -> str:
 def purge(customer_id: int) -> Response | tuple[str, int]:
     customer = get_customer_or_404(customer_id, deleted=True)
     if request.form.get("confirm_name", "").strip() != customer.name:
-        error = "Type the customer's name exactly to delete it for good."
+        error = _("Type the customer's name exactly to delete it for good.")
         return render_template(
             "customers/confirm.html", customer=customer, action="purge", error=error
         ), 422
     name = customer.name
     profiles.purge_customer(db.session, customer, actor_id=current_user.id, clock=current_clock())
     db.session.commit()
-    flash(f"{name} is deleted for good.", "success")
+    flash(_("%(name)s is deleted for good.", name=name), "success")
     return redirect(url_for("customers.trash"))

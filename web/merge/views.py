@@ -1,6 +1,7 @@
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -81,7 +82,7 @@ def merge_pair() -> Response:
     b = _live(request.form.get("b", type=int))
     survivor_id = request.form.get("survivor", type=int)
     if survivor_id not in (a.id, b.id):
-        abort(400, "Choose which customer survives.")
+        abort(400, _("Choose which customer survives."))
     survivor, other = (a, b) if survivor_id == a.id else (b, a)
     fields = [*merge.CHOOSABLE, *(f"custom.{k}" for k in (a.custom or {}) | (b.custom or {}))]
     choices = {
@@ -104,7 +105,12 @@ def merge_pair() -> Response:
     db.session.commit()
     moved = ", ".join(f"{n} {t.replace('customer_', '')}" for t, n in sorted(result.moved.items()))
     flash(
-        f"Customer #{result.merged_id} merged into #{result.survivor_id} (moved {moved}).",
+        _(
+            "Customer #%(merged)s merged into #%(survivor)s (moved %(moved)s).",
+            merged=result.merged_id,
+            survivor=result.survivor_id,
+            moved=moved,
+        ),
         "success",
     )
     return redirect(url_for("customers.show", customer_id=result.survivor_id))

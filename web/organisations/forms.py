@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,12 +19,12 @@ PROFILE_FIELDS = ("name", "website", "phone", "address", "notes", "owner_id")
 
 class OrganisationForm(FlaskForm):
     version = HiddenField()
-    name = StringField("Name", validators=[Length(max=200)])
-    website = StringField("Website", description="e.g. example.com")
-    phone = StringField("Phone", description="Any format; +country or local.")
-    address = TextAreaField("Address")
-    notes = TextAreaField("Notes")
-    owner_id = SelectField("Owner", validate_choice=False)
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    website = StringField(_l("Website"), description=_l("e.g. example.com"))
+    phone = StringField(_l("Phone"), description=_l("Any format; +country or local."))
+    address = TextAreaField(_l("Address"))
+    notes = TextAreaField(_l("Notes"))
+    owner_id = SelectField(_l("Owner"), validate_choice=False)
 
 
 def build_form(

@@ -1,6 +1,7 @@
 """Trash: move to it and restore (supervisors), each confirmed on a page of its own."""
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -29,7 +30,7 @@ def delete(organisation_id: int) -> Response:
         db.session, organisation, actor_id=current_user.id, clock=current_clock()
     )
     db.session.commit()
-    flash(f"{organisation.name} is in the trash.", "success")
+    flash(_("%(name)s is in the trash.", name=organisation.name), "success")
     return redirect(url_for("organisations.index"))
 
 
@@ -50,5 +51,5 @@ def restore(organisation_id: int) -> Response:
         db.session, organisation, actor_id=current_user.id, clock=current_clock()
     )
     db.session.commit()
-    flash(f"{organisation.name} is restored.", "success")
+    flash(_("%(name)s is restored.", name=organisation.name), "success")
     return redirect(url_for("organisations.show", organisation_id=organisation.id))

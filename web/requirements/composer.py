@@ -2,6 +2,7 @@
 trigger, in the same transaction) or an internal note."""
 
 from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -68,7 +69,10 @@ def reply(requirement_id: int) -> Page:
         return render_page(req, composer_values=values, composer_errors=errors), 422
     db.session.commit()
     then = values["then"].strip()
-    flash(f"Reply queued{f' · {trigger_label(then)}' if then else ''}.", "success")
+    if then:
+        flash(_("Reply queued · %(action)s.", action=trigger_label(then)), "success")
+    else:
+        flash(_("Reply queued."), "success")
     return redirect(
         url_for("requirements.show", requirement_id=requirement_id, _anchor="thread"), 303
     )
@@ -95,7 +99,7 @@ def note(requirement_id: int) -> Page:
         page = render_page(req, composer_values=values, composer_errors=exc.errors, mode="note")
         return page, 422
     db.session.commit()
-    flash("Note added.", "success")
+    flash(_("Note added."), "success")
     return redirect(
         url_for("requirements.show", requirement_id=requirement_id, _anchor="thread"), 303
     )

@@ -3,6 +3,7 @@
 an audit entry the requirement's history shows, the search document refreshed)."""
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -52,8 +53,10 @@ def edit_details(requirement_id: int) -> Page:
         values["version"] = str(req.version)  # saving again applies what this editor typed
         errors = {
             "details": [
-                "Someone changed this requirement since you opened it. "
-                "Your text is kept; compare with the page and save again."
+                _(
+                    "Someone changed this requirement since you opened it. "
+                    "Your text is kept; compare with the page and save again."
+                )
             ]
         }
         return render_page(req, details_values=values, details_errors=errors), 409
@@ -61,5 +64,5 @@ def edit_details(requirement_id: int) -> Page:
         db.session.rollback()
         req = get_requirement_or_404(requirement_id)
         return render_page(req, details_values=values, details_errors=exc.errors), 422
-    flash("Saved." if changed else "Nothing changed.", "success")
+    flash(_("Saved.") if changed else _("Nothing changed."), "success")
     return redirect(url_for("requirements.show", requirement_id=req.id), 303)

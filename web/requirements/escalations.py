@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -187,11 +188,12 @@ def acknowledge(sla_clock_id: int) -> Response:
         )
     except ValidationFailed as exc:  # not at risk (any more), or gone
         db.session.rollback()
-        flash(f"Not acknowledged: {' '.join(m for ms in exc.errors.values() for m in ms)}", "error")
+        reasons = " ".join(m for ms in exc.errors.values() for m in ms)
+        flash(_("Not acknowledged: %(reasons)s", reasons=reasons), "error")
         return redirect(url_for("escalations.index"), 303)
     db.session.commit()
     forget_navigation_counts()
-    flash(f"Escalation on #{sla_clock.requirement_id} acknowledged.", "success")
+    flash(_("Escalation on #%(id)s acknowledged.", id=sla_clock.requirement_id), "success")
     return redirect(url_for("escalations.index"), 303)
 
 
@@ -200,7 +202,7 @@ def acknowledge(sla_clock_id: int) -> Response:
 def acknowledge_many() -> Response:
     ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:MAX_BULK]
     if not ids:
-        flash("Select at least one escalation first.", "error")
+        flash(_("Select at least one escalation first."), "error")
         return redirect(url_for("escalations.index"), 303)
     user = current_user._get_current_object()
     clock = current_clock()
@@ -221,9 +223,9 @@ def acknowledge_many() -> Response:
     db.session.commit()
     forget_navigation_counts()
     if done:
-        flash(f"Acknowledged: {', '.join(done)}.", "success")
+        flash(_("Acknowledged: %(names)s.", names=", ".join(done)), "success")
     for line in refused:
-        flash(f"Not acknowledged {line}", "error")
+        flash(_("Not acknowledged %(what)s", what=line), "error")
     return redirect(url_for("escalations.index"), 303)
 
 
@@ -234,7 +236,7 @@ def reassign(sla_clock_id: int) -> Response:
     req = get_requirement_or_404(sla_clock.requirement_id)
     raw = request.form.get("assignee_id", "")
     if not raw.isdigit():
-        abort(400, "Choose who takes it over.")
+        abort(400, _("Choose who takes it over."))
     try:
         assignment.change_assignment(
             db.session,
@@ -248,9 +250,9 @@ def reassign(sla_clock_id: int) -> Response:
         )
     except (ValidationFailed, NotPermitted) as exc:
         db.session.rollback()
-        flash(f"#{req.id} not reassigned: {exc}", "error")
+        flash(_("#%(id)s not reassigned: %(reason)s", id=req.id, reason=exc), "error")
         return redirect(url_for("escalations.index"), 303)
     db.session.commit()
     forget_navigation_counts()
-    flash(f"#{req.id} reassigned.", "success")
+    flash(_("#%(id)s reassigned.", id=req.id), "success")
     return redirect(url_for("escalations.index"), 303)

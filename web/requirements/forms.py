@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
@@ -9,16 +11,17 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from models import Priority
+from web.record_words import ENUM_LABELS
 from web.requirements import queries
 from workflows.tracking import categories
 from workflows.tracking.requirements import WORKFLOWS
 
-NOBODY = SelectChoice("", "— nobody")
-NO_TEAM = SelectChoice("", "— no team")
+NOBODY = SelectChoice("", _l("— nobody"))
+NO_TEAM = SelectChoice("", _l("— no team"))
 
 
 def priority_choices() -> list[SelectChoice]:
-    return [SelectChoice(p.value, p.value) for p in Priority]
+    return [SelectChoice(p.value, ENUM_LABELS[p.value]) for p in Priority]
 
 
 def _people(session: Session, blank: SelectChoice) -> list[SelectChoice]:
@@ -31,19 +34,19 @@ def _teams(session: Session, blank: SelectChoice) -> list[SelectChoice]:
 
 class AssignmentForm(FlaskForm):
     version = HiddenField()
-    assignee_id = SelectField("Assignee", validate_choice=False)
-    team_id = SelectField("Team", validate_choice=False)
-    priority = SelectField("Priority", validate_choice=False)
+    assignee_id = SelectField(_l("Assignee"), validate_choice=False)
+    team_id = SelectField(_l("Team"), validate_choice=False)
+    priority = SelectField(_l("Priority"), validate_choice=False)
 
 
 class RequirementForm(FlaskForm):
-    title = StringField("Title", validators=[Length(max=300)])
-    description = TextAreaField("Description")
-    category = SelectField("Category", validate_choice=False)
-    priority = SelectField("Priority", validate_choice=False)
-    workflow = SelectField("Workflow", validate_choice=False)
-    team_id = SelectField("Team", validate_choice=False)
-    assignee_id = SelectField("Assignee", validate_choice=False)
+    title = StringField(_l("Title"), validators=[Length(max=300)])
+    description = TextAreaField(_l("Description"))
+    category = SelectField(_l("Category"), validate_choice=False)
+    priority = SelectField(_l("Priority"), validate_choice=False)
+    workflow = SelectField(_l("Workflow"), validate_choice=False)
+    team_id = SelectField(_l("Team"), validate_choice=False)
+    assignee_id = SelectField(_l("Assignee"), validate_choice=False)
 
 
 def build_assignment_form(session: Session, **kwargs: Any) -> AssignmentForm:
@@ -54,7 +57,7 @@ def build_assignment_form(session: Session, **kwargs: Any) -> AssignmentForm:
     return form
 
 
-NO_CATEGORY = SelectChoice("", "— none")
+NO_CATEGORY = SelectChoice("", _l("— none"))
 
 
 def category_choices(session: Session, current: str | None = None) -> list[SelectChoice]:
@@ -83,5 +86,5 @@ def optional_id(form: Any, name: str, errors: dict[str, list[str]]) -> int | Non
     try:
         return int(raw)
     except ValueError:
-        errors.setdefault(name, []).append("Choose from the list.")
+        errors.setdefault(name, []).append(_("Choose from the list."))
         return None

@@ -3,6 +3,7 @@ the header and the queues: every error at its field (422), what was typed kept, 
 until all is valid."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -74,5 +75,5 @@ def new(customer_id: int) -> Response | str | tuple[str, int]:
         attach_errors(form, exc)
         return render_template("requirements/new.html", form=form, customer=customer), 422
     db.session.commit()
-    flash(f"Requirement #{requirement.id} opened.", "success")
+    flash(_("Requirement #%(id)s opened.", id=requirement.id), "success")
     return redirect(url_for("requirements.show", requirement_id=requirement.id), 303)

@@ -7,6 +7,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -16,6 +19,7 @@ from models import Priority, Requirement, Role
 from web.access import can, role_required
 from web.clocks import current_clock
 from web.extensions import db
+from web.record_words import ENUM_LABELS
 from web.requirements import assignment, bp, confirmations, queries, sla_display
 from web.requirements.access import my_memberships, readable, team_ids_of
 from web.requirements.views import view_url
@@ -25,13 +29,17 @@ from workflows.tracking import requirements, saved_views, search_index, workflow
 from workflows.tracking.requirements import TransitionRefused
 
 PAGE_SIZE = 25
-QUEUE_TITLES = {"mine": "My requirements", "team": "Team queue", "all": "All open"}
+QUEUE_TITLES = {
+    "mine": _l("My requirements"),
+    "team": _l("Team queue"),
+    "all": _l("All open"),
+}
 # The SLA-status filter's options and their words.
 SLA_CHOICES = [
-    ("breached", "breached"),
-    ("at_risk", "at risk"),
-    ("due_today", "due today"),
-    ("paused", "paused"),
+    ("breached", _l("breached")),
+    ("at_risk", _l("at risk")),
+    ("due_today", _l("due today")),
+    ("paused", _l("paused")),
 ]
 FILTER_ARGS = ("state", "priority", "team", "assignee", "workflow", "q", "sla")
 # Triggers a bulk action cannot offer: "assign" has its own button, "merge" needs a target each.
@@ -115,7 +123,7 @@ def index() -> str:
         viewer_zone=viewer_zone().key,
         has_teams=bool(my_teams),
         state_choices=[(s, workflow_words.state_label(s)) for s in queries.ALL_STATES],
-        priority_choices=[(p.value, p.value) for p in Priority],
+        priority_choices=[(p.value, ENUM_LABELS[p.value]) for p in Priority],
         team_choices=queries.team_choices(db.session),
         user_choices=queries.user_choices(db.session),
         workflow_choices=[(w.key, w.label) for w in requirements.WORKFLOWS.values()],
@@ -142,12 +150,14 @@ def bulk() -> Response | str:
     ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:MAX_BULK]
     action = request.form.get("action", "")
     if not ids:
-        flash("Select at least one requirement first.", "error")
+        flash(_("Select at least one requirement first."), "error")
         return redirect(_back(), 303)
     clock = current_clock()
     user = current_user._get_current_object()
     if action == "assign_to_me":
-        verb = "Assigned to you:"
+
+        def done_words(ids: str) -> str:
+            return _("Assigned to you: %(ids)s.", ids=ids)
 
         def apply(req: Requirement) -> None:
             assignment.assign_to(db.session, req, user, actor=user, clock=clock)
@@ -156,7 +166,7 @@ def bulk() -> Response | str:
         trigger = request.form.get("trigger", "")
         note = request.form.get("note", "").strip() or None
         if not trigger:
-            flash("Choose what to do with the selected requirements.", "error")
+            flash(_("Choose what to do with the selected requirements."), "error")
             return redirect(_back(), 303)
         words = workflow_words.trigger_label(trigger)
         if not confirmations.is_confirmed():
@@ -170,19 +180,21 @@ def bulk() -> Response | str:
             what = confirmations.sentences(selected, trigger)
             if what:
                 return _ask_first(ids, selected, trigger, note, what)
-        verb = f"{words}: done for"
+
+        def done_words(ids: str) -> str:
+            return _("%(action)s: done for %(ids)s.", action=words, ids=ids)
 
         def apply(req: Requirement) -> None:
             requirements.fire(db.session, req, trigger, actor=user, clock=clock, note=note)
 
     else:
-        abort(400, "Unknown bulk action.")
+        abort(400, _("Unknown bulk action."))
     done, refused = _each_in_savepoint(ids, apply)
     db.session.commit()
     if done:
-        flash(f"{verb} {', '.join(f'#{i}' for i in done)}.", "success")
+        flash(done_words(", ".join(f"#{i}" for i in done)), "success")
     for requirement_id, reason in refused:
-        flash(f"#{requirement_id} refused: {reason}", "error")
+        flash(_("#%(id)s refused: %(reason)s", id=requirement_id, reason=reason), "error")
     return redirect(_back(), 303)
 
 
@@ -192,7 +204,12 @@ def _ask_first(
     words = workflow_words.trigger_label(trigger)
     count = len(selected)
     return confirmations.confirmation_page(
-        heading=f"{words} {count} requirement{'s' if count != 1 else ''}?",
+        heading=ngettext(
+            "%(action)s %(num)s requirement?",
+            "%(action)s %(num)s requirements?",
+            count,
+            action=words,
+        ),
         what=what,
         reqs=selected,
         action=url_for("requirements.bulk"),
@@ -203,7 +220,7 @@ def _ask_first(
             ("note", note or ""),
             ("next", _back()),
         ],
-        confirm_label=f"Yes, {words[:1].lower()}{words[1:]} {count}",
+        confirm_label=_("Yes, %(action)s %(n)s", action=words[:1].lower() + words[1:], n=count),
         back=_back(),
     )
 
@@ -233,7 +250,7 @@ def _each_in_savepoint(
     for requirement_id in ids:
         req = found.get(requirement_id)
         if req is None:
-            refused.append((requirement_id, "No such requirement."))
+            refused.append((requirement_id, _("No such requirement.")))
             continue
         savepoint = db.session.begin_nested()
         try:
@@ -248,5 +265,5 @@ def _each_in_savepoint(
             refused.append((requirement_id, str(exc)))
         except StaleDataError:  # PostgreSQL: another transaction changed it under us
             savepoint.rollback()
-            refused.append((requirement_id, "Someone changed it at the same moment; try again."))
+            refused.append((requirement_id, _("Someone changed it at the same moment; try again.")))
     return done, refused

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -138,7 +139,12 @@ def transition(requirement_id: int) -> Page:
     db.session.commit()
     words = req.workflow
     flash(
-        f"{trigger_label(trigger, words)}: {label(before, words)} → {label(req.state, words)}.",
+        _(
+            "%(action)s: %(before)s → %(after)s.",
+            action=trigger_label(trigger, words),
+            before=label(before, words),
+            after=label(req.state, words),
+        ),
         "success",
     )
     return redirect(url_for("requirements.show", requirement_id=req.id), 303)
@@ -150,14 +156,15 @@ def _ask_first(
     words = trigger_label(trigger, req.workflow)
     if target_id is not None:
         target = db.session.get(Requirement, target_id)
-        what = [*what, f"It will point to #{target_id} “{target.title if target else ''}”."]
+        title = target.title if target else ""
+        what = [*what, _("It will point to #%(id)s “%(title)s”.", id=target_id, title=title)]
     return confirmations.confirmation_page(
-        heading=f"{words} #{req.id} “{req.title}”?",
+        heading=_("%(action)s #%(id)s “%(title)s”?", action=words, id=req.id, title=req.title),
         what=what,
         reqs=[req],
         action=url_for("requirements.transition", requirement_id=req.id),
         fields=[("trigger", trigger), *((k, v) for k, v in values.items() if v)],
-        confirm_label=f"Yes, {words[:1].lower()}{words[1:]}",
+        confirm_label=_("Yes, %(action)s", action=words[:1].lower() + words[1:]),
         back=url_for("requirements.show", requirement_id=req.id),
     )
 
@@ -165,18 +172,22 @@ def _ask_first(
 def _merge_target(req: Requirement, raw: str, errors: dict[str, list[str]]) -> int | None:
     raw = raw.strip().lstrip("#")
     if not raw.isdigit():
-        errors["merge_into_id"] = ["Give the number of the requirement to merge into."]
+        errors["merge_into_id"] = [_("Give the number of the requirement to merge into.")]
         return None
     target = db.session.get(Requirement, int(raw))
     if target is not None and not may_read(target):
         target = None  # another team's: the same answer as a missing one
     if target is None:
-        errors["merge_into_id"] = [f"There is no requirement #{raw}."]
+        errors["merge_into_id"] = [_("There is no requirement #%(id)s.", id=raw)]
     elif target.id == req.id:
-        errors["merge_into_id"] = ["A requirement cannot be merged into itself."]
+        errors["merge_into_id"] = [_("A requirement cannot be merged into itself.")]
     elif target.state in requirements.workflow_of(target).final_states:
         errors["merge_into_id"] = [
-            f"#{raw} is {label(target.state, target.workflow)}; choose an open one."
+            _(
+                "#%(id)s is %(state)s; choose an open one.",
+                id=raw,
+                state=label(target.state, target.workflow),
+            )
         ]
     return target.id if target is not None else None
 
@@ -221,7 +232,7 @@ def _save_assignment(req: Requirement, form: AssignmentForm, *, merged: bool = F
         db.session.rollback()
         attach_errors(form, exc)
         return render_page(get_requirement_or_404(requirement_id), form=form), 422
-    flash("Saved." if changes else "Nothing changed.", "success")
+    flash(_("Saved.") if changes else _("Nothing changed."), "success")
     return redirect(url_for("requirements.show", requirement_id=req.id), 303)
 
 
@@ -274,10 +285,13 @@ def _conflict(
         theirs, yours = shown_value(saved[name]), shown_value(mine[name])
         rows.append((mine[name].label.text, theirs, yours, theirs != yours, who[name]))
     mine.version.data = str(req.version)
-    reason = exc if isinstance(exc, StaleEdit) else "Someone saved it at the same moment."
+    reason = exc if isinstance(exc, StaleEdit) else _("Someone saved it at the same moment.")
     if only is not None:
-        reason = "Someone else changed the same field."
-    flash(f"Not saved: {reason} Your choices are kept: compare, then save again.", "error")
+        reason = _("Someone else changed the same field.")
+    flash(
+        _("Not saved: %(reason)s Your choices are kept: compare, then save again.", reason=reason),
+        "error",
+    )
     originals = stale_merge.originals_from(saved, assignment.FIELDS)
     return render_page(req, form=mine, conflict=rows, originals=originals), 409
 
@@ -338,8 +352,8 @@ def _timeline(req: Requirement, users: dict[int, str]) -> list[Entry]:
     entries += [
         Entry(
             at=a.at,
-            who=users.get(a.actor_id, "the system") if a.actor_id else "the system",
-            what="Edited",
+            who=users.get(a.actor_id, _("the system")) if a.actor_id else _("the system"),
+            what=_("Edited"),
             note=_describe_changes(a.changes or {}),
             kind="edit",
         )

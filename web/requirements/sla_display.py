@@ -113,23 +113,23 @@ def timeline(clock: SlaClock, now: datetime) -> list[Step]:
     steps = [Step(s.at, s.what, s.why, _kind(s.what)) for s in steps]
     told = {s.kind for s in steps}
     if "start" not in told:
-        steps.append(Step(clock.started_at, "started", "", "start"))
+        steps.append(Step(clock.started_at, _("started"), "", "start"))
     if clock.warned_at and "warning" not in told:
-        steps.append(Step(clock.warned_at, "warning sent", "", "warning"))
+        steps.append(Step(clock.warned_at, _("warning sent"), "", "warning"))
     if clock.met_at and "met" not in told:
-        steps.append(Step(clock.met_at, "met", "", "met"))
+        steps.append(Step(clock.met_at, _("met"), "", "met"))
     if clock.breached_at and "breached" not in told:
-        steps.append(Step(clock.breached_at, "breached", "", "breached"))
+        steps.append(Step(clock.breached_at, _("breached"), "", "breached"))
     if clock.acknowledged_at and "ack" not in told:
-        why = f"rung {clock.acknowledged_rung}"
-        steps.append(Step(clock.acknowledged_at, "acknowledged", why, "ack"))
+        why = _("rung %(rung)s", rung=clock.acknowledged_rung)
+        steps.append(Step(clock.acknowledged_at, _("acknowledged"), why, "ack"))
     steps.sort(key=lambda s: (s.at is None, s.at or now))
     steps = _with_pause_lengths(steps, now)
     if clock.status in (SlaStatus.RUNNING, SlaStatus.BREACHED) and clock.due_at is not None:
         if clock.due_at > now:
-            steps.append(Step(clock.due_at, "due", "if it keeps running", "due"))
+            steps.append(Step(clock.due_at, _("due"), _("if it keeps running"), "due"))
         elif "breached" not in {s.kind for s in steps}:
-            steps.append(Step(clock.due_at, "was due", "", "due"))
+            steps.append(Step(clock.due_at, _("was due"), "", "due"))
     return steps
 
 
@@ -143,13 +143,15 @@ def _with_pause_lengths(steps: list[Step], now: datetime) -> list[Step]:
             paused_at, paused_index = step.at, len(out)
         elif step.kind == "resume" and paused_at is not None and step.at is not None:
             length = duration((step.at - paused_at).total_seconds())
-            why = f"{step.why}; paused for {length}" if step.why else f"paused for {length}"
+            paused = _("paused for %(duration)s", duration=length)
+            why = f"{step.why}; {paused}" if step.why else paused
             step = Step(step.at, step.what, why, step.kind)
             paused_at = paused_index = None
         out.append(step)
     if paused_at is not None and paused_index is not None:
         held = out[paused_index]
         length = duration((now - paused_at).total_seconds())
-        why = f"{held.why}; paused for {length} so far" if held.why else f"{length} so far"
+        so_far = _("paused for %(duration)s so far", duration=length)
+        why = f"{held.why}; {so_far}" if held.why else _("%(duration)s so far", duration=length)
         out[paused_index] = Step(held.at, held.what, why, held.kind)
     return out

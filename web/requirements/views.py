@@ -2,6 +2,7 @@
 the user or shared with one of their teams; the queue page lists them and opens one."""
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -40,10 +41,10 @@ def save_view() -> Response:
     except ValidationFailed as exc:
         db.session.rollback()
         messages = " ".join(m for ms in exc.errors.values() for m in ms)
-        flash(f"View not saved: {messages}", "error")
+        flash(_("View not saved: %(reasons)s", reasons=messages), "error")
         return redirect(url_for("requirements.index", queue=queue, **filters), 303)
     db.session.commit()
-    flash(f"View “{view.name}” saved.", "success")
+    flash(_("View “%(name)s” saved.", name=view.name), "success")
     return redirect(view_url(view), 303)
 
 
@@ -55,8 +56,8 @@ def delete_view(view_id: int) -> Response:
     if not saved_views.may_see(db.session, user, view) and not user.has_role(Role.ADMIN):
         abort(404)
     if not saved_views.may_delete(user, view):
-        abort(403, "Only whoever saved a view (or an admin) may delete it.")
+        abort(403, _("Only whoever saved a view (or an admin) may delete it."))
     saved_views.delete_view(db.session, view, actor=user, clock=current_clock())
     db.session.commit()
-    flash(f"View “{view.name}” deleted.", "success")
+    flash(_("View “%(name)s” deleted.", name=view.name), "success")
     return redirect(url_for("requirements.index", queue=view.queue), 303)

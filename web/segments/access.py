@@ -1,6 +1,7 @@
 """Who may change a segment: its owner, supervisors and admins (as the API's PATCH)."""
 
 from flask import abort
+from flask_babel import gettext as _
 
 from models import Role, Segment, User
 from web.access import acting_user, can
@@ -23,5 +24,5 @@ def get_segment_or_404(segment_id: int) -> Segment:
 def get_changeable_segment_or_403(segment_id: int) -> Segment:
     segment = get_segment_or_404(segment_id)
     if not can_change(acting_user(), segment):
-        abort(403, "Only the segment's owner or a supervisor can change it.")
+        abort(403, _("Only the segment's owner or a supervisor can change it."))
     return segment

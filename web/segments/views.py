@@ -3,6 +3,8 @@
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,6 +20,20 @@ from web.segments.access import can_change, get_changeable_segment_or_403
 from web.segments.links import list_args
 from workflows.customers import segments
 from workflows.platform.errors import ValidationFailed
+
+# The list page's query arguments in words, for the filters a new segment saves.
+FILTER_LABELS = {
+    "q": _l("Search words"),
+    "owner": _l("Owner"),
+    "stage": _l("Stage"),
+    "organisation": _l("Organisation"),
+    "organisation_name": _l("Organisation"),
+    "tag": _l("Tag"),
+    "created_from": _l("Created from"),
+    "created_to": _l("Created until"),
+    "contacted_from": _l("Last contacted from"),
+    "contacted_to": _l("Last contacted until"),
+}
 
 
 def _row(segment: Segment, owners: dict[int, str]) -> dict[str, Any]:
@@ -43,7 +59,7 @@ def _row(segment: Segment, owners: dict[int, str]) -> dict[str, Any]:
         # A filter saved before input was checked (a NUL byte, say) must not take the page
         # down for everyone: this row says so and the others still count.
         savepoint.rollback()
-        row["error"] = "This segment's filter cannot be evaluated; edit or delete it."
+        row["error"] = _("This segment's filter cannot be evaluated; edit or delete it.")
         return row
     args = list_args(flt)
     row["link"] = None if args is None else url_for("customers.index", **args)
@@ -60,7 +76,16 @@ def index() -> str:
 
 def _form(status: int, errors: dict[str, list[str]], name: str) -> tuple[str, int]:
     filters = {k: v for k, v in request.args.items() if v and k not in ("sort", "cursor")}
-    return render_template("segments/new.html", errors=errors, name=name, filters=filters), status
+    return (
+        render_template(
+            "segments/new.html",
+            errors=errors,
+            name=name,
+            filters=filters,
+            filter_labels=FILTER_LABELS,
+        ),
+        status,
+    )
 
 
 @bp.get("/new")
@@ -84,10 +109,10 @@ def create() -> Response | tuple[str, int]:
     except ValidationFailed as exc:
         db.session.rollback()
         if not name.strip():
-            exc.errors.setdefault("name", ["Give the segment a name."])
+            exc.errors.setdefault("name", [_("Give the segment a name.")])
         return _form(422, exc.errors, name)
     db.session.commit()
-    flash(f"Segment “{segment.name}” saved.", "success")
+    flash(_("Segment “%(name)s” saved.", name=segment.name), "success")
     return redirect(url_for("segments.index"))
 
 
@@ -110,7 +135,7 @@ def rename(segment_id: int) -> Response | tuple[str, int]:
         page = render_template("segments/edit.html", segment=segment, name=name, errors=exc.errors)
         return page, 422
     db.session.commit()
-    flash(f"Segment renamed to “{segment.name}”.", "success")
+    flash(_("Segment renamed to “%(name)s”.", name=segment.name), "success")
     return redirect(url_for("segments.index"))
 
 
@@ -128,5 +153,5 @@ def delete(segment_id: int) -> Response:
     name = segment.name
     segments.delete_segment(db.session, segment)
     db.session.commit()
-    flash(f"Segment “{name}” deleted.", "success")
+    flash(_("Segment “%(name)s” deleted.", name=name), "success")
     return redirect(url_for("segments.index"))

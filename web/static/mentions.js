@@ -8,7 +8,7 @@
   list.className = "mention-list";
   list.id = "mention-suggestions";
   list.setAttribute("role", "listbox");
-  list.setAttribute("aria-label", "People to mention");
+  list.setAttribute("aria-label", box.dataset.mentionLabel || "People to mention");
   list.hidden = true;
   box.insertAdjacentElement("afterend", list);
   box.setAttribute("aria-controls", list.id);

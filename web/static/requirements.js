@@ -20,6 +20,14 @@
     return words[key].replace(/%\((\w+)\)s/g, function (_, name) { return values[name]; });
   }
 
+  // The live escalation queue's status line, from the page (requirements/_macros.html).
+  var pageWords = document.getElementById("countdown-words");
+  words.updated = (pageWords && JSON.parse(pageWords.textContent).updated) ||
+    "Escalations updated: {breached} breached, {at_risk} at risk, {acknowledged} acknowledged.";
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, key) { return key in values ? values[key] : all; });
+  }
+
   // Mirrors web/i18n.duration: at most two units, rounded down.
   function duration(seconds) {
     seconds = Math.floor(Math.abs(seconds));
@@ -159,7 +167,7 @@
           swap(body.html);
           // Announced once per change (the ticking countdowns are not).
           var status = document.getElementById("escalations-status");
-          if (status) status.textContent = "Escalations updated: " + body.counts.breached + " breached, " + body.counts.at_risk + " at risk, " + (body.counts.acknowledged || 0) + " acknowledged.";
+          if (status) status.textContent = fill(words.updated, { breached: body.counts.breached, at_risk: body.counts.at_risk, acknowledged: body.counts.acknowledged || 0 });
         }
         live.dataset.signature = body.signature;
         document.dispatchEvent(new CustomEvent("rapport:escalation-counts", { detail: body.counts }));

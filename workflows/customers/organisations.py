@@ -14,6 +14,8 @@ from workflows.customers.profiles import normalise_phone
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import StaleEdit, ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 from workflows.platform.text_folding import fold
 
 
@@ -49,19 +51,23 @@ def clean(
     def text(field: str, limit: int) -> str | None:
         value = str(data.get(field) or "").strip() or None
         if value and len(value) > limit:
-            errors.setdefault(field, []).append(f"Use at most {limit} characters.")
+            errors.setdefault(field, []).append(
+                Message(N_("Use at most %(limit)s characters."), limit=limit)
+            )
         return value
 
     if "name" in data or current is None:
         values["name"] = text("name", 200)
         if not values["name"]:
-            errors.setdefault("name", []).append("This field is required.")
+            errors.setdefault("name", []).append(Message(N_("This field is required.")))
     if "website" in data:
         website = text("website", 300)
         if website and "://" not in website:
             website = f"https://{website}"
         if website and not WEBSITE_RE.match(website):
-            errors.setdefault("website", []).append("Enter a web address such as example.com.")
+            errors.setdefault("website", []).append(
+                Message(N_("Enter a web address such as example.com."))
+            )
         values["website"] = website
     if "phone" in data:
         phone = text("phone", 40)

@@ -27,6 +27,8 @@ from workflows.customers import custom_fields, sales_rollups, search_index
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import StaleEdit, ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 from workflows.platform.subject_data import ERASED
 
 FIELDS = (
@@ -97,9 +99,9 @@ class _Cleaner:
             return None
         text = (str(value).strip() if value is not None else "") or None
         if required and not text:
-            self.fail(field, "This field is required.")
+            self.fail(field, Message(N_("This field is required.")))
         if text and len(text) > limit:
-            self.fail(field, f"Use at most {limit} characters.")
+            self.fail(field, Message(N_("Use at most %(limit)s characters."), limit=limit))
         return text
 
     def items(self, value: Any, field: str) -> list[str]:
@@ -139,14 +141,14 @@ class _Cleaner:
         try:
             ident = int(value)
         except (TypeError, ValueError):
-            self.fail(field, "Choose an existing record.")
+            self.fail(field, Message(N_("Choose an existing record.")))
             return None
         row = self.session.get(model, ident)
         if row is None or getattr(row, "deleted_at", None) is not None:
-            self.fail(field, "Choose an existing record.")
+            self.fail(field, Message(N_("Choose an existing record.")))
             return None
         if isinstance(row, User) and not row.is_active:
-            self.fail(field, "This user is inactive.")
+            self.fail(field, Message(N_("This user is inactive.")))
         return ident
 
     def stage(self, value: Any) -> int | None:
@@ -217,7 +219,7 @@ def clean(
         country = c.text(data["country"], "country", 2)
         country = country.upper() if country else None
         if country and not COUNTRY_RE.match(country):
-            c.fail("country", "Use a two-letter ISO 3166 country code, e.g. DE.")
+            c.fail("country", Message(N_("Use a two-letter ISO 3166 country code, e.g. DE.")))
         values["country"] = country
         c.default_region = country or c.default_region
     if "emails" in data:
@@ -269,7 +271,14 @@ def clean(
         if primary_email_owners is not None and email in primary_email_owners:
             owner = primary_email_owners[email]
             if owner is not None and owner is not current:
-                c.fail("emails", f"{email} is already the primary email of customer #{owner.id}.")
+                c.fail(
+                    "emails",
+                    Message(
+                        N_("%(email)s is already the primary email of customer #%(id)s."),
+                        email=email,
+                        id=owner.id,
+                    ),
+                )
         else:
             _check_primary_email_free(session, email, current, c)
     if c.errors:
@@ -287,7 +296,14 @@ def _check_primary_email_free(
         query = query.where(Customer.id != current.id)
     other = session.scalar(query.limit(1))
     if other is not None:
-        c.fail("emails", f"{email} is already the primary email of customer #{other}.")
+        c.fail(
+            "emails",
+            Message(
+                N_("%(email)s is already the primary email of customer #%(id)s."),
+                email=email,
+                id=other,
+            ),
+        )
 
 
 def snapshot(customer: Customer) -> dict[str, Any]:
