@@ -1,10 +1,11 @@
 """End to end: a three-step email strategy on a segment of customers in three time zones, with
 the real worker, clock process, Redis and SMTP server. Step 1 reaches each contacted customer
-once inside their own window; a customer who replies never gets step 2; one who unsubscribes
-through the link gets nothing more; the holdout gets nothing. Time moves with the shared offset
+once inside their own window; a customer who answers by email (to the inbound SMTP process)
+never gets step 2; one who unsubscribes through the link gets nothing more; the holdout gets nothing. Time moves with the shared offset
 clock, so nothing waits for a real morning."""
 
 import re
+import smtplib
 import zoneinfo
 from collections import Counter
 from datetime import UTC, datetime
@@ -15,7 +16,17 @@ import redis
 from flask import Flask
 from sqlalchemy import func, select
 
-from models import Customer, Enrolment, EnrolmentStatus, OutboxMessage, OutboxStatus, Role, User
+from models import (
+    Communication,
+    Customer,
+    Enrolment,
+    EnrolmentStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+    User,
+)
+from tests.e2e.test_inbound_smtp import inbound  # noqa: F401
 from tests.outreach_helpers import email_steps, make_customers
 from tests.services import wait_until
 from web.clocks import OFFSET_KEY
@@ -67,6 +78,7 @@ def test_a_three_step_strategy_in_three_zones(
     clock_process: Any,
     mailbox: Any,
     supervisor_headers: dict[str, str],
+    inbound: int,  # noqa: F811
 ) -> None:
     client = app.test_client()
     _move_time_to(app, T0)
@@ -132,14 +144,23 @@ def test_a_three_step_strategy_in_three_zones(
         local = sent_at.astimezone(zoneinfo.ZoneInfo(zones[address]))
         assert 9 <= local.hour < 17, (address, local)
 
-    # One replies (logged through the API), one unsubscribes through the one-click link.
+    # One answers the email by SMTP to the inbound process (its Reply-To), one unsubscribes
+    # through the one-click link.
     replier, leaver = contacted[0], contacted[1]
-    logged = client.post(
-        f"/api/v1/customers/{ids[replier]}/communications",
-        json={"channel": "email", "direction": "inbound", "body": "Thanks, no more please"},
-        headers=supervisor_headers,
+    answered = next(m for m in mailbox.received() if m["To"] == replier)
+    assert answered["Reply-To"] == app.config["INBOUND_ADDRESS"]
+    answer = (
+        f"From: {replier}\r\nTo: {answered['Reply-To']}\r\nSubject: Re: {answered['Subject']}\r\n"
+        f"Message-ID: <answer-1@example.net>\r\nIn-Reply-To: {answered['Message-ID']}\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nThanks, no more please\r\n"
     )
-    assert logged.status_code == 201, logged.get_json()
+    with smtplib.SMTP("127.0.0.1", inbound, timeout=10) as smtp:
+        smtp.sendmail(replier, [answered["Reply-To"]], answer)
+    with app.app_context():
+        stored = select(Communication.customer_id).where(
+            Communication.message_id == "<answer-1@example.net>"
+        )
+        assert db.session.scalar(stored) == ids[replier]  # on the replier's timeline
     message = next(m for m in mailbox.received() if m["To"] == leaver)
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     url = re.search(r"<([^>]+)>", message["List-Unsubscribe"]).group(1)

@@ -10,4 +10,6 @@ def link_settings() -> links.LinkSettings:
 
 
 def execution_settings() -> execution.Settings:
-    return execution.Settings(links=link_settings())
+    return execution.Settings(
+        links=link_settings(), reply_to=current_app.config["INBOUND_ADDRESS"] or None
+    )

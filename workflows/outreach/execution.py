@@ -42,6 +42,9 @@ WEEK = timedelta(days=7)
 class Settings:
     links: links.LinkSettings
     sms: channels.SmsSender = field(default_factory=channels.RecordingSmsSender)
+    # Where a customer's answer goes: Rapport's inbound address, so it comes back in, lands on
+    # the customer's timeline and stops the enrolment (None: answers go to the From address).
+    reply_to: str | None = None
 
 
 def choose_variant(step: dict[str, Any], enrolment_id: int, step_index: int) -> dict[str, Any]:
@@ -263,6 +266,12 @@ class Run:
         enrolment.status = EnrolmentStatus.COMPLETED
         events.record(self.session, enrolment, "completed", clock=self.clock)
 
+    def _headers(self, unsubscribe_url: str) -> dict[str, str]:
+        headers = links.unsubscribe_headers(unsubscribe_url)
+        if self.settings.reply_to:
+            headers["Reply-To"] = self.settings.reply_to
+        return headers
+
     def _send(
         self,
         strategy: Strategy,
@@ -295,7 +304,7 @@ class Run:
                         to_address=address,
                         subject=texts["subject"].strip().replace("\n", " "),
                         body_text=texts["body"],
-                        headers=links.unsubscribe_headers(url),
+                        headers=self._headers(url),
                     )
                 ],
                 clock=self.clock,
