@@ -9,6 +9,7 @@ two texts `workflows/` stores or builds in English today: an SLA clock's history
 (`workflows/tracking/sla.py`) and the duplicate finder's reasons (`workflows/customers/merge.py`).
 """
 
+import html as html_module
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -183,7 +184,7 @@ def test_the_pages_speak_chinese_to_a_chinese_user(app: Flask, chinese: Any) -> 
         response = client.get(path)
         assert response.status_code == 200, path
         html = response.get_data(as_text=True)
-        assert '<html lang="zh-Hans">' in html, path
+        assert '<html lang="zh-Hans" ' in html, path
         words = english_words(html, data=data)
         if words:
             left[path] = sorted(set(words))
@@ -233,9 +234,11 @@ def test_flash_and_field_messages_are_chinese(app: Flask, chinese: Any) -> None:
 def test_the_scripts_get_their_words_from_the_page(chinese: Any) -> None:
     world, client = chinese
     html = client.get(f"/requirements/{world.requirement}").get_data(as_text=True)
+    durations = html.split('data-durations="')[1].split('"')[0]
+    words = json.loads(html_module.unescape(durations))
+    assert words["due"] == "%(duration)s 后到期"
+    assert words["dh"] == "%(d)s 天 %(h)s 小时"
     block = html.split('<script type="application/json" id="countdown-words">')[1]
-    words = json.loads(block.split("</script>")[0])
-    assert words["due"] == "{duration}后到期"
-    assert words["dh"] == "{d} 天 {h} 小时"
+    assert "已超时" in json.loads(block.split("</script>")[0])["updated"]
     assert 'data-mention-label="可提及的同事"' in html
     assert "后到期" in html  # the server's countdown text, before the script ticks it

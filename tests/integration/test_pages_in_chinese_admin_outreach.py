@@ -194,7 +194,7 @@ def test_every_page_reads_in_chinese_for_a_chinese_user(
         response = client.get(path, headers={"Accept-Language": "en-US"})
         assert response.status_code == 200, path
         html = response.get_data(as_text=True)
-        assert '<html lang="zh-Hans">' in html, path
+        assert '<html lang="zh-Hans" ' in html, path
         allow = [*PENDING_ELSEWHERE, "trial", ERASED_NAME]
         allow += SEEDED_STAGES if "/stages" in path else []
         found = visible_english(html, allow=allow)
@@ -223,7 +223,7 @@ def test_the_same_pages_stay_english_for_an_english_user(
         db.session.commit()
     login(client, world["admin"].email)
     html = client.get(f"/admin/sla-policies/{world['policy_id']}").get_data(as_text=True)
-    assert '<html lang="en">' in html
+    assert '<html lang="en" ' in html
     assert "Escalation ladder" in html and "First response" in html
     html = client.get(f"/strategies/{world['strategy_id']}").get_data(as_text=True)
     assert 'id="strategy-status">draft</strong>' in html
