@@ -58,10 +58,12 @@ def test_open_the_team_queue_take_reply_and_wait_on_the_customer_from_the_keyboa
     keys.press("g")
     keys.press("q")
     expect(page.get_by_role("heading", name="Team queue")).to_be_visible()
+    page.wait_for_load_state("load")  # the deferred keyboard.js has attached its handlers
     keys.press("j")
     expect(page.locator("#queue tbody tr").first).to_have_class("key-current")
     keys.press("Enter")
     expect(page.get_by_role("heading", name=f"#{req_id} Printer on fire")).to_be_visible()
+    page.wait_for_load_state("load")
 
     take = page.get_by_role("button", name="Assign", exact=True)
     expect(take).to_have_attribute("aria-keyshortcuts", "1")

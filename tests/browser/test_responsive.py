@@ -9,12 +9,13 @@ RAPPORT_MOBILE_SHOTS=1) for a person to look at."""
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from models import Role
 from tests.browser.test_customers import make_customer, sign_in
@@ -137,10 +138,23 @@ def wide(app: Flask, make_user: Any) -> WideWorld:
     return build_wide(app, make_user)
 
 
+OPENED: list[BrowserContext] = []  # the phones a test opened, closed after it
+
+
+@pytest.fixture(autouse=True)
+def _close_phones() -> Iterator[None]:
+    """An open page keeps polling the session's live server (the bell's unread count) through
+    every later test, whose statement counts and timings it would disturb."""
+    yield
+    while OPENED:
+        OPENED.pop().close()
+
+
 def phone(browser: Browser, live_server: str, user: Any = None) -> Page:
     context = browser.new_context(
         viewport=PHONE, timezone_id="Europe/Berlin", locale="en-GB", base_url=live_server
     )
+    OPENED.append(context)
     page = context.new_page()
     if user is not None:
         sign_in(page, live_server, user)
