@@ -1,9 +1,5 @@
-"""Downloading an attachment: who may, and the response that cannot run in the browser; and
-the files an agent attaches to a reply, with their limits from configuration."""
-
-import mimetypes
-import re
-from collections.abc import Sequence
+"""Downloading an attachment: who may, and the response that cannot run in the browser. The
+files an agent attaches to a reply are `web/reply_files.py`'s."""
 
 from flask import Blueprint, Flask, Response, abort, current_app
 from flask_login import login_required
@@ -11,9 +7,7 @@ from flask_login import login_required
 from models import Attachment, Communication, Customer, Role, User
 from web.access import acting_user, can
 from web.extensions import db
-from web.inbound import blob_store, inbound_settings
-from workflows.channels.attachments import OutgoingFiles, clean_filename
-from workflows.channels.inbound_parse import ParsedAttachment
+from web.inbound import blob_store
 
 bp = Blueprint("attachments", __name__, url_prefix="/attachments")
 
@@ -47,35 +41,6 @@ def download(attachment: Attachment) -> Response:
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["Cache-Control"] = "private, max-age=0"
     return response
-
-
-# type/subtype as RFC 6838 allows them (a header value, so nothing else may pass into it)
-CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}")
-
-
-def reply_file(filename: str | None, content_type: str | None, data: bytes) -> ParsedAttachment:
-    """A file for a reply; its type as given, else guessed from its name."""
-    name = clean_filename(filename)
-    given = (content_type or "").split(";")[0].strip().lower()
-    if not CONTENT_TYPE.fullmatch(given):
-        given = ""
-    guessed = mimetypes.guess_type(name)[0]
-    kind = given if given and given != "application/octet-stream" else guessed or given
-    return ParsedAttachment(
-        filename=name, content_type=kind or "application/octet-stream", data=data
-    )
-
-
-def reply_files(files: Sequence[ParsedAttachment]) -> OutgoingFiles:
-    """`files` with the configured store and limits (the same types as received mail)."""
-    config = current_app.config
-    return OutgoingFiles(
-        files=files,
-        store=blob_store(config),
-        policy=inbound_settings(config).attachment_policy,
-        max_count=int(config["REPLY_ATTACHMENTS_MAX_COUNT"]),
-        max_total_bytes=int(config["REPLY_ATTACHMENTS_MAX_TOTAL_BYTES"]),
-    )
 
 
 @bp.get("/<int:attachment_id>")
