@@ -8,13 +8,16 @@ from models import Attachment, Communication, Customer, Role, User
 from web.access import acting_user, can
 from web.extensions import db
 from web.inbound import blob_store
+from web.requirements.access import may_read_communication
 
 bp = Blueprint("attachments", __name__, url_prefix="/attachments")
 
 
 def get_attachment_or_404(attachment_id: int, user: User | None) -> Attachment:
-    """An attachment whose customer the user may see (agents and up; trashed customers'
-    files only for supervisors, as their pages); 404 for a refused file that was not kept."""
+    """An attachment whose customer and communication the user may see (agents and up;
+    trashed customers' files only for supervisors, as their pages; a communication linked to a
+    requirement only for those who may read the requirement); 404 otherwise, and for a refused
+    file that was not kept."""
     if not can(user, Role.AGENT):
         abort(403, "Attachments need the agent role.")
     attachment = db.session.get(Attachment, attachment_id)
@@ -25,6 +28,8 @@ def get_attachment_or_404(attachment_id: int, user: User | None) -> Attachment:
     if customer is None or communication.deleted_at is not None:
         abort(404, "No such attachment.")
     if customer.deleted_at is not None and not can(user, Role.SUPERVISOR):
+        abort(404, "No such attachment.")
+    if not may_read_communication(communication):  # on a requirement hidden from the user
         abort(404, "No such attachment.")
     return attachment
 
