@@ -285,3 +285,27 @@ def test_a_new_team_member_sees_them(linked: Linked) -> None:
         )
         db.session.commit()
     assert world.api("agent", "GET", f"/communications/{linked.note_id}").status_code == 200
+
+
+def _suggest(world: World, who: str, q: str) -> dict[str, list[dict[str, Any]]]:
+    response = world.page(who).get("/search/suggest", query_string={"q": q})
+    assert response.status_code == 200
+    return {g["kind"]: g["hits"] for g in response.get_json()["groups"]}
+
+
+def test_customer_search_does_not_find_them_by_a_hidden_notes_words(linked: Linked) -> None:
+    """The words of team B's note are searched in its requirement's document, under the read
+    policy; the customer's document holds only records on no requirement."""
+    world = linked.world
+    customer_url = f"/customers/{world.customer_id}"
+    requirement_url = f"/requirements/{world.requirement_b}"
+    for who in HIDDEN_FROM:
+        groups = _suggest(world, who, "threatens")
+        assert groups["customers"] == [] and groups["requirements"] == [], (who, groups)
+        listed = world.api(who, "GET", "/customers", query_string={"q": "threatens"}).get_json()
+        assert listed["items"] == [] and "threatens" not in json.dumps(listed)
+    for who in SHOWN_TO:
+        groups = _suggest(world, who, "threatens")
+        assert [h["url"] for h in groups["requirements"]] == [requirement_url], (who, groups)
+    plain = _suggest(world, "agent", "shop")  # a record on no requirement finds its customer
+    assert [h["url"] for h in plain["customers"]] == [customer_url]
