@@ -1,9 +1,5 @@
-"""Downloading an attachment: who may, and the response that cannot run in the browser; and
-the files an agent attaches to a reply, with their limits from configuration."""
-
-import mimetypes
-import re
-from collections.abc import Sequence
+"""Downloading an attachment: who may, and the response that cannot run in the browser. The
+files an agent attaches to a reply are `web/reply_files.py`'s."""
 
 from flask import Blueprint, Flask, Response, abort, current_app
 from flask_login import login_required
@@ -11,16 +7,17 @@ from flask_login import login_required
 from models import Attachment, Communication, Customer, Role, User
 from web.access import acting_user, can
 from web.extensions import db
-from web.inbound import blob_store, inbound_settings
-from workflows.channels.attachments import OutgoingFiles, clean_filename
-from workflows.channels.inbound_parse import ParsedAttachment
+from web.inbound import blob_store
+from web.requirements.access import may_read_communication
 
 bp = Blueprint("attachments", __name__, url_prefix="/attachments")
 
 
 def get_attachment_or_404(attachment_id: int, user: User | None) -> Attachment:
-    """An attachment whose customer the user may see (agents and up; trashed customers'
-    files only for supervisors, as their pages); 404 for a refused file that was not kept."""
+    """An attachment whose customer and communication the user may see (agents and up;
+    trashed customers' files only for supervisors, as their pages; a communication linked to a
+    requirement only for those who may read the requirement); 404 otherwise, and for a refused
+    file that was not kept."""
     if not can(user, Role.AGENT):
         abort(403, "Attachments need the agent role.")
     attachment = db.session.get(Attachment, attachment_id)
@@ -31,6 +28,8 @@ def get_attachment_or_404(attachment_id: int, user: User | None) -> Attachment:
     if customer is None or communication.deleted_at is not None:
         abort(404, "No such attachment.")
     if customer.deleted_at is not None and not can(user, Role.SUPERVISOR):
+        abort(404, "No such attachment.")
+    if not may_read_communication(communication):  # on a requirement hidden from the user
         abort(404, "No such attachment.")
     return attachment
 
@@ -47,35 +46,6 @@ def download(attachment: Attachment) -> Response:
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["Cache-Control"] = "private, max-age=0"
     return response
-
-
-# type/subtype as RFC 6838 allows them (a header value, so nothing else may pass into it)
-CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}")
-
-
-def reply_file(filename: str | None, content_type: str | None, data: bytes) -> ParsedAttachment:
-    """A file for a reply; its type as given, else guessed from its name."""
-    name = clean_filename(filename)
-    given = (content_type or "").split(";")[0].strip().lower()
-    if not CONTENT_TYPE.fullmatch(given):
-        given = ""
-    guessed = mimetypes.guess_type(name)[0]
-    kind = given if given and given != "application/octet-stream" else guessed or given
-    return ParsedAttachment(
-        filename=name, content_type=kind or "application/octet-stream", data=data
-    )
-
-
-def reply_files(files: Sequence[ParsedAttachment]) -> OutgoingFiles:
-    """`files` with the configured store and limits (the same types as received mail)."""
-    config = current_app.config
-    return OutgoingFiles(
-        files=files,
-        store=blob_store(config),
-        policy=inbound_settings(config).attachment_policy,
-        max_count=int(config["REPLY_ATTACHMENTS_MAX_COUNT"]),
-        max_total_bytes=int(config["REPLY_ATTACHMENTS_MAX_TOTAL_BYTES"]),
-    )
 
 
 @bp.get("/<int:attachment_id>")

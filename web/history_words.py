@@ -20,6 +20,7 @@ from models import (
     User,
 )
 from web.record_words import enum_label
+from web.requirements.access import readable
 
 FIELD_LABELS = {
     "name": _l("Name"),
@@ -185,8 +186,10 @@ def _shown(value: Any, lookup: dict[int, str], model: Any) -> Any:
 def _names(session: Session, model: Any, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    if model is Requirement:
-        rows = session.execute(select(model.id, model.title).where(model.id.in_(ids))).all()
+    if model is Requirement:  # a requirement the viewer may not read stays a bare number
+        rows = session.execute(
+            select(model.id, model.title).where(model.id.in_(ids), readable())
+        ).all()
         return {i: f"#{i} {title}" for i, title in rows}
     return dict(session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
 

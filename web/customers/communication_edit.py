@@ -4,7 +4,7 @@ to act on the requirement), deleting it (supervisors; soft, audited) and restori
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from web.clocks import current_clock
 from web.customers import bp
 from web.extensions import db
 from web.forms import int_or_zero
-from web.requirements.access import readable
+from web.requirements.access import may_read_communication, readable
 from web.templating import viewer_zone
 from web.trash import get_or_404
 from workflows.platform.errors import ValidationFailed
@@ -26,8 +26,11 @@ EDIT_FIELDS = ("subject", "body", "requirement_id")
 
 
 def _communication(communication_id: int, *, deleted: bool = False) -> Communication:
+    """The record, 404 as if missing when linked to a requirement the user may not read."""
     communication = get_or_404(Communication, communication_id, deleted=deleted)
     get_or_404(Customer, communication.customer_id)  # its customer is not in the trash
+    if not may_read_communication(communication):
+        abort(404)
     return communication
 
 

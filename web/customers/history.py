@@ -12,6 +12,7 @@ from web.customers.access import get_customer_or_404
 from web.extensions import db
 from web.history_words import action_label, describe
 from web.privacy.masks import is_masked
+from web.requirements.access import readable_communications
 
 
 @bp.get("/<int:customer_id>/history")
@@ -22,8 +23,11 @@ def history(customer_id: int) -> str | Response:
         # Past values include contact points in full: reveal (and so log) them first.
         flash(_("Reveal the contact points to see this customer's history."), "info")
         return redirect(url_for("customers.show", customer_id=customer_id))
-    # The customer's own entries, and those of its communications and transactions.
-    communication_ids = select(Communication.id).where(Communication.customer_id == customer.id)
+    # The customer's own entries, and those of its communications (those the user may read: a
+    # record on a hidden requirement is hidden here too) and transactions.
+    communication_ids = select(Communication.id).where(
+        Communication.customer_id == customer.id, readable_communications()
+    )
     transaction_ids = select(Transaction.id).where(Transaction.customer_id == customer.id)
     entries = list(
         db.session.scalars(

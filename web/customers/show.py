@@ -26,7 +26,7 @@ from web.customers.access import get_customer_or_404
 from web.extensions import db
 from web.privacy.reads import note_access
 from web.record_words import capitalised
-from web.requirements.access import readable
+from web.requirements.access import readable, readable_communications
 from web.templating import viewer_zone
 from workflows.customers import custom_fields, timelines, transactions
 from workflows.outreach import enrolments as outreach_enrolments
@@ -112,6 +112,7 @@ def render_page(
         db.session,
         customer.id,
         requirements_readable=readable(),
+        communications_readable=readable_communications(),
         kinds={kind} if kind else None,
         channels={channel} if channel else None,
         limit=PAGE_SIZE,

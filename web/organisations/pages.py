@@ -9,7 +9,7 @@ from web.access import role_required
 from web.extensions import db
 from web.organisations import bp
 from web.organisations.access import get_organisation_or_404
-from web.requirements.access import readable
+from web.requirements.access import readable, readable_communications
 from workflows.customers import custom_fields, organisations, timelines
 from workflows.outreach import strategies as outreach_strategies
 
@@ -55,6 +55,7 @@ def show(organisation_id: int) -> str:
         db.session,
         organisation.id,
         requirements_readable=readable(),
+        communications_readable=readable_communications(),
         limit=TIMELINE_SIZE,
         before=request.args.get("before") or None,
     )

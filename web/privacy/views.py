@@ -25,14 +25,29 @@ from web.inbound import blob_store
 from web.privacy import bp
 from web.privacy.masks import remember_reveal
 from web.privacy.reads import write_now
+from web.requirements.access import readable, readable_communications, reads_everything
 from workflows.platform.errors import ValidationFailed
 from workflows.privacy import erasure, exports
 
 
 def export_response(customer_id: int, *, via: str) -> Response:
-    """The archive as a download, logged in the access log in the same request."""
+    """The archive as a download, logged in the access log in the same request. Complete for
+    whoever reads every requirement; anyone else's leaves out the requirements (and the
+    communications on them) that the read policy hides from them."""
+    scope = (
+        {}
+        if reads_everything()
+        else {
+            "requirements_readable": readable(),
+            "communications_readable": readable_communications(),
+        }
+    )
     archive = exports.export_archive(
-        db.session, customer_id, clock=current_clock(), blobs=blob_store(current_app.config)
+        db.session,
+        customer_id,
+        clock=current_clock(),
+        blobs=blob_store(current_app.config),
+        **scope,
     )
     # End the reading transaction first: on SQLite a GET's read transaction cannot wait its
     # turn to become a writer (web/database.py), a fresh one can.
@@ -103,7 +118,13 @@ def _kept() -> list[str]:
 @role_required(Role.SUPERVISOR)
 def confirm_erase(customer_id: int) -> str:
     customer = get_customer_or_404(customer_id, deleted=None)
-    return render_template("privacy/erase.html", customer=customer, error=None, kept=_kept())
+    return render_template(
+        "privacy/erase.html",
+        customer=customer,
+        error=None,
+        kept=_kept(),
+        complete_export=reads_everything(),
+    )
 
 
 @bp.post("/customers/<int:customer_id>/erase")
@@ -113,7 +134,11 @@ def erase(customer_id: int) -> Response | tuple[str, int]:
     if request.form.get("confirm_name", "").strip() != customer.name:
         error = _("Type the customer's name exactly as shown.")
         return render_template(
-            "privacy/erase.html", customer=customer, error=error, kept=_kept()
+            "privacy/erase.html",
+            customer=customer,
+            error=error,
+            kept=_kept(),
+            complete_export=reads_everything(),
         ), 422
     job = erasure.request_erasure(
         db.session, customer, actor_id=current_user.id, clock=current_clock()

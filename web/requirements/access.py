@@ -1,12 +1,13 @@
 """Loading requirements for a page or the API under the read policy
 (`workflows.tracking.visibility`), and the teams a user's queues cover. A requirement the
-viewer may not read answers 404, like one that does not exist."""
+viewer may not read answers 404, like one that does not exist; so does a communication linked
+to one (and its attachments)."""
 
 from flask import abort, current_app
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from models import Requirement, User
+from models import Communication, Requirement, User
 from web.access import acting_user
 from web.extensions import db
 from web.request_cache import once_per_request
@@ -21,6 +22,11 @@ def everyone_sees_everything() -> bool:
     """The deployment's "everyone sees everything" setting, for workflows that apply the read
     policy themselves (who may be mentioned)."""
     return _everyone()
+
+
+def reads_everything() -> bool:
+    """Whether the acting user reads every requirement (an admin, or the setting)."""
+    return visibility.reads_everything(acting_user(), everyone_sees_everything=_everyone())
 
 
 def readable() -> ColumnElement[bool]:
@@ -45,6 +51,26 @@ def may_read(requirement: Requirement) -> bool:
         db.session,
         user,
         requirement,
+        everyone_sees_everything=_everyone(),
+        team_ids=_teams_of(user),
+    )
+
+
+def readable_communications() -> ColumnElement[bool]:
+    """The WHERE clause on `Communication` that keeps what the acting user may read: those
+    linked to no requirement, or to one they may read (`true()` for admins)."""
+    user = acting_user()
+    return visibility.readable_communications(
+        db.session, user, everyone_sees_everything=_everyone(), team_ids=_teams_of(user)
+    )
+
+
+def may_read_communication(communication: Communication) -> bool:
+    user = acting_user()
+    return visibility.may_read_communication(
+        db.session,
+        user,
+        communication,
         everyone_sees_everything=_everyone(),
         team_ids=_teams_of(user),
     )

@@ -8,9 +8,9 @@ from werkzeug.wrappers import Response
 
 from models import Role
 from web.access import role_required
-from web.attachments import reply_file, reply_files
 from web.clocks import current_clock
 from web.extensions import db
+from web.reply_files import reply_file, reply_files
 from web.requirements import bp
 from web.requirements.access import everyone_sees_everything, get_requirement_or_404
 from web.requirements.show import GUARDED_FIELD, render_page, trigger_label

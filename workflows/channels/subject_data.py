@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Attachment, Communication, InboundEmail
-from workflows.customers.subject_data import row_dict
+from workflows.customers.subject_data import communications_of, row_dict
 from workflows.platform.clock import Clock
 from workflows.platform.subject_data import ERASED, Section, Subject, register
 
@@ -31,9 +31,7 @@ ATTACHMENT_FIELDS = (
 
 
 def _attachments(session: Session, subject: Subject) -> list[Attachment]:
-    communications = select(Communication.id).where(
-        Communication.customer_id.in_(subject.customer_ids)
-    )
+    communications = select(Communication.id).where(communications_of(subject))
     return list(
         session.scalars(
             select(Attachment)

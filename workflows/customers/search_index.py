@@ -1,7 +1,8 @@
 """Keeps each customer's search document current (names, emails, phone digits, organisation,
-notes, tags and communication text) and its short-query keys (the one- and two-character pieces
-of a Chinese name, its pinyin and initials: `CustomerSearchKey`). The database-specific index
-follows the document (see migration); bench/README.md explains the design."""
+notes, tags and the text of communications on no requirement) and its short-query keys (the
+one- and two-character pieces of a Chinese name, its pinyin and initials: `CustomerSearchKey`).
+The database-specific index follows the document (see migration); bench/README.md explains the
+design."""
 
 import re
 
@@ -71,7 +72,13 @@ def build_document(session: Session, customer: Customer) -> str:
     parts += [t.name for t in customer.tags]
     if customer.notes:
         parts.append(customer.notes)
-    parts += communication_texts(session, Communication.customer_id == customer.id)
+    # A communication on a requirement is found through the requirement's document, which search
+    # reads under the read policy; here its words would show team B's note in a snippet of a
+    # customer that team A's agent found by them.
+    parts += communication_texts(
+        session,
+        (Communication.customer_id == customer.id) & Communication.requirement_id.is_(None),
+    )
     return with_folded("\n".join(parts))
 
 

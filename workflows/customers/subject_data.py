@@ -5,7 +5,7 @@ communication happened and on which channel) and removes what identifies the per
 
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import (
@@ -108,6 +108,14 @@ def subject_of(session: Session, customer_id: int) -> Subject:
 # ---------------------------------------------------------------- export
 
 
+def communications_of(subject: Subject) -> ColumnElement[bool]:
+    """The subject's communications that the export's reader may read (all, by default)."""
+    condition = Communication.customer_id.in_(subject.customer_ids)
+    if subject.communications_readable is not None:
+        condition = and_(condition, subject.communications_readable)
+    return condition
+
+
 def export_profile(session: Session, subject: Subject) -> list[dict[str, Any]]:
     out = []
     for customer in session.scalars(
@@ -148,7 +156,7 @@ def export_consents(session: Session, subject: Subject) -> list[dict[str, Any]]:
 def export_communications(session: Session, subject: Subject) -> list[dict[str, Any]]:
     rows = session.scalars(
         select(Communication)
-        .where(Communication.customer_id.in_(subject.customer_ids))
+        .where(communications_of(subject))
         .order_by(Communication.occurred_at, Communication.id)
     )
     # Communications have no attachments yet; when they do, a `files` exporter adds them.
@@ -173,7 +181,7 @@ def export_audit(session: Session, subject: Subject) -> list[dict[str, Any]]:
                 (AuditEntry.entity_type == "customer") & AuditEntry.entity_id.in_(ids),
                 (AuditEntry.entity_type == "communication")
                 & AuditEntry.entity_id.in_(
-                    select(Communication.id).where(Communication.customer_id.in_(ids))
+                    select(Communication.id).where(communications_of(subject))
                 ),
                 (AuditEntry.entity_type == "transaction")
                 & AuditEntry.entity_id.in_(

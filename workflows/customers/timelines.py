@@ -93,15 +93,17 @@ def timeline(
     limit: int = 30,
     before: str | None = None,
     requirements_readable: Any = None,
+    communications_readable: Any = None,
 ) -> TimelinePage:
     """Communications, transactions and the customer's create/merge/restore events, newest
     first, keyset-paginated by (time, kind, id). `kinds` keeps some sources; `channels` keeps
     only communications on those channels. ValidationFailed for an unknown kind or a bad cursor.
     `requirements_readable` (the tracking domain's read policy, a WHERE clause on requirements)
-    keeps the requirement events the viewer may see.
+    keeps the requirement events the viewer may see, and `communications_readable` (the same
+    policy on communications: `visibility.readable_communications`) the communications.
     """
     scope = _Scope(
-        Communication.customer_id == customer_id,
+        _readable(Communication.customer_id == customer_id, communications_readable),
         Transaction.customer_id == customer_id,
         (AuditEntry.entity_type == "customer")
         & (AuditEntry.entity_id == customer_id)
@@ -120,6 +122,7 @@ def organisation_timeline(
     limit: int = 30,
     before: str | None = None,
     requirements_readable: Any = None,
+    communications_readable: Any = None,
 ) -> TimelinePage:
     """The same timeline over every live customer of an organisation, with the organisation's
     own create/restore events; see `timeline`."""
@@ -127,7 +130,7 @@ def organisation_timeline(
         Customer.organisation_id == organisation_id, Customer.deleted_at.is_(None)
     )
     scope = _Scope(
-        Communication.customer_id.in_(members),
+        _readable(Communication.customer_id.in_(members), communications_readable),
         Transaction.customer_id.in_(members),
         (AuditEntry.entity_type == "organisation")
         & (AuditEntry.entity_id == organisation_id)

@@ -27,6 +27,15 @@ class Subject:
     # The attachment blob store (workflows.channels.attachments.BlobStore) when the caller has
     # one: the export adds the files, the erasure deletes them.
     blobs: Any = None
+    # An export for someone who may not read every requirement: WHERE clauses on requirements
+    # and on communications (`visibility.readable`, `visibility.readable_communications`) that
+    # keep what they may read. None keeps everything: an admin's export, and every erasure.
+    requirements_readable: Any = None
+    communications_readable: Any = None
+
+    @property
+    def is_complete(self) -> bool:
+        return self.requirements_readable is None and self.communications_readable is None
 
     @property
     def identifiers(self) -> tuple[str, ...]:

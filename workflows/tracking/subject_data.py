@@ -36,11 +36,11 @@ EVENT_FIELDS = ("id", "at", "actor_id", "timer_id", "trigger", "from_state", "to
 
 
 def export_requirements(session: Session, subject: Subject) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(Requirement)
-        .where(Requirement.customer_id.in_(subject.customer_ids))
-        .order_by(Requirement.id)
-    )
+    """The requirements (with their events) that the export's reader may read: all, by default."""
+    query = select(Requirement).where(Requirement.customer_id.in_(subject.customer_ids))
+    if subject.requirements_readable is not None:
+        query = query.where(subject.requirements_readable)
+    rows = session.scalars(query.order_by(Requirement.id))
     return [
         {
             **row_dict(r, REQUIREMENT_FIELDS),

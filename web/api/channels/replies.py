@@ -13,9 +13,9 @@ from models import Role
 from web.access import acting_user
 from web.api.conditional import IDEMPOTENCY_DOC, idempotent, require_role
 from web.api.tracking.requirements import get_requirement_or_404
-from web.attachments import reply_file, reply_files
 from web.clocks import current_clock
 from web.extensions import db
+from web.reply_files import reply_file, reply_files
 from web.requirements.access import everyone_sees_everything
 from workflows.channels import bodies, replies, threads
 from workflows.channels.inbound_parse import ParsedAttachment

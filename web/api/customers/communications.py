@@ -20,7 +20,11 @@ from web.api.customers.transactions import TransactionSchema
 from web.clocks import current_clock
 from web.extensions import db
 from web.privacy.reads import note_access
-from web.requirements.access import readable
+from web.requirements.access import (
+    may_read_communication,
+    readable,
+    readable_communications,
+)
 from workflows.customers import timelines
 from workflows.tracking import conversations
 
@@ -124,6 +128,8 @@ def _get_or_404(communication_id: int, *, deleted: bool = False) -> Communicatio
     communication = db.session.get(Communication, communication_id)
     if communication is None or (communication.deleted_at is not None) != deleted:
         abort(404, "No such communication record.")
+    if not may_read_communication(communication):  # linked to a requirement hidden from them
+        abort(404, "No such communication record.")
     if communication.customer.deleted_at is not None:
         abort(404, "This record's customer is in the trash.")
     return communication
@@ -141,6 +147,7 @@ class CustomerCommunications(MethodView):
             db.session,
             customer_id,
             requirements_readable=readable(),
+            communications_readable=readable_communications(),
             kinds={"communication"},
             limit=args["limit"],
             before=args.get("before"),
@@ -225,6 +232,7 @@ class CustomerTimeline(MethodView):
             db.session,
             customer_id,
             requirements_readable=readable(),
+            communications_readable=readable_communications(),
             kinds=set(args.get("kind") or []) or None,
             channels=set(args.get("channel") or []) or None,
             limit=args["limit"],

@@ -25,7 +25,7 @@ from web.clocks import current_clock
 from web.extensions import db
 from web.phones import phone_region, with_phone_region
 from web.request_cache import recall, remember
-from web.requirements.access import readable
+from web.requirements.access import readable, readable_communications
 from workflows.customers import organisations, timelines
 from workflows.platform.errors import ValidationFailed
 
@@ -198,6 +198,7 @@ class OrganisationTimeline(MethodView):
             db.session,
             organisation_id,
             requirements_readable=readable(),
+            communications_readable=readable_communications(),
             kinds=set(args.get("kind") or []) or None,
             channels=set(args.get("channel") or []) or None,
             limit=args["limit"],

@@ -81,7 +81,9 @@ class CustomerExport(MethodView):
         description="A zip of JSON files: manifest.json and one file per section.",
     )
     def get(self, customer_id: int) -> Response:
-        """Everything held about the customer (supervisors and admins); logged."""
+        """Everything held about the customer (supervisors and admins); logged. A non-admin's
+        export holds only the requirements they may read, with the communications linked to
+        them (the manifest's `complete` is false); an admin's is complete."""
         require_role(Role.SUPERVISOR)
         get_customer_or_404(customer_id, deleted=None)
         return export_response(customer_id, via="api")
