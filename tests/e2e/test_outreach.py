@@ -1,8 +1,8 @@
 """End to end: a three-step email strategy on a segment of customers in three time zones, with
 the real worker, clock process, Redis and SMTP server. Step 1 reaches each contacted customer
 once inside their own window; a customer who answers by email (to the inbound SMTP process)
-never gets step 2; one who unsubscribes through the link gets nothing more; the holdout gets nothing. Time moves with the shared offset
-clock, so nothing waits for a real morning."""
+never gets step 2; one who unsubscribes through the link gets nothing more; the holdout gets
+nothing. Time moves with the shared offset clock, so nothing waits for a real morning."""
 
 import re
 import smtplib
