@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from models import Enrolment, EnrolmentEvent, EnrolmentStatus, Role, StrategyVersion, User
+from models import Customer, Enrolment, EnrolmentEvent, EnrolmentStatus, Role, StrategyVersion, User
 from tests.conftest import login
 from tests.outreach_helpers import email_steps, make_customers, make_strategy
 from web.clocks import current_clock
 from web.extensions import db
-from workflows.analytics import pareto, strategy_results
+from workflows.analytics import pareto, stats, strategy_results, strategy_revenue
 from workflows.analytics.filters import RequirementFilter
 from workflows.analytics.ranges import DayRange
 from workflows.customers import communications, transactions
@@ -122,7 +123,7 @@ def _write(customer: Any, clock: ManualClock) -> None:
     )
 
 
-def _pay(customer: Any, clock: ManualClock) -> None:
+def _pay(customer: Any, clock: ManualClock, **overrides: str) -> None:
     transactions.record_transaction(
         db.session,
         customer,
@@ -131,6 +132,7 @@ def _pay(customer: Any, clock: ManualClock) -> None:
             "amount": "25",
             "currency": "EUR",
             "occurred_on": clock.now().date().isoformat(),
+            **overrides,
         },
         actor_id=None,
         clock=clock,
@@ -248,6 +250,8 @@ def test_api_and_page_return_the_results(app: Flask, client: FlaskClient, make_u
     assert page.status_code == 200 and page.json == api.json
     html = client.get(f"/strategies/{strategy_id}").get_data(as_text=True)
     assert 'id="strategy-results"' in html and 'data-list="verdicts"' in html
+    assert 'data-section="revenue"' in html and "Revenue per enrolled customer" in html
+    assert api.json["revenue"] == {"columns": strategy_revenue.COLUMNS, "rows": []}
     assert f'data-url="/strategies/{strategy_id}/results"' in html
 
 
@@ -313,3 +317,51 @@ def test_a_reply_rate_goal_counts_the_replies(strategy: Any):
         ("step 1 · B", 7, 7),
     ]
     assert result["goal"] == {"kpi": "reply_rate"}
+
+
+def test_revenue_per_enrolled_customer_against_the_holdout_with_a_bootstrap_interval(
+    strategy: Any,
+):
+    """Payments of 25 EUR: 7 contacted customers (customer 20's payment before enrolling does
+    not count) over 20 enrolled is 8.75 each; 1 of 10 held out is 2.50; difference 6.25. The
+    interval is the seeded BCa bootstrap of exactly those values (zeros for who never paid)."""
+    result = strategy_results.strategy_results(db.session, strategy)
+    (row,) = _rows(result["revenue"])
+    assert (row["currency"], row["contacted_enrolled"], row["holdout_enrolled"]) == ("EUR", 20, 10)
+    assert (row["contacted_per_customer"], row["holdout_per_customer"]) == (8.75, 2.5)
+    assert row["difference"] == 6.25 and row["method"] == "bootstrap"
+    expected = stats.bootstrap_mean_difference([25.0] * 7 + [0.0] * 13, [25.0] + [0.0] * 9)
+    assert (row["low"], row["high"]) == (round(expected.low, 2), round(expected.high, 2))
+    assert row["low"] < 6.25 < row["high"]
+
+
+def test_revenue_is_per_currency_and_ignores_refunds_open_and_cancelled(strategy: Any):
+    """A USD order of contacted customer 12 makes a USD row of its own; a refund, an open and a
+    cancelled order change nothing in EUR."""
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.strategy_id == strategy.id).order_by(Enrolment.id)
+    ).all()
+    clock = ManualClock(START + timedelta(days=1))
+    customers = [db.session.get(Customer, e.customer_id) for e in enrolments]
+    _pay(customers[12], clock, kind="order", amount="40", currency="USD")
+    _pay(customers[13], clock, kind="refund", amount="25")
+    _pay(customers[14], clock, kind="order", amount="99", status="open")
+    _pay(customers[15], clock, kind="order", amount="99", status="cancelled")
+    db.session.commit()
+    revenue = _rows(strategy_results.strategy_results(db.session, strategy)["revenue"])
+    per_customer = {
+        r["currency"]: (r["contacted_per_customer"], r["holdout_per_customer"], r["difference"])
+        for r in revenue
+    }
+    assert per_customer == {"EUR": (8.75, 2.5, 6.25), "USD": (2.0, 0.0, 2.0)}
+
+
+def test_large_arms_use_the_normal_interval():
+    contacted, holdout = [10.0] * 300 + [0.0] * 2700, [10.0] * 100 + [0.0] * 1900
+    result, method = stats.mean_difference(contacted, holdout)
+    assert method == "normal" and result.difference == pytest.approx(0.5)
+    error = math.sqrt(0.9 * 0.1 * 100 / 3000 * 3000 / 2999 + 0.95 * 0.05 * 100 / 2000 * 2000 / 1999)
+    assert (result.low, result.high) == (
+        pytest.approx(0.5 - Z * error),
+        pytest.approx(0.5 + Z * error),
+    )

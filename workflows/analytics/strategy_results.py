@@ -1,7 +1,8 @@
 """A strategy's measured effect: per arm (the holdout, everyone contacted, and each variant of
 each step that has variants) how many were enrolled and reached, how many replied and how many
 reached the strategy's goal, as rates with Wilson intervals; then B against A and each arm
-against the holdout, as differences with intervals, p-values and a sentence in plain words.
+against the holdout, as differences with intervals, p-values and a sentence in plain words;
+and revenue per enrolled customer, contacted against the holdout (`strategy_revenue`).
 
 What counts: an enrolment replied when an inbound communication of its customer came after
 the enrolment, and reached the goal when the goal's KPI holds since the enrolment — the very
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from models import Enrolment, EnrolmentEvent, Strategy
 from workflows.analytics import stats
+from workflows.analytics.strategy_revenue import revenue_effect
 from workflows.analytics.tables import table
 from workflows.outreach import outcomes
 from workflows.outreach.strategies import current_version
@@ -87,6 +89,9 @@ def strategy_results(
         "arms": table(ARM_COLUMNS, arms),
         "comparisons": table(COMPARISON_COLUMNS, comparisons),
         "verdicts": _headlines(comparisons),
+        "revenue": revenue_effect(
+            session, strategy.id, groups.get(CONTACTED, NONE)[0], groups.get(HOLDOUT, NONE)[0]
+        ),
     }
 
 

@@ -29,7 +29,10 @@ class StrategyResults(MethodView):
         description="`arms`: enrolled, reached, replied and goal reached per arm with rates and "
         "intervals; `comparisons`: per metric (goal, reply) the difference arm minus baseline, "
         "its interval, p-value, whether the data can tell them apart, how many more enrolments "
-        "would be needed, and a sentence; `verdicts`: the goal-rate sentences."
+        "would be needed, and a sentence; `verdicts`: the goal-rate sentences; `revenue`: per "
+        "currency, revenue per enrolled customer (completed orders, payments and invoices since "
+        "enrolment; zero for who bought nothing), contacted and holdout, the difference and its "
+        "95 % interval (`method`: BCa bootstrap, or normal above 4,000 customers)."
     )
     def get(self, strategy_id: int) -> Any:
         strategy = db.session.get(Strategy, strategy_id)
