@@ -28,7 +28,7 @@ BOOTSTRAP_RESAMPLES = 9999
 # BCa's jackknife costs one statistic per value and each resample one pass over all values:
 # beyond this many values (both arms together) the interval is the normal one on Welch's
 # standard error, which the central limit theorem makes as good at that size, in milliseconds.
-BOOTSTRAP_MAX_VALUES = 4000
+BOOTSTRAP_MAX_VALUES = 1000  # ~0.3 s CPU at 1,000 values (9,999 resamples); 1 s at 4,000
 
 
 @dataclass(frozen=True)

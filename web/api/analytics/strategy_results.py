@@ -32,7 +32,7 @@ class StrategyResults(MethodView):
         "would be needed, and a sentence; `verdicts`: the goal-rate sentences; `revenue`: per "
         "currency, revenue per enrolled customer (completed orders, payments and invoices since "
         "enrolment; zero for who bought nothing), contacted and holdout, the difference and its "
-        "95 % interval (`method`: BCa bootstrap, or normal above 4,000 customers)."
+        "95 % interval (`method`: BCa bootstrap, or normal above 1,000 customers)."
     )
     def get(self, strategy_id: int) -> Any:
         strategy = db.session.get(Strategy, strategy_id)
