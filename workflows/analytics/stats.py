@@ -281,6 +281,42 @@ def mean_difference(
     )
 
 
+def paired_mean_difference(
+    before: Sequence[float], after: Sequence[float], *, confidence: float = CONFIDENCE
+) -> tuple[MeanDifference, str]:
+    """After minus before, the same customers twice: the mean of the per-customer differences
+    with a BCa bootstrap interval up to `BOOTSTRAP_MAX_VALUES` customers, else normal. The
+    result's `contacted_mean` is the mean after, `holdout_mean` the mean before."""
+    x, y = np.asarray(after, dtype=float), np.asarray(before, dtype=float)
+    if len(x) != len(y):
+        raise ValueError("one before and one after value per customer")
+    if len(x) == 0:
+        return MeanDifference(None, None, None, None, None, None), "bootstrap"
+    d = x - y
+    difference = float(d.mean())
+    if len(d) < 2 or np.ptp(d) == 0:
+        return MeanDifference(float(x.mean()), float(y.mean()), difference, None, None, None), (
+            "bootstrap"
+        )
+    if len(d) <= BOOTSTRAP_MAX_VALUES:
+        result = scipy_stats.bootstrap(
+            (d,),
+            np.mean,
+            vectorized=True,
+            n_resamples=BOOTSTRAP_RESAMPLES,
+            confidence_level=confidence,
+            method="BCa",
+            rng=np.random.default_rng(BOOTSTRAP_SEED),
+        )
+        low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+        error, method = float(result.standard_error), "bootstrap"
+    else:
+        error = float(d.std(ddof=1)) / math.sqrt(len(d))
+        half = float(scipy_stats.norm.ppf(0.5 + confidence / 2)) * error
+        low, high, method = difference - half, difference + half, "normal"
+    return MeanDifference(float(x.mean()), float(y.mean()), difference, low, high, error), method
+
+
 def _mean_difference(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.mean(x, axis=axis) - np.mean(y, axis=axis)
 

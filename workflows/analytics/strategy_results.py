@@ -2,7 +2,8 @@
 each step that has variants) how many were enrolled and reached, how many replied and how many
 reached the strategy's goal, as rates with Wilson intervals; then B against A and each arm
 against the holdout, as differences with intervals, p-values and a sentence in plain words;
-and revenue per enrolled customer, contacted against the holdout (`strategy_revenue`).
+and revenue per enrolled customer, contacted against the holdout (`strategy_revenue`), or
+without a holdout, before against after enrolment (`strategy_before_after`: weaker evidence).
 
 What counts: an enrolment replied when an inbound communication of its customer came after
 the enrolment, and reached the goal when the goal's KPI holds since the enrolment — the very
@@ -19,10 +20,13 @@ from sqlalchemy.orm import Session
 
 from models import Enrolment, EnrolmentEvent, Strategy
 from workflows.analytics import stats
+from workflows.analytics.strategy_before_after import COLUMNS as BEFORE_AFTER_COLUMNS
+from workflows.analytics.strategy_before_after import before_after
 from workflows.analytics.strategy_revenue import revenue_effect
 from workflows.analytics.tables import table
 from workflows.outreach import outcomes
 from workflows.outreach.strategies import current_version
+from workflows.platform.clock import Clock
 from workflows.platform.i18n import N_, gettext
 
 HOLDOUT = "holdout"
@@ -64,12 +68,13 @@ COMPARISON_COLUMNS = [
 
 
 def strategy_results(
-    session: Session, strategy: Strategy, *, locale: str | None = None
+    session: Session, strategy: Strategy, *, clock: Clock, locale: str | None = None
 ) -> dict[str, Any]:
     """The effect panel's tables and verdicts; the sentences in `locale` (English by default,
-    as the API gives them)."""
+    as the API gives them). `before_after` has rows only for a strategy without a holdout."""
     definition = current_version(session, strategy).definition
-    kpi = (definition.get("goal") or {}).get("kpi") or "reply_rate"
+    goal_definition = definition.get("goal") or {}
+    kpi = goal_definition.get("kpi") or "reply_rate"
     replied = outcomes.replied(Enrolment.customer_id, Enrolment.enrolled_at)
     goal = (
         None
@@ -91,6 +96,13 @@ def strategy_results(
         "verdicts": _headlines(comparisons),
         "revenue": revenue_effect(
             session, strategy.id, groups.get(CONTACTED, NONE)[0], groups.get(HOLDOUT, NONE)[0]
+        ),
+        "before_after": (
+            table(BEFORE_AFTER_COLUMNS, [])
+            if groups.get(HOLDOUT, NONE)[0]
+            else before_after(
+                session, strategy.id, int(goal_definition.get("days") or 30), clock=clock
+            )
         ),
     }
 

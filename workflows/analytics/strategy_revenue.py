@@ -87,7 +87,8 @@ def _amounts(session: Session, strategy_id: int) -> dict[str, dict[str, list[Dec
 
 
 def _padded(amounts: list[Decimal], enrolled: int) -> list[float]:
-    return [float(a) for a in amounts] + [0.0] * (enrolled - len(amounts))
+    # Sorted: the seeded bootstrap sees the same order whatever order the database returned.
+    return [float(a) for a in sorted(amounts)] + [0.0] * (enrolled - len(amounts))
 
 
 def _money(value: float | None) -> float | None:
