@@ -12,7 +12,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from models import Customer, Enrolment, EnrolmentEvent, EnrolmentStatus, Role, StrategyVersion, User
+from models import (
+    Customer,
+    EmailSuppression,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+    StrategyVersion,
+    SuppressionReason,
+    User,
+)
 from tests.conftest import login
 from tests.outreach_helpers import email_steps, make_customers, make_strategy
 from web.clocks import current_clock
@@ -258,6 +270,7 @@ def test_api_and_page_return_the_results(app: Flask, client: FlaskClient, make_u
     assert 'id="strategy-results"' in html and 'data-list="verdicts"' in html
     assert 'data-section="revenue"' in html and "Revenue per enrolled customer" in html
     assert 'data-section="before_after"' in html and "(weaker evidence)" in html
+    assert "Funnel per arm" in html and "goal_reached,unsubscribed,stopped" in html
     assert api.json["revenue"] == {"columns": strategy_revenue.COLUMNS, "rows": []}
     assert f'data-url="/strategies/{strategy_id}/results"' in html
 
@@ -453,3 +466,86 @@ def test_many_paired_customers_use_the_normal_interval():
         pytest.approx(1.0 - Z * error),
         pytest.approx(1.0 + Z * error),
     )
+
+
+def test_funnel_counts_delivered_bounced_unsubscribed_and_stopped_per_arm(strategy: Any):
+    """Step 1's email: A delivered to 10-15 and 17, dead (failed or bounced) for 16, none yet
+    for 18-19; B dead for 20, delivered to 21-29, and step 2 delivered to 20. A bounce
+    suppressed 17's address after enrolling (delivered, then bounced) and held-out 5's (never
+    sent: no bounce). 12 unsubscribed; 22 and held-out 3 stopped on a reply. Delivered and
+    bounced are over those sent, unsubscribed and stopped over the enrolled."""
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.strategy_id == strategy.id).order_by(Enrolment.id)
+    ).all()
+    now = START + timedelta(hours=4)
+    sent_to = {
+        **dict.fromkeys([*range(10, 16), 17, *range(21, 30)], "sent"),
+        16: "dead",
+        20: "dead",
+    }
+    for n, status in sent_to.items():
+        _outbox(enrolments[n], 0, OutboxStatus(status), now)
+    _outbox(enrolments[20], 1, OutboxStatus.SENT, now)
+    for n in (17, 5):
+        db.session.add(
+            EmailSuppression(
+                email=f"bounce{n}@example.org",
+                reason=SuppressionReason.BOUNCED,
+                created_at=now,
+                customer_id=enrolments[n].customer_id,
+            )
+        )
+    for n, reason in ((12, "unsubscribed"), (22, "replied"), (3, "replied")):
+        enrolments[n].status, enrolments[n].stop_reason = EnrolmentStatus.STOPPED, reason
+        enrolments[n].stopped_at = now
+    db.session.commit()
+    arms = {
+        row["arm"]: row
+        for row in _rows(
+            strategy_results.strategy_results(db.session, strategy, clock=ManualClock(now))["arms"]
+        )
+    }
+    expected = {  # reached, delivered, bounced, unsubscribed, stopped
+        "contacted": (20, 17, 3, 1, 2),
+        "holdout": (0, 0, 0, 0, 1),
+        "step 1 · A": (10, 7, 2, 1, 1),
+        "step 1 · B": (10, 9, 1, 0, 1),
+    }
+    funnel = ("reached", "delivered", "bounced", "unsubscribed", "stopped")
+    assert {name: tuple(row[c] for c in funnel) for name, row in arms.items()} == expected
+    rate, low, high = wilson(7, 10)
+    a = arms["step 1 · A"]
+    assert (a["delivered_rate"], a["delivered_low"], a["delivered_high"]) == (
+        pytest.approx(rate, abs=1e-4),
+        pytest.approx(low, abs=1e-4),
+        pytest.approx(high, abs=1e-4),
+    )
+    assert arms["holdout"]["bounced_rate"] is None  # nothing sent, no rate
+    assert arms["contacted"]["stopped_rate"] == 0.1
+    rate, low, high = wilson(1, 10)
+    assert arms["step 1 · A"]["unsubscribed_low"] == pytest.approx(low, abs=1e-4)
+
+
+def _outbox(enrolment: Enrolment, step: int, status: OutboxStatus, now: datetime) -> None:
+    key = f"test:{enrolment.id}:{step}"
+    row = OutboxMessage(
+        idempotency_key=key,
+        cause=f"outreach:{enrolment.strategy_id}",
+        to_address="someone@example.org",
+        subject="Hello",
+        body_text="Hello",
+        message_id=f"<{key}@example.org>",
+        status=status,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    event = db.session.scalar(
+        select(EnrolmentEvent).where(
+            EnrolmentEvent.enrolment_id == enrolment.id,
+            EnrolmentEvent.kind == "sent",
+            EnrolmentEvent.step_index == step,
+        )
+    )
+    event.outbox_id = row.id

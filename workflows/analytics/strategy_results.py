@@ -15,10 +15,32 @@ aggregates; only the few arm totals reach Python.
 
 from typing import Any
 
-from sqlalchemy import Integer, String, case, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
-from models import Enrolment, EnrolmentEvent, Strategy
+from models import (
+    EmailSuppression,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Strategy,
+    SuppressionReason,
+)
 from workflows.analytics import stats
 from workflows.analytics.strategy_before_after import COLUMNS as BEFORE_AFTER_COLUMNS
 from workflows.analytics.strategy_before_after import before_after
@@ -33,7 +55,8 @@ HOLDOUT = "holdout"
 CONTACTED = "contacted"
 VARIANT = "variant"  # the rows of the variant arms in the one counting statement
 METRICS = ("goal", "reply")
-NONE = (0, 0, 0, 0)  # enrolled, reached, replied, goal reached
+# enrolled, reached (sent), replied, goal reached, delivered, bounced, unsubscribed, stopped
+NONE = (0, 0, 0, 0, 0, 0, 0, 0)
 ARM_COLUMNS = [
     "arm",
     "step",
@@ -49,6 +72,22 @@ ARM_COLUMNS = [
     "goal_rate",
     "goal_low",
     "goal_high",
+    "delivered",
+    "delivered_rate",
+    "delivered_low",
+    "delivered_high",
+    "bounced",
+    "bounced_rate",
+    "bounced_low",
+    "bounced_high",
+    "unsubscribed",
+    "unsubscribed_rate",
+    "unsubscribed_low",
+    "unsubscribed_high",
+    "stopped",
+    "stopped_rate",
+    "stopped_low",
+    "stopped_high",
 ]
 COMPARISON_COLUMNS = [
     "metric",
@@ -122,6 +161,17 @@ def _outcomes(strategy_id: int, replied: Any, goal: Any | None) -> Any:
         case((held, HOLDOUT), else_=CONTACTED).label("arm"),
         _flag(sent).label("reached"),
         _flag(replied).label("replied"),
+        _flag(Enrolment.id.in_(_with_outbox(strategy_id, OutboxStatus.SENT))).label("delivered"),
+        # Only what was sent can bounce: a held-out address suppressed by another mail does not.
+        _flag(
+            or_(
+                Enrolment.id.in_(_with_outbox(strategy_id, OutboxStatus.DEAD)),
+                and_(sent, _bounce_suppressed()),
+            )
+        ).label("bounced"),
+        _flag(Enrolment.stop_reason == "unsubscribed").label("unsubscribed"),
+        _flag(Enrolment.status == EnrolmentStatus.STOPPED).label("stopped"),
+        _flag(_bounce_suppressed()).label("bounced_address"),
     ]
     # A reply-rate goal is the reply itself: no second subquery (`_goal` reads `replied`).
     if goal is not None:
@@ -140,6 +190,30 @@ def _with_event(strategy_id: int, kind: str) -> Any:
     `ix_outreach_events_strategy_kind`, cheaper than a look per enrolment."""
     return select(EnrolmentEvent.enrolment_id).where(
         EnrolmentEvent.strategy_id == strategy_id, EnrolmentEvent.kind == kind
+    )
+
+
+def _with_outbox(strategy_id: int, status: OutboxStatus) -> Any:
+    """The enrolments with a sent step whose outbox row is in `status` (email steps only:
+    SMS and tasks have no outbox row). `dead` is a failed send or a bounce (the bounce
+    handler marks the bounced message dead)."""
+    return (
+        select(EnrolmentEvent.enrolment_id)
+        .join(OutboxMessage, OutboxMessage.id == EnrolmentEvent.outbox_id)
+        .where(
+            EnrolmentEvent.strategy_id == strategy_id,
+            EnrolmentEvent.kind == "sent",
+            OutboxMessage.status == status,
+        )
+    )
+
+
+def _bounce_suppressed() -> Any:
+    """The customer's address was suppressed by a bounce since the enrolment."""
+    return exists().where(
+        EmailSuppression.customer_id == Enrolment.customer_id,
+        EmailSuppression.reason == SuppressionReason.BOUNCED,
+        EmailSuppression.created_at >= Enrolment.enrolled_at,
     )
 
 
@@ -162,6 +236,10 @@ def _counts(
         func.sum(per_enrolment.c.reached).label("reached"),
         func.sum(per_enrolment.c.replied).label("replied"),
         func.sum(_goal(per_enrolment)).label("goal"),
+        func.sum(per_enrolment.c.delivered),
+        func.sum(per_enrolment.c.bounced),
+        func.sum(per_enrolment.c.unsubscribed),
+        func.sum(per_enrolment.c.stopped),
     ).group_by(per_enrolment.c.arm)
     sent = (
         select(
@@ -169,7 +247,10 @@ def _counts(
             EnrolmentEvent.variant.label("variant"),
             func.max(EnrolmentEvent.channel).label("channel"),
             EnrolmentEvent.enrolment_id.label("enrolment_id"),
+            func.max(_flag(OutboxMessage.status == OutboxStatus.SENT)).label("delivered"),
+            func.max(_flag(OutboxMessage.status == OutboxStatus.DEAD)).label("dead"),
         )
+        .outerjoin(OutboxMessage, OutboxMessage.id == EnrolmentEvent.outbox_id)
         .where(
             EnrolmentEvent.strategy_id == strategy_id,
             EnrolmentEvent.kind == "sent",
@@ -189,6 +270,11 @@ def _counts(
             func.count(),
             func.sum(per_enrolment.c.replied),
             func.sum(_goal(per_enrolment)),
+            func.sum(sent.c.delivered),
+            # This step's message failed or bounced, or a bounce suppressed the address.
+            func.sum(_flag(or_(sent.c.dead == 1, per_enrolment.c.bounced_address == 1))),
+            func.sum(per_enrolment.c.unsubscribed),
+            func.sum(per_enrolment.c.stopped),
         )
         .join(per_enrolment, per_enrolment.c.enrolment_id == sent.c.enrolment_id)
         .group_by(sent.c.step, sent.c.variant)
@@ -213,8 +299,19 @@ def _arm(
     reached: int,
     replied: int,
     goal: int,
+    delivered: int,
+    bounced: int,
+    unsubscribed: int,
+    stopped: int,
 ) -> list[Any]:
+    """Rates over the enrolled, but delivered and bounced over those sent (reached)."""
     reply, converted = stats.wilson(replied, enrolled), stats.wilson(goal, enrolled)
+    funnel = [
+        (delivered, stats.wilson(delivered, reached)),
+        (bounced, stats.wilson(bounced, reached)),
+        (unsubscribed, stats.wilson(unsubscribed, enrolled)),
+        (stopped, stats.wilson(stopped, enrolled)),
+    ]
     return [
         name,
         None if step is None else step + 1,
@@ -226,6 +323,11 @@ def _arm(
         *_rounded(reply.rate, reply.low, reply.high),
         goal,
         *_rounded(converted.rate, converted.low, converted.high),
+        *[
+            value
+            for count, rate in funnel
+            for value in (count, *_rounded(rate.rate, rate.low, rate.high))
+        ],
     ]
 
 

@@ -27,8 +27,10 @@ blp = Blueprint(
 class StrategyResults(MethodView):
     @blp.response(200)
     @blp.doc(
-        description="`arms`: enrolled, reached, replied and goal reached per arm with rates and "
-        "intervals; `comparisons`: per metric (goal, reply) the difference arm minus baseline, "
+        description="`arms`: enrolled, reached (sent), replied, goal reached, delivered, bounced, "
+        "unsubscribed and stopped per arm with rates and 95 % Wilson intervals (delivered and "
+        "bounced over those reached, the others over the enrolled); `comparisons`: per "
+        "metric (goal, reply) the difference arm minus baseline, "
         "its interval, p-value, whether the data can tell them apart, how many more enrolments "
         "would be needed, and a sentence; `verdicts`: the goal-rate sentences; `revenue`: per "
         "currency, revenue per enrolled customer (completed orders, payments and invoices since "
