@@ -162,13 +162,7 @@ def _outcomes(strategy_id: int, replied: Any, goal: Any | None) -> Any:
         _flag(sent).label("reached"),
         _flag(replied).label("replied"),
         _flag(Enrolment.id.in_(_with_outbox(strategy_id, OutboxStatus.SENT))).label("delivered"),
-        # Only what was sent can bounce: a held-out address suppressed by another mail does not.
-        _flag(
-            or_(
-                Enrolment.id.in_(_with_outbox(strategy_id, OutboxStatus.DEAD)),
-                and_(sent, _bounce_suppressed()),
-            )
-        ).label("bounced"),
+        _flag(Enrolment.id.in_(_with_outbox(strategy_id, OutboxStatus.DEAD))).label("dead"),
         _flag(Enrolment.stop_reason == "unsubscribed").label("unsubscribed"),
         _flag(Enrolment.status == EnrolmentStatus.STOPPED).label("stopped"),
         _flag(_bounce_suppressed()).label("bounced_address"),
@@ -237,7 +231,15 @@ def _counts(
         func.sum(per_enrolment.c.replied).label("replied"),
         func.sum(_goal(per_enrolment)).label("goal"),
         func.sum(per_enrolment.c.delivered),
-        func.sum(per_enrolment.c.bounced),
+        # Only what was sent can bounce: a held-out address suppressed by another mail does not.
+        func.sum(
+            _flag(
+                or_(
+                    per_enrolment.c.dead == 1,
+                    and_(per_enrolment.c.reached == 1, per_enrolment.c.bounced_address == 1),
+                )
+            )
+        ),
         func.sum(per_enrolment.c.unsubscribed),
         func.sum(per_enrolment.c.stopped),
     ).group_by(per_enrolment.c.arm)
