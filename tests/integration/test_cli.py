@@ -359,7 +359,7 @@ def test_demo_history_fills_the_reports_and_sends_nothing(app: Flask) -> None:
         # The demo strategy has run: a holdout and both variants enrolled, replies stopped
         # some, and the page can say whether B beats A.
         strategy = db.session.scalar(select(Strategy).where(Strategy.name == demo_outreach.NAME))
-        results = strategy_results.strategy_results(db.session, strategy)
+        results = strategy_results.strategy_results(db.session, strategy, clock=current_clock())
         arms = {row[0]: row for row in results["arms"]["rows"]}
         assert set(arms) == {"contacted", "holdout", "step 1 · A", "step 1 · B"}
         assert all(arms[name][4] >= 20 for name in arms)  # enrolled

@@ -10,13 +10,32 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from models import Enrolment, EnrolmentEvent, EnrolmentStatus, Role, StrategyVersion, User
+from models import (
+    Customer,
+    EmailSuppression,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+    StrategyVersion,
+    SuppressionReason,
+    User,
+)
 from tests.conftest import login
 from tests.outreach_helpers import email_steps, make_customers, make_strategy
 from web.clocks import current_clock
 from web.extensions import db
-from workflows.analytics import pareto, strategy_results
+from workflows.analytics import (
+    pareto,
+    stats,
+    strategy_before_after,
+    strategy_results,
+    strategy_revenue,
+)
 from workflows.analytics.filters import RequirementFilter
 from workflows.analytics.ranges import DayRange
 from workflows.customers import communications, transactions
@@ -122,7 +141,7 @@ def _write(customer: Any, clock: ManualClock) -> None:
     )
 
 
-def _pay(customer: Any, clock: ManualClock) -> None:
+def _pay(customer: Any, clock: ManualClock, **overrides: str) -> None:
     transactions.record_transaction(
         db.session,
         customer,
@@ -131,6 +150,7 @@ def _pay(customer: Any, clock: ManualClock) -> None:
             "amount": "25",
             "currency": "EUR",
             "occurred_on": clock.now().date().isoformat(),
+            **overrides,
         },
         actor_id=None,
         clock=clock,
@@ -142,7 +162,7 @@ def _rows(table: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_arms_count_reach_replies_and_goal_with_wilson_intervals(strategy: Any):
-    result = strategy_results.strategy_results(db.session, strategy)
+    result = strategy_results.strategy_results(db.session, strategy, clock=ManualClock(START))
     arms = {row["arm"]: row for row in _rows(result["arms"])}
     assert list(arms) == ["contacted", "holdout", "step 1 · A", "step 1 · B"]
     expected = {  # enrolled, reached, replied, goal reached
@@ -171,7 +191,7 @@ def test_arms_count_reach_replies_and_goal_with_wilson_intervals(strategy: Any):
 
 
 def test_b_over_a_and_over_the_holdout_with_intervals_and_verdicts(strategy: Any):
-    result = strategy_results.strategy_results(db.session, strategy)
+    result = strategy_results.strategy_results(db.session, strategy, clock=ManualClock(START))
     found = _rows(result["comparisons"])
     rows = {(r["metric"], r["step"], r["baseline"], r["arm"]): r for r in found}
     assert set(rows) == {
@@ -218,7 +238,7 @@ def test_b_over_a_and_over_the_holdout_with_intervals_and_verdicts(strategy: Any
 def test_a_strategy_without_enrolments_has_no_rates_yet(in_app: Flask):
     clock = ManualClock(START)
     empty = make_strategy(db.session, clock, tag="empty")
-    result = strategy_results.strategy_results(db.session, empty)
+    result = strategy_results.strategy_results(db.session, empty, clock=ManualClock(START))
     arms = _rows(result["arms"])
     assert [(a["arm"], a["enrolled"], a["reply_rate"]) for a in arms] == [
         ("contacted", 0, None),
@@ -248,6 +268,10 @@ def test_api_and_page_return_the_results(app: Flask, client: FlaskClient, make_u
     assert page.status_code == 200 and page.json == api.json
     html = client.get(f"/strategies/{strategy_id}").get_data(as_text=True)
     assert 'id="strategy-results"' in html and 'data-list="verdicts"' in html
+    assert 'data-section="revenue"' in html and "Revenue per enrolled customer" in html
+    assert 'data-section="before_after"' in html and "(weaker evidence)" in html
+    assert "Funnel per arm" in html and "goal_reached,unsubscribed,stopped" in html
+    assert api.json["revenue"] == {"columns": strategy_revenue.COLUMNS, "rows": []}
     assert f'data-url="/strategies/{strategy_id}/results"' in html
 
 
@@ -304,7 +328,7 @@ def test_a_reply_rate_goal_counts_the_replies(strategy: Any):
     version = db.session.get(StrategyVersion, strategy.current_version_id)
     version.definition = {**version.definition, "goal": {"kpi": "reply_rate", "days": 30}}
     db.session.commit()
-    result = strategy_results.strategy_results(db.session, strategy)
+    result = strategy_results.strategy_results(db.session, strategy, clock=ManualClock(START))
     rows = _rows(result["arms"])
     assert [(r["arm"], r["replied"], r["goal_reached"]) for r in rows] == [
         ("contacted", 11, 11),
@@ -313,3 +337,215 @@ def test_a_reply_rate_goal_counts_the_replies(strategy: Any):
         ("step 1 · B", 7, 7),
     ]
     assert result["goal"] == {"kpi": "reply_rate"}
+
+
+def test_revenue_per_enrolled_customer_against_the_holdout_with_a_bootstrap_interval(
+    strategy: Any,
+):
+    """Payments of 25 EUR: 7 contacted customers (customer 20's payment before enrolling does
+    not count) over 20 enrolled is 8.75 each; 1 of 10 held out is 2.50; difference 6.25. The
+    interval is the seeded BCa bootstrap of exactly those values (zeros for who never paid)."""
+    result = strategy_results.strategy_results(db.session, strategy, clock=ManualClock(START))
+    (row,) = _rows(result["revenue"])
+    assert (row["currency"], row["contacted_enrolled"], row["holdout_enrolled"]) == ("EUR", 20, 10)
+    assert (row["contacted_per_customer"], row["holdout_per_customer"]) == (8.75, 2.5)
+    assert row["difference"] == 6.25 and row["method"] == "bootstrap"
+    expected = stats.bootstrap_mean_difference([25.0] * 7 + [0.0] * 13, [25.0] + [0.0] * 9)
+    assert (row["low"], row["high"]) == (round(expected.low, 2), round(expected.high, 2))
+    assert row["low"] < 6.25 < row["high"]
+
+
+def test_revenue_is_per_currency_and_ignores_refunds_open_and_cancelled(strategy: Any):
+    """A USD order of contacted customer 12 makes a USD row of its own; a refund, an open and a
+    cancelled order change nothing in EUR."""
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.strategy_id == strategy.id).order_by(Enrolment.id)
+    ).all()
+    clock = ManualClock(START + timedelta(days=1))
+    customers = [db.session.get(Customer, e.customer_id) for e in enrolments]
+    _pay(customers[12], clock, kind="order", amount="40", currency="USD")
+    _pay(customers[13], clock, kind="refund", amount="25")
+    _pay(customers[14], clock, kind="order", amount="99", status="open")
+    _pay(customers[15], clock, kind="order", amount="99", status="cancelled")
+    db.session.commit()
+    revenue = _rows(
+        strategy_results.strategy_results(db.session, strategy, clock=ManualClock(START))["revenue"]
+    )
+    per_customer = {
+        r["currency"]: (r["contacted_per_customer"], r["holdout_per_customer"], r["difference"])
+        for r in revenue
+    }
+    assert per_customer == {"EUR": (8.75, 2.5, 6.25), "USD": (2.0, 0.0, 2.0)}
+
+
+def test_large_arms_use_the_normal_interval():
+    contacted, holdout = [10.0] * 300 + [0.0] * 2700, [10.0] * 100 + [0.0] * 1900
+    result, method = stats.mean_difference(contacted, holdout)
+    assert method == "normal" and result.difference == pytest.approx(0.5)
+    error = math.sqrt(0.9 * 0.1 * 100 / 3000 * 3000 / 2999 + 0.95 * 0.05 * 100 / 2000 * 2000 / 1999)
+    assert (result.low, result.high) == (
+        pytest.approx(0.5 - Z * error),
+        pytest.approx(0.5 + Z * error),
+    )
+
+
+def test_without_a_holdout_revenue_before_and_after_enrolment_per_currency(in_app: Flask):
+    """Goal window 30 days, all enrolled at START, measured at START + 31 days. EUR: customer 0
+    bought 10 before (day -10) and 30 after (day 5); 1 bought 20 on day 29 (100 on day 30 is
+    outside); 2 bought 50 on day -30 (100 on day -31 is outside); 3 nothing in EUR but 40 USD on
+    day -1. Customer 4 enrolled on day 20, so its after-window is still open: left out. EUR per
+    customer: before (10 + 50) / 4 = 15, after (30 + 20) / 4 = 12.5; USD 10 before, 0 after."""
+    clock = ManualClock(START - timedelta(days=60))
+    people = make_customers(db.session, clock, 5, tag="before")
+    made = make_strategy(
+        db.session, clock, tag="before", holdout_percent=0, goal={"kpi": "revenue", "days": 30}
+    )
+    for n, customer in enumerate(people):
+        enrolment = Enrolment(
+            strategy_id=made.id,
+            version_id=made.current_version_id,
+            customer_id=customer.id,
+            status=EnrolmentStatus.ACTIVE,
+            enrolled_at=START + timedelta(days=20 if n == 4 else 0),
+        )
+        db.session.add(enrolment)
+    bought = [
+        (0, -10, "10", "EUR"),
+        (0, 5, "30", "EUR"),
+        (1, 29, "20", "EUR"),
+        (1, 30, "100", "EUR"),
+        (2, -30, "50", "EUR"),
+        (2, -31, "100", "EUR"),
+        (3, -1, "40", "USD"),
+        (4, 21, "500", "EUR"),
+    ]
+    for n, day, amount, currency in bought:
+        on = (START + timedelta(days=day)).date().isoformat()
+        _pay(people[n], clock, amount=amount, currency=currency, occurred_on=on)
+    db.session.commit()
+    result = strategy_results.strategy_results(
+        db.session, made, clock=ManualClock(START + timedelta(days=31))
+    )
+    assert result["revenue"]["rows"] == []  # no holdout to compare against
+    rows = {r["currency"]: r for r in _rows(result["before_after"])}
+    eur, usd = rows["EUR"], rows["USD"]
+    assert (eur["customers"], eur["window_days"], eur["bought_before"], eur["bought_after"]) == (
+        4,
+        30,
+        2,
+        2,
+    )
+    assert (eur["before_per_customer"], eur["after_per_customer"], eur["difference"]) == (
+        15.0,
+        12.5,
+        -2.5,
+    )
+    expected, method = stats.paired_mean_difference([0, 10, 50, 0], [20, 30, 0, 0])
+    assert (eur["low"], eur["high"]) == (round(expected.low, 2), round(expected.high, 2))
+    assert eur["method"] == method == "bootstrap"
+    assert (usd["bought_before"], usd["bought_after"], usd["bought_before_rate"]) == (1, 0, 0.25)
+    assert (usd["before_per_customer"], usd["after_per_customer"]) == (10.0, 0.0)
+    # Before the first window closes there is nothing to show.
+    early = strategy_results.strategy_results(db.session, made, clock=ManualClock(START))
+    assert early["before_after"]["rows"] == []
+
+
+def test_a_strategy_with_a_holdout_shows_no_before_and_after(strategy: Any):
+    later = ManualClock(START + timedelta(days=60))
+    result = strategy_results.strategy_results(db.session, strategy, clock=later)
+    assert result["before_after"] == {"columns": strategy_before_after.COLUMNS, "rows": []}
+
+
+def test_many_paired_customers_use_the_normal_interval():
+    """2,000 customers: 200 bought 10 after only, the rest nothing; d is 10 for 10 %."""
+    before, after = [0.0] * 2000, [10.0] * 200 + [0.0] * 1800
+    result, method = stats.paired_mean_difference(before, after)
+    error = math.sqrt(100 * 0.1 * 0.9 * 2000 / 1999 / 2000)
+    assert method == "normal" and result.difference == pytest.approx(1.0)
+    assert (result.low, result.high) == (
+        pytest.approx(1.0 - Z * error),
+        pytest.approx(1.0 + Z * error),
+    )
+
+
+def test_funnel_counts_delivered_bounced_unsubscribed_and_stopped_per_arm(strategy: Any):
+    """Step 1's email: A delivered to 10-15 and 17, dead (failed or bounced) for 16, none yet
+    for 18-19; B dead for 20, delivered to 21-29, and step 2 delivered to 20. A bounce
+    suppressed 17's address after enrolling (delivered, then bounced) and held-out 5's (never
+    sent: no bounce). 12 unsubscribed; 22 and held-out 3 stopped on a reply. Delivered and
+    bounced are over those sent, unsubscribed and stopped over the enrolled."""
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.strategy_id == strategy.id).order_by(Enrolment.id)
+    ).all()
+    now = START + timedelta(hours=4)
+    sent_to = {
+        **dict.fromkeys([*range(10, 16), 17, *range(21, 30)], "sent"),
+        16: "dead",
+        20: "dead",
+    }
+    for n, status in sent_to.items():
+        _outbox(enrolments[n], 0, OutboxStatus(status), now)
+    _outbox(enrolments[20], 1, OutboxStatus.SENT, now)
+    for n in (17, 5):
+        db.session.add(
+            EmailSuppression(
+                email=f"bounce{n}@example.org",
+                reason=SuppressionReason.BOUNCED,
+                created_at=now,
+                customer_id=enrolments[n].customer_id,
+            )
+        )
+    for n, reason in ((12, "unsubscribed"), (22, "replied"), (3, "replied")):
+        enrolments[n].status, enrolments[n].stop_reason = EnrolmentStatus.STOPPED, reason
+        enrolments[n].stopped_at = now
+    db.session.commit()
+    arms = {
+        row["arm"]: row
+        for row in _rows(
+            strategy_results.strategy_results(db.session, strategy, clock=ManualClock(now))["arms"]
+        )
+    }
+    expected = {  # reached, delivered, bounced, unsubscribed, stopped
+        "contacted": (20, 17, 3, 1, 2),
+        "holdout": (0, 0, 0, 0, 1),
+        "step 1 · A": (10, 7, 2, 1, 1),
+        "step 1 · B": (10, 9, 1, 0, 1),
+    }
+    funnel = ("reached", "delivered", "bounced", "unsubscribed", "stopped")
+    assert {name: tuple(row[c] for c in funnel) for name, row in arms.items()} == expected
+    rate, low, high = wilson(7, 10)
+    a = arms["step 1 · A"]
+    assert (a["delivered_rate"], a["delivered_low"], a["delivered_high"]) == (
+        pytest.approx(rate, abs=1e-4),
+        pytest.approx(low, abs=1e-4),
+        pytest.approx(high, abs=1e-4),
+    )
+    assert arms["holdout"]["bounced_rate"] is None  # nothing sent, no rate
+    assert arms["contacted"]["stopped_rate"] == 0.1
+    rate, low, high = wilson(1, 10)
+    assert arms["step 1 · A"]["unsubscribed_low"] == pytest.approx(low, abs=1e-4)
+
+
+def _outbox(enrolment: Enrolment, step: int, status: OutboxStatus, now: datetime) -> None:
+    key = f"test:{enrolment.id}:{step}"
+    row = OutboxMessage(
+        idempotency_key=key,
+        cause=f"outreach:{enrolment.strategy_id}",
+        to_address="someone@example.org",
+        subject="Hello",
+        body_text="Hello",
+        message_id=f"<{key}@example.org>",
+        status=status,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    event = db.session.scalar(
+        select(EnrolmentEvent).where(
+            EnrolmentEvent.enrolment_id == enrolment.id,
+            EnrolmentEvent.kind == "sent",
+            EnrolmentEvent.step_index == step,
+        )
+    )
+    event.outbox_id = row.id

@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_login import login_required
 
 from models import Strategy
+from web.clocks import current_clock
 from web.extensions import db
 from web.outreach import bp
 from workflows.analytics import strategy_results
@@ -20,4 +21,6 @@ def results(strategy_id: int) -> dict[str, Any]:
     if strategy is None:
         abort(404)
     # The panel's sentences in the viewer's language; the API's stay English.
-    return strategy_results.strategy_results(db.session, strategy, locale=str(get_locale()))
+    return strategy_results.strategy_results(
+        db.session, strategy, clock=current_clock(), locale=str(get_locale())
+    )

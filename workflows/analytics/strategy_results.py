@@ -1,7 +1,9 @@
 """A strategy's measured effect: per arm (the holdout, everyone contacted, and each variant of
 each step that has variants) how many were enrolled and reached, how many replied and how many
 reached the strategy's goal, as rates with Wilson intervals; then B against A and each arm
-against the holdout, as differences with intervals, p-values and a sentence in plain words.
+against the holdout, as differences with intervals, p-values and a sentence in plain words;
+and revenue per enrolled customer, contacted against the holdout (`strategy_revenue`), or
+without a holdout, before against after enrolment (`strategy_before_after`: weaker evidence).
 
 What counts: an enrolment replied when an inbound communication of its customer came after
 the enrolment, and reached the goal when the goal's KPI holds since the enrolment — the very
@@ -13,21 +15,48 @@ aggregates; only the few arm totals reach Python.
 
 from typing import Any
 
-from sqlalchemy import Integer, String, case, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
-from models import Enrolment, EnrolmentEvent, Strategy
+from models import (
+    EmailSuppression,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Strategy,
+    SuppressionReason,
+)
 from workflows.analytics import stats
+from workflows.analytics.strategy_before_after import COLUMNS as BEFORE_AFTER_COLUMNS
+from workflows.analytics.strategy_before_after import before_after
+from workflows.analytics.strategy_revenue import revenue_effect
 from workflows.analytics.tables import table
 from workflows.outreach import outcomes
 from workflows.outreach.strategies import current_version
+from workflows.platform.clock import Clock
 from workflows.platform.i18n import N_, gettext
 
 HOLDOUT = "holdout"
 CONTACTED = "contacted"
 VARIANT = "variant"  # the rows of the variant arms in the one counting statement
 METRICS = ("goal", "reply")
-NONE = (0, 0, 0, 0)  # enrolled, reached, replied, goal reached
+# enrolled, reached (sent), replied, goal reached, delivered, bounced, unsubscribed, stopped
+NONE = (0, 0, 0, 0, 0, 0, 0, 0)
 ARM_COLUMNS = [
     "arm",
     "step",
@@ -43,6 +72,22 @@ ARM_COLUMNS = [
     "goal_rate",
     "goal_low",
     "goal_high",
+    "delivered",
+    "delivered_rate",
+    "delivered_low",
+    "delivered_high",
+    "bounced",
+    "bounced_rate",
+    "bounced_low",
+    "bounced_high",
+    "unsubscribed",
+    "unsubscribed_rate",
+    "unsubscribed_low",
+    "unsubscribed_high",
+    "stopped",
+    "stopped_rate",
+    "stopped_low",
+    "stopped_high",
 ]
 COMPARISON_COLUMNS = [
     "metric",
@@ -62,12 +107,13 @@ COMPARISON_COLUMNS = [
 
 
 def strategy_results(
-    session: Session, strategy: Strategy, *, locale: str | None = None
+    session: Session, strategy: Strategy, *, clock: Clock, locale: str | None = None
 ) -> dict[str, Any]:
     """The effect panel's tables and verdicts; the sentences in `locale` (English by default,
-    as the API gives them)."""
+    as the API gives them). `before_after` has rows only for a strategy without a holdout."""
     definition = current_version(session, strategy).definition
-    kpi = (definition.get("goal") or {}).get("kpi") or "reply_rate"
+    goal_definition = definition.get("goal") or {}
+    kpi = goal_definition.get("kpi") or "reply_rate"
     replied = outcomes.replied(Enrolment.customer_id, Enrolment.enrolled_at)
     goal = (
         None
@@ -87,6 +133,16 @@ def strategy_results(
         "arms": table(ARM_COLUMNS, arms),
         "comparisons": table(COMPARISON_COLUMNS, comparisons),
         "verdicts": _headlines(comparisons),
+        "revenue": revenue_effect(
+            session, strategy.id, groups.get(CONTACTED, NONE)[0], groups.get(HOLDOUT, NONE)[0]
+        ),
+        "before_after": (
+            table(BEFORE_AFTER_COLUMNS, [])
+            if groups.get(HOLDOUT, NONE)[0]
+            else before_after(
+                session, strategy.id, int(goal_definition.get("days") or 30), clock=clock
+            )
+        ),
     }
 
 
@@ -105,6 +161,11 @@ def _outcomes(strategy_id: int, replied: Any, goal: Any | None) -> Any:
         case((held, HOLDOUT), else_=CONTACTED).label("arm"),
         _flag(sent).label("reached"),
         _flag(replied).label("replied"),
+        _flag(Enrolment.id.in_(_with_outbox(strategy_id, OutboxStatus.SENT))).label("delivered"),
+        _flag(Enrolment.id.in_(_with_outbox(strategy_id, OutboxStatus.DEAD))).label("dead"),
+        _flag(Enrolment.stop_reason == "unsubscribed").label("unsubscribed"),
+        _flag(Enrolment.status == EnrolmentStatus.STOPPED).label("stopped"),
+        _flag(_bounce_suppressed()).label("bounced_address"),
     ]
     # A reply-rate goal is the reply itself: no second subquery (`_goal` reads `replied`).
     if goal is not None:
@@ -123,6 +184,30 @@ def _with_event(strategy_id: int, kind: str) -> Any:
     `ix_outreach_events_strategy_kind`, cheaper than a look per enrolment."""
     return select(EnrolmentEvent.enrolment_id).where(
         EnrolmentEvent.strategy_id == strategy_id, EnrolmentEvent.kind == kind
+    )
+
+
+def _with_outbox(strategy_id: int, status: OutboxStatus) -> Any:
+    """The enrolments with a sent step whose outbox row is in `status` (email steps only:
+    SMS and tasks have no outbox row). `dead` is a failed send or a bounce (the bounce
+    handler marks the bounced message dead)."""
+    return (
+        select(EnrolmentEvent.enrolment_id)
+        .join(OutboxMessage, OutboxMessage.id == EnrolmentEvent.outbox_id)
+        .where(
+            EnrolmentEvent.strategy_id == strategy_id,
+            EnrolmentEvent.kind == "sent",
+            OutboxMessage.status == status,
+        )
+    )
+
+
+def _bounce_suppressed() -> Any:
+    """The customer's address was suppressed by a bounce since the enrolment."""
+    return exists().where(
+        EmailSuppression.customer_id == Enrolment.customer_id,
+        EmailSuppression.reason == SuppressionReason.BOUNCED,
+        EmailSuppression.created_at >= Enrolment.enrolled_at,
     )
 
 
@@ -145,6 +230,18 @@ def _counts(
         func.sum(per_enrolment.c.reached).label("reached"),
         func.sum(per_enrolment.c.replied).label("replied"),
         func.sum(_goal(per_enrolment)).label("goal"),
+        func.sum(per_enrolment.c.delivered),
+        # Only what was sent can bounce: a held-out address suppressed by another mail does not.
+        func.sum(
+            _flag(
+                or_(
+                    per_enrolment.c.dead == 1,
+                    and_(per_enrolment.c.reached == 1, per_enrolment.c.bounced_address == 1),
+                )
+            )
+        ),
+        func.sum(per_enrolment.c.unsubscribed),
+        func.sum(per_enrolment.c.stopped),
     ).group_by(per_enrolment.c.arm)
     sent = (
         select(
@@ -152,7 +249,10 @@ def _counts(
             EnrolmentEvent.variant.label("variant"),
             func.max(EnrolmentEvent.channel).label("channel"),
             EnrolmentEvent.enrolment_id.label("enrolment_id"),
+            func.max(_flag(OutboxMessage.status == OutboxStatus.SENT)).label("delivered"),
+            func.max(_flag(OutboxMessage.status == OutboxStatus.DEAD)).label("dead"),
         )
+        .outerjoin(OutboxMessage, OutboxMessage.id == EnrolmentEvent.outbox_id)
         .where(
             EnrolmentEvent.strategy_id == strategy_id,
             EnrolmentEvent.kind == "sent",
@@ -172,6 +272,11 @@ def _counts(
             func.count(),
             func.sum(per_enrolment.c.replied),
             func.sum(_goal(per_enrolment)),
+            func.sum(sent.c.delivered),
+            # This step's message failed or bounced, or a bounce suppressed the address.
+            func.sum(_flag(or_(sent.c.dead == 1, per_enrolment.c.bounced_address == 1))),
+            func.sum(per_enrolment.c.unsubscribed),
+            func.sum(per_enrolment.c.stopped),
         )
         .join(per_enrolment, per_enrolment.c.enrolment_id == sent.c.enrolment_id)
         .group_by(sent.c.step, sent.c.variant)
@@ -196,8 +301,19 @@ def _arm(
     reached: int,
     replied: int,
     goal: int,
+    delivered: int,
+    bounced: int,
+    unsubscribed: int,
+    stopped: int,
 ) -> list[Any]:
+    """Rates over the enrolled, but delivered and bounced over those sent (reached)."""
     reply, converted = stats.wilson(replied, enrolled), stats.wilson(goal, enrolled)
+    funnel = [
+        (delivered, stats.wilson(delivered, reached)),
+        (bounced, stats.wilson(bounced, reached)),
+        (unsubscribed, stats.wilson(unsubscribed, enrolled)),
+        (stopped, stats.wilson(stopped, enrolled)),
+    ]
     return [
         name,
         None if step is None else step + 1,
@@ -209,6 +325,11 @@ def _arm(
         *_rounded(reply.rate, reply.low, reply.high),
         goal,
         *_rounded(converted.rate, converted.low, converted.high),
+        *[
+            value
+            for count, rate in funnel
+            for value in (count, *_rounded(rate.rate, rate.low, rate.high))
+        ],
     ]
 
 

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from models import Strategy
+from web.clocks import current_clock
 from web.extensions import db
 from workflows.analytics import strategy_results
 
@@ -26,13 +27,21 @@ blp = Blueprint(
 class StrategyResults(MethodView):
     @blp.response(200)
     @blp.doc(
-        description="`arms`: enrolled, reached, replied and goal reached per arm with rates and "
-        "intervals; `comparisons`: per metric (goal, reply) the difference arm minus baseline, "
+        description="`arms`: enrolled, reached (sent), replied, goal reached, delivered, bounced, "
+        "unsubscribed and stopped per arm with rates and 95 % Wilson intervals (delivered and "
+        "bounced over those reached, the others over the enrolled); `comparisons`: per "
+        "metric (goal, reply) the difference arm minus baseline, "
         "its interval, p-value, whether the data can tell them apart, how many more enrolments "
-        "would be needed, and a sentence; `verdicts`: the goal-rate sentences."
+        "would be needed, and a sentence; `verdicts`: the goal-rate sentences; `revenue`: per "
+        "currency, revenue per enrolled customer (completed orders, payments and invoices since "
+        "enrolment; zero for who bought nothing), contacted and holdout, the difference and its "
+        "95 % interval (`method`: BCa bootstrap, or normal above 1,000 customers); "
+        "`before_after`, only for a strategy without a holdout (weaker evidence): per currency, "
+        "revenue per customer and how many bought in the goal's window (days) before enrolment "
+        "and after it, for enrolments whose window has closed, and the paired difference."
     )
     def get(self, strategy_id: int) -> Any:
         strategy = db.session.get(Strategy, strategy_id)
         if strategy is None:
             abort(404, "No such strategy.")
-        return strategy_results.strategy_results(db.session, strategy)
+        return strategy_results.strategy_results(db.session, strategy, clock=current_clock())
