@@ -30,7 +30,7 @@ def test_the_strategy_page_says_whether_b_beats_a(
     expect(verdicts.nth(0)).to_contain_text("Goal rate:")
     expect(verdicts.nth(1)).to_contain_text("cannot tell A and B apart yet")
 
-    arms = page.locator('figure[data-section="arms"]')
+    arms = page.locator('figure[data-section="arms"]').first  # reply and goal rates
     with page.expect_download() as download:
         arms.get_by_role("button", name="Download CSV").click()
     text = Path(download.value.path()).read_text(encoding="utf-8")
