@@ -2,11 +2,13 @@
 requirement (j) and open it (Enter), take it (its trigger key), reply (r, Ctrl+Enter), wait on
 the customer (its trigger key); "?" lists the shortcuts, and none fires while typing."""
 
+import re
 from typing import Any
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from models import Requirement, Role
 from tests.browser.test_customers import make_customer, sign_in
@@ -85,4 +87,54 @@ def test_open_the_team_queue_take_reply_and_wait_on_the_customer_from_the_keyboa
     expect(page.locator("#state")).to_have_text("waiting on customer")
     with app.app_context():
         req = db.session.get(Requirement, req_id)
+        assert (req.state, req.assignee_id) == ("waiting_on_customer", agent.id)
+
+
+def test_find_a_customer_open_a_requirement_reply_and_wait_from_the_keyboard(
+    page: Page, live_server: str, app: Flask, make_user: Any
+) -> None:
+    """The whole chain with keys only: "/" finds the customer, "g n" opens a requirement for
+    them (assigned to me), Enter saves it, "r" and Ctrl+Enter reply, a trigger key waits."""
+    agent = make_user(Role.AGENT, name="Alma Agent")
+    customer_id = make_customer(app, name="José Núñez", emails="jose@example.com")
+    sign_in(page, live_server, agent)
+    keys = page.keyboard
+
+    keys.press("/")
+    box = page.get_by_role("combobox", name="Global search")
+    expect(box).to_be_focused()
+    box.press_sequentially("nunez")
+    expect(
+        page.locator("#global-search-list").get_by_role("option", name="José Núñez")
+    ).to_be_visible()
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(page).to_have_url(f"{live_server}/customers/{customer_id}")
+    page.wait_for_load_state("load")
+
+    keys.press("g")
+    keys.press("n")
+    title = page.get_by_label("Title")
+    expect(title).to_be_focused()  # the form's first field
+    keys.type("Invoice missing")
+    keys.press("Enter")
+    expect(page.get_by_role("heading", name=re.compile(r"#\d+ Invoice missing"))).to_be_visible()
+    page.wait_for_load_state("load")
+
+    # The form's assignee starts at me: the requirement opens assigned to me.
+    expect(page.locator("#state")).to_have_text("open")
+    expect(page.locator("#assignee")).to_have_text("Alma Agent")
+    keys.press("r")
+    expect(page.locator("#reply-body")).to_be_focused()
+    keys.type("We are looking into it. Which invoice number?")
+    keys.press("Control+Enter")
+    expect(page.locator(".flash.success")).to_contain_text("Reply queued")
+    focused_on_next_action(page)
+    ask = page.get_by_role("button", name="Ask the customer")
+    keys.press(ask.get_attribute("aria-keyshortcuts") or "none")
+    expect(page.locator("#state")).to_have_text("waiting on customer")
+    with app.app_context():
+        [req] = db.session.scalars(
+            select(Requirement).where(Requirement.customer_id == customer_id)
+        ).all()
         assert (req.state, req.assignee_id) == ("waiting_on_customer", agent.id)

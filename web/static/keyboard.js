@@ -1,4 +1,5 @@
-// Keyboard shortcuts, listed by "?": navigation ("g" then a letter), j/k through lists (Enter
+// Keyboard shortcuts, listed by "?": navigation ("g" then a letter; "g n" a new requirement,
+// for the customer whose page this is), j/k through lists (Enter
 // opens: the row's link has the focus), the requirement page's allowed triggers (1–9, in the
 // order of their buttons), the composer ("r" reply, "n" internal note, Ctrl+Enter sends).
 // Shortcuts never fire while typing in a field. After a trigger or a message, the page that
@@ -10,7 +11,11 @@
     m: ["/requirements?queue=mine", "My requirements"],
     e: ["/escalations", "Escalations"],
     c: ["/customers/", "Customers"],
+    n: ["/requirements/new", "New requirement"],
   };
+  // On a customer's page "g n" opens the new requirement for that customer.
+  var forCustomer = document.getElementById("new-requirement");
+  if (forCustomer) GO.n = [forCustomer.getAttribute("href"), "New requirement for this customer"];
   var FOCUS_KEY = "rapport:focus-after-load";
   var pendingG = 0;
 
