@@ -70,6 +70,7 @@ def test_new_requirement_from_the_header_picks_the_customer_by_type_ahead(
     page.locator("#nav-new-requirement").click()
     picker = page.get_by_role("combobox", name="Customer")
     expect(picker).to_be_focused()
+    page.wait_for_load_state("load")  # the deferred picker script listens before we type
     picker.press_sequentially("ana@ex")
     expect(
         page.locator("#customer-picker-list").get_by_role("option", name="Ana Lima")
