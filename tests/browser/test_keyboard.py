@@ -30,6 +30,23 @@ def focused_on_next_action(page: Page) -> None:
     )
 
 
+def reply_and_wait_on_the_customer(page: Page, text: str) -> None:
+    """ "r" opens the reply, typing stays in it, Ctrl+Enter sends, the focus comes back to the
+    actions and the "Ask the customer" trigger's key waits on the customer."""
+    keys = page.keyboard
+    keys.press("r")
+    body = page.locator("#reply-body")
+    expect(body).to_be_focused()
+    keys.type(text)
+    expect(body).to_be_focused()
+    keys.press("Control+Enter")
+    expect(page.locator(".flash.success")).to_contain_text("Reply queued")
+    focused_on_next_action(page)
+    ask = page.get_by_role("button", name="Ask the customer")
+    keys.press(ask.get_attribute("aria-keyshortcuts") or "none")
+    expect(page.locator("#state")).to_have_text("waiting on customer")
+
+
 def test_open_the_team_queue_take_reply_and_wait_on_the_customer_from_the_keyboard(
     page: Page,
     live_server: str,
@@ -74,17 +91,8 @@ def test_open_the_team_queue_take_reply_and_wait_on_the_customer_from_the_keyboa
     expect(page.locator("#assignee")).to_have_text("Alma Agent")
     focused_on_next_action(page)
 
-    keys.press("r")
-    body = page.locator("#reply-body")
-    expect(body).to_be_focused()
-    keys.type("Thanks, we are on it. Is the printer still smoking?")  # "n", "r" typed, no jump
-    expect(body).to_be_focused()
-    keys.press("Control+Enter")
-    expect(page.locator(".flash.success")).to_contain_text("Reply queued")
-    focused_on_next_action(page)
-    ask = page.get_by_role("button", name="Ask the customer")
-    keys.press(ask.get_attribute("aria-keyshortcuts") or "none")
-    expect(page.locator("#state")).to_have_text("waiting on customer")
+    # "n" and "r" typed in the reply do not jump anywhere.
+    reply_and_wait_on_the_customer(page, "Thanks, we are on it. Is the printer still smoking?")
     with app.app_context():
         req = db.session.get(Requirement, req_id)
         assert (req.state, req.assignee_id) == ("waiting_on_customer", agent.id)
@@ -124,15 +132,7 @@ def test_find_a_customer_open_a_requirement_reply_and_wait_from_the_keyboard(
     # The form's assignee starts at me: the requirement opens assigned to me.
     expect(page.locator("#state")).to_have_text("open")
     expect(page.locator("#assignee")).to_have_text("Alma Agent")
-    keys.press("r")
-    expect(page.locator("#reply-body")).to_be_focused()
-    keys.type("We are looking into it. Which invoice number?")
-    keys.press("Control+Enter")
-    expect(page.locator(".flash.success")).to_contain_text("Reply queued")
-    focused_on_next_action(page)
-    ask = page.get_by_role("button", name="Ask the customer")
-    keys.press(ask.get_attribute("aria-keyshortcuts") or "none")
-    expect(page.locator("#state")).to_have_text("waiting on customer")
+    reply_and_wait_on_the_customer(page, "We are looking into it. Which invoice number?")
     with app.app_context():
         [req] = db.session.scalars(
             select(Requirement).where(Requirement.customer_id == customer_id)
