@@ -1,9 +1,6 @@
 """The effect panel on a strategy's page in Chromium: the verdicts in words, the per-arm
 figures as a chart that switches to its table, and a CSV of exactly that table."""
 
-import csv
-import io
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +8,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from models import Role
+from tests.browser.report_charts import download_csv
 from tests.browser.test_customers import sign_in
 from tests.integration.test_strategy_results import hand_built
 
@@ -31,10 +29,8 @@ def test_the_strategy_page_says_whether_b_beats_a(
     expect(verdicts.nth(1)).to_contain_text("cannot tell A and B apart yet")
 
     arms = page.locator('figure[data-section="arms"]').first  # reply and goal rates
-    with page.expect_download() as download:
-        arms.get_by_role("button", name="Download CSV").click()
-    text = Path(download.value.path()).read_text(encoding="utf-8")
-    rows = list(csv.DictReader(io.StringIO(text)))
+    header, *cells = download_csv(page, arms)
+    rows = [dict(zip(header, row, strict=True)) for row in cells]
     assert [row["arm"] for row in rows] == ["contacted", "holdout", "step 1 · A", "step 1 · B"]
     assert [row["replied"] for row in rows] == ["11", "1", "4", "7"]
 
