@@ -54,7 +54,7 @@ class RequirementForm(FlaskForm):
     )
     currency = StringField(
         _l("Currency"),
-        render_kw={"placeholder": "EUR", "maxlength": 3, "autocapitalize": "characters"},
+        render_kw={"maxlength": 3, "autocapitalize": "characters"},
     )
     expected_close_on = StringField(_l("Expected close date"), render_kw={"type": "date"})
 
