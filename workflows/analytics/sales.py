@@ -164,11 +164,14 @@ def _pipeline(session: Session, filters: RequirementFilter, today: date) -> dict
     """Open opportunities by expected close month and currency (never summed across
     currencies), from one GROUP BY; the few dozen groups are then folded into the tables."""
     dialect = dialect_of(session)
-    placed = and_(Requirement.amount.is_not(None), Requirement.expected_close_on.is_not(None))
+    # An amount counts with its currency (the workflow never stores one without the other).
+    priced = and_(Requirement.amount.is_not(None), Requirement.currency.is_not(None))
+    placed = and_(priced, Requirement.expected_close_on.is_not(None))
+    # -1: in a month; else the index of its `UNSCHEDULED` reason.
     missing = case(
         (placed, literal(-1)),
         (Requirement.expected_close_on.is_not(None), literal(0)),
-        (Requirement.amount.is_not(None), literal(1)),
+        (priced, literal(1)),
         else_=literal(2),
     ).label("missing")
     month = case((placed, month_of(Requirement.expected_close_on, dialect)), else_=None).label(
@@ -195,15 +198,15 @@ def _pipeline(session: Session, filters: RequirementFilter, today: date) -> dict
     by_month: dict[tuple[str, str], list[Any]] = {}
     by_stage: dict[tuple[str, str, str], list[Any]] = {}
     unscheduled = dict.fromkeys(UNSCHEDULED, 0)
-    for why, group_month, currency, state, count, total in groups:
+    for why, group_month, code, state, count, total in groups:
         if why >= 0:
             unscheduled[UNSCHEDULED[why]] += count
             continue
         amount = as_decimal(total, dialect)
-        cell = by_month.setdefault((group_month, currency), [0, Decimal(0)])
+        cell = by_month.setdefault((group_month, code), [0, Decimal(0)])
         cell[0] += count
         cell[1] += amount
-        stage_cell = by_stage.setdefault((group_month, currency, state), [0, Decimal(0)])
+        stage_cell = by_stage.setdefault((group_month, code, state), [0, Decimal(0)])
         stage_cell[0] += count
         stage_cell[1] += amount
     order = {stage: n for n, stage in enumerate(OPEN_STAGES)}
