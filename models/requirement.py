@@ -1,10 +1,11 @@
 """Requirements (customer needs) tracked through a declared workflow, and their events."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, value_enum
@@ -43,6 +44,16 @@ class Requirement(Base):
             "resolved_at",
         ),
         Index("ix_requirements_workflow_created", "workflow", "created_at", "state"),
+        # The sales report's pipeline: open opportunities by expected close month and currency,
+        # summed from the index alone (no creation-date range: every open opportunity counts).
+        Index(
+            "ix_requirements_pipeline",
+            "workflow",
+            "state",
+            "expected_close_on",
+            "currency",
+            "amount",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +73,12 @@ class Requirement(Base):
     resolution_note: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("requirements.id"))
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Sales opportunities only (`workflows.tracking.opportunities` checks them): the expected
+    # value in an ISO 4217 currency (Numeric like transactions' money, never float) and the day
+    # the deal is expected to close. All optional; other workflows leave them empty.
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(19, 4, asdecimal=True))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    expected_close_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]

@@ -416,6 +416,9 @@ def load_customers(session: Session, *, clock: Clock) -> int:
         actor=li,
         workflow="sales",
         assignee_id=li.id if li else None,
+        amount="48000.00",
+        currency="USD",
+        expected_close_on=(clock.now() + timedelta(days=75)).date(),
     )
     # Opened 25 minutes ago under the 30-minute urgent target: at risk at once, breached soon,
     # so the supervisor's escalation queue has something to show.

@@ -329,6 +329,9 @@ def _customers(session: Session, team: Team, clock: Clock) -> int:
         actor=chen,
         workflow="sales",
         assignee_id=chen.id if chen else None,
+        amount="360000.00",
+        currency="CNY",
+        expected_close_on=(clock.now() + timedelta(days=45)).date(),
     )
     # Opened three hours ago under the 4-hour target: the supervisor's queue shows it at risk
     # (when the office is open; business time stands still at night and on holidays).

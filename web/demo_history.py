@@ -1,6 +1,7 @@
 """Several weeks of demo history, so the reports have something to show: requirements opened,
 answered, resolved, reopened and breached day by day, sales opportunities moving through
-their stages, half a year of orders and payments in two currencies, and an outreach strategy
+their stages (with amounts and expected close dates over the coming months: the pipeline
+value), half a year of orders and payments in two currencies, and an outreach strategy
 with a holdout and two variants that has run for three weeks (`web.demo_outreach`).
 
 Everything goes through the real workflows with a `ManualClock` set to each moment, in time
@@ -219,6 +220,16 @@ def _opportunity(
     opened = (now - timedelta(days=day)).replace(hour=rng.randint(8, 17))
     customer = rng.choice(people)
     state: dict[str, Any] = {}
+    # The deal's value and expected close, in the customer's currency (mostly EUR, some USD),
+    # from a generator of its own so the rest of the demo draws the same numbers as before.
+    deal = random.Random(f"deal-{SEED}-{day}-{customer.id}")  # noqa: S311 (demo data)
+    money: dict[str, Any] = {
+        "amount": f"{deal.randint(5, 120) * 250}.00" if deal.random() > 0.1 else None,
+        "currency": CUSTOMERS[people.index(customer)][3],
+        "expected_close_on": (opened + timedelta(days=deal.randint(14, 150))).date()
+        if deal.random() > 0.08
+        else None,
+    }
 
     def open_it(clock: Clock) -> None:
         state["r"] = requirements.open_requirement(
@@ -229,6 +240,7 @@ def _opportunity(
             actor=seller,
             workflow="sales",
             assignee_id=seller.id,
+            **money,
         )
 
     def fire(trigger: str) -> Callable[[Clock], None]:

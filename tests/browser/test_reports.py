@@ -75,3 +75,52 @@ def test_supervisor_filters_downloads_and_reads_a_chart_as_a_table(
     expect(flow.get_by_role("button", name="Show chart")).to_have_attribute("aria-pressed", "true")
     expect(table.locator("tbody tr")).to_have_count(6)
     expect(table.locator("tbody tr").nth(3)).to_contain_text("2")
+
+
+def test_sales_page_charts_the_pipeline_and_downloads_exactly_its_table(
+    page: Page, live_server: str, app: Flask, make_user: Any
+) -> None:
+    """Two open EUR deals closing next month (100.10 and 0.20), one USD deal overdue since last
+    month (5): the chart's months, the overdue label and the CSV are the report's table."""
+    with app.app_context():
+        now = current_clock().now()
+        this_month = now.date().replace(day=1)
+        last_month = (this_month - timedelta(days=1)).replace(day=1)
+        next_month = (this_month + timedelta(days=32)).replace(day=1)
+        customer = profiles.create_customer(
+            db.session, {"name": "Buyer"}, actor_id=None, clock=ManualClock(now)
+        )
+        for amount, currency, close in (
+            ("100.10", "EUR", next_month),
+            ("0.20", "EUR", next_month + timedelta(days=3)),
+            ("5", "USD", last_month),
+        ):
+            requirements.open_requirement(
+                db.session,
+                customer_id=customer.id,
+                title="Deal",
+                clock=ManualClock(now),
+                actor=None,
+                workflow="sales",
+                amount=amount,
+                currency=currency,
+                expected_close_on=close,
+            )
+        db.session.commit()
+    sign_in(page, live_server, make_user(Role.SUPERVISOR, time_zone="UTC"))
+    page.goto(f"{live_server}/reports/sales")
+    page.wait_for_selector("body[data-report-ready]")
+    figure = page.locator('figure[data-section="pipeline_value.by_month"]')
+    expect(figure).to_have_attribute("data-ready", "1")
+    late, soon = last_month.isoformat()[:7], next_month.isoformat()[:7]
+    expect(figure.locator(".chart-canvas")).to_contain_text(f"{late} (overdue)")
+    with page.expect_download() as download:
+        figure.get_by_role("button", name="Download CSV").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["month", "currency", "opportunities", "amount", "overdue"],
+        [late, "USD", "1", "5.00", "true"],
+        [soon, "EUR", "2", "100.30", "false"],
+    ]
+    figure.get_by_role("button", name="Show table").click()
+    expect(figure.locator(".chart-table tbody tr")).to_have_count(2)

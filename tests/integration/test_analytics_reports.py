@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from models import Requirement, Role, SlaClock, User
+from models import Requirement, Role, SlaClock, Team, User
 from web.extensions import db
 from workflows.analytics import pareto, sales, support
 from workflows.analytics.filters import RequirementFilter, parse_filter
@@ -324,7 +324,13 @@ def test_sales_report_figures(money: dict[str, Any]):
         ["proposal", 1, 14400.0],
         ["negotiation", 0, None],
     ]
-    assert report["pipeline_value"]["available"] is False
+    # O3 (a lead) has no amount or close date: only counted apart; O1 won, O2 lost: not open
+    assert report["pipeline_value"]["by_month"]["rows"] == []
+    assert report["pipeline_value"]["unscheduled"]["rows"] == [
+        ["no_amount", 0],
+        ["no_close_date", 0],
+        ["no_amount_no_close_date", 1],
+    ]
     # March: EUR 100.10 - 50.05 + 0.10 + 0.20; USD 999.99 (the invoice is not cash)
     assert report["revenue"]["rows"] == [
         ["2099-03", "EUR", "50.35", 4],
@@ -395,3 +401,131 @@ def test_migration_backfill_computes_what_the_clocks_stored(world: dict[str, Any
         select(SlaClock.id, SlaClock.elapsed_seconds, SlaClock.breach_cause).order_by(SlaClock.id)
     ).all()
     assert again == stored
+
+
+@pytest.fixture
+def pipeline(in_app: Flask, make_user: Any) -> dict[str, Any]:
+    """Sales opportunities (today 2099-03-15, so 2099-03 is the current month); team N or none:
+
+    P1  N  lead        EUR 1000.10  2099-04-10
+    P2  N  qualified   EUR  500.05  2099-04-28
+    P3  -  proposal    USD 2000     2099-04-05
+    P4  N  lead        EUR  300     2099-05-01
+    P5  N  lead        EUR   99.99  2099-02-20   overdue
+    P6  -  lead        no amount    2099-04-01   counted apart (no amount)
+    P7  N  lead        EUR   50     no date      counted apart (no close date)
+    P8  -  lead        nothing                   counted apart (neither)
+    P9  N  won         EUR 10000    2099-04-15   not open
+    P10 N  lost        EUR 7000     2099-04-20   not open
+    P11 N  lead        USD    1.50  2099-03-31   created 2098-06-01, long before any range
+    """
+    seller = db.session.get(User, make_user(Role.AGENT, email="pipe@example.com").id)
+    team = Team(name="North", created_at=datetime(2098, 1, 1, tzinfo=UTC))
+    db.session.add(team)
+    db.session.flush()
+    clock = ManualClock(datetime(2099, 3, 10, 9, tzinfo=UTC))
+    customer = profiles.create_customer(
+        db.session, {"name": "Buyer", "emails": "buyer@example.com"}, actor_id=None, clock=clock
+    )
+    for title, team_id, amount, currency, close, steps, created in (
+        ("P1", team.id, "1000.10", "EUR", "2099-04-10", [], None),
+        ("P2", team.id, "500.05", "EUR", "2099-04-28", ["qualify"], None),
+        ("P3", None, "2000", "USD", "2099-04-05", ["qualify", "propose"], None),
+        ("P4", team.id, "300", "EUR", "2099-05-01", [], None),
+        ("P5", team.id, "99.99", "EUR", "2099-02-20", [], None),
+        ("P6", None, None, None, "2099-04-01", [], None),
+        ("P7", team.id, "50", "EUR", None, [], None),
+        ("P8", None, None, None, None, [], None),
+        ("P9", team.id, "10000", "EUR", "2099-04-15", ["qualify", "propose", "win"], None),
+        ("P10", team.id, "7000", "EUR", "2099-04-20", ["lose"], None),
+        ("P11", team.id, "1.50", "USD", "2099-03-31", [], datetime(2098, 6, 1, tzinfo=UTC)),
+    ):
+        at = ManualClock(created or clock.now())
+        opportunity = requirements.open_requirement(
+            db.session,
+            customer_id=customer.id,
+            title=title,
+            clock=at,
+            actor=seller,
+            workflow="sales",
+            assignee_id=seller.id,
+            team_id=team_id,
+            amount=amount,
+            currency=currency,
+            expected_close_on=close,
+        )
+        for trigger in steps:
+            requirements.fire(db.session, opportunity, trigger, actor=seller, clock=at)
+    db.session.commit()
+    return {"team": team}
+
+
+def test_pipeline_value_by_close_month_and_currency(pipeline: dict[str, Any]):
+    # The range (March 2099) does not apply: P11, created in 2098, is in the pipeline.
+    report = sales.sales_report(
+        db.session,
+        DayRange(date(2099, 3, 1), date(2099, 3, 31), "UTC"),
+        RequirementFilter(),
+        today=date(2099, 3, 15),
+    )
+    value = report["pipeline_value"]
+    assert value["current_month"] == "2099-03"
+    assert value["by_month"]["columns"] == [
+        "month",
+        "currency",
+        "opportunities",
+        "amount",
+        "overdue",
+    ]
+    assert value["by_month"]["rows"] == [
+        ["2099-02", "EUR", 1, "99.99", True],  # P5, overdue
+        ["2099-03", "USD", 1, "1.50", False],  # P11
+        ["2099-04", "EUR", 2, "1500.15", False],  # P1 1000.10 + P2 500.05 (P9, P10 closed)
+        ["2099-04", "USD", 1, "2000.00", False],  # P3: never added to the euros
+        ["2099-05", "EUR", 1, "300.00", False],  # P4
+    ]
+    assert value["by_stage"]["rows"] == [
+        ["2099-02", "EUR", "lead", 1, "99.99"],
+        ["2099-03", "USD", "lead", 1, "1.50"],
+        ["2099-04", "EUR", "lead", 1, "1000.10"],
+        ["2099-04", "EUR", "qualified", 1, "500.05"],
+        ["2099-04", "USD", "proposal", 1, "2000.00"],
+        ["2099-05", "EUR", "lead", 1, "300.00"],
+    ]
+    assert value["unscheduled"]["rows"] == [
+        ["no_amount", 1],  # P6
+        ["no_close_date", 1],  # P7
+        ["no_amount_no_close_date", 1],  # P8
+    ]
+    assert value["overdue_opportunities"] == 1
+    assert value["open_opportunities"] == 9  # P1-P8 and P11
+
+    # Team N only: P3, P6 and P8 have no team.
+    north = sales.sales_report(
+        db.session,
+        DayRange(date(2099, 3, 1), date(2099, 3, 31), "UTC"),
+        RequirementFilter(team_id=pipeline["team"].id),
+        today=date(2099, 3, 15),
+    )["pipeline_value"]
+    assert north["by_month"]["rows"] == [
+        ["2099-02", "EUR", 1, "99.99", True],
+        ["2099-03", "USD", 1, "1.50", False],
+        ["2099-04", "EUR", 2, "1500.15", False],
+        ["2099-05", "EUR", 1, "300.00", False],
+    ]
+    assert north["unscheduled"]["rows"] == [
+        ["no_amount", 0],
+        ["no_close_date", 1],
+        ["no_amount_no_close_date", 0],
+    ]
+    assert north["open_opportunities"] == 6
+
+    # A month later, April's opportunities are overdue too.
+    later = sales.sales_report(
+        db.session,
+        DayRange(date(2099, 5, 1), date(2099, 5, 2), "UTC"),
+        RequirementFilter(team_id=pipeline["team"].id),
+        today=date(2099, 5, 2),
+    )["pipeline_value"]
+    assert [row[4] for row in later["by_month"]["rows"]] == [True, True, True, False]
+    assert later["overdue_opportunities"] == 4

@@ -156,3 +156,100 @@ def test_retried_create_with_an_idempotency_key_creates_once(api: dict[str, Any]
     assert first.status_code == second.status_code == 201
     assert first.get_json()["id"] == second.get_json()["id"]
     assert len(api["call"]("GET", "/requirements").get_json()) == 1
+
+
+def test_an_opportunity_s_amount_currency_and_close_date(api: dict[str, Any]) -> None:
+    created = _open(
+        api,
+        workflow="sales",
+        amount="1500.5",
+        currency="eur",
+        expected_close_on="2099-04-30",
+        assignee_id=api["agent"].id,
+    )
+    assert (created["amount"], created["currency"], created["expected_close_on"]) == (
+        "1500.50",
+        "EUR",
+        "2099-04-30",
+    )
+    path = f"/requirements/{created['id']}"
+    read = api["call"]("GET", path)
+    assert read.get_json()["amount"] == "1500.50"
+    tag = read.headers["ETag"]
+    changed = api["call"](
+        "PATCH",
+        path,
+        json={"amount": "900", "currency": "JPY", "expected_close_on": "2099-05-02"},
+        headers={"If-Match": tag},
+    )
+    assert changed.status_code == 200, changed.get_json()
+    body = changed.get_json()
+    assert (body["amount"], body["currency"], body["expected_close_on"]) == (
+        "900.00",
+        "JPY",
+        "2099-05-02",
+    )
+    # The old ETag is stale now: 412, nothing changed.
+    stale = api["call"]("PATCH", path, json={"amount": "1"}, headers={"If-Match": tag})
+    assert stale.status_code == 412
+    cleared = api["call"](
+        "PATCH",
+        path,
+        json={"amount": None, "expected_close_on": ""},
+        headers={"If-Match": changed.headers["ETag"]},
+    ).get_json()
+    assert (cleared["amount"], cleared["currency"], cleared["expected_close_on"]) == (
+        None,
+        "JPY",
+        None,
+    )
+    support = _open(api)
+    assert (support["amount"], support["currency"], support["expected_close_on"]) == (
+        None,
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"amount": "12.50", "currency": "EURO"}, {"currency"}),
+        ({"amount": "-3", "currency": "EUR"}, {"amount"}),
+        ({"amount": 12.5, "currency": "EUR"}, {"amount"}),  # a JSON number with a fraction
+        ({"amount": "12.5", "currency": "JPY"}, {"amount"}),  # the yen has no decimals
+        ({"amount": "12.50"}, {"currency"}),
+        ({"expected_close_on": "2099-02-30"}, {"expected_close_on"}),
+    ],
+)
+def test_bad_opportunity_fields_are_422_naming_them(
+    api: dict[str, Any], body: dict[str, Any], fields: set[str]
+) -> None:
+    payload = {"customer_id": api["customer_id"], "title": "Deal", "workflow": "sales", **body}
+    refused = api["call"]("POST", "/requirements", json=payload)
+    assert refused.status_code == 422
+    assert refused.mimetype == "application/problem+json"
+    assert set(refused.get_json()["errors"]) == fields
+    opportunity = _open(api, workflow="sales", assignee_id=api["agent"].id)
+    path = f"/requirements/{opportunity['id']}"
+    tag = api["call"]("GET", path).headers["ETag"]
+    edit = api["call"]("PATCH", path, json=body, headers={"If-Match": tag})
+    assert edit.status_code == 422
+    assert set(edit.get_json()["errors"]) == fields
+    assert api["call"]("GET", path).get_json()["amount"] is None  # nothing saved
+
+
+def test_only_opportunities_take_an_amount(api: dict[str, Any]) -> None:
+    payload = {"customer_id": api["customer_id"], "title": "Broken", "amount": "5"}
+    refused = api["call"]("POST", "/requirements", json={**payload, "currency": "EUR"})
+    assert refused.status_code == 422
+    assert set(refused.get_json()["errors"]) == {"amount", "currency"}
+
+
+def test_the_opportunity_fields_are_in_the_openapi_document(client: FlaskClient) -> None:
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    for name in ("Requirement", "RequirementUpdate"):
+        properties = schemas[name]["properties"]
+        assert {"amount", "currency", "expected_close_on"} <= set(properties)
+        assert properties["amount"]["type"] == "string"
+        assert properties["expected_close_on"]["format"] == "date"

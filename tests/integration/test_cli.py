@@ -356,6 +356,15 @@ def test_demo_history_fills_the_reports_and_sends_nothing(app: Flask) -> None:
             db.session, days, RequirementFilter(), today=current_clock().now().date()
         )["lifetime_value"]["summary"]["rows"]
         assert {row[0] for row in revenue} == {"EUR", "USD", "CNY"}  # never summed together
+        # Open opportunities with amounts and expected close dates: a pipeline to chart, the
+        # demo's own deals in USD and CNY among them, each currency apart.
+        pipeline = sales.sales_report(
+            db.session, days, RequirementFilter(), today=current_clock().now().date()
+        )["pipeline_value"]
+        assert {"USD", "CNY"} <= {row[1] for row in pipeline["by_month"]["rows"]}
+        assert pipeline["open_opportunities"] == sum(
+            row[2] for row in pipeline["by_month"]["rows"]
+        ) + sum(row[1] for row in pipeline["unscheduled"]["rows"])
         # The demo strategy has run: a holdout and both variants enrolled, replies stopped
         # some, and the page can say whether B beats A.
         strategy = db.session.scalar(select(Strategy).where(Strategy.name == demo_outreach.NAME))

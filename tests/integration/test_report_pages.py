@@ -1,5 +1,7 @@
 """The report pages, their JSON and the API agree; access and bad input are handled."""
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -10,7 +12,10 @@ from models import Role, User
 from tests.conftest import login
 from web.clocks import current_clock
 from web.extensions import db
+from workflows.customers import profiles
 from workflows.platform import accounts
+from workflows.platform.clock import ManualClock
+from workflows.tracking import requirements
 
 
 @pytest.fixture
@@ -83,3 +88,54 @@ def test_reports_are_in_the_openapi_document(client: FlaskClient):
         assert "get" in paths[path]
     parameters = {p["name"] for p in paths["/api/v1/reports/pareto"]["get"]["parameters"]}
     assert {"dimension", "currency", "start", "end", "time_zone", "team_id"} <= parameters
+
+
+def test_the_sales_page_charts_the_pipeline_from_the_api_s_json(
+    app: Flask, client: FlaskClient, people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+):
+    """Two open opportunities in April 2099 (EUR 100.10 and 0.20), one in February (overdue on
+    2099-03-15, USD 5) and a won one (not open)."""
+    clock = ManualClock(datetime(2099, 3, 15, 12, tzinfo=UTC))
+    monkeypatch.setitem(app.extensions, "clock", clock)
+    with app.app_context():
+        supervisor = db.session.get(User, people["supervisor"].id)
+        customer = profiles.create_customer(
+            db.session, {"name": "Buyer"}, actor_id=None, clock=clock
+        )
+        for amount, currency, close, won in (
+            ("100.10", "EUR", "2099-04-03", False),
+            ("0.20", "EUR", "2099-04-30", False),
+            ("5", "USD", "2099-02-01", False),
+            ("7", "EUR", "2099-04-10", True),
+        ):
+            opportunity = requirements.open_requirement(
+                db.session,
+                customer_id=customer.id,
+                title="Deal",
+                clock=clock,
+                actor=supervisor,
+                workflow="sales",
+                amount=amount,
+                currency=currency,
+                expected_close_on=close,
+            )
+            for trigger in ("qualify", "propose", "win") if won else ():
+                requirements.fire(db.session, opportunity, trigger, actor=supervisor, clock=clock)
+        db.session.commit()
+    api = client.get(
+        "/api/v1/reports/sales", headers={"Authorization": f"Bearer {people['token']}"}
+    ).get_json()
+    assert api["pipeline_value"]["by_month"]["rows"] == [
+        ["2099-02", "USD", 1, "5.00", True],
+        ["2099-04", "EUR", 2, "100.30", False],
+    ]
+    login(client, people["supervisor"].email)
+    html = client.get("/reports/sales").get_data(as_text=True)
+    assert 'data-section="pipeline_value.by_month"' in html
+    assert 'data-section="pipeline_value.by_stage"' in html
+    assert 'data-section="pipeline_value.unscheduled"' in html
+    assert 'data-words-overdue="{month} (overdue)"' in html
+    assert re.search(
+        r'id="kpi-pipeline"><h2>3</h2><p>open opportunities in the pipeline \(1 overdue\)', html
+    )
+    assert client.get("/reports/sales/data").get_json()["pipeline_value"] == api["pipeline_value"]

@@ -1,4 +1,5 @@
-"""Editing a requirement's title, description, category and tags after opening it: through
+"""Editing a requirement's title, description, category and tags (and a sales opportunity's
+amount, currency and expected close date) after opening it: through
 `workflows.tracking.requirements.update_requirement` (permission, the version the editor saw,
 an audit entry the requirement's history shows, the search document refreshed)."""
 
@@ -12,13 +13,14 @@ from web.access import role_required
 from web.clocks import current_clock
 from web.extensions import db
 from web.forms import int_or_zero
+from web.record_words import in_words
 from web.requirements import bp
 from web.requirements.access import get_requirement_or_404
 from web.requirements.show import Page, render_page
 from workflows.platform.errors import StaleEdit, ValidationFailed
-from workflows.tracking import requirements
+from workflows.tracking import opportunities, requirements
 
-DETAIL_FIELDS = ("title", "description", "category", "tags")
+DETAIL_FIELDS = ("title", "description", "category", "tags", *opportunities.FIELDS)
 
 
 def split_tags(text: str) -> list[str]:
@@ -36,6 +38,8 @@ def edit_details(requirement_id: int) -> Page:
         "category": values["category"].strip() or None,
         "tags": split_tags(values["tags"]),
     }
+    if opportunities.applies_to(req.workflow):
+        data.update({field: values[field] for field in opportunities.FIELDS})
     try:
         changed = requirements.update_requirement(
             db.session,
@@ -63,6 +67,7 @@ def edit_details(requirement_id: int) -> Page:
     except ValidationFailed as exc:
         db.session.rollback()
         req = get_requirement_or_404(requirement_id)
-        return render_page(req, details_values=values, details_errors=exc.errors), 422
+        errors = {k: [in_words(m) for m in v] for k, v in exc.errors.items()}
+        return render_page(req, details_values=values, details_errors=errors), 422
     flash(_("Saved.") if changed else _("Nothing changed."), "success")
     return redirect(url_for("requirements.show", requirement_id=req.id), 303)

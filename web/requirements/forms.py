@@ -47,6 +47,16 @@ class RequirementForm(FlaskForm):
     workflow = SelectField(_l("Workflow"), validate_choice=False)
     team_id = SelectField(_l("Team"), validate_choice=False)
     assignee_id = SelectField(_l("Assignee"), validate_choice=False)
+    # Sales opportunities only (the template shows them for the sales workflow); checked by
+    # `workflows.tracking.opportunities`.
+    amount = StringField(
+        _l("Expected amount"), render_kw={"inputmode": "decimal", "placeholder": "1500.00"}
+    )
+    currency = StringField(
+        _l("Currency"),
+        render_kw={"maxlength": 3, "autocapitalize": "characters"},
+    )
+    expected_close_on = StringField(_l("Expected close date"), render_kw={"type": "date"})
 
 
 def build_assignment_form(session: Session, **kwargs: Any) -> AssignmentForm:

@@ -13,6 +13,7 @@ from web.clocks import current_clock
 from web.customers.access import get_customer_or_404
 from web.extensions import db
 from web.forms import attach_errors
+from web.record_words import in_words
 from web.requirements import bp
 from web.requirements.access import team_ids_of
 from web.requirements.forms import build_requirement_form, optional_id
@@ -21,6 +22,11 @@ from workflows.platform.errors import ValidationFailed
 from workflows.tracking import requirements
 
 PICKER_LIMIT = 20
+
+
+def in_reader_words(exc: ValidationFailed) -> ValidationFailed:
+    """The workflow's field messages in the reader's language (`Message`s; plain text as is)."""
+    return ValidationFailed({k: [in_words(m) for m in v] for k, v in exc.errors.items()})
 
 
 @bp.get("/requirements/new")
@@ -67,12 +73,15 @@ def new(customer_id: int) -> Response | str | tuple[str, int]:
             origin_channel=None,
             assign_now=True,
             check_category=True,
+            amount=form.amount.data,
+            currency=form.currency.data,
+            expected_close_on=form.expected_close_on.data,
             clock=current_clock(),
             actor=current_user._get_current_object(),
         )
     except ValidationFailed as exc:
         db.session.rollback()
-        attach_errors(form, exc)
+        attach_errors(form, in_reader_words(exc))
         return render_template("requirements/new.html", form=form, customer=customer), 422
     db.session.commit()
     flash(_("Requirement #%(id)s opened.", id=requirement.id), "success")

@@ -45,6 +45,7 @@ from web.requirements.forms import (
     category_choices,
     optional_id,
 )
+from workflows.customers.transactions import amount_text
 from workflows.platform.errors import StaleEdit, ValidationFailed
 from workflows.tracking import requirements, workflow_words
 from workflows.tracking.declaration import Workflow
@@ -485,4 +486,7 @@ def _details(req: Requirement) -> dict[str, str]:
         "category": req.category or "",
         "tags": ", ".join(req.tags or []),
         "version": str(req.version),
+        "amount": amount_text(req.amount) if req.amount is not None else "",
+        "currency": req.currency or "",
+        "expected_close_on": req.expected_close_on.isoformat() if req.expected_close_on else "",
     }

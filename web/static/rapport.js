@@ -85,4 +85,19 @@
     });
     button.remove();
   });
+  // Fields for one choice only (data-shown-when="workflow=sales" on a fieldset): hidden and
+  // disabled (so not posted) while the form's select has another value. Without this script
+  // they stay visible and the server refuses a value where it does not belong.
+  document.querySelectorAll("[data-shown-when]").forEach(function (group) {
+    var parts = group.dataset.shownWhen.split("=");
+    var select = group.form ? group.form.elements[parts[0]] : null;
+    if (!select) return;
+    function sync() {
+      var shown = select.value === parts[1];
+      group.hidden = !shown;
+      group.disabled = !shown;
+    }
+    select.addEventListener("change", sync);
+    sync();
+  });
 })();

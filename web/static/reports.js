@@ -83,7 +83,17 @@
       return base;
     }
     var built = seriesOf(figure, table);
-    base.xAxis = { type: "category", data: built.categories, axisLabel: { hideOverlap: true } };
+    var labels = built.categories;
+    if (table.columns.indexOf("overdue") >= 0) {
+      // The pipeline's months before the current one: their label says overdue.
+      var late = {};
+      var mi = table.columns.indexOf(figure.dataset.x), oi = table.columns.indexOf("overdue");
+      table.rows.forEach(function (row) { if (row[oi]) late[String(row[mi])] = true; });
+      labels = labels.map(function (label) {
+        return late[label] ? words("overdue", "{month} (overdue)").replace("{month}", label) : label;
+      });
+    }
+    base.xAxis = { type: "category", data: labels, axisLabel: { hideOverlap: true } };
     base.yAxis = { type: "value" };
     base.series = built.series;
     return base;

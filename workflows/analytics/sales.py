@@ -9,8 +9,15 @@ stale) instead of grouping every transaction per call. Revenue per month is comp
 minus completed refunds, by the month they occurred in (cash received). Lifetime value follows
 `workflows.customers.transactions.lifetime_value` (the most settled stage of a sale per
 currency, minus refunds).
-Opportunities carry no amount or expected close date, so there is no pipeline value by close
-month: the report says so instead of inventing one.
+
+Pipeline value: the open opportunities (lead, qualified, proposal, negotiation) by the calendar
+month of their expected close date and their currency — count and sum of the amounts, also per
+stage — from one grouped query over `ix_requirements_pipeline`. It is the pipeline as it stands
+today, so the report's date range does not apply (an opportunity created last year and still
+open is in it); the team, agent, priority, category, SLA-policy filters and the viewer's read
+scope do. Months before the current one (in the report's time zone) are overdue and marked so.
+Open opportunities without an amount or without an expected close date cannot be placed, so
+they are counted apart (`unscheduled`) instead of in a month.
 """
 
 from datetime import date, timedelta
@@ -23,10 +30,16 @@ from sqlalchemy.orm import Session
 from models import Customer, CustomerValue, DailyRevenue, Requirement, RequirementEvent
 from workflows.analytics.filters import RequirementFilter
 from workflows.analytics.quantiles import percentiles
-from workflows.analytics.ranges import DayRange, dialect_of, epoch_seconds, month_of
+from workflows.analytics.ranges import (
+    DayRange,
+    as_decimal,
+    dialect_of,
+    epoch_seconds,
+    exact_sum,
+    month_of,
+)
 from workflows.analytics.tables import ratio, table
 from workflows.customers.transactions import amount_text
-from workflows.platform.i18n import N_
 from workflows.tracking.sales_workflow import OPEN_STAGES, SALES
 
 FUNNEL = [*OPEN_STAGES, "won"]
@@ -36,11 +49,8 @@ LTV_BUCKETS = (0, 100, 1000, 10000, 100000)
 UNITS = 10000
 DEFAULT_DORMANT_DAYS = 90
 DORMANT_LIST = 50
-# English in the report's JSON; the sales page shows it translated (marked N_).
-PIPELINE_MISSING = N_(
-    "Opportunities have no amount or expected close date yet, so pipeline value by expected "
-    "close month cannot be shown."
-)
+# Why an open opportunity is not in a month of the pipeline (`unscheduled` rows).
+UNSCHEDULED = ("no_amount", "no_close_date", "no_amount_no_close_date")
 
 
 def sales_report(
@@ -63,7 +73,7 @@ def sales_report(
         "stages": _stages(session, opportunities),
         "win_rate": _win_rate(session, opportunities),
         "time_in_stage": _time_in_stage(session, opportunities),
-        "pipeline_value": {"available": False, "reason": PIPELINE_MISSING},
+        "pipeline_value": _pipeline(session, filters, today),
         "revenue": _revenue(session, days),
         "lifetime_value": _lifetime_value(session),
         "dormant": _dormant(session, today, dormant_days),
@@ -148,6 +158,83 @@ def _time_in_stage(session: Session, opportunities: Any) -> dict[str, Any]:
         count, mean = stays.get(stage, (0, None))
         rows.append([stage, count, None if mean is None else round(float(mean), 1)])
     return table(["stage", "stays_ended", "mean_seconds"], rows)
+
+
+def _pipeline(session: Session, filters: RequirementFilter, today: date) -> dict[str, Any]:
+    """Open opportunities by expected close month and currency (never summed across
+    currencies), from one GROUP BY; the few dozen groups are then folded into the tables."""
+    dialect = dialect_of(session)
+    # An amount counts with its currency (the workflow never stores one without the other).
+    priced = and_(Requirement.amount.is_not(None), Requirement.currency.is_not(None))
+    placed = and_(priced, Requirement.expected_close_on.is_not(None))
+    # -1: in a month; else the index of its `UNSCHEDULED` reason.
+    missing = case(
+        (placed, literal(-1)),
+        (Requirement.expected_close_on.is_not(None), literal(0)),
+        (priced, literal(1)),
+        else_=literal(2),
+    ).label("missing")
+    month = case((placed, month_of(Requirement.expected_close_on, dialect)), else_=None).label(
+        "month"
+    )
+    currency = case((placed, Requirement.currency), else_=None).label("currency")
+    groups = session.execute(
+        select(
+            missing,
+            month,
+            currency,
+            Requirement.state,
+            func.count(),
+            exact_sum(case((placed, Requirement.amount), else_=None), dialect),
+        )
+        .where(
+            Requirement.workflow == SALES.key,
+            Requirement.state.in_(OPEN_STAGES),
+            *filters.conditions(),
+        )
+        .group_by(missing, month, currency, Requirement.state)
+    ).all()
+    current = f"{today.year:04d}-{today.month:02d}"
+    by_month: dict[tuple[str, str], list[Any]] = {}
+    by_stage: dict[tuple[str, str, str], list[Any]] = {}
+    unscheduled = dict.fromkeys(UNSCHEDULED, 0)
+    for why, group_month, code, state, count, total in groups:
+        if why >= 0:
+            unscheduled[UNSCHEDULED[why]] += count
+            continue
+        amount = as_decimal(total, dialect)
+        cell = by_month.setdefault((group_month, code), [0, Decimal(0)])
+        cell[0] += count
+        cell[1] += amount
+        stage_cell = by_stage.setdefault((group_month, code, state), [0, Decimal(0)])
+        stage_cell[0] += count
+        stage_cell[1] += amount
+    order = {stage: n for n, stage in enumerate(OPEN_STAGES)}
+    overdue = [v for (m, _), v in by_month.items() if m < current]
+    return {
+        "current_month": current,
+        "by_month": table(
+            ["month", "currency", "opportunities", "amount", "overdue"],
+            [
+                [m, c, n, amount_text(total), m < current]
+                for (m, c), (n, total) in sorted(by_month.items())
+            ],
+        ),
+        "by_stage": table(
+            ["month", "currency", "stage", "opportunities", "amount"],
+            [
+                [m, c, stage, n, amount_text(total)]
+                for (m, c, stage), (n, total) in sorted(
+                    by_stage.items(), key=lambda item: (*item[0][:2], order[item[0][2]])
+                )
+            ],
+        ),
+        "unscheduled": table(
+            ["missing", "opportunities"], [[why, n] for why, n in unscheduled.items()]
+        ),
+        "overdue_opportunities": sum(n for n, _ in overdue),
+        "open_opportunities": sum(n for n, _ in by_month.values()) + sum(unscheduled.values()),
+    }
 
 
 def _revenue(session: Session, days: DayRange) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import DomainError, StaleEdit, ValidationFailed
 from workflows.platform.publishing import wake_clock_after_commit
-from workflows.tracking import categories, notifications, search_index, sla
+from workflows.tracking import categories, notifications, opportunities, search_index, sla
 from workflows.tracking.declaration import Workflow
 from workflows.tracking.sales_workflow import SALES
 from workflows.tracking.support_workflow import SUPPORT
@@ -143,12 +143,21 @@ def open_requirement(
     origin_channel: str | None = None,
     assign_now: bool = False,
     check_category: bool = False,
+    amount: Any = None,
+    currency: Any = None,
+    expected_close_on: Any = None,
 ) -> Requirement:
     """Open a requirement in its workflow's first state; with `assign_now` and an assignee it
     also passes `assign` (the form and the API do: a person who names an assignee means it).
-    With `check_category` the category must be on the admin's list (`categories`). Flushes,
-    never commits."""
+    With `check_category` the category must be on the admin's list (`categories`). A sales
+    opportunity may carry an amount, currency and expected close date (`opportunities`).
+    Flushes, never commits."""
     errors: dict[str, list[str]] = {}
+    money, money_errors = opportunities.clean(
+        {"amount": amount, "currency": currency, "expected_close_on": expected_close_on},
+        workflow=workflow,
+    )
+    errors.update(money_errors)
     if check_category:
         errors.update(categories.problems(session, category))
     title = " ".join((title or "").split())  # one line: it becomes email subjects
@@ -186,6 +195,7 @@ def open_requirement(
         extra={},
         created_at=now,
         updated_at=now,
+        **money,
     )
     session.add(requirement)
     session.flush()
@@ -313,7 +323,16 @@ def after_communication(session: Session, communication: Communication, *, clock
         )
 
 
-EDITABLE = ("title", "description", "category", "priority", "assignee_id", "team_id", "tags")
+EDITABLE = (
+    "title",
+    "description",
+    "category",
+    "priority",
+    "assignee_id",
+    "team_id",
+    "tags",
+    *opportunities.FIELDS,
+)
 
 
 def update_requirement(
@@ -327,7 +346,8 @@ def update_requirement(
     check_category: bool = False,
 ) -> list[str]:
     """Edit fields (not the state: that is `fire`); returns the changed field names, each
-    recorded in the audit log. A new priority re-plans the SLA clocks with its targets."""
+    recorded in the audit log. A new priority re-plans the SLA clocks with its targets. The
+    opportunity fields (amount, currency, expected close date) belong to sales requirements."""
     if requirement.version != expected_version:
         raise StaleEdit(expected_version, requirement.version)
     if not may_act(session, actor, requirement):
@@ -358,6 +378,11 @@ def update_requirement(
         assignee = session.get(User, values["assignee_id"])
         if assignee is None or not assignee.is_active:
             errors["assignee_id"] = ["No such active user."]
+    money, money_errors = opportunities.clean(
+        values, workflow=requirement.workflow, current=requirement
+    )
+    values.update(money)
+    errors.update(money_errors)
     if "tags" in values:
         tags = values["tags"]
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):

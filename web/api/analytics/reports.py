@@ -71,8 +71,11 @@ class SalesReport(MethodView):
     @blp.arguments(SalesArgs, location="query", as_kwargs=True)
     @blp.response(200)
     @blp.doc(
-        description="Opportunities by stage with conversion, win rate, time in stage, revenue "
-        "per month per currency, lifetime-value distribution, customers without a purchase."
+        description="Opportunities by stage with conversion, win rate, time in stage, "
+        "`pipeline_value` (open opportunities by expected close month and currency, also per "
+        "stage, overdue months marked, those without amount or close date counted apart; the "
+        "date range does not apply, the filters do), revenue per month per currency, "
+        "lifetime-value distribution, customers without a purchase."
     )
     def get(self, **_args: Any) -> Any:
         return _report("sales")

@@ -23,6 +23,7 @@ from web.request_cache import recall, remember
 from web.requirements import queries
 from web.requirements.access import get_requirement_or_404, may_read, my_memberships, readable
 from web.templating import zone_named
+from workflows.customers.transactions import amount_text
 from workflows.platform.errors import ValidationFailed
 from workflows.tracking import requirements, search_index
 
@@ -50,6 +51,45 @@ def preload_clocks(rows: list[Requirement]) -> list[Requirement]:
     return rows
 
 
+class AmountText(ma.fields.Raw):
+    """Loaded as sent (the workflow checks it and names the field); dumped as a decimal string
+    ("1500.00"), never a JSON number."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else amount_text(value)
+
+
+class DateText(ma.fields.Raw):
+    """Loaded as sent (the workflow checks it); dumped as YYYY-MM-DD."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else value.isoformat()
+
+
+AMOUNT_DOC = {
+    "type": "string",
+    "nullable": True,
+    "example": "1500.00",
+    "description": "Sales opportunities only: the expected value, a decimal string (or an "
+    "integer), never negative, with at most the currency's decimal places; null or an empty "
+    "string clears it. JSON numbers with a fraction are refused.",
+}
+CURRENCY_DOC = {
+    "type": "string",
+    "nullable": True,
+    "example": "EUR",
+    "description": "Sales opportunities only: ISO 4217 code of `amount` (required with it).",
+}
+CLOSE_DOC = {
+    "type": "string",
+    "format": "date",
+    "nullable": True,
+    "example": "2026-12-31",
+    "description": "Sales opportunities only: the expected close date (the sales report's "
+    "pipeline value groups by its month).",
+}
+
+
 class RequirementSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     customer_id = ma.fields.Integer(required=True)
@@ -63,6 +103,9 @@ class RequirementSchema(ma.Schema):
     )
     assignee_id = ma.fields.Integer(allow_none=True)
     team_id = ma.fields.Integer(allow_none=True)
+    amount = AmountText(allow_none=True, metadata=AMOUNT_DOC)
+    currency = ma.fields.Raw(allow_none=True, metadata=CURRENCY_DOC)
+    expected_close_on = DateText(allow_none=True, metadata=CLOSE_DOC)
     state = ma.fields.String(dump_only=True)
     state_seq = ma.fields.Integer(dump_only=True)
     version = ma.fields.Integer(dump_only=True)
@@ -141,6 +184,9 @@ class RequirementUpdateSchema(ma.Schema):
     assignee_id = ma.fields.Integer(allow_none=True)
     team_id = ma.fields.Integer(allow_none=True)
     tags = ma.fields.List(ma.fields.String())
+    amount = ma.fields.Raw(allow_none=True, metadata=AMOUNT_DOC)
+    currency = ma.fields.Raw(allow_none=True, metadata=CURRENCY_DOC)
+    expected_close_on = ma.fields.Raw(allow_none=True, metadata=CLOSE_DOC)
 
 
 class TransitionSchema(ma.Schema):
