@@ -114,10 +114,7 @@ def test_sales_page_charts_the_pipeline_and_downloads_exactly_its_table(
     expect(figure).to_have_attribute("data-ready", "1")
     late, soon = last_month.isoformat()[:7], next_month.isoformat()[:7]
     expect(figure.locator(".chart-canvas")).to_contain_text(f"{late} (overdue)")
-    with page.expect_download() as download:
-        figure.get_by_role("button", name="Download CSV").click()
-    text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert list(csv.reader(io.StringIO(text))) == [
+    assert download_csv(page, figure) == [
         ["month", "currency", "opportunities", "amount", "overdue"],
         [late, "USD", "1", "5.00", "true"],
         [soon, "EUR", "2", "100.30", "false"],
