@@ -32,6 +32,7 @@ from models import (
     Timer,
     User,
 )
+from workflows.tracking.requirements import DONE_STATES
 
 SEARCH_WORD = "quasarite"
 TEAMS = 5
@@ -352,6 +353,11 @@ class RequirementSeeder:
                         "created_at": created,
                         "updated_at": when,
                         "resolved_at": resolved_at,
+                        # As `requirements._record` sets them with each event.
+                        "was_resolved": any(
+                            after in DONE_STATES and before != after for _, before, after in path
+                        ),
+                        "was_reopened": any(trigger == "reopen" for trigger, _, _ in path),
                         "sla_policy_version_id": 1,
                         "sla_due_at": due_at,
                         "timer_seq": 1,

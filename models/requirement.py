@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, value_enum
@@ -42,6 +42,8 @@ class Requirement(Base):
             "workflow",
             "sla_policy_version_id",
             "resolved_at",
+            "was_resolved",
+            "was_reopened",
         ),
         Index("ix_requirements_workflow_created", "workflow", "created_at", "state"),
         # The sales report's pipeline: open opportunities by expected close month and currency,
@@ -82,6 +84,11 @@ class Requirement(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+    # Facts of its history for the support report's reopen rate, set with the transition event
+    # that makes them true (workflows.tracking.requirements._record), never cleared: it once
+    # moved into a done state of a workflow, it was once reopened (trigger "reopen").
+    was_resolved: Mapped[bool] = mapped_column(default=False, server_default=false())
+    was_reopened: Mapped[bool] = mapped_column(default=False, server_default=false())
     # SLA: the policy version its clocks count under, and the nearest due time of a running
     # clock (what the queues sort by); see models/sla.py.
     sla_policy_version_id: Mapped[int | None] = mapped_column(

@@ -262,7 +262,9 @@ def test_waiting_on_customer_pauses_resolution_and_customer_reply_resumes_it(
     assert resolution.due_at == clock.now() + timedelta(seconds=80)
     assert [h["what"] for h in resolution.history] == ["started", "paused", "resumed"]
     events = db.session.scalars(
-        select(RequirementEvent).where(RequirementEvent.requirement_id == req.id)
+        select(RequirementEvent)
+        .where(RequirementEvent.requirement_id == req.id)
+        .order_by(RequirementEvent.id)
     ).all()
     assert events[-1].trigger == "customer_replied" and events[-1].actor_id is None
 

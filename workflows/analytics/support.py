@@ -12,7 +12,7 @@ matching the filters. Durations are the business seconds each clock stored when 
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from models import Metric, Requirement, RequirementEvent, SlaClock, SlaStatus, Team, User
@@ -41,7 +41,7 @@ def support_report(session: Session, days: DayRange, filters: RequirementFilter)
         "durations": _durations(session, created),
         "compliance": _compliance(clocks),
         "breaches_by_rung": _breaches_by_rung(clocks),
-        "reopen": _reopen(session, created),
+        "reopen": _reopen(requirements),
         "flow": _flow(session, days, filters, transitions),
         "backlog": _backlog(session, days, filters, transitions),
         "agents": _rolled_up(session, requirements, clocks, 0, User),
@@ -130,20 +130,11 @@ def _breaches_by_rung(clocks: list[Any]) -> dict[str, Any]:
     return table(["rung", "breaches"], ordered)
 
 
-def _reopen(session: Session, created: Any) -> dict[str, Any]:
-    resolved_event = RequirementEvent.to_state.in_(_done_states()) & _changes()
-    resolved, reopened = session.execute(
-        select(
-            func.count(distinct(case((resolved_event, RequirementEvent.requirement_id)))),
-            func.count(
-                distinct(
-                    case((RequirementEvent.trigger == "reopen", RequirementEvent.requirement_id))
-                )
-            ),
-        )
-        .join(Requirement, Requirement.id == RequirementEvent.requirement_id)
-        .where(created)
-    ).one()
+def _reopen(requirements: list[Any]) -> dict[str, Any]:
+    """Of the requirements in the range: those that ever reached a done state, and those ever
+    reopened (the flags `_record` sets with the event; summed in `_requirement_counts`)."""
+    resolved = sum(int(row[4] or 0) for row in requirements)
+    reopened = sum(int(row[5] or 0) for row in requirements)
     return {"resolved": resolved, "reopened": reopened, "rate": ratio(reopened, resolved)}
 
 
@@ -271,14 +262,17 @@ def _backlog(
 
 
 def _requirement_counts(session: Session, created: Any) -> list[Any]:
-    """(assignee_id, team_id, requirements, resolved) of the requirements in `created`; the
-    per-agent and per-team tables each sum the other key's groups (a few dozen rows)."""
+    """(assignee_id, team_id, requirements, resolved, ever resolved, ever reopened) of the
+    requirements in `created`; the per-agent and per-team tables each sum the other key's
+    groups, the reopen rate all of them (a few dozen rows)."""
     pair = (Requirement.assignee_id, Requirement.team_id)
     return session.execute(
         select(
             *pair,
             func.count(),
             func.sum(case((Requirement.resolved_at.is_not(None), 1), else_=0)),
+            func.sum(case((Requirement.was_resolved, 1), else_=0)),
+            func.sum(case((Requirement.was_reopened, 1), else_=0)),
         )
         .where(created)
         .group_by(*pair)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import (
@@ -36,6 +36,9 @@ from workflows.tracking.support_workflow import SUPPORT
 from workflows.tracking.task_workflow import TASK
 
 WORKFLOWS: dict[str, Workflow] = {w.key: w for w in (SUPPORT, SALES, TASK)}
+# A done state of any workflow: what `Requirement.was_resolved` records reaching (the support
+# report's reopen rate counts requirements that did, as it counted their events before).
+DONE_STATES = frozenset(state for w in WORKFLOWS.values() for state in w.done_states)
 ASSIGN = "assign"  # the trigger a requirement opened with an assignee passes at once
 
 
@@ -431,6 +434,12 @@ def _record(
     now: datetime,
     note: str | None,
 ) -> None:
+    # The history facts the reports read, in the same transaction as the event that makes
+    # them true (a transition into a done state; a reopen), so they are never stale.
+    if requirement.state in DONE_STATES and before != requirement.state:
+        requirement.was_resolved = True
+    if trigger == "reopen":
+        requirement.was_reopened = True
     session.add(
         RequirementEvent(
             requirement_id=requirement.id,
@@ -443,6 +452,24 @@ def _record(
             note=note,
         )
     )
+
+
+def refresh_history_flags(session: Session, requirement_ids: Any = None) -> None:
+    """Set `was_resolved` / `was_reopened` from the stored events (of `requirement_ids`, a
+    select or list, or of every requirement): for bulk inserts that bypass `_record` (the
+    benchmark seeds). The migration that added the columns runs the same statement."""
+    done = RequirementEvent.to_state.in_(sorted(DONE_STATES)) & or_(
+        RequirementEvent.from_state.is_(None),
+        RequirementEvent.from_state != RequirementEvent.to_state,
+    )
+    mine = RequirementEvent.requirement_id == Requirement.id
+    query = update(Requirement).values(
+        was_resolved=exists().where(mine, done),
+        was_reopened=exists().where(mine, RequirementEvent.trigger == "reopen"),
+    )
+    if requirement_ids is not None:
+        query = query.where(Requirement.id.in_(requirement_ids))
+    session.execute(query.execution_options(synchronize_session=False))
 
 
 def _cancel_timers(session: Session, requirement: Requirement) -> None:
