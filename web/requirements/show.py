@@ -33,6 +33,7 @@ from web.forms import attach_errors, int_or_zero, shown_value
 from web.requirements import (
     assignment,
     bp,
+    clock_texts,
     confirmations,
     conversation,
     queries,
@@ -345,7 +346,7 @@ def _timeline(req: Requirement, users: dict[int, str]) -> list[Entry]:
             what=trigger_label(e.trigger, req.workflow),
             from_state=e.from_state,
             to_state=e.to_state,
-            note=e.note,
+            note=clock_texts.note(e.note),
         )
         for e in events
     ]

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from models import SlaClock, SlaStatus
 from web import i18n
+from web.requirements import clock_texts
 
 METRIC_LABELS = {
     "first_response": _l("First response"),
@@ -110,7 +111,10 @@ def timeline(clock: SlaClock, now: datetime) -> list[Step]:
         Step(_at(entry.get("at")), str(entry.get("what", "")), str(entry.get("why") or ""))
         for entry in clock.history or []
     ]
-    steps = [Step(s.at, s.what, s.why, _kind(s.what)) for s in steps]
+    # The kind is read from the stored English; the words are the reader's.
+    steps = [
+        Step(s.at, clock_texts.what(s.what), clock_texts.why(s.why), _kind(s.what)) for s in steps
+    ]
     told = {s.kind for s in steps}
     if "start" not in told:
         steps.append(Step(clock.started_at, _("started"), "", "start"))
