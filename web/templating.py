@@ -5,6 +5,7 @@ import zoneinfo
 from datetime import UTC, datetime
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -57,8 +58,8 @@ def message_body(safe_html: str | None) -> Markup:
         return Markup('<div class="body">{}</div>').format(Markup(safe_html))  # noqa: S704 (nh3-sanitised when saved)
     return Markup(
         '<div class="body held-images">{}<button type="button" class="secondary outline '
-        'show-images">Show images ({})</button></div>'
-    ).format(Markup(held), count)  # noqa: S704 (nh3-sanitised when saved)
+        'show-images">{}</button></div>'
+    ).format(Markup(held), _("Show images (%(n)s)", n=count))  # noqa: S704 (nh3-sanitised when saved)
 
 
 def register(app: Flask) -> None:

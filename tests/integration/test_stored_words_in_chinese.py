@@ -1,8 +1,11 @@
 # ruff: noqa: RUF001 - the Chinese text uses fullwidth punctuation, as Chinese does
 """Texts stored or built in English — an SLA clock's history, the timeline notes the system
 writes, the duplicate finder's reasons, the default lifecycle stages — shown in the reader's
-language (rows written before they were msgids too), and still English to an English reader."""
+language (rows written before they were msgids too), and still English to an English reader;
+the keyboard overlay's words, the confirming buttons' sentences and "Show images" too."""
 
+import html as html_module
+import json
 from typing import Any
 
 from flask import Flask
@@ -13,6 +16,7 @@ from models import Customer, LifecycleStage, User
 from tests.integration import test_pages_in_chinese
 from web.extensions import db
 from web.requirements import clock_texts
+from web.templating import message_body
 from workflows.tracking import clock_words
 
 chinese = test_pages_in_chinese.chinese  # the Chinese pages' world (a fixture)
@@ -84,3 +88,31 @@ def test_duplicate_reasons_and_default_stages_in_chinese(app: Flask, chinese: An
     listing = client.get("/customers").get_data(as_text=True)
     assert ">潜在客户</option>" in listing
     assert ">Gone quiet</option>" in listing
+
+
+def test_the_keyboard_overlay_and_confirm_buttons_get_chinese_words(
+    app: Flask, chinese: Any
+) -> None:
+    world, client = chinese
+    html = client.get(f"/requirements/{world.requirement}").get_data(as_text=True)
+    words = json.loads(html_module.unescape(html.split('data-words="')[1].split('"')[0]))
+    assert words["keys_title"] == "键盘快捷键"
+    assert words["keys_then"] == "先按 g 再按 %(key)s"
+    assert words["keys_new_here"] == "为此客户新建需求"
+    assert 'data-confirm-label="是，取消"' in html  # the cancel trigger's own sentence
+    queue = client.get("/requirements?queue=all").get_data(as_text=True)
+    assert 'data-confirm-label="是，取消"' in queue  # the bulk form's option
+    with app.app_context():
+        lead = db.session.scalar(select(User).where(User.name == "李主管"))
+        lead.language = "en"
+        db.session.commit()
+    html = client.get(f"/requirements/{world.requirement}").get_data(as_text=True)
+    assert 'data-confirm-label="Yes, cancel it"' in html
+    words = json.loads(html_module.unescape(html.split('data-words="')[1].split('"')[0]))
+    assert words["keys_title"] == "Keyboard shortcuts"
+
+
+def test_show_images_in_chinese(app: Flask) -> None:
+    body = '<p>hi</p><img src="https://tracker.example/p.png">'
+    assert "显示图片（1）" in _in(app, "zh_Hans", lambda: str(message_body(body)))
+    assert "Show images (1)" in _in(app, "en", lambda: str(message_body(body)))

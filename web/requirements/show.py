@@ -165,7 +165,7 @@ def _ask_first(
         reqs=[req],
         action=url_for("requirements.transition", requirement_id=req.id),
         fields=[("trigger", trigger), *((k, v) for k, v in values.items() if v)],
-        confirm_label=_("Yes, %(action)s", action=words[:1].lower() + words[1:]),
+        confirm_label=requirements.workflow_of(req).confirm_label(trigger),
         back=url_for("requirements.show", requirement_id=req.id),
     )
 
