@@ -6,6 +6,7 @@ the keyboard overlay's words, the confirming buttons' sentences and "Show images
 
 import html as html_module
 import json
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask
@@ -16,7 +17,7 @@ from models import Customer, LifecycleStage, User
 from tests.integration import test_pages_in_chinese
 from web.extensions import db
 from web.requirements import clock_texts
-from web.templating import message_body
+from web.templating import date_words, message_body
 from workflows.tracking import clock_words
 
 chinese = test_pages_in_chinese.chinese  # the Chinese pages' world (a fixture)
@@ -116,3 +117,26 @@ def test_show_images_in_chinese(app: Flask) -> None:
     body = '<p>hi</p><img src="https://tracker.example/p.png">'
     assert "显示图片（1）" in _in(app, "zh_Hans", lambda: str(message_body(body)))
     assert "Show images (1)" in _in(app, "en", lambda: str(message_body(body)))
+
+
+def test_a_day_in_words_in_the_viewers_language(app: Flask) -> None:
+    day = date(2099, 1, 5)
+    assert _in(app, "zh_Hans", lambda: str(date_words(day))) == (
+        '<time datetime="2099-01-05">2099年1月5日</time>'
+    )
+    assert _in(app, "en", lambda: str(date_words("2099-01-05"))) == (
+        '<time datetime="2099-01-05">January 5, 2099</time>'
+    )
+    late = datetime(2099, 1, 5, 20, tzinfo=UTC)  # already the 6th in Shanghai's zone
+    with app.test_request_context(), force_locale("zh_Hans"):
+        app.config["DEFAULT_TIMEZONE"] = "Asia/Shanghai"
+        try:
+            assert "2099年1月6日" in str(date_words(late))
+        finally:
+            app.config["DEFAULT_TIMEZONE"] = "UTC"
+
+
+def test_the_customer_timeline_shows_the_transaction_day_in_chinese(chinese: Any) -> None:
+    world, client = chinese
+    html = client.get(f"/customers/{world.customer}").get_data(as_text=True)
+    assert '<time datetime="2099-01-04">2099年1月4日</time>' in html

@@ -72,6 +72,13 @@ def state_label(name: str | None, workflow: Workflow | str | None = None) -> str
     return label(name, workflow) or "—"
 
 
+@bp.app_template_filter("event_note")
+def event_note(note: str | None) -> str | None:
+    """A timeline event's note: a sentence the system wrote in the reader's words, a typed one
+    as it is (web/requirements/clock_texts.py)."""
+    return clock_texts.note(note)
+
+
 @bp.app_template_filter("timer_label")
 def timer_label(kind: str, workflow: Workflow | str | None = None) -> str:
     return workflow_words.timer_label(kind, workflow)
