@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from models import Customer, Role, User
 from tests.conftest import csrf_token, login
-from tests.i18n_visible import visible_english
+from tests.i18n_text import visible_english
 from web.clocks import current_clock
 from web.extensions import db
 from workflows.channels import canned
