@@ -49,7 +49,7 @@ def test_stored_clock_texts_read_back_in_chinese(app: Flask) -> None:
     )
     actions = "priority raised to urgent; moved to team 3"
     assert _in(app, "zh_Hans", lambda: clock_texts.why(actions)) == (
-        "优先级提升为紧急; 已移交团队 3"
+        "优先级提升为紧急；已移交团队 3"
     )
     note = "First response escalation rung 1: priority raised to high"
     assert _in(app, "zh_Hans", lambda: clock_texts.note(note)).startswith("首次响应升级第 1 级：")

@@ -101,7 +101,7 @@ def in_words(text: str, msgids: tuple[str, ...]) -> str:
             }
             return _(msgid, **values) if values else _(msgid)
     if "; " in text:  # several reasons in one (an escalation rung's actions)
-        return "; ".join(in_words(part, msgids) for part in text.split("; "))
+        return _("; ").join(in_words(part, msgids) for part in text.split("; "))
     return text
 
 

@@ -148,7 +148,7 @@ def _with_pause_lengths(steps: list[Step], now: datetime) -> list[Step]:
         elif step.kind == "resume" and paused_at is not None and step.at is not None:
             length = duration((step.at - paused_at).total_seconds())
             paused = _("paused for %(duration)s", duration=length)
-            why = f"{step.why}; {paused}" if step.why else paused
+            why = f"{step.why}{_('; ')}{paused}" if step.why else paused
             step = Step(step.at, step.what, why, step.kind)
             paused_at = paused_index = None
         out.append(step)
@@ -156,6 +156,10 @@ def _with_pause_lengths(steps: list[Step], now: datetime) -> list[Step]:
         held = out[paused_index]
         length = duration((now - paused_at).total_seconds())
         so_far = _("paused for %(duration)s so far", duration=length)
-        why = f"{held.why}; {so_far}" if held.why else _("%(duration)s so far", duration=length)
+        why = (
+            f"{held.why}{_('; ')}{so_far}"
+            if held.why
+            else _("%(duration)s so far", duration=length)
+        )
         out[paused_index] = Step(held.at, held.what, why, held.kind)
     return out
