@@ -6,7 +6,10 @@ Simplified Chinese (a test client here, Chromium in the browser tests).
 dialog shows), without `<script>`, `<style>`, `<code>`, `<pre>` and `<kbd>` (keys are keys).
 `english_words(html, data=...)` returns the Latin-letter words of that text that are neither on
 the allow-list (brand names, codes, units) nor part of the given data (what users typed: names,
-e-mail addresses, titles), so an assertion names exactly what is still untranslated.
+e-mail addresses, titles), so an assertion names exactly what is still untranslated;
+`visible_english(html, allow=...)` the same of a whole page or sentence, each text with its
+words (the admin and outreach pages' test, the A/B sentence's). The one detector of English left
+on a page: the browser tests use it on Chromium's HTML too.
 """
 
 import re
@@ -38,6 +41,19 @@ ALLOWED = frozenset(
         "en",
         "pt-BR",
         "zh-CN",
+        "KPI",
+        "HH",
+        "MM",
+        "iCal",
+        "ics",
+        "English",
+        "p90",
+        "vip",
+        "zip",
+        "Wilson",
+        "Newcombe",
+        "UTF",
+        "JSON",
     }
 )
 
@@ -50,7 +66,7 @@ READ_ATTRIBUTES = (
     "data-confirm",
     "data-confirm-label",
 )
-SKIPPED_ELEMENTS = {"script", "style", "code", "pre", "kbd", "template"}
+SKIPPED_ELEMENTS = {"script", "style", "code", "pre", "kbd", "samp", "textarea", "template"}
 VOID_ELEMENTS = {"br", "hr", "img", "input", "meta", "link", "source", "wbr", "col", "area"}
 
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]|[A-Za-z]")
@@ -62,7 +78,12 @@ NOT_WORDS_RE = re.compile(
     r"|\b[A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?\b"  # time zones: Asia/Shanghai
     r"|\d{4}-\d\d-\d\dT[\d:.+-]+"  # ISO instants: 2099-01-05T09:00
     r"|#\d+"  # record numbers
-    r"|\b\d+[A-Za-z]*\b"  # 12px, 2nd, 404
+    r"|\b[a-z]{2}-[A-Z]{2}\b"  # language tags: zh-CN, pt-BR
+    r"|\b\d+[A-Za-z]*\b"  # 12px, 2nd, 404, durations (30m, 4h, 2d)
+    r"|(?<![\w/])/[\w./-]+"  # paths: /customers/7
+    r"|\b\w+(?:\.\w+)+\b"  # template variables (customer.name), file names
+    r"|\b\w+_\w+\b"  # keys and codes (contract_end, unsubscribe_url)
+    r"|\b[A-Z]{2,3}\b"  # country, region and currency codes (CN, DE, BY, CNY)
 )
 
 
@@ -128,4 +149,24 @@ def english_words(
         for word in WORD_RE.findall(NOT_WORDS_RE.sub(" ", chunk)):
             if word not in permitted:
                 found.append(word)
+    return found
+
+
+def visible_english(html: str, allow: Iterable[str] = ()) -> list[str]:
+    """Each text of the whole page (navigation included) that still holds an English word, with
+    those words: [] when none. `allow` adds names the test itself made (users, customers,
+    teams); each of their words is allowed too."""
+    permitted = set(ALLOWED)
+    for name in allow:
+        permitted.add(name)
+        permitted.update(WORD_RE.findall(name))
+    found = []
+    for text in visible_text(html, within=None):
+        words = [
+            w
+            for w in WORD_RE.findall(NOT_WORDS_RE.sub(" ", text))
+            if len(w) > 1 and w not in permitted  # single letters: variants A/B, "p", "v1"
+        ]
+        if words:
+            found.append(f"{text!r}: {' '.join(words)}")
     return found

@@ -19,7 +19,7 @@ from models import (
     Team,
     User,
 )
-from web.record_words import enum_label
+from web.record_words import enum_label, stage_name
 from web.requirements.access import readable
 
 FIELD_LABELS = {
@@ -191,6 +191,9 @@ def _names(session: Session, model: Any, ids: set[int]) -> dict[int, str]:
             select(model.id, model.title).where(model.id.in_(ids), readable())
         ).all()
         return {i: f"#{i} {title}" for i, title in rows}
+    if model is LifecycleStage:  # a default stage in the reader's words
+        rows = session.execute(select(model.id, model.key, model.name).where(model.id.in_(ids)))
+        return {i: stage_name(key, name) for i, key, name in rows}
     return dict(session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
 
 

@@ -92,9 +92,27 @@ def duration(seconds: float) -> str:
 SCRIPT_WORDS = {
     "no": _l("No, go back"),
     "yes": _l("Yes, go ahead"),
-    "yes_action": _l("Yes, %(action)s"),
     "notifications": _l("Notifications"),
     "unread": _l("Notifications: %(n)s unread"),
+    # The keyboard shortcuts overlay ("?", keyboard.js).
+    "keys_title": _l("Keyboard shortcuts"),
+    "keys_close": _l("Close"),
+    "keys_help": _l("Show or hide this list"),
+    # Translators: a key sequence: press g, then the key named by %(key)s.
+    "keys_then": _l("g then %(key)s"),
+    "keys_team": _l("Team queue"),
+    "keys_mine": _l("My requirements"),
+    "keys_escalations": _l("Escalations"),
+    "keys_customers": _l("Customers"),
+    "keys_new": _l("New requirement"),
+    "keys_new_here": _l("New requirement for this customer"),
+    "keys_rows": _l("Next / previous row of a list"),
+    "keys_open": _l("Open the row"),
+    "keys_reply": _l("Reply to the customer"),
+    "keys_note": _l("Internal note"),
+    "keys_send": _l("Send what you are writing"),
+    # Translators: the tooltip of a trigger button that key %(n)s presses.
+    "keys_key": _l("Key %(n)s"),
 }
 
 

@@ -38,6 +38,10 @@ PRIORITY_WORDS = {
 # Statuses, modes and actions shown as plain words (strategies, enrolments, import jobs,
 # erasures, retention policies, the access log).
 CODE_WORDS = {
+    # How a subject's data was reached (the access log's `via`).
+    "page": _l("a page"),
+    "api": _l("the API"),
+    "worker": _l("a background job"),
     "draft": _l("draft"),
     "active": _l("active"),
     "paused": _l("paused"),

@@ -11,6 +11,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from models.customer import DEFAULT_STAGES
 from workflows.platform.field_messages import Message
 
 ENUM_LABELS = {
@@ -69,6 +70,35 @@ def in_words(message: str) -> str:
     return message
 
 
+# The default lifecycle stages are seeded with English names (`models.customer.DEFAULT_STAGES`):
+# a stage still so named is shown in the reader's language, a renamed one as the admin named it.
+DEFAULT_STAGE_NAMES = {
+    "lead": _l("Lead"),
+    "prospect": _l("Prospect"),
+    "customer": _l("Customer"),
+    "churned": _l("Churned"),
+}
+_SEEDED_NAMES = dict(DEFAULT_STAGES)
+
+
+def stage_name(key: str, name: str) -> str:
+    if key in DEFAULT_STAGE_NAMES and _SEEDED_NAMES.get(key) == name:
+        return str(DEFAULT_STAGE_NAMES[key])
+    return name
+
+
+def stage_words(stage: object) -> str:
+    """A lifecycle stage's name (`{{ customer.stage|stage_name }}`)."""
+    return stage_name(stage.key, stage.name) if stage is not None else ""  # type: ignore[attr-defined]
+
+
+def stage_choices(rows: object) -> list[tuple[str, str]]:
+    """(key, name) rows of stages for a select, their names in words."""
+    return [(key, stage_name(key, name)) for key, name in rows]  # type: ignore[attr-defined]
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["enum_label"] = enum_label
     app.jinja_env.filters["enum_heading"] = capitalised
+    app.jinja_env.filters["in_words"] = in_words
+    app.jinja_env.filters["stage_name"] = stage_words

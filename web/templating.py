@@ -2,9 +2,11 @@
 
 import re
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import Flask, current_app
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -43,6 +45,25 @@ def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> Markup:
     )
 
 
+def date_words(value: date | datetime | str | None, fmt: str = "long") -> Markup:
+    """`<time>` showing a day in the viewer's language ("5 January 2099" / "2099年1月5日"; an
+    instant's day in the viewer's zone), with the ISO date in its `datetime` attribute."""
+    if value is None or value == "":
+        return Markup('<span class="muted">—</span>')
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return Markup.escape(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(viewer_zone()).date()
+    return Markup('<time datetime="{}">{}</time>').format(
+        value.isoformat(), format_date(value, fmt)
+    )
+
+
 REMOTE_IMG_RE = re.compile(r'<img([^>]*?)\ssrc="((?:https?:)?//[^"]*)"', re.IGNORECASE)
 
 
@@ -57,12 +78,13 @@ def message_body(safe_html: str | None) -> Markup:
         return Markup('<div class="body">{}</div>').format(Markup(safe_html))  # noqa: S704 (nh3-sanitised when saved)
     return Markup(
         '<div class="body held-images">{}<button type="button" class="secondary outline '
-        'show-images">Show images ({})</button></div>'
-    ).format(Markup(held), count)  # noqa: S704 (nh3-sanitised when saved)
+        'show-images">{}</button></div>'
+    ).format(Markup(held), _("Show images (%(n)s)", n=count))  # noqa: S704 (nh3-sanitised when saved)
 
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["date_words"] = date_words
     app.jinja_env.filters["message_body"] = message_body
     app.jinja_env.filters["address_lines"] = addresses.address_lines
     app.jinja_env.globals["layout_for"] = addresses.layout_for

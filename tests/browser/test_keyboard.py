@@ -10,7 +10,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from models import Requirement, Role
+from models import Requirement, Role, User
 from tests.browser.test_customers import make_customer, sign_in
 from tests.browser.test_requirement_queues import clock, open_requirement  # noqa: F401
 from web.extensions import db
@@ -138,3 +138,26 @@ def test_find_a_customer_open_a_requirement_reply_and_wait_from_the_keyboard(
             select(Requirement).where(Requirement.customer_id == customer_id)
         ).all()
         assert (req.state, req.assignee_id) == ("waiting_on_customer", agent.id)
+
+
+def test_the_shortcut_list_speaks_chinese_to_a_chinese_user(
+    page: Page, live_server: str, app: Flask, make_user: Any
+) -> None:
+    agent = make_user(Role.AGENT, name="张伟")
+    customer_id = make_customer(app, name="王芳", emails="wf@example.cn")
+    sign_in(page, live_server, agent)
+    with app.app_context():  # after the sign-in (whose helper reads the English dashboard)
+        db.session.get(User, agent.id).language = "zh_Hans"
+        db.session.commit()
+    page.goto(f"{live_server}/customers/{customer_id}")
+    page.wait_for_load_state("load")  # the deferred keyboard.js has attached its handlers
+    page.keyboard.press("?")
+    overlay = page.locator("#keyboard-help")
+    expect(overlay).to_be_visible()
+    expect(overlay.locator("h2")).to_have_text("键盘快捷键")
+    expect(overlay).to_contain_text("先按 g 再按 n")
+    expect(overlay).to_contain_text("为此客户新建需求")
+    text = overlay.inner_text()
+    for english in ("Show or hide", "Team queue", "then", "Close", "New requirement"):
+        assert english not in text
+    page.keyboard.press("Escape")

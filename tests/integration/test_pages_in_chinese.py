@@ -3,10 +3,10 @@ user whose language is Simplified Chinese: no English words left in what a perso
 (headings, buttons, labels, placeholders, aria-labels, messages), the data aside.
 
 What stays English here on purpose, passed as `data`: what people typed (there is none: the
-world is Chinese), the lifecycle stage names seeded in the database (admin-editable data), the
-workflow state/trigger labels, which the workflow declarations translate (not these pages), and
-two texts `workflows/` stores or builds in English today: an SLA clock's history lines
-(`workflows/tracking/sla.py`) and the duplicate finder's reasons (`workflows/customers/merge.py`).
+world is Chinese), the requirement categories (admin-editable data) and the workflow
+state/trigger labels, which the workflow declarations translate (not these pages). The default
+lifecycle stages, an SLA clock's history lines and the duplicate finder's reasons are stored or
+built in English and shown translated: they are checked here.
 """
 
 import html as html_module
@@ -18,12 +18,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from models import LifecycleStage, RequirementCategory, Role, SlaClock, User
+from models import RequirementCategory, Role, User
 from tests.i18n_text import english_words, visible_text
 from tests.integration.test_customer_pages import signed_in
 from web.extensions import db
 from workflows.customers import communications, organisations, profiles, segments, transactions
-from workflows.customers.merge import find_duplicates
 from workflows.customers.queries import CustomerFilter
 from workflows.platform import accounts
 from workflows.platform.clock import ManualClock
@@ -41,11 +40,7 @@ def _labels_owned_elsewhere(app: Flask) -> list[str]:
         words += [*workflow.trigger_labels.values(), *workflow.confirmations.values()]
     words += [w.lower() for w in words]  # "Yes, merge"
     with app.app_context():
-        words += list(db.session.scalars(select(LifecycleStage.name)))
         words += list(db.session.scalars(select(RequirementCategory.name)))
-        for history in db.session.scalars(select(SlaClock.history)):
-            words += [f"{e.get('what', '')} {e.get('why') or ''}" for e in history or []]
-        words += [reason for pair in find_duplicates(db.session) for reason in pair.reasons]
     return [str(w) for w in words]
 
 

@@ -661,7 +661,7 @@ def test_workflow_diagrams_are_for_admins_and_drawn_from_the_declarations(world:
     assert html.count("<svg") == len(requirements.WORKFLOWS)
     assert 'data-state="waiting_on_customer"' in html
     assert "stateDiagram-v2" in html and "open --&gt; in_progress: start" in html
-    assert "has resolution note" in html  # the guard, in the transitions table
+    assert "has a resolution note" in html  # the guard, in the transitions table
 
 
 # ---------------------------------------------------------------- escalations

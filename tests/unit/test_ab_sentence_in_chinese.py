@@ -1,7 +1,7 @@
 """The plain A/B sentence of the strategy effect panel in the viewer's language; English (the
 API's text) when no locale is given."""
 
-from tests.i18n_visible import visible_english
+from tests.i18n_text import visible_english
 from workflows.analytics import stats
 
 

@@ -22,7 +22,7 @@ from wtforms.validators import Length
 from models import Channel, CustomFieldDefinition, FieldKind, LifecycleStage, User
 from web.customers import organisations as organisation_choices
 from web.forms import TimeZoneField
-from web.record_words import capitalised
+from web.record_words import capitalised, stage_choices
 from workflows.customers import custom_fields
 
 
@@ -151,7 +151,7 @@ def _fill_choices(session: Session, form: CustomerForm) -> None:
         .where(LifecycleStage.is_active)
         .order_by(LifecycleStage.position)
     )
-    form.stage.choices = choices([("", "—"), *stages])
+    form.stage.choices = choices([("", "—"), *stage_choices(stages)])
 
 
 def custom_fields_of(form: CustomerForm, definitions: list[CustomFieldDefinition]) -> list[Field]:

@@ -12,6 +12,7 @@ from models import LifecycleStage, Role, Tag, User
 from web.access import role_required
 from web.customers import bp, organisations
 from web.extensions import db
+from web.record_words import stage_choices
 from web.templating import viewer_zone
 from workflows.customers.queries import SORTS, CustomerFilter, list_customers
 from workflows.platform.errors import ValidationFailed
@@ -118,11 +119,13 @@ def _choices() -> dict[str, Any]:
         "owner_choices": session.execute(
             select(User.id, User.name).where(User.is_active).order_by(User.name)
         ).all(),
-        "stage_choices": session.execute(
-            select(LifecycleStage.key, LifecycleStage.name)
-            .where(LifecycleStage.is_active)
-            .order_by(LifecycleStage.position)
-        ).all(),
+        "stage_choices": stage_choices(
+            session.execute(
+                select(LifecycleStage.key, LifecycleStage.name)
+                .where(LifecycleStage.is_active)
+                .order_by(LifecycleStage.position)
+            )
+        ),
         "organisation_choices": organisations.options(session),
         "tag_choices": list(session.scalars(select(Tag.name).order_by(Tag.name))),
         "sort_labels": SORT_LABELS,

@@ -9,7 +9,7 @@ from models import Requirement
 from web.confirmations import ask_first, is_confirmed
 from workflows.tracking import requirements
 
-__all__ = ["confirmation_page", "is_confirmed", "sentences"]
+__all__ = ["button_words", "confirmation_page", "is_confirmed", "sentences"]
 
 
 def sentences(reqs: Iterable[Requirement], trigger: str) -> list[str]:
@@ -20,6 +20,16 @@ def sentences(reqs: Iterable[Requirement], trigger: str) -> list[str]:
         if sentence and sentence not in found:
             found.append(sentence)
     return found
+
+
+def button_words(reqs: Iterable[Requirement], trigger: str, n: int | None = None) -> str:
+    """The confirming button's words for `trigger` (for `n` requirements, if given), from the
+    first workflow among `reqs` that asks before it."""
+    workflows = [requirements.workflow_of(req) for req in reqs]
+    asking = [w for w in workflows if trigger in w.confirmations] or workflows
+    if not asking:
+        return requirements.SUPPORT.confirm_label("", n)
+    return asking[0].confirm_label(trigger, n)
 
 
 def confirmation_page(

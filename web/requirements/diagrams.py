@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from models import Role
 from web.access import role_required
@@ -82,10 +84,22 @@ def _columns(workflow: Workflow, pairs: list[tuple[str, str]]) -> dict[str, int]
     return depth
 
 
+# The workflows' guards (the functions' names are codes), as the transitions table says them.
+GUARD_WORDS = {
+    "has_assignee": _l("has an assignee"),
+    "has_resolution_note": _l("has a resolution note"),
+    "within_reopen_window": _l("within the reopen window"),
+    "within_cancel_reopen_window": _l("within the reopen window after a cancel"),
+    "has_merge_target": _l("names the requirement to merge into"),
+}
+
+
 def _two_lines(workflow: Workflow, states: list[str]) -> tuple[str, ...]:
     names = [workflow.state_label(s) for s in states]
     half = (len(names) + 1) // 2
-    return (f"from any of: {', '.join(names[:half])},", ", ".join(names[half:]))
+    # Translators: the first line of a box in the workflow diagram; the list goes on below it.
+    first = _("from any of: %(states)s,", states=", ".join(names[:half]))
+    return (first, ", ".join(names[half:]))
 
 
 def layout(workflow: Workflow) -> Layout:
@@ -165,7 +179,7 @@ def _place(
             above = [boxes[a].y for a, b in pairs if b == state and a in boxes]
             wanted.append((sum(above) / len(above) if above else MARGIN, order, state))
         y = -float("inf")
-        for desired, _, state in sorted(wanted):
+        for desired, _order, state in sorted(wanted):
             y = max(desired, y + BOX_H + GAP_Y)
             boxes[state] = _state_box(workflow, state, column, y)
     return boxes
@@ -219,7 +233,7 @@ def transitions_table(workflow: Workflow) -> list[dict[str, Any]]:
                 "sources": _sources(spec),
                 "dest": spec["dest"],
                 "label": workflow.trigger_label(spec["trigger"]),
-                "guards": [g.replace("_", " ") for g in guards],
+                "guards": [str(GUARD_WORDS.get(g, g.replace("_", " "))) for g in guards],
                 "by_timer": spec["trigger"] in workflow.timer_triggers,
             }
         )

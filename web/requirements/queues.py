@@ -111,6 +111,7 @@ def index() -> str:
         triggers=triggers,
         bulk_triggers=bulk_triggers,
         bulk_confirmations={t: " ".join(confirmations.sentences(rows, t)) for t in bulk_triggers},
+        bulk_confirm_labels={t: confirmations.button_words(rows, t) for t in bulk_triggers},
         names=queries.names(db.session, rows),
         highlights=search_index.highlights(
             db.session, [r.id for r in rows], search_index.terms_of(flt.q)
@@ -220,7 +221,7 @@ def _ask_first(
             ("note", note or ""),
             ("next", _back()),
         ],
-        confirm_label=_("Yes, %(action)s %(n)s", action=words[:1].lower() + words[1:], n=count),
+        confirm_label=confirmations.button_words(selected, trigger, count),
         back=_back(),
     )
 

@@ -33,6 +33,7 @@ from web.forms import attach_errors, int_or_zero, shown_value
 from web.requirements import (
     assignment,
     bp,
+    clock_texts,
     confirmations,
     conversation,
     queries,
@@ -70,6 +71,13 @@ def trigger_label(name: str, workflow: Workflow | str | None = None) -> str:
 @bp.app_template_filter("state_label")
 def state_label(name: str | None, workflow: Workflow | str | None = None) -> str:
     return label(name, workflow) or "—"
+
+
+@bp.app_template_filter("event_note")
+def event_note(note: str | None) -> str | None:
+    """A timeline event's note: a sentence the system wrote in the reader's words, a typed one
+    as it is (web/requirements/clock_texts.py)."""
+    return clock_texts.note(note)
 
 
 @bp.app_template_filter("timer_label")
@@ -165,7 +173,7 @@ def _ask_first(
         reqs=[req],
         action=url_for("requirements.transition", requirement_id=req.id),
         fields=[("trigger", trigger), *((k, v) for k, v in values.items() if v)],
-        confirm_label=_("Yes, %(action)s", action=words[:1].lower() + words[1:]),
+        confirm_label=requirements.workflow_of(req).confirm_label(trigger),
         back=url_for("requirements.show", requirement_id=req.id),
     )
 
@@ -346,7 +354,7 @@ def _timeline(req: Requirement, users: dict[int, str]) -> list[Entry]:
             what=trigger_label(e.trigger, req.workflow),
             from_state=e.from_state,
             to_state=e.to_state,
-            note=e.note,
+            note=clock_texts.note(e.note),
         )
         for e in events
     ]

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from models import SlaClock, SlaStatus
 from web import i18n
+from web.requirements import clock_texts
 
 METRIC_LABELS = {
     "first_response": _l("First response"),
@@ -110,7 +111,10 @@ def timeline(clock: SlaClock, now: datetime) -> list[Step]:
         Step(_at(entry.get("at")), str(entry.get("what", "")), str(entry.get("why") or ""))
         for entry in clock.history or []
     ]
-    steps = [Step(s.at, s.what, s.why, _kind(s.what)) for s in steps]
+    # The kind is read from the stored English; the words are the reader's.
+    steps = [
+        Step(s.at, clock_texts.what(s.what), clock_texts.why(s.why), _kind(s.what)) for s in steps
+    ]
     told = {s.kind for s in steps}
     if "start" not in told:
         steps.append(Step(clock.started_at, _("started"), "", "start"))
@@ -144,7 +148,7 @@ def _with_pause_lengths(steps: list[Step], now: datetime) -> list[Step]:
         elif step.kind == "resume" and paused_at is not None and step.at is not None:
             length = duration((step.at - paused_at).total_seconds())
             paused = _("paused for %(duration)s", duration=length)
-            why = f"{step.why}; {paused}" if step.why else paused
+            why = f"{step.why}{_('; ')}{paused}" if step.why else paused
             step = Step(step.at, step.what, why, step.kind)
             paused_at = paused_index = None
         out.append(step)
@@ -152,6 +156,10 @@ def _with_pause_lengths(steps: list[Step], now: datetime) -> list[Step]:
         held = out[paused_index]
         length = duration((now - paused_at).total_seconds())
         so_far = _("paused for %(duration)s so far", duration=length)
-        why = f"{held.why}; {so_far}" if held.why else _("%(duration)s so far", duration=length)
+        why = (
+            f"{held.why}{_('; ')}{so_far}"
+            if held.why
+            else _("%(duration)s so far", duration=length)
+        )
         out[paused_index] = Step(held.at, held.what, why, held.kind)
     return out

@@ -4,18 +4,29 @@
 // order of their buttons), the composer ("r" reply, "n" internal note, Ctrl+Enter sends).
 // Shortcuts never fire while typing in a field. After a trigger or a message, the page that
 // comes back puts the focus on the next action (the trigger buttons).
+// Its words come from the page, in the reader's language (web/i18n.py SCRIPT_WORDS, on
+// <html data-words>); the English here is only the fallback of a page without them.
 (function () {
   "use strict";
+  var words = {
+    keys_title: "Keyboard shortcuts", keys_close: "Close", keys_help: "Show or hide this list",
+    keys_then: "g then %(key)s", keys_team: "Team queue", keys_mine: "My requirements",
+    keys_escalations: "Escalations", keys_customers: "Customers", keys_new: "New requirement",
+    keys_new_here: "New requirement for this customer", keys_rows: "Next / previous row of a list",
+    keys_open: "Open the row", keys_reply: "Reply to the customer", keys_note: "Internal note",
+    keys_send: "Send what you are writing", keys_key: "Key %(n)s",
+  };
+  try { Object.assign(words, JSON.parse(document.documentElement.dataset.words || "{}")); } catch (e) {}
   var GO = {
-    q: ["/requirements?queue=team", "Team queue"],
-    m: ["/requirements?queue=mine", "My requirements"],
-    e: ["/escalations", "Escalations"],
-    c: ["/customers/", "Customers"],
-    n: ["/requirements/new", "New requirement"],
+    q: ["/requirements?queue=team", words.keys_team],
+    m: ["/requirements?queue=mine", words.keys_mine],
+    e: ["/escalations", words.keys_escalations],
+    c: ["/customers/", words.keys_customers],
+    n: ["/requirements/new", words.keys_new],
   };
   // On a customer's page "g n" opens the new requirement for that customer.
   var forCustomer = document.getElementById("new-requirement");
-  if (forCustomer) GO.n = [forCustomer.getAttribute("href"), "New requirement for this customer"];
+  if (forCustomer) GO.n = [forCustomer.getAttribute("href"), words.keys_new_here];
   var FOCUS_KEY = "rapport:focus-after-load";
   var pendingG = 0;
 
@@ -61,15 +72,17 @@
       help.setAttribute("aria-labelledby", "keyboard-help-title");
       document.body.appendChild(help);
     }
-    var lines = [["?", "Show or hide this list"]];
-    Object.keys(GO).forEach(function (key) { lines.push(["g then " + key, GO[key][1]]); });
-    lines.push(["j / k", "Next / previous row of a list"], ["Enter", "Open the row"]);
+    var lines = [["?", words.keys_help]];
+    Object.keys(GO).forEach(function (key) { lines.push([words.keys_then.replace("%(key)s", key), GO[key][1]]); });
+    lines.push(["j / k", words.keys_rows], ["Enter", words.keys_open]);
     triggerButtons().slice(0, 9).forEach(function (button, i) { lines.push([String(i + 1), button.textContent.trim()]); });
     if (document.getElementById("composer")) {
-      lines.push(["r", "Reply to the customer"], ["n", "Internal note"], ["Ctrl+Enter", "Send what you are writing"]);
+      lines.push(["r", words.keys_reply], ["n", words.keys_note], ["Ctrl+Enter", words.keys_send]);
     }
-    help.innerHTML = '<article><header><h2 id="keyboard-help-title">Keyboard shortcuts</h2></header><dl></dl>' +
-      '<footer><button type="button" class="secondary" data-close>Close</button></footer></article>';
+    help.innerHTML = '<article><header><h2 id="keyboard-help-title"></h2></header><dl></dl>' +
+      '<footer><button type="button" class="secondary" data-close></button></footer></article>';
+    help.querySelector("h2").textContent = words.keys_title;
+    help.querySelector("[data-close]").textContent = words.keys_close;
     var list = help.querySelector("dl");
     lines.forEach(function (line) {
       var dt = document.createElement("dt"), kbd = document.createElement("kbd"), dd = document.createElement("dd");
@@ -87,7 +100,7 @@
   // Marks the trigger buttons with their keys, for assistive technology and a tooltip.
   triggerButtons().slice(0, 9).forEach(function (button, i) {
     button.setAttribute("aria-keyshortcuts", String(i + 1));
-    button.title = "Key " + (i + 1);
+    button.title = words.keys_key.replace("%(n)s", String(i + 1));
   });
 
   // On the window, capturing: the second key of a "g" sequence must not also reach a page's own

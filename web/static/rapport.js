@@ -8,7 +8,7 @@
   // The server asks too when this does not run (a confirmation page); a "yes" here posts
   // confirmed=yes so it does not ask twice. Focus starts on "No", and returns where it was.
   // The page's language (web/i18n.py SCRIPT_WORDS, on <html data-words>).
-  var words = { no: "No, go back", yes: "Yes, go ahead", yes_action: "Yes, %(action)s" };
+  var words = { no: "No, go back", yes: "Yes, go ahead" };
   try { Object.assign(words, JSON.parse(document.documentElement.dataset.words || "{}")); } catch (e) {}
 
   var dialog = null;
@@ -45,9 +45,8 @@
       var select = document.getElementById(submitter.dataset.confirmFrom);
       var option = select && select.selectedOptions[0];
       if (option && option.dataset.confirm) {
-        var action = option.textContent.trim();
-        action = action.charAt(0).toLowerCase() + action.slice(1);  // "Yes, close"
-        return { text: option.dataset.confirm, yes: words.yes_action.replace("%(action)s", action) };
+        // The button's whole sentence comes with the option (the workflow's words for it).
+        return { text: option.dataset.confirm, yes: option.dataset.confirmLabel || words.yes };
       }
       return null;
     }

@@ -20,6 +20,15 @@
     return isNaN(parsed) ? null : parsed;
   }
 
+  // A column's or a code's words (web/reports/words.py, on #report's data-columns): the data
+  // and the CSV keep the codes.
+  var codeWords = {};
+  try { codeWords = JSON.parse(holder.dataset.columns || "{}"); } catch (e) {}
+  function label(code) {
+    var text = String(code);
+    return Object.prototype.hasOwnProperty.call(codeWords, text) ? codeWords[text] : text.replace(/_/g, " ");
+  }
+
   function column(table, name) {
     var index = table.columns.indexOf(name);
     return table.rows.map(function (row) { return row[index]; });
@@ -48,14 +57,14 @@
           table.rows.forEach(function (row) {
             if (row[ci] === currency) data[categories.indexOf(String(row[xi]))] = number(row[yi]);
           });
-          return { name: names[0] + " (" + currency + ")", type: type, data: data };
+          return { name: label(names[0]) + " (" + currency + ")", type: type, data: data };
         }),
       };
     }
     return {
       categories: categories,
       series: names.map(function (name) {
-        return { name: name.replace(/_/g, " "), type: type, stack: stack, data: column(table, name).map(number) };
+        return { name: label(name), type: type, stack: stack, data: column(table, name).map(number) };
       }),
     };
   }
@@ -71,11 +80,11 @@
     if (figure.dataset.chart === "pareto") {
       var labels = column(table, "label").map(String);
       base.xAxis = { type: "category", data: labels, axisLabel: { hideOverlap: true, rotate: labels.length > 6 ? 30 : 0 } };
-      base.yAxis = [{ type: "value", name: "value" }, { type: "value", name: "%", min: 0, max: 100 }];
+      base.yAxis = [{ type: "value", name: label("value") }, { type: "value", name: "%", min: 0, max: 100 }];
       base.series = [
-        { name: "value", type: "bar", data: column(table, "value").map(number) },
+        { name: label("value"), type: "bar", data: column(table, "value").map(number) },
         {
-          name: "cumulative %", type: "line", yAxisIndex: 1, symbolSize: 6,
+          name: label("cumulative_share"), type: "line", yAxisIndex: 1, symbolSize: 6,
           data: column(table, "cumulative_share").map(function (v) { return v === null ? null : Math.round(v * 1000) / 10; }),
           markLine: { silent: true, symbol: "none", lineStyle: { type: "dashed" }, label: { formatter: "80 %" }, data: [{ yAxis: 80 }] },
         },
@@ -83,16 +92,16 @@
       return base;
     }
     var built = seriesOf(figure, table);
-    var labels = built.categories;
+    var late = {};
     if (table.columns.indexOf("overdue") >= 0) {
       // The pipeline's months before the current one: their label says overdue.
-      var late = {};
       var mi = table.columns.indexOf(figure.dataset.x), oi = table.columns.indexOf("overdue");
       table.rows.forEach(function (row) { if (row[oi]) late[String(row[mi])] = true; });
-      labels = labels.map(function (label) {
-        return late[label] ? words("overdue", "{month} (overdue)").replace("{month}", label) : label;
-      });
     }
+    var labels = built.categories.map(function (category) {
+      var shown = label(category);
+      return late[String(category)] ? words("overdue", "{month} (overdue)").replace("{month}", shown) : shown;
+    });
     base.xAxis = { type: "category", data: labels, axisLabel: { hideOverlap: true } };
     base.yAxis = { type: "value" };
     base.series = built.series;
@@ -115,13 +124,16 @@
     table.columns.forEach(function (name) {
       var th = document.createElement("th");
       th.scope = "col";
-      th.textContent = name;
+      th.textContent = label(name);
       head.appendChild(th);
     });
     var body = element.createTBody();
     table.rows.forEach(function (row) {
       var tr = body.insertRow();
-      row.forEach(function (value) { tr.insertCell().textContent = value === null ? "" : String(value); });
+      row.forEach(function (value) {
+        var text = value === null ? "" : String(value);
+        tr.insertCell().textContent = Object.prototype.hasOwnProperty.call(codeWords, text) ? codeWords[text] : text;
+      });
     });
     if (!table.rows.length) {
       var empty = body.insertRow().insertCell();

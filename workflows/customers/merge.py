@@ -21,6 +21,8 @@ from workflows.customers.profiles import snapshot
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import StaleEdit, ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 
 NAME_SIMILARITY = 0.9
 MAX_ORGANISATION_SIZE = 2_000  # beyond this, only names with the same first letter are compared
@@ -124,11 +126,11 @@ def find_duplicates(session: Session, *, limit: int = 500) -> list[DuplicatePair
             pair.reasons.append(reason)
 
     for a, b, email in _shared(session, "email", CustomerEmail):
-        note(a, b, f"same email {email}")
+        note(a, b, Message(N_("same email %(email)s"), email=email))
     for a, b, phone in _shared(session, "e164", CustomerPhone):
-        note(a, b, f"same phone {phone}")
+        note(a, b, Message(N_("same phone %(phone)s"), phone=phone))
     for a, b, _ in _similar_in_organisations(session):
-        note(a, b, "similar name in the same organisation")
+        note(a, b, Message(N_("similar name in the same organisation")))
     ordered = sorted(pairs.values(), key=lambda p: (-len(p.reasons), p.first_id, p.second_id))
     return ordered[:limit]
 

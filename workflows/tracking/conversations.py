@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from models import Communication, Customer, Direction, Requirement, User
 from workflows.customers import communications
 from workflows.platform.clock import Clock
+from workflows.tracking import clock_words as words
 from workflows.tracking import requirements, search_index, visibility
+from workflows.tracking.clock_words import say
 
 
 def link_check(
@@ -143,7 +145,12 @@ def requirement_for_reply(
     if "reopen" in definition.triggers_from(requirement.state):
         try:
             requirements.fire(
-                session, requirement, "reopen", actor=None, clock=clock, note="customer replied"
+                session,
+                requirement,
+                "reopen",
+                actor=None,
+                clock=clock,
+                note=say(words.CUSTOMER_REPLIED),
             )
             return requirement
         except requirements.TransitionRefused:

@@ -8,7 +8,7 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from workflows.platform.i18n import LazyText, display
+from workflows.platform.i18n import N_, LazyText, display
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,9 @@ class Workflow:
     # Triggers that end the requirement or cannot be undone by whoever fires them: the sentence
     # that names what will happen, shown before it does (a confirmation step, or a dialog).
     confirmations: dict[str, str] = field(default_factory=dict)
+    # The confirming button's words for each of those triggers, whole sentences (never built
+    # from the trigger's label): for one requirement, and for `%(n)s` of them (the bulk form).
+    confirm_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
     # Triggers only these roles may fire (a role's value: "supervisor" includes admins).
     trigger_roles: dict[str, str] = field(default_factory=dict)
     # Values for the confirmations' `%(name)s` placeholders (e.g. the reopen window's days).
@@ -106,6 +109,11 @@ class Workflow:
         if sentence is None:
             return None
         return display(str.__str__(sentence), locale, **self.confirmation_values)
+
+    def confirm_label(self, trigger: str, n: int | None = None, locale: str | None = None) -> str:
+        """The words of the button that confirms `trigger` (for `n` requirements, if given)."""
+        one, many = self.confirm_labels.get(trigger) or (N_("Yes, go ahead"), N_("Yes, go ahead"))
+        return display(one, locale) if n is None else display(many, locale, n=n)
 
     def diagram(self) -> str:
         """Mermaid state diagram text generated from the declaration."""

@@ -30,6 +30,8 @@ from workflows.platform.clock import Clock
 from workflows.platform.errors import DomainError, StaleEdit, ValidationFailed
 from workflows.platform.publishing import wake_clock_after_commit
 from workflows.tracking import categories, notifications, opportunities, search_index, sla
+from workflows.tracking import clock_words as words
+from workflows.tracking.clock_words import say
 from workflows.tracking.declaration import Workflow
 from workflows.tracking.sales_workflow import SALES
 from workflows.tracking.support_workflow import SUPPORT
@@ -303,7 +305,7 @@ def after_communication(session: Session, communication: Communication, *, clock
         return
     search_index.refresh(session, requirement, clock=clock)
     definition = workflow_of(requirement)
-    why = f"{communication.channel} #{communication.id}"
+    channel, number = str(communication.channel), communication.id
     if communication.direction == Direction.INBOUND:
         if "customer_replied" in definition.triggers_from(requirement.state):
             fire(
@@ -312,17 +314,25 @@ def after_communication(session: Session, communication: Communication, *, clock
                 "customer_replied",
                 actor=None,
                 clock=clock,
-                note=f"customer replied ({why})",
+                note=say(words.CUSTOMER_REPLIED_ON, channel=channel, id=number),
             )
         sla.on_customer_message(
-            session, requirement, definition, clock=clock, why=f"customer wrote ({why})"
+            session,
+            requirement,
+            definition,
+            clock=clock,
+            why=say(words.CUSTOMER_WROTE, channel=channel, id=number),
         )
         if requirement.assignee_id is not None:
             assignee = session.get(User, requirement.assignee_id)
             notifications.notify(session, "customer_replied", [assignee], requirement, clock=clock)
     elif communication.direction == Direction.OUTBOUND:
         sla.on_agent_response(
-            session, requirement, definition, clock=clock, why=f"answered ({why})"
+            session,
+            requirement,
+            definition,
+            clock=clock,
+            why=say(words.ANSWERED, channel=channel, id=number),
         )
 
 
@@ -416,7 +426,7 @@ def update_requirement(
         )
     if "priority" in changed and requirement.sla_policy_version_id is not None:
         version = session.get(SlaPolicyVersion, requirement.sla_policy_version_id)
-        why = f"priority changed to {requirement.priority}"
+        why = say(words.PRIORITY_CHANGED, priority=requirement.priority)
         sla.replan_under(session, requirement, version, clock=clock, apply=True, why=why)
     if "title" in changed or "description" in changed:
         search_index.refresh(session, requirement, clock=clock)

@@ -47,4 +47,8 @@ SALES = Workflow(
         "win": N_("Marking it won ends the opportunity for good: its follow-ups stop."),
         "lose": N_("Marking it lost ends the opportunity for good: its follow-ups stop."),
     },
+    confirm_labels={
+        "win": (N_("Yes, mark it won"), N_("Yes, mark %(n)s won")),
+        "lose": (N_("Yes, mark it lost"), N_("Yes, mark %(n)s lost")),
+    },
 )

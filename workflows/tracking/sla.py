@@ -30,7 +30,9 @@ from models import (
 from workflows.platform.clock import Clock
 from workflows.platform.publishing import wake_clock_after_commit
 from workflows.tracking import breach_causes, calendars, notifications, sla_notices, sla_policies
+from workflows.tracking import clock_words as words
 from workflows.tracking.business_time import add_business_time, business_time_between
+from workflows.tracking.clock_words import say
 from workflows.tracking.declaration import Workflow
 
 OPEN = (SlaStatus.RUNNING, SlaStatus.PAUSED, SlaStatus.BREACHED)
@@ -63,9 +65,7 @@ def start(
     targets = sla_policies.targets_for(version, requirement.priority)
     for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
         if metric in targets:
-            _start_clock(
-                session, requirement, definition, version, metric, now, "requirement opened"
-            )
+            _start_clock(session, requirement, definition, version, metric, now, say(words.OPENED))
     plan_follow_up(session, requirement, definition, now)
     refresh_due(session, requirement)
 
@@ -107,9 +107,10 @@ def _start_clock(
     )
     session.add(sla)
     session.flush()
-    _note(sla, now, "started", f"{why}; target {_duration(target)} of business time")
+    _note(sla, now, words.STARTED, say(words.TARGET, why=why, target=_duration(target)))
     if requirement.state in pause_states(version, definition, metric):
-        _pause(session, requirement, sla, version, now, f"“{requirement.state}” pauses this clock")
+        why = say(words.STATE_PAUSES, state=requirement.state)
+        _pause(session, requirement, sla, version, now, why)
     else:
         _plan(session, requirement, sla, version, now)
     return sla
@@ -217,7 +218,7 @@ def _pause(
         )
     sla.running_since = None
     sla.status = SlaStatus.PAUSED
-    _note(sla, now, "paused", why)
+    _note(sla, now, words.PAUSED, why)
     _plan(session, requirement, sla, version, now)
 
 
@@ -231,7 +232,7 @@ def _resume(
 ) -> None:
     sla.running_since = now
     sla.status = SlaStatus.BREACHED if sla.breached_at else SlaStatus.RUNNING
-    _note(sla, now, "resumed", why)
+    _note(sla, now, words.RESUMED, why)
     _plan(session, requirement, sla, version, now)
 
 
@@ -247,7 +248,7 @@ def _finish(session: Session, sla: SlaClock, status: SlaStatus, now: datetime, w
     if status == SlaStatus.MET:
         sla.met_at = now
     sla.running_since = None
-    _note(sla, now, "met late" if late else str(status), why)
+    _note(sla, now, words.MET_LATE if late else str(status), why)
     _cancel_timers(session, sla)
 
 
@@ -287,7 +288,7 @@ def on_transition(
     """After a state change: meet, cancel, pause or resume clocks; restart on reopen."""
     now = clock.now()
     state = requirement.state
-    why = f"{trigger}: {before.replace('_', ' ')} → {state.replace('_', ' ')}"
+    why = say(words.TRANSITION, trigger=trigger, before=_spaced(before), after=_spaced(state))
     clocks = open_clocks(session, requirement)
     if state in definition.done_states or state in definition.final_states:
         status = SlaStatus.MET if state in definition.done_states else SlaStatus.CANCELLED
@@ -420,13 +421,13 @@ def fire(session: Session, requirement: Requirement, timer: Timer, *, clock: Clo
     what = label(sla.metric)
     if step == "warning":
         sla.warned_at = now
-        _note(sla, now, "at risk", f"{version.warning_percent} % of the target used")
+        _note(sla, now, words.AT_RISK, say(words.PERCENT_USED, percent=version.warning_percent))
         _event(
             session,
             requirement,
             timer,
             "sla_warning",
-            f"{what.capitalize()} at risk: due {sla.due_at:%Y-%m-%d %H:%M:%S} UTC",
+            say(words.AT_RISK_DUE, metric=what.capitalize(), due=f"{sla.due_at:%Y-%m-%d %H:%M:%S}"),
             now,
         )
         sla_notices.notify(
@@ -446,9 +447,16 @@ def fire(session: Session, requirement: Requirement, timer: Timer, *, clock: Clo
         sla.breach_cause = breach_causes.cause_of(
             session, sla, calendars.business_calendar(version.calendar), now
         )
-        _note(sla, now, "breached", f"the {_duration(sla.target_seconds)} target passed")
+        _note(
+            sla, now, words.BREACHED, say(words.TARGET_PASSED, target=_duration(sla.target_seconds))
+        )
         _event(
-            session, requirement, timer, "sla_breach", f"{what.capitalize()} target breached", now
+            session,
+            requirement,
+            timer,
+            "sla_breach",
+            say(words.TARGET_BREACHED, metric=what.capitalize()),
+            now,
         )
         sla_notices.notify(
             session,
@@ -470,10 +478,14 @@ def fire(session: Session, requirement: Requirement, timer: Timer, *, clock: Clo
         notifications.on_reassignment(  # a "reassign" rung: the new assignee must hear of it
             session, requirement, before_id=assignee_before, actor=None, clock=clock
         )
-        note = f"{what.capitalize()} escalation rung {number}" + (
-            f": {'; '.join(done)}" if done else ""
+        metric = what.capitalize()
+        note = (
+            say(words.ESCALATION_RUNG_DONE, metric=metric, rung=number, actions="; ".join(done))
+            if done
+            else say(words.ESCALATION_RUNG, metric=metric, rung=number)
         )
-        _note(sla, now, f"escalated (rung {number})", "; ".join(done) or "notified")
+        why = "; ".join(done) or say(words.NOTIFIED)
+        _note(sla, now, say(words.ESCALATED, rung=number), why)
         _event(session, requirement, timer, "sla_escalation", note, now)
         if "notify" in rung["actions"] or rung["recipients"]:
             sla_notices.notify(
@@ -501,13 +513,13 @@ def _apply_actions(session: Session, requirement: Requirement, actions: list[str
             index = PRIORITY_ORDER.index(Priority(requirement.priority))
             if index + 1 < len(PRIORITY_ORDER):
                 requirement.priority = PRIORITY_ORDER[index + 1]
-                done.append(f"priority raised to {requirement.priority}")
+                done.append(say(words.PRIORITY_RAISED, priority=requirement.priority))
         elif kind == "move_to_team":
             requirement.team_id = int(argument)
-            done.append(f"moved to team {argument}")
+            done.append(say(words.MOVED_TO_TEAM, team=argument))
         elif kind == "reassign":
             requirement.assignee_id = int(argument)
-            done.append(f"reassigned to user {argument}")
+            done.append(say(words.REASSIGNED, user=argument))
     return done
 
 
@@ -519,7 +531,7 @@ def acknowledge_clock(
     sla.acknowledged_rung = max(sla.rung, 1)
     sla.acknowledged_at = now
     sla.acknowledged_by_id = actor_id
-    _note(sla, now, "acknowledged", f"rung {sla.rung} acknowledged; later rungs stopped")
+    _note(sla, now, words.ACKNOWLEDGED, say(words.RUNG_ACKNOWLEDGED, rung=sla.rung))
     session.add(
         RequirementEvent(
             requirement_id=requirement.id,
@@ -528,7 +540,11 @@ def acknowledge_clock(
             trigger="sla_acknowledged",
             from_state=requirement.state,
             to_state=requirement.state,
-            note=f"{label(sla.metric).capitalize()} escalation acknowledged at rung {sla.rung}",
+            note=say(
+                words.ESCALATION_ACKNOWLEDGED,
+                metric=label(sla.metric).capitalize(),
+                rung=sla.rung,
+            ),
         )
     )
     version = session.get(SlaPolicyVersion, sla.policy_version_id)
@@ -577,7 +593,8 @@ def replan_under(
             sla.used_seconds = used
             if sla.running_since is not None:
                 sla.running_since = now
-            _note(sla, now, "re-planned", why or f"now under policy version {version.number}")
+            why = why or say(words.POLICY_VERSION, version=version.number)
+            _note(sla, now, words.REPLANNED, why)
             _plan(session, requirement, sla, version, now)
     if apply:
         requirement.sla_policy_version_id = version.id
@@ -606,6 +623,10 @@ def _event(
             note=note,
         )
     )
+
+
+def _spaced(state: str) -> str:
+    return state.replace("_", " ")
 
 
 def _duration(seconds: int) -> str:

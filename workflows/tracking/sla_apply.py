@@ -17,7 +17,9 @@ from models import Requirement, SlaClock, SlaPolicy, SlaPolicyVersion
 from workflows.platform.clock import Clock
 from workflows.platform.errors import Conflict, ValidationFailed
 from workflows.platform.publishing import publish_after_commit
+from workflows.tracking import clock_words as words
 from workflows.tracking import sla, sla_policies
+from workflows.tracking.clock_words import say
 
 APPLY_TASK = "sla.apply_policy"
 CHUNK = 100
@@ -148,7 +150,7 @@ def run_chunk(session: Session, policy_id: int, *, clock: Clock, size: int = CHU
         )
         finished = last is None
         progress["after_id"] = last or progress.get("after_id", 0)
-        why = f"re-matched to policy “{policy.name}” version {policy.current_version.number}"
+        why = say(words.REMATCHED, policy=policy.name, version=policy.current_version.number)
     else:
         ids = list(session.scalars(_outdated(policy).limit(size)))
         finished = len(ids) < size

@@ -192,5 +192,10 @@ SUPPORT = Workflow(
         "close": N_("Closing ends it for good: it can no longer be reopened."),
     },
     confirmation_values={"reopen_days": REOPEN_WINDOW.days},
+    confirm_labels={
+        "cancel": (N_("Yes, cancel it"), N_("Yes, cancel %(n)s")),
+        "merge": (N_("Yes, merge"), N_("Yes, merge %(n)s")),
+        "close": (N_("Yes, close it"), N_("Yes, close %(n)s")),
+    },
     trigger_roles={"reopen_cancelled": "supervisor"},
 )

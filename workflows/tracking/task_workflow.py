@@ -19,4 +19,5 @@ TASK = Workflow(
     state_labels={"open": N_("open"), "done": N_("done"), "cancelled": N_("cancelled")},
     trigger_labels={"complete": N_("Mark done"), "cancel": N_("Cancel"), "reopen": N_("Reopen")},
     confirmations={"cancel": N_("Cancelling takes the task out of every queue.")},
+    confirm_labels={"cancel": (N_("Yes, cancel it"), N_("Yes, cancel %(n)s"))},
 )

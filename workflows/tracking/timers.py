@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from models import Customer, Requirement, Team, Timer, TimerStatus, User
 from workflows.platform import outbox
 from workflows.platform.clock import Clock
+from workflows.tracking import clock_words as words
 from workflows.tracking import notices, requirements, sla
+from workflows.tracking.clock_words import say
 
 CLAIM_LIMIT = 500
 # A claimed batch waits in the broker under LEASE; once a worker starts it, `hold` shortens the
@@ -252,7 +254,7 @@ def _fire_one(session: Session, timer_id: int, clock: Clock, emails: list[outbox
             actor=None,
             clock=clock,
             timer_id=timer.id,
-            note=f"timer {timer.kind}",
+            note=say(words.TIMER_FIRED, kind=timer.kind),
         )
     return "fired"
 

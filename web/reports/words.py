@@ -1,0 +1,67 @@
+"""The words of the report tables' column and value codes (`created`, `first_response`, a
+workflow's state codes), for the charts' series and axes and the tables' headings the browser
+draws: the data (JSON, API, CSV) keeps its codes, reports.js shows these words, translated for
+the viewer (`<div id="report" data-columns>`). A code not listed is shown as it is."""
+
+import json
+
+from flask_babel import lazy_gettext as _l
+
+from web.requirements.sla_display import METRIC_LABELS
+from workflows.tracking import workflow_words
+
+COLUMN_WORDS = {
+    "bars": _l("Bars"),
+    "breached": _l("Breached"),
+    "breaches": _l("Breaches"),
+    "bucket": _l("Range"),
+    "buckets": _l("Ranges"),
+    "clocks_met": _l("Clocks met"),
+    "compliance": _l("Compliance"),
+    "conversion_from_previous": _l("Conversion from the previous stage"),
+    "created": _l("Requirements created"),
+    "cumulative_share": _l("Cumulative share"),
+    "currency": _l("Currency"),
+    "customers": _l("Customers"),
+    "day": _l("Date"),
+    "days_since": _l("Days since"),
+    "id": _l("Number"),
+    "in_progress": _l("In progress"),
+    "key": _l("Key"),
+    "label": _l("Label"),
+    "last_purchase_on": _l("Last purchase"),
+    "mean_seconds": _l("Mean (seconds)"),
+    "mean_first_response_seconds": _l("Mean first response (seconds)"),
+    "median": _l("Median"),
+    "median_seconds": _l("Median (seconds)"),
+    "met": _l("Met"),
+    "metric": _l("Metric"),
+    "month": _l("Month"),
+    "name": _l("Name"),
+    "now": _l("Now"),
+    "p90": _l("90th percentile"),
+    "p90_seconds": _l("90th percentile (seconds)"),
+    "reached": _l("Reached"),
+    "requirements": _l("Requirements"),
+    "resolved": _l("Requirements resolved"),
+    "revenue": _l("Revenue"),
+    "rung": _l("Rung"),
+    "share": _l("Share"),
+    "stage": _l("Stage"),
+    "stays_ended": _l("Stays ended"),
+    "summary": _l("Summary"),
+    "transactions": _l("Transactions"),
+    "value": _l("Value"),
+    "(none)": _l("(none)"),
+}
+
+
+def column_words_json() -> str:
+    """Every code's words in the viewer's language: the columns, the SLA metrics and the
+    workflows' states (the support report's series, the sales funnel's stages)."""
+    words = {code: str(text) for code, text in COLUMN_WORDS.items()}
+    words.update({code: str(text) for code, text in METRIC_LABELS.items()})
+    for workflow in workflow_words.WORKFLOWS.values():
+        for state in workflow.state_labels:
+            words.setdefault(state, workflow_words.state_label(state, workflow))
+    return json.dumps(words, ensure_ascii=False)
