@@ -3,6 +3,7 @@ table view, and the API's JSON for the same query to check both against."""
 
 import csv
 import io
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,14 @@ def table_view(figure: Locator) -> list[list[str]]:
     expect(table).to_be_visible()
     head = [table.locator("thead th").all_inner_texts()]
     return head + [row.locator("td").all_inner_texts() for row in table.locator("tbody tr").all()]
+
+
+def as_shown(page: Page, rows: list[list[str]]) -> list[list[str]]:
+    """`rows` (header first, codes as in the JSON and the CSV) as the table view shows them:
+    the codes in words (`<div id="report" data-columns>`, web/reports/words.py)."""
+    words = json.loads(page.get_attribute("#report", "data-columns") or "{}")
+    head = [words.get(name, name.replace("_", " ")) for name in rows[0]]
+    return [head] + [[words.get(cell, cell) for cell in row] for row in rows[1:]]
 
 
 def section(report: dict[str, Any], path: str) -> dict[str, Any]:

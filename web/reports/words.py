@@ -11,6 +11,7 @@ from web.requirements.sla_display import METRIC_LABELS
 from workflows.tracking import workflow_words
 
 COLUMN_WORDS = {
+    "amount": _l("Amount"),
     "bars": _l("Bars"),
     "breached": _l("Breached"),
     "breaches": _l("Breaches"),
@@ -37,8 +38,14 @@ COLUMN_WORDS = {
     "met": _l("Met"),
     "metric": _l("Metric"),
     "month": _l("Month"),
+    "missing": _l("What is missing"),
     "name": _l("Name"),
+    "no_amount": _l("No amount"),
+    "no_amount_no_close_date": _l("No amount and no expected close date"),
+    "no_close_date": _l("No expected close date"),
     "now": _l("Now"),
+    "opportunities": _l("Opportunities"),
+    "overdue": _l("Overdue"),
     "p90": _l("90th percentile"),
     "p90_seconds": _l("90th percentile (seconds)"),
     "reached": _l("Reached"),
