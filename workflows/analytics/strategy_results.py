@@ -36,7 +36,6 @@ from models import (
     Enrolment,
     EnrolmentEvent,
     EnrolmentStatus,
-    OutboxMessage,
     OutboxStatus,
     Strategy,
     SuppressionReason,
@@ -161,8 +160,9 @@ def _outcomes(strategy_id: int, replied: Any, goal: Any | None) -> Any:
         case((held, HOLDOUT), else_=CONTACTED).label("arm"),
         _flag(sent).label("reached"),
         _flag(replied).label("replied"),
-        _flag(Enrolment.id.in_(_with_outbox(strategy_id, OutboxStatus.SENT))).label("delivered"),
-        _flag(Enrolment.id.in_(_with_outbox(strategy_id, OutboxStatus.DEAD))).label("dead"),
+        # Kept on the enrolment by the outbox writers (`models.sync_delivery`).
+        _flag(Enrolment.delivered_at.is_not(None)).label("delivered"),
+        _flag(Enrolment.bounced_at.is_not(None)).label("dead"),
         _flag(Enrolment.stop_reason == "unsubscribed").label("unsubscribed"),
         _flag(Enrolment.status == EnrolmentStatus.STOPPED).label("stopped"),
         _flag(_bounce_suppressed()).label("bounced_address"),
@@ -184,21 +184,6 @@ def _with_event(strategy_id: int, kind: str) -> Any:
     `ix_outreach_events_strategy_kind`, cheaper than a look per enrolment."""
     return select(EnrolmentEvent.enrolment_id).where(
         EnrolmentEvent.strategy_id == strategy_id, EnrolmentEvent.kind == kind
-    )
-
-
-def _with_outbox(strategy_id: int, status: OutboxStatus) -> Any:
-    """The enrolments with a sent step whose outbox row is in `status` (email steps only:
-    SMS and tasks have no outbox row). `dead` is a failed send or a bounce (the bounce
-    handler marks the bounced message dead)."""
-    return (
-        select(EnrolmentEvent.enrolment_id)
-        .join(OutboxMessage, OutboxMessage.id == EnrolmentEvent.outbox_id)
-        .where(
-            EnrolmentEvent.strategy_id == strategy_id,
-            EnrolmentEvent.kind == "sent",
-            OutboxMessage.status == status,
-        )
     )
 
 
@@ -249,17 +234,17 @@ def _counts(
             EnrolmentEvent.variant.label("variant"),
             func.max(EnrolmentEvent.channel).label("channel"),
             EnrolmentEvent.enrolment_id.label("enrolment_id"),
-            func.max(_flag(OutboxMessage.status == OutboxStatus.SENT)).label("delivered"),
-            func.max(_flag(OutboxMessage.status == OutboxStatus.DEAD)).label("dead"),
+            func.max(_flag(EnrolmentEvent.delivery == OutboxStatus.SENT)).label("delivered"),
+            func.max(_flag(EnrolmentEvent.delivery == OutboxStatus.DEAD)).label("dead"),
         )
-        .outerjoin(OutboxMessage, OutboxMessage.id == EnrolmentEvent.outbox_id)
         .where(
             EnrolmentEvent.strategy_id == strategy_id,
             EnrolmentEvent.kind == "sent",
             EnrolmentEvent.variant.is_not(None),
         )
-        # One row per enrolment, step and variant: a step sent twice counts its outcome once.
-        .group_by(EnrolmentEvent.step_index, EnrolmentEvent.variant, EnrolmentEvent.enrolment_id)
+        # One row per enrolment, step and variant: a step sent twice counts its outcome once
+        # (in the covering index's order: no sort).
+        .group_by(EnrolmentEvent.enrolment_id, EnrolmentEvent.step_index, EnrolmentEvent.variant)
         .subquery()
     )
     variants = (
