@@ -27,6 +27,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -110,6 +111,7 @@ def strategy_results(
 ) -> dict[str, Any]:
     """The effect panel's tables and verdicts; the sentences in `locale` (English by default,
     as the API gives them). `before_after` has rows only for a strategy without a holdout."""
+    _without_jit(session)
     definition = current_version(session, strategy).definition
     goal_definition = definition.get("goal") or {}
     kpi = goal_definition.get("kpi") or "reply_rate"
@@ -143,6 +145,14 @@ def strategy_results(
             )
         ),
     }
+
+
+def _without_jit(session: Session) -> None:
+    """PostgreSQL compiles these aggregates with its JIT (their estimated cost is far above
+    `jit_above_cost`): 64 ms of a 290 ms statement at 20,000 enrolments, more than it saves.
+    Off for this transaction only."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
 
 
 def _flag(condition: Any) -> Any:
