@@ -32,6 +32,7 @@ from models.outreach import (
     Strategy,
     StrategyStatus,
     StrategyVersion,
+    sync_delivery,
 )
 from models.privacy import CustomerAccess, ErasureJob, RetentionPolicy
 from models.requirement import Priority, Requirement, RequirementEvent
@@ -130,4 +131,5 @@ __all__ = [
     "User",
     "WorkingDay",
     "customer_tags",
+    "sync_delivery",
 ]

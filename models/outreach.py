@@ -5,10 +5,23 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    case,
+    exists,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, value_enum
+from models.outbox import OutboxMessage, OutboxStatus
 
 
 class StrategyStatus(enum.StrEnum):
@@ -86,6 +99,11 @@ class Enrolment(Base):
     last_sent_at: Mapped[datetime | None]
     stopped_at: Mapped[datetime | None]
     stop_reason: Mapped[str | None] = mapped_column(String(40))
+    # Outcomes of its email steps, kept by the outbox writers (`sync_delivery`): since when one
+    # of its messages is `sent` (accepted by the server), and since when one is `dead` (bounced
+    # or failed for good); NULL again if that stops being so (a bounce after the 250, a retry).
+    delivered_at: Mapped[datetime | None]
+    bounced_at: Mapped[datetime | None]
 
     strategy: Mapped[Strategy] = relationship()
     version_row: Mapped[StrategyVersion] = relationship()
@@ -158,6 +176,14 @@ class EnrolmentEvent(Base):
             "step_index",
             "variant",
             "channel",
+            "delivery",
+        ),
+        # The outbox writes a message's delivery back to its step's event (`sync_delivery`).
+        Index(
+            "ix_outreach_events_outbox",
+            "outbox_id",
+            sqlite_where=text("outbox_id IS NOT NULL"),
+            postgresql_where=text("outbox_id IS NOT NULL"),
         ),
     )
 
@@ -181,3 +207,59 @@ class EnrolmentEvent(Base):
         ForeignKey("communications.id", ondelete="SET NULL")
     )
     outbox_id: Mapped[int | None]
+    # A sent email step's delivery, kept equal to its outbox row's status where that is `sent`
+    # (the server accepted it) or `dead` (failed for good, or bounced), else NULL: the results
+    # read it from `ix_outreach_events_strategy_kind` instead of joining every step's outbox row.
+    delivery: Mapped[str | None] = mapped_column(String(10))
+
+
+DELIVERY_STATES = (OutboxStatus.SENT, OutboxStatus.DEAD)
+
+
+def sync_delivery(session: Session, outbox_ids: Any, *, now: datetime) -> None:
+    """Copy the outbox status of `outbox_ids` (a list or a SELECT of ids) to their steps' `sent`
+    events, then the events' outcome to their enrolments, in the caller's transaction. Called by
+    every writer that makes a message `sent` or `dead` or takes it back (the sender, the bounce
+    handler, an admin's retry); they sit below outreach (platform, channels), so this query
+    lives with the tables it writes. A message of no outreach step costs one indexed UPDATE."""
+    if isinstance(outbox_ids, list | tuple) and not outbox_ids:
+        return
+    status = (
+        select(OutboxMessage.status)
+        .where(OutboxMessage.id == EnrolmentEvent.outbox_id)
+        .scalar_subquery()
+    )
+    steps = session.execute(
+        update(EnrolmentEvent)
+        .where(EnrolmentEvent.outbox_id.in_(outbox_ids), EnrolmentEvent.kind == "sent")
+        .values(delivery=case((status.in_(DELIVERY_STATES), status), else_=None))
+        .execution_options(synchronize_session=False)
+    )
+    if not steps.rowcount:
+        return
+
+    def any_step(delivery: OutboxStatus) -> Any:
+        return exists().where(
+            EnrolmentEvent.enrolment_id == Enrolment.id,
+            EnrolmentEvent.kind == "sent",
+            EnrolmentEvent.delivery == delivery,
+        )
+
+    def since(column: Any, delivery: OutboxStatus) -> Any:
+        return case((any_step(delivery), func.coalesce(column, now)), else_=None)
+
+    session.execute(
+        update(Enrolment)
+        .where(
+            Enrolment.id.in_(
+                select(EnrolmentEvent.enrolment_id).where(
+                    EnrolmentEvent.outbox_id.in_(outbox_ids), EnrolmentEvent.kind == "sent"
+                )
+            )
+        )
+        .values(
+            delivered_at=since(Enrolment.delivered_at, OutboxStatus.SENT),
+            bounced_at=since(Enrolment.bounced_at, OutboxStatus.DEAD),
+        )
+        .execution_options(synchronize_session=False)
+    )

@@ -517,6 +517,7 @@ def test_the_export_carries_files_and_outreach_and_erasure_deletes_the_customers
     assert sorted(files.values()) == [b"%PDF-1.4", b"%PDF-1.5 ana"]
     outreach = json.loads(archive.read("outreach.json"))
     assert outreach[0]["strategy"] == strategy.name
+    assert outreach[0]["delivered_at"] is None  # not sent yet: its delivery is kept, too
     assert outreach[0]["events"][0]["message"]["subject"] == "Step 1 for Ana"
     assert json.loads(archive.read("manifest.json"))["sections"]["attachments"]["files"] == 2
 

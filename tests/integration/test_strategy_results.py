@@ -24,6 +24,7 @@ from models import (
     StrategyVersion,
     SuppressionReason,
     User,
+    sync_delivery,
 )
 from tests.conftest import login
 from tests.outreach_helpers import email_steps, make_customers, make_strategy
@@ -549,3 +550,5 @@ def _outbox(enrolment: Enrolment, step: int, status: OutboxStatus, now: datetime
         )
     )
     event.outbox_id = row.id
+    db.session.flush()
+    sync_delivery(db.session, [row.id], now=now)  # as the sender and the bounce handler do

@@ -24,6 +24,7 @@ from models import (
     InboundKind,
     OutboxMessage,
     OutboxStatus,
+    sync_delivery,
 )
 from workflows.channels import attachments, inbound_match
 from workflows.channels.inbound_parse import (
@@ -324,5 +325,7 @@ def _bounce(
                 status=OutboxStatus.DEAD, last_error=(BOUNCED_PREFIX + row.note)[:2000]
             ).execution_options(synchronize_session=False)
         )
+        # A bounced outreach step: its event says so too (the strategy's results read it).
+        sync_delivery(session, select(OutboxMessage.id).where(bounced), now=clock.now())
     session.flush()
     return row

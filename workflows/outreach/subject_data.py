@@ -22,6 +22,8 @@ ENROLMENT_FIELDS = (
     "enrolled_at",
     "steps_done",
     "last_sent_at",
+    "delivered_at",
+    "bounced_at",
     "stopped_at",
     "stop_reason",
 )

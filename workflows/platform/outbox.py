@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from models import OutboxMessage, OutboxStatus
+from models import OutboxMessage, OutboxStatus, sync_delivery
 from workflows.platform.clock import Clock
 from workflows.platform.publishing import publish_after_commit
 
@@ -317,6 +317,9 @@ def retry(session: Session, row: OutboxMessage, *, clock: Clock) -> None:
     row.next_attempt_at = clock.now()
     row.max_attempts = row.attempts + DEFAULT_MAX_ATTEMPTS
     session.flush()
+    sync_delivery(
+        session, [row.id], now=clock.now()
+    )  # a dead outreach step is no longer counted as failed
     publish_after_commit(session, SEND_TASK, row.id)
 
 

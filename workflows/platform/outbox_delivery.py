@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Integer, and_, any_, bindparam, or_, selec
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from models import OutboxMessage, OutboxStatus
+from models import OutboxMessage, OutboxStatus, sync_delivery
 from workflows.platform.clock import Clock
 from workflows.platform.outbox import backoff
 from workflows.platform.smtp import Outcome
@@ -145,4 +145,6 @@ def record(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+    if values["status"] != OutboxStatus.PENDING:  # an outreach step's outcome, same transaction
+        sync_delivery(session, [row.id], now=now)
     return values["status"]  # type: ignore[return-value]
