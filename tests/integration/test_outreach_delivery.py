@@ -117,7 +117,7 @@ def test_the_migration_fills_the_delivery_of_steps_sent_before_it(
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     old = create_app({**app_config, "DATABASE_URL": url, "TESTING": True})
     with old.app_context():
-        upgrade(revision="e7b2c4d10001")
+        upgrade(revision="b5d2e3f40601")
         _old_rows(ManualClock(datetime(2099, 1, 5, 12, tzinfo=UTC)))
         upgrade(revision="d5e1e7a20001")
         events = dict(

@@ -3,7 +3,7 @@ step's event, and each enrolment's `delivered_at` / `bounced_at`, so a strategy'
 them instead of joining every step's outbox row
 
 Revision ID: d5e1e7a20001
-Revises: e7b2c4d10001
+Revises: b5d2e3f40601
 Create Date: 2026-12-06 01:00:00
 
 From now on the outbox writers (the sender, the bounce handler, an admin's retry) copy the
@@ -20,7 +20,7 @@ from models.base import UTCDateTime
 
 
 revision = "d5e1e7a20001"
-down_revision = "e7b2c4d10001"
+down_revision = "b5d2e3f40601"
 branch_labels = None
 depends_on = None
 
