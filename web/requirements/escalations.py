@@ -188,7 +188,7 @@ def acknowledge(sla_clock_id: int) -> Response:
         )
     except ValidationFailed as exc:  # not at risk (any more), or gone
         db.session.rollback()
-        reasons = " ".join(m for ms in exc.errors.values() for m in ms)
+        reasons = " ".join(str(m) for ms in exc.errors.values() for m in ms)
         flash(_("Not acknowledged: %(reasons)s", reasons=reasons), "error")
         return redirect(url_for("escalations.index"), 303)
     db.session.commit()

@@ -228,7 +228,7 @@ def _ask_first(
 def refusal_words(req: Requirement, exc: TransitionRefused) -> str:
     """The refusal as people read it: the declarations' words, not the codes."""
     definition = requirements.workflow_of(req)
-    why = " ".join(exc.reasons) or (
+    why = " ".join(map(str, exc.reasons)) or (
         f"“{definition.trigger_label(exc.trigger)}” is not possible from "
         f"“{definition.state_label(exc.state)}”."
     )

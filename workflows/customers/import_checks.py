@@ -21,6 +21,8 @@ from models import ImportJob
 from workflows.customers import imports
 from workflows.platform.clock import Clock
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 from workflows.platform.publishing import publish_after_commit
 
 DRY_RUN_TASK = "imports.dry_run"
@@ -37,7 +39,7 @@ def request(session: Session, job: ImportJob, *, clock: Clock) -> None:
     """Queue a dry run of a draft job's saved mapping, replacing any earlier result; the task
     is published after commit."""
     if job.status != "draft":
-        raise ValidationFailed.field("job", "This import has started already.")
+        raise ValidationFailed.field("job", Message(N_("This import has started already.")))
     run = int((job.dry_run or {}).get("run", 0)) + 1
     job.dry_run = {
         "run": run,
