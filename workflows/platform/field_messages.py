@@ -24,10 +24,20 @@ class Message(str):
     values: dict[str, Any]
 
     def __new__(cls, msgid: str, **values: Any) -> "Message":
-        message = super().__new__(cls, msgid % values if values else msgid)
+        # The English text takes the English of values that are themselves words (a Message,
+        # a LazyText): `%s` alone would put them in the ambient locale's.
+        english = {k: str.__str__(v) if isinstance(v, str) else v for k, v in values.items()}
+        message = super().__new__(cls, msgid % english if values else msgid)
         message.msgid = msgid
         message.values = values
         return message
+
+    @classmethod
+    def joined(cls, separator: str, parts: list[str]) -> "Message":
+        """`separator.join(parts)` that still shows each part in the reader's language (its
+        msgid is no catalogue entry, so only the parts are translated)."""
+        slots = separator.replace("%", "%%").join(f"%(p{i})s" for i in range(len(parts)))
+        return cls(slots, **{f"p{i}": part for i, part in enumerate(parts)})
 
     def __str__(self) -> str:
         return display(self.msgid, None, **self.values)
