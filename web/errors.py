@@ -83,14 +83,8 @@ def handle_validation(exc: ValidationFailed) -> Response | tuple[str, int]:
     if wants_problem():
         return problem(422, detail=_("Some fields are not valid."), errors=exc.errors)
     return render_template(
-        "errors/error.html", code=422, title=_("Not saved"), description=_in_words(exc)
+        "errors/error.html", code=422, title=_("Not saved"), description=str(exc)
     ), 422
-
-
-def _in_words(exc: ValidationFailed) -> str:
-    """`str(exc)` in the reader's language (a `Message` shows itself translated; `join` alone
-    would take its English text)."""
-    return "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
 
 
 def handle_stale(exc: StaleEdit) -> Response | tuple[str, int]:

@@ -97,7 +97,9 @@ def clean(
             errors[f"custom.{key}"] = [message_of(exc)]
     for key, definition in known.items():
         if definition.is_required and _blank(result.get(key)) and f"custom.{key}" not in errors:
-            errors[f"custom.{key}"] = [f"{definition.label} is required."]
+            errors[f"custom.{key}"] = [
+                Message(N_("%(label)s is required."), label=definition.label)
+            ]
     return result, errors
 
 

@@ -166,9 +166,13 @@ def bad_rows(job: ImportJob) -> Iterator[list[str]]:
     problems: dict[int, list[str]] = {}
     for error in (job.dry_run or {}).get("errors", []):
         if error.get("row") is not None:
-            problems.setdefault(int(error["row"]), []).append(
-                f"{error['field']}: {error['message']}"
+            # In the downloader's language: a row error keeps its msgid and values.
+            message = (
+                Message(error["msgid"], **(error.get("values") or {}))
+                if error.get("msgid")
+                else error["message"]
             )
+            problems.setdefault(int(error["row"]), []).append(f"{error['field']}: {message}")
     yield [*header, "error"]
     for number in sorted(problems):
         if 2 <= number < len(rows) + 2:

@@ -60,22 +60,24 @@ def parse_amount(value: Any) -> Decimal:
     Floats are refused: 0.1 + 0.2 is not 0.3 in binary, and the client should not have to
     trust that its JSON library printed enough digits."""
     if isinstance(value, bool | float):
-        raise ValueError('Send the amount as a string such as "12.50", not as a JSON number.')
+        raise ValueError(
+            Message(N_('Send the amount as a string such as "12.50", not as a JSON number.'))
+        )
     if isinstance(value, int | Decimal):
         value = str(value)
     if not isinstance(value, str):
-        raise ValueError('Enter an amount such as "12.50".')
+        raise ValueError(Message(N_('Enter an amount such as "12.50".')))
     text = value.strip()
     if text.startswith("-"):
         raise ValueError(Message(N_("Amounts are never negative; record a refund instead.")))
     if text.startswith("+"):
         text = text[1:]
     if not AMOUNT_RE.match(text):
-        raise ValueError('Enter an amount such as "12.50" (at most 4 decimal places).')
+        raise ValueError(Message(N_('Enter an amount such as "12.50" (at most 4 decimal places).')))
     try:
         return Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the pattern already refused it
-        raise ValueError('Enter an amount such as "12.50".') from exc
+        raise ValueError(Message(N_('Enter an amount such as "12.50".'))) from exc
 
 
 def amount_text(amount: Decimal) -> str:
@@ -143,7 +145,13 @@ def clean(
     if amount is not None and currency and "amount" not in errors:
         places = MINOR_UNITS.get(currency, 2)
         if -amount.normalize().as_tuple().exponent > places:
-            errors["amount"] = [f"{currency} amounts have at most {places} decimal places."]
+            errors["amount"] = [
+                Message(
+                    N_("%(currency)s amounts have at most %(places)s decimal places."),
+                    currency=currency,
+                    places=places,
+                )
+            ]
     if creating or "occurred_on" in data:
         raw = data.get("occurred_on")
         if raw in (None, ""):

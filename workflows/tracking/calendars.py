@@ -231,7 +231,10 @@ def clean(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
         both = sorted(set(out["working_days"]) & set(out.get("holidays", {})))
         if both:
             errors.setdefault("working_days", []).append(
-                f"{', '.join(map(str, both))}: a day is a holiday or a working day, not both."
+                Message(
+                    N_("%(days)s: a day is a holiday or a working day, not both."),
+                    days=", ".join(map(str, both)),
+                )
             )
     if errors:
         raise ValidationFailed(errors)
@@ -309,8 +312,10 @@ def _replace_working_days(
     if clash:
         raise ValidationFailed.field(
             "working_days",
-            f"{', '.join(map(str, clash))}: already a holiday on this calendar; "
-            "remove the holiday first.",
+            Message(
+                N_("%(days)s: already a holiday on this calendar; remove the holiday first."),
+                days=", ".join(map(str, clash)),
+            ),
         )
     for working_day in [w for w in calendar.working_days if w.source == "entered"]:
         calendar.working_days.remove(working_day)
