@@ -12,6 +12,7 @@ the csv module's), which the message quotes as it is.
 """
 
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,9 +32,13 @@ from tests.integration.test_pages_in_chinese import (  # noqa: F401
     chinese,
 )
 from web.extensions import db
+from web.record_words import stored_words
+from workflows.customers.imports import RowError
 from workflows.customers.segments import FILTER_FIELDS
 from workflows.platform import accounts
 from workflows.platform.clock import ManualClock
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 from workflows.tracking.requirements import WORKFLOWS
 
 CODES = ["low", "normal", "high", "urgent", "order", "invoice", "payment", "refund"]
@@ -326,3 +331,24 @@ def test_the_same_input_is_answered_in_english_without_a_chinese_language(
     assert body["errors"]["time_zone"] == ["Unknown time zone '火星/基地' (use an IANA name)."]
     refused = _requirement_refused(world, client, english).get_json()
     assert "Allowed now:" in refused["detail"]
+
+
+def test_an_imports_stored_row_errors_are_shown_in_the_readers_language(app: Flask) -> None:
+    """A dry run stores its row errors (JSON); the pages and status.json show them later, in
+    the language of whoever looks."""
+    stored = json.loads(
+        json.dumps(
+            [
+                RowError(
+                    3, "phones", Message(N_("%(value)s is not a phone number."), value="'12'")
+                ).as_dict(),
+                {"row": 4, "field": "file", "message": "Conflict: UNIQUE constraint failed"},
+            ]
+        )
+    )
+    assert stored[0]["message"] == "'12' is not a phone number."  # the API's and the CSV's
+    with app.test_request_context("/imports", headers={"Accept-Language": "zh-CN"}):
+        assert stored_words(stored[0]) == "'12' 不是电话号码。"
+        assert stored_words(stored[1]) == "Conflict: UNIQUE constraint failed"  # the database's
+    with app.test_request_context("/imports", headers={"Accept-Language": "en"}):
+        assert stored_words(stored[0]) == "'12' is not a phone number."
