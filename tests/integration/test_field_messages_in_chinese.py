@@ -43,7 +43,7 @@ from workflows.tracking.requirements import WORKFLOWS
 
 CODES = ["low", "normal", "high", "urgent", "order", "invoice", "payment", "refund"]
 # Standards and formats a Chinese message names as they are.
-NAMES = ["UTF", "IANA", "USD", "HH", "MM", "KPI", "A", "B"]  # B: a strategy's variant key
+NAMES = ["UTF", "IANA", "USD", "HH", "MM", "KPI", "iCal", "A", "B"]  # B: a strategy's variant key
 TYPED = ["RMB1"]  # what the bad input itself holds
 
 
@@ -126,6 +126,13 @@ def _strategy_form(world: ChineseWorld, client: FlaskClient, api: dict[str, str]
         "/strategies/new",
         {"name": "春节回访", "window_start": "25:00", "window_end": "18:00"},
     )
+
+
+def _calendar_form(world: ChineseWorld, client: FlaskClient, api: dict[str, str]) -> Any:
+    form: dict[str, Any] = {"name": "上海办公室", "time_zone": "Asia/Shanghai", "version": ""}
+    form |= {"p-0-0-start": "09:00", "p-0-0-end": "12:00"}
+    form |= {"p-1-0-start": "13:30", "p-1-0-end": "1x:00"}
+    return _form(client, "/admin/calendars/new", "/admin/calendars/new", form)
 
 
 def _customer_api(world: ChineseWorld, client: FlaskClient, api: dict[str, str]) -> Any:
@@ -217,6 +224,13 @@ CASES = [
         ["请按 HH:MM 格式填写时间。", "请至少选择一个星期几"],
         ["Use a time as HH:MM.", "Choose at least one weekday"],
         builder=True,
+    ),
+    Bad(
+        "calendar form (a period's cell)",
+        _calendar_form,
+        422,
+        ["“1x:00”不是时间（HH:MM）。"],
+        ["is not a time"],
     ),
     Bad(
         "customer API",

@@ -85,16 +85,20 @@ def _clean_targets(raw: Any, errors: dict[str, list[str]]) -> dict[str, dict[str
             if metric not in Metric.__members__.values():
                 errors.setdefault("targets", []).append(
                     Message(
-                        N_("“%(key)s”: metrics are %(choices)s."),
+                        N_("“%(key)s”: %(problem)s"),
                         key=f"{key}.{metric}",
-                        choices=", ".join(m.value for m in Metric),
+                        problem=Message(
+                            N_("metrics are %(choices)s."),
+                            choices=", ".join(m.value for m in Metric),
+                        ),
                     )
                 )
             elif number is None or not 1 <= number <= MAX_TARGET_SECONDS:
                 errors.setdefault("targets", []).append(
                     Message(
-                        N_("“%(key)s”: a whole number of seconds, at least 1."),
+                        N_("“%(key)s”: %(problem)s"),
                         key=f"{key}.{metric}",
+                        problem=Message(N_("a whole number of seconds, at least 1.")),
                     )
                 )
             else:
@@ -148,7 +152,11 @@ def _clean_ladder(raw: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]
         problems = []
         if not isinstance(item, dict):
             errors.setdefault("ladder", []).append(
-                Message(N_("Rung %(n)s: give an object."), n=index)
+                Message(
+                    N_("Rung %(n)s: %(problems)s."),
+                    n=index,
+                    problems=Message(N_("give an object")),
+                )
             )
             continue
         at = item.get("at")
