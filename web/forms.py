@@ -24,7 +24,10 @@ def attach_errors(form: Any, exc: ValidationFailed) -> None:
         if field is not None and hasattr(field, "errors"):
             field.errors = list(field.errors) + messages
         else:
-            flash(_("%(field)s: %(messages)s", field=name, messages=" ".join(messages)), "error")
+            flash(
+                _("%(field)s: %(messages)s", field=name, messages=" ".join(map(str, messages))),
+                "error",
+            )
 
 
 def shown_value(field: Any) -> str:

@@ -87,7 +87,7 @@ def refuse(errors: dict[str, list[str]]) -> Response | tuple[str, int]:
     if request.path.startswith("/api/"):
         return problem(422, detail=_("Some fields are not valid."), errors=errors)
     field, messages = next(iter(errors.items()))
-    description = f"“{field}”: {' '.join(messages)}"
+    description = f"“{field}”: {' '.join(map(str, messages))}"
     return render_template(
         "errors/error.html", code=422, title=_("Not accepted"), description=description
     ), 422

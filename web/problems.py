@@ -6,6 +6,8 @@ from flask import Response, jsonify
 from flask_babel import lazy_gettext as _l
 from werkzeug.http import HTTP_STATUS_CODES
 
+from workflows.platform.field_messages import Message
+
 PROBLEM_MIMETYPE = "application/problem+json"
 
 # A problem's `title`, in the client's language (Accept-Language); `type` and `status` are the
@@ -47,12 +49,26 @@ def problem(
     if detail:
         body["detail"] = str(detail)
     if errors:
-        body["errors"] = errors
+        body["errors"] = in_words_all(errors)
     body.update(extra)
     response = jsonify(body)
     response.status_code = status
     response.mimetype = PROBLEM_MIMETYPE
     return response
+
+
+def in_words_all(errors: dict[str, Any]) -> dict[str, Any]:
+    """Field messages in the client's language: a workflow's `Message` (an English `str` that
+    JSON would send as it is) becomes its words for the request's Accept-Language; plain
+    strings and codes are kept."""
+    return {
+        key: [str(m) if isinstance(m, Message) else m for m in messages]
+        if isinstance(messages, list)
+        else str(messages)
+        if isinstance(messages, Message)
+        else messages
+        for key, messages in errors.items()
+    }
 
 
 def flatten_webargs_messages(messages: dict[str, Any]) -> dict[str, list[str]]:

@@ -97,7 +97,16 @@ def stage_choices(rows: object) -> list[tuple[str, str]]:
     return [(key, stage_name(key, name)) for key, name in rows]  # type: ignore[attr-defined]
 
 
+def stored_words(entry: dict) -> str:
+    """A field message stored with its msgid and values (an import's row errors) in the
+    reader's language; one stored as plain text as it is."""
+    if entry.get("msgid"):
+        return str(Message(entry["msgid"], **(entry.get("values") or {})))
+    return str(entry.get("message", ""))
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.filters["stored_words"] = stored_words
     app.jinja_env.filters["enum_label"] = enum_label
     app.jinja_env.filters["enum_heading"] = capitalised
     app.jinja_env.filters["in_words"] = in_words

@@ -25,6 +25,8 @@ from web.clocks import current_clock
 from web.extensions import db
 from web.forms import int_or_zero
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 from workflows.tracking import calendars
 
 DAYS = (
@@ -220,10 +222,18 @@ def _placed(errors: dict[str, list[str]], origins: dict[str, list[Any]]) -> dict
             index = int(found[1]) - 1 if found else -1
             if found and index < len(origins[field]):
                 at = origins[field][index]
-                placed["rows"].setdefault(field, {}).setdefault(at, []).append(found[2])
+                placed["rows"].setdefault(field, {}).setdefault(at, []).append(_at_row(message))
             else:
                 placed["fields"].setdefault(field, []).append(message)
     return placed
+
+
+def _at_row(message: str) -> str:
+    """“Period 2: … .” without its “Period 2: ”, still in the reader's words (the workflow's
+    `Message` carries the reason; the English match alone would show English)."""
+    if isinstance(message, Message) and "reason" in message.values:
+        return Message(N_("%(reason)s."), reason=message.values["reason"])
+    return message.split(": ", 1)[1]
 
 
 # ---------------------------------------------------------------- pages

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from models import Metric, Priority, SlaPolicy
+from workflows.platform.field_messages import Message
 from workflows.tracking import sla_policies, workflow_words
 from workflows.tracking.requirements import WORKFLOWS
 
@@ -279,14 +280,24 @@ def place(domain_errors: dict[str, list[str]], errors: dict[str, Any]) -> dict[s
             rung = re.match(r"Rung (\d+): (.*)$", message) if field == "ladder" else None
             cell = re.match(r"“(\w+)\.(\w+)”: (.*)$", message) if field == "targets" else None
             if rung:
-                errors["rungs"].setdefault(int(rung[1]) - 1, []).append(rung[2])
+                errors["rungs"].setdefault(int(rung[1]) - 1, []).append(_part(message, rung[2]))
             elif cell:
-                errors["cells"].setdefault(f"{cell[1]}.{cell[2]}", []).append(cell[3])
+                errors["cells"].setdefault(f"{cell[1]}.{cell[2]}", []).append(
+                    _part(message, cell[3])
+                )
             elif field == "targets" and (errors["cells"] or errors["fields"].get("targets")):
                 continue  # “give targets”, in JSON terms: the form has said it at the cells
             else:
                 errors["fields"].setdefault(field, []).append(message)
     return errors
+
+
+def _part(message: str, english: str) -> str:
+    """The part of “Rung 2: …” or “default.resolution”: …” a row or cell shows, in the reader's
+    words when the workflow's `Message` carries it (its `problems` or `problem`)."""
+    if isinstance(message, Message):
+        return message.values.get("problems") or message.values.get("problem") or english
+    return english
 
 
 def has_errors(errors: dict[str, Any]) -> bool:

@@ -53,7 +53,7 @@ def restore(customer_id: int) -> Response:
         )
     except ValidationFailed as exc:
         db.session.rollback()
-        flash(" ".join(m for ms in exc.errors.values() for m in ms), "error")
+        flash(" ".join(str(m) for ms in exc.errors.values() for m in ms), "error")
         return redirect(url_for("customers.trash"))
     db.session.commit()
     flash(_("%(name)s is restored.", name=customer.name), "success")

@@ -15,6 +15,7 @@ from web.clocks import current_clock
 from web.extensions import db
 from web.imports import bp
 from web.imports.export import csv_line
+from web.record_words import stored_words
 from workflows.customers import custom_fields, import_checks, imports
 from workflows.platform.errors import ValidationFailed
 
@@ -155,4 +156,10 @@ def progress_page(job_id: int) -> str:
 @role_required(Role.AGENT)
 def status(job_id: int) -> Response:
     job = _job_or_404(job_id)
-    return jsonify({**imports.progress(job), "dry_run": import_checks.progress(job)})
+    progress = imports.progress(job)
+    # The page's script shows each row's message as it is: in the reader's language here.
+    progress["errors"] = [
+        {"row": e.get("row"), "field": e.get("field"), "message": stored_words(e)}
+        for e in progress["errors"]
+    ]
+    return jsonify({**progress, "dry_run": import_checks.progress(job)})

@@ -102,7 +102,7 @@ def legal_hold(customer_id: int) -> Response:
             message = _("Legal hold set: the customer cannot be erased until it is lifted.")
     except ValidationFailed as exc:
         db.session.rollback()
-        flash(" ".join(m for ms in exc.errors.values() for m in ms), "error")
+        flash(" ".join(str(m) for ms in exc.errors.values() for m in ms), "error")
         return redirect(url_for("privacy.confirm_erase", customer_id=customer_id))
     db.session.commit()
     flash(message, "success")

@@ -188,7 +188,7 @@ def acknowledge(sla_clock_id: int) -> Response:
         )
     except ValidationFailed as exc:  # not at risk (any more), or gone
         db.session.rollback()
-        reasons = " ".join(m for ms in exc.errors.values() for m in ms)
+        reasons = " ".join(str(m) for ms in exc.errors.values() for m in ms)
         flash(_("Not acknowledged: %(reasons)s", reasons=reasons), "error")
         return redirect(url_for("escalations.index"), 303)
     db.session.commit()
@@ -210,7 +210,9 @@ def acknowledge_many() -> Response:
     refused: list[str] = []
     for sla_clock_id in ids:
         sla_clock = db.session.get(SlaClock, sla_clock_id)
-        name = f"#{sla_clock.requirement_id}" if sla_clock else f"escalation {sla_clock_id}"
+        name = (
+            f"#{sla_clock.requirement_id}" if sla_clock else _("escalation %(id)s", id=sla_clock_id)
+        )
         savepoint = db.session.begin_nested()
         try:
             escalations.acknowledge(db.session, sla_clock_id, actor=user, clock=clock)
@@ -218,7 +220,7 @@ def acknowledge_many() -> Response:
             done.append(name)
         except (DomainError, StaleDataError) as exc:
             savepoint.rollback()
-            reason = str(exc) if isinstance(exc, DomainError) else "changed at the same moment"
+            reason = str(exc) if isinstance(exc, DomainError) else _("changed at the same moment")
             refused.append(f"{name}: {reason}")
     db.session.commit()
     forget_navigation_counts()

@@ -229,12 +229,13 @@ def _ask_first(
 def refusal_words(req: Requirement, exc: TransitionRefused) -> str:
     """The refusal as people read it: the declarations' words, not the codes."""
     definition = requirements.workflow_of(req)
-    why = " ".join(exc.reasons) or (
-        f"“{definition.trigger_label(exc.trigger)}” is not possible from "
-        f"“{definition.state_label(exc.state)}”."
+    why = " ".join(map(str, exc.reasons)) or _(
+        "“%(trigger)s” is not possible from “%(state)s”.",
+        trigger=definition.trigger_label(exc.trigger),
+        state=definition.state_label(exc.state),
     )
-    allowed = ", ".join(definition.trigger_label(t) for t in exc.allowed) or "nothing"
-    return f"{why} Allowed now: {allowed}."
+    allowed = ", ".join(str(definition.trigger_label(t)) for t in exc.allowed) or _("nothing")
+    return _("%(why)s Allowed now: %(allowed)s.", why=why, allowed=allowed)
 
 
 def _each_in_savepoint(

@@ -40,7 +40,7 @@ def save_view() -> Response:
         )
     except ValidationFailed as exc:
         db.session.rollback()
-        messages = " ".join(m for ms in exc.errors.values() for m in ms)
+        messages = " ".join(str(m) for ms in exc.errors.values() for m in ms)
         flash(_("View not saved: %(reasons)s", reasons=messages), "error")
         return redirect(url_for("requirements.index", queue=queue, **filters), 303)
     db.session.commit()

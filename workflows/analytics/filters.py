@@ -12,6 +12,8 @@ from sqlalchemy.sql import ColumnElement
 
 from models import Priority, Requirement, SlaPolicyVersion
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 from workflows.tracking.requirements import WORKFLOWS
 
 FIELDS = ("team_id", "assignee_id", "priority", "category", "workflow", "sla_policy_id")
@@ -65,19 +67,25 @@ def parse_filter(args: dict[str, Any]) -> RequirementFilter:
             if raw.isdigit():
                 values[field] = int(raw)
             else:
-                errors[field] = ["Enter a number (an id)."]
+                errors[field] = [Message(N_("Enter a number (an id)."))]
     priority = str(args.get("priority") or "").strip()
     if priority:
         if priority in {p.value for p in Priority}:
             values["priority"] = priority
         else:
-            errors["priority"] = [f"Choose one of: {', '.join(p.value for p in Priority)}."]
+            errors["priority"] = [
+                Message(
+                    N_("Choose one of: %(choices)s."), choices=", ".join(p.value for p in Priority)
+                )
+            ]
     workflow = str(args.get("workflow") or "").strip()
     if workflow:
         if workflow in WORKFLOWS:
             values["workflow"] = workflow
         else:
-            errors["workflow"] = [f"Choose one of: {', '.join(WORKFLOWS)}."]
+            errors["workflow"] = [
+                Message(N_("Choose one of: %(choices)s."), choices=", ".join(WORKFLOWS))
+            ]
     category = str(args.get("category") or "").strip()
     if category:
         values["category"] = category

@@ -19,6 +19,8 @@ from workflows.analytics.ranges import DayRange, as_decimal, dialect_of, exact_s
 from workflows.analytics.tables import ratio, table
 from workflows.customers.transactions import amount_text
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 from workflows.tracking import breach_causes
 
 THRESHOLD = 0.8
@@ -52,7 +54,9 @@ def pareto_report(
     currency: str | None = None,
 ) -> dict[str, Any]:
     if dimension not in DIMENSIONS:
-        raise ValidationFailed.field("dimension", f"Choose one of: {', '.join(DIMENSIONS)}.")
+        raise ValidationFailed.field(
+            "dimension", Message(N_("Choose one of: %(choices)s."), choices=", ".join(DIMENSIONS))
+        )
     created = and_(
         Requirement.created_at >= days.start,
         Requirement.created_at < days.end,

@@ -17,6 +17,8 @@ from sqlalchemy import BigInteger, Integer, case, cast, func, literal
 from sqlalchemy.sql import ColumnElement
 
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 
 DEFAULT_DAYS = 28
 MAX_DAYS = 366
@@ -93,22 +95,28 @@ def parse_range(start: str | None, end: str | None, time_zone: str, *, today: da
     try:
         zoneinfo.ZoneInfo(time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        errors["time_zone"] = [f"{time_zone!r} is not an IANA time zone (e.g. Europe/Berlin)."]
+        errors["time_zone"] = [
+            Message(
+                N_("%(zone)s is not an IANA time zone (e.g. Europe/Berlin)."), zone=repr(time_zone)
+            )
+        ]
     days: dict[str, date] = {}
     for field, raw in (("start", start), ("end", end)):
         if raw:
             try:
                 days[field] = date.fromisoformat(raw.strip())
             except ValueError:
-                errors[field] = ["Enter a date as YYYY-MM-DD."]
+                errors[field] = [Message(N_("Enter a date as YYYY-MM-DD."))]
     if errors:
         raise ValidationFailed(errors)
     last = days.get("end", today)
     first = days.get("start", last - timedelta(days=DEFAULT_DAYS - 1))
     if first > last:
-        raise ValidationFailed.field("end", "The end comes before the start.")
+        raise ValidationFailed.field("end", Message(N_("The end comes before the start.")))
     if (last - first).days + 1 > MAX_DAYS:
-        raise ValidationFailed.field("start", f"Choose at most {MAX_DAYS} days.")
+        raise ValidationFailed.field(
+            "start", Message(N_("Choose at most %(limit)s days."), limit=MAX_DAYS)
+        )
     return DayRange(first, last, time_zone)
 
 

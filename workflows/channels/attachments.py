@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 from models import Attachment, Communication, InboundEmail
 from workflows.channels.inbound_parse import ParsedAttachment
 from workflows.platform.clock import Clock
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 
 HEX = frozenset("0123456789abcdef")
 
@@ -117,9 +119,9 @@ class AttachmentPolicy:
     def refusal(self, content_type: str, size: int) -> str | None:
         """Why a file may not be kept, or None."""
         if size > self.max_bytes:
-            return f"larger than {self.max_bytes // 1024} KiB"
+            return Message(N_("larger than %(size)s KiB"), size=self.max_bytes // 1024)
         if not any(fnmatch.fnmatch(content_type.lower(), p) for p in self.allowed_types):
-            return f"type {content_type} not allowed"
+            return Message(N_("type %(type)s not allowed"), type=content_type)
         return None
 
 
@@ -174,15 +176,21 @@ class OutgoingFiles:
         """What is wrong with the files, one message each (the field is `attachments`)."""
         found = []
         if len(self.files) > self.max_count:
-            found.append(f"Attach at most {self.max_count} files.")
+            found.append(Message(N_("Attach at most %(count)s files."), count=self.max_count))
         total = sum(len(f.data) for f in self.files)
         if total > self.max_total_bytes:
-            found.append(f"The files add up to more than {_size(self.max_total_bytes)}.")
+            found.append(
+                Message(
+                    N_("The files add up to more than %(size)s."), size=_size(self.max_total_bytes)
+                )
+            )
         for file in self.files:
             if not file.data:
-                found.append(f"{file.filename}: the file is empty.")
+                found.append(Message(N_("%(name)s: the file is empty."), name=file.filename))
             elif refusal := self.policy.refusal(file.content_type, len(file.data)):
-                found.append(f"{file.filename}: {refusal}.")
+                found.append(
+                    Message(N_("%(name)s: %(reason)s."), name=file.filename, reason=refusal)
+                )
         return found
 
 

@@ -20,6 +20,8 @@ from models.name_readings import greeting_name
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import StaleEdit, ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 from workflows.tracking.requirements import NotPermitted
 
 # The variables a template may use, with their fields; `context_for` fills exactly these.
@@ -56,7 +58,11 @@ class _ReplyEnvironment(SandboxedEnvironment):
         if operator == "**" or (
             operator == "*" and any(isinstance(v, int) and v > MAX_REPEAT for v in (left, right))
         ):
-            raise SecurityError(f"“{operator}” with such a number is not allowed here")
+            raise SecurityError(
+                Message(
+                    N_("“%(operator)s” with such a number is not allowed here"), operator=operator
+                )
+            )
         return super().call_binop(context, operator, left, right)
 
 
@@ -74,32 +80,49 @@ def template_errors(body: str) -> list[str]:
     try:
         tree = _env.parse(body)
     except TemplateSyntaxError as exc:
-        return [f"Line {exc.lineno}: {(exc.message or '').rstrip('.')}."]
+        # Translators: the reason is Jinja's English text.
+        reason = (exc.message or "").rstrip(".")
+        return [Message(N_("Line %(line)s: %(reason)s."), line=exc.lineno, reason=reason)]
     known = ", ".join(sorted(VARIABLES))
     errors = []
     refused = sorted({REFUSED_NODES[type(n)] for n in tree.find_all(tuple(REFUSED_NODES))})
     if refused:
-        errors.append(f"Canned responses cannot use {', '.join(refused)}.")
+        errors.append(
+            Message(N_("Canned responses cannot use %(names)s."), names=", ".join(refused))
+        )
     if any(
         isinstance(n.value, int | float) and abs(n.value) > MAX_REPEAT
         for n in tree.find_all(nodes.Const)
     ):  # e.g. `center(10**9)`: a number that big only makes a huge text
-        errors.append(f"Use numbers up to {MAX_REPEAT}.")
+        errors.append(Message(N_("Use numbers up to %(limit)s."), limit=MAX_REPEAT))
     for name in sorted(_undeclared(tree)):
-        errors.append(f"Unknown variable “{name}”. Use one of: {known}.")
+        errors.append(
+            Message(
+                N_("Unknown variable “%(name)s”. Use one of: %(choices)s."),
+                name=name,
+                choices=known,
+            )
+        )
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         target, field = node.node, _field_of(node)
         if not (isinstance(target, nodes.Name) and target.name in VARIABLES) or field is None:
             continue
         if field not in VARIABLES[target.name]:
             fields = ", ".join(VARIABLES[target.name])
-            errors.append(f"“{target.name}” has no “{field}”. Use one of: {fields}.")
+            errors.append(
+                Message(
+                    N_("“%(name)s” has no “%(field)s”. Use one of: %(choices)s."),
+                    name=target.name,
+                    field=field,
+                    choices=fields,
+                )
+            )
     if errors:
         return errors
     try:
         _env.from_string(body).render(_sample())
     except (UndefinedError, SecurityError, TypeError, ValueError) as exc:
-        return [f"It does not render: {str(exc).rstrip('.')}."]
+        return [Message(N_("It does not render: %(reason)s."), reason=str(exc).rstrip("."))]
     return []
 
 
@@ -120,7 +143,7 @@ def render(body: str, context: dict[str, Any]) -> str:
     try:
         return _env.from_string(body).render(context)
     except (TemplateSyntaxError, UndefinedError, SecurityError, TypeError, ValueError) as exc:
-        message = f"It does not render: {str(exc).rstrip('.')}."
+        message = Message(N_("It does not render: %(reason)s."), reason=str(exc).rstrip("."))
         raise ValidationFailed.field("canned_response", message) from exc
 
 
@@ -205,21 +228,25 @@ def _clean(
 ) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     for field in sorted(set(data) - set(FIELDS)):
-        errors[field] = ["Unknown field."]
+        errors[field] = [Message(N_("Unknown field."))]
     values: dict[str, Any] = {}
     if creating or "name" in data:
         name = str(data.get("name") or "").strip()
         if not name:
-            errors["name"] = ["Give it a name to find it by."]
+            errors["name"] = [Message(N_("Give it a name to find it by."))]
         elif len(name) > MAX_NAME_CHARS:
-            errors["name"] = [f"Use at most {MAX_NAME_CHARS} characters."]
+            errors["name"] = [
+                Message(N_("Use at most %(limit)s characters."), limit=MAX_NAME_CHARS)
+            ]
         values["name"] = name
     if creating or "body" in data:
         body = data.get("body")
         if not isinstance(body, str) or not body.strip():
-            errors["body"] = ["Write the response."]
+            errors["body"] = [Message(N_("Write the response."))]
         elif len(body) > MAX_BODY_CHARS:
-            errors["body"] = [f"Use at most {MAX_BODY_CHARS} characters."]
+            errors["body"] = [
+                Message(N_("Use at most %(limit)s characters."), limit=MAX_BODY_CHARS)
+            ]
         elif problems := template_errors(body):
             errors["body"] = problems
         values["body"] = body.replace("\r\n", "\n") if isinstance(body, str) else body
@@ -233,9 +260,9 @@ def _clean(
             except (TypeError, ValueError):
                 team_id = None
             if team_id is None or session.get(Team, team_id) is None:
-                errors["team_id"] = ["No such team."]
+                errors["team_id"] = [Message(N_("No such team."))]
             elif not actor.has_role(Role.ADMIN) and team_id not in _team_ids(session, actor):
-                errors["team_id"] = ["Share it with a team you belong to."]
+                errors["team_id"] = [Message(N_("Share it with a team you belong to."))]
             values["team_id"], values["owner_id"] = team_id, None
     if errors:
         raise ValidationFailed(errors)
@@ -295,7 +322,7 @@ def delete_canned(session: Session, canned: CannedResponse, *, actor_id: int, cl
 def _actor(session: Session, actor_id: int, canned: CannedResponse) -> User:
     actor = session.get(User, actor_id)
     if actor is None or not may_edit(session, actor, canned):
-        raise NotPermitted("Only its owner, or a member of its team, may change it.")
+        raise NotPermitted(Message(N_("Only its owner, or a member of its team, may change it.")))
     return actor
 
 

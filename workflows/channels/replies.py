@@ -20,6 +20,8 @@ from workflows.channels import attachments, bodies
 from workflows.platform import outbox
 from workflows.platform.clock import Clock
 from workflows.platform.errors import Conflict, ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 from workflows.tracking import conversations, mentions, requirement_threads, requirements
 
 REPLY_FIELDS = ("body", "body_format", "to", "cc", "subject", "then", "resolution_note")
@@ -32,7 +34,10 @@ def _address(raw: Any, field: str, errors: dict[str, list[str]]) -> str | None:
     try:
         return validate_email(raw, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        errors.setdefault(field, []).append(f"{raw}: {exc}")
+        # Translators: the reason is email-validator's English sentence.
+        errors.setdefault(field, []).append(
+            Message(N_("%(value)s: %(reason)s"), value=raw, reason=str(exc))
+        )
         return None
 
 
@@ -42,10 +47,10 @@ def _addresses(raw: Any, errors: dict[str, list[str]]) -> list[str]:
     if isinstance(raw, str):
         raw = [part for part in raw.replace(";", ",").split(",") if part.strip()]
     if not isinstance(raw, list | tuple):
-        errors["cc"] = ["Give a list of email addresses."]
+        errors["cc"] = [Message(N_("Give a list of email addresses."))]
         return []
     if len(raw) > MAX_CC:
-        errors["cc"] = [f"At most {MAX_CC} addresses."]
+        errors["cc"] = [Message(N_("At most %(count)s addresses."), count=MAX_CC)]
         return []
     found = [_address(item, "cc", errors) for item in raw]
     return list(dict.fromkeys(a for a in found if a))
@@ -54,26 +59,32 @@ def _addresses(raw: Any, errors: dict[str, list[str]]) -> list[str]:
 def _body(data: dict[str, Any], errors: dict[str, list[str]]) -> tuple[str, str] | None:
     body, body_format = data.get("body"), data.get("body_format") or bodies.BodyFormat.MARKDOWN
     if body_format not in set(bodies.BodyFormat):
-        errors["body_format"] = [f"Choose one of: {', '.join(bodies.BodyFormat)}."]
+        errors["body_format"] = [
+            Message(N_("Choose one of: %(choices)s."), choices=", ".join(bodies.BodyFormat))
+        ]
         return None
     if not isinstance(body, str) or not body.strip():
-        errors["body"] = ["Write the message."]
+        errors["body"] = [Message(N_("Write the message."))]
         return None
     if len(body) > bodies.MAX_BODY_CHARS:
-        errors["body"] = [f"Use at most {bodies.MAX_BODY_CHARS} characters."]
+        errors["body"] = [
+            Message(N_("Use at most %(limit)s characters."), limit=bodies.MAX_BODY_CHARS)
+        ]
         return None
     return bodies.render(body, body_format)
 
 
 def _unknown(data: dict[str, Any], fields: tuple[str, ...], errors: dict[str, list[str]]) -> None:
     for field in sorted(set(data) - set(fields)):
-        errors[field] = ["Unknown field."]
+        errors[field] = [Message(N_("Unknown field."))]
 
 
 def _customer(session: Session, requirement: Requirement) -> Customer:
     customer = session.get(Customer, requirement.customer_id)
     if customer is None:  # the foreign key cascades, so only a race with a purge gets here
-        raise Conflict(f"Requirement #{requirement.id} has no customer any more.")
+        raise Conflict(
+            Message(N_("Requirement #%(id)s has no customer any more."), id=requirement.id)
+        )
     return customer
 
 
@@ -93,13 +104,21 @@ def send_reply(
     ValidationFailed names each bad field and writes nothing. Flushes only."""
     if not requirements.may_act(session, actor, requirement):
         raise requirements.NotPermitted(
-            "Only the assignee, a supervisor of the requirement's team or an admin may reply."
+            Message(
+                N_(
+                    "Only the assignee, a supervisor of the requirement's team or an admin "
+                    "may reply."
+                )
+            )
         )
     definition = requirements.workflow_of(requirement)
     if requirement.state in definition.final_states:
         raise Conflict(
-            f"Requirement #{requirement.id} is {requirement.state.replace('_', ' ')}: "
-            "open a new one to write to the customer."
+            Message(
+                N_("Requirement #%(id)s is %(state)s: open a new one to write to the customer."),
+                id=requirement.id,
+                state=requirement.state.replace("_", " "),
+            )
         )
     errors: dict[str, list[str]] = {}
     _unknown(data, REPLY_FIELDS, errors)
@@ -107,7 +126,7 @@ def send_reply(
     parts = _body(data, errors)
     to_raw = data.get("to") or customer.primary_email
     if not to_raw:
-        errors["to"] = ["The customer has no email address: give one."]
+        errors["to"] = [Message(N_("The customer has no email address: give one."))]
     to = _address(to_raw, "to", errors) if to_raw else None
     cc = _addresses(data.get("cc"), errors)
     subject = requirement_threads.subject(requirement)
@@ -115,7 +134,7 @@ def send_reply(
         subject = requirement_threads.with_reference(requirement.id, str(data["subject"]))
     then = data.get("then") or None
     if then is not None and not isinstance(then, str):
-        errors["then"] = ["Name a trigger, e.g. ask_customer or resolve."]
+        errors["then"] = [Message(N_("Name a trigger, e.g. ask_customer or resolve."))]
     if files is not None and (problems := files.problems()):
         errors["attachments"] = problems
     if errors or parts is None or to is None:

@@ -27,6 +27,8 @@ from workflows.customers import search_index
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import StaleEdit, ValidationFailed
+from workflows.platform.field_messages import Message, message_of
+from workflows.platform.i18n import N_
 
 FIELDS = (
     "channel",
@@ -66,9 +68,11 @@ def parse_instant(value: Any, zone_name: str) -> datetime:
         try:
             value = datetime.fromisoformat(text)
         except ValueError as exc:
-            raise ValueError("Enter a date and time such as 2026-01-05 14:30.") from exc
+            raise ValueError(
+                Message(N_("Enter a date and time such as 2026-01-05 14:30."))
+            ) from exc
     if not isinstance(value, datetime):
-        raise ValueError("Enter a date and time such as 2026-01-05 14:30.")
+        raise ValueError(Message(N_("Enter a date and time such as 2026-01-05 14:30.")))
     if value.tzinfo is None or value.utcoffset() is None:
         value = value.replace(tzinfo=zoneinfo.ZoneInfo(zone_name))
     return value.astimezone(UTC)
@@ -114,7 +118,12 @@ class _Cleaner:
         try:
             return enum(str(value).strip().lower())
         except ValueError:
-            self.fail(field, f"Choose one of: {', '.join(m.value for m in enum)}.")
+            self.fail(
+                field,
+                Message(
+                    N_("Choose one of: %(choices)s."), choices=", ".join(m.value for m in enum)
+                ),
+            )
             return None
 
     def occurred_at(self, value: Any) -> datetime | None:
@@ -123,10 +132,12 @@ class _Cleaner:
         try:
             instant = parse_instant(value, self.viewer_zone)
         except ValueError as exc:
-            self.fail("occurred_at", str(exc))
+            self.fail("occurred_at", message_of(exc))
             return None
         if instant > self.clock.now() + FUTURE_TOLERANCE:
-            self.fail("occurred_at", "This is in the future; log what already happened.")
+            self.fail(
+                "occurred_at", Message(N_("This is in the future; log what already happened."))
+            )
         return instant
 
     def duration(self, data: dict[str, Any]) -> tuple[str | None, int | None]:
@@ -137,7 +148,10 @@ class _Cleaner:
         if not given:
             return None, None
         if len(given) > 1:
-            self.fail("duration_minutes", "Give the duration in seconds or in minutes, not both.")
+            self.fail(
+                "duration_minutes",
+                Message(N_("Give the duration in seconds or in minutes, not both.")),
+            )
             return given[0], None
         field = given[0]
         raw = data[field]
@@ -148,21 +162,21 @@ class _Cleaner:
             if not amount.is_finite():
                 raise InvalidOperation
         except InvalidOperation:
-            self.fail(field, "Enter a whole number.")
+            self.fail(field, Message(N_("Enter a whole number.")))
             return field, None
         if amount < 0:
-            self.fail(field, "A duration cannot be negative.")
+            self.fail(field, Message(N_("A duration cannot be negative.")))
             return field, None
         seconds = int((amount * 60 if field == "duration_minutes" else amount).to_integral_value())
         if seconds > MAX_DURATION_SECONDS:
-            self.fail(field, "That is longer than a week; check the unit.")
+            self.fail(field, Message(N_("That is longer than a week; check the unit.")))
             return field, None
         return field, seconds
 
     def text(self, value: Any, field: str, limit: int) -> str | None:
         text = (str(value).strip() if value is not None else "") or None
         if text and len(text) > limit:
-            self.fail(field, f"Use at most {limit} characters.")
+            self.fail(field, Message(N_("Use at most %(limit)s characters."), limit=limit))
         return text
 
     def participants(self, value: Any) -> list[str]:
@@ -173,26 +187,29 @@ class _Cleaner:
         elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
             items = [v.strip() for v in value]
         else:
-            self.fail("participants", "Send a list of names or email addresses.")
+            self.fail("participants", Message(N_("Send a list of names or email addresses.")))
             return []
         items = list(dict.fromkeys(v for v in items if v))
         if len(items) > MAX_PARTICIPANTS or any(len(v) > 200 for v in items):
-            self.fail("participants", f"At most {MAX_PARTICIPANTS} of 200 characters each.")
+            self.fail(
+                "participants",
+                Message(N_("At most %(count)s of 200 characters each."), count=MAX_PARTICIPANTS),
+            )
         return items
 
     def requirement_id(self, value: Any) -> int | None:
         if value in (None, ""):
             return None
         if isinstance(value, bool):
-            self.fail("requirement_id", "Give a requirement number.")
+            self.fail("requirement_id", Message(N_("Give a requirement number.")))
             return None
         try:
             ident = int(str(value).strip())
         except ValueError:
-            self.fail("requirement_id", "Give a requirement number.")
+            self.fail("requirement_id", Message(N_("Give a requirement number.")))
             return None
         if ident <= 0:
-            self.fail("requirement_id", "Give a requirement number.")
+            self.fail("requirement_id", Message(N_("Give a requirement number.")))
         return ident
 
 
@@ -211,13 +228,13 @@ def clean(
         viewer_zone = "UTC"
     c = _Cleaner(clock, viewer_zone)
     for field in sorted(set(data) - set(FIELDS)):
-        c.fail(field, "Unknown field.")
+        c.fail(field, Message(N_("Unknown field.")))
     values: dict[str, Any] = {}
     creating = current is None
     if creating or "channel" in data:
         raw = data.get("channel")
         if raw in (None, ""):
-            c.fail("channel", "Choose a channel.")
+            c.fail("channel", Message(N_("Choose a channel.")))
         else:
             values["channel"] = c.choice(CommunicationChannel, raw, "channel")
     channel = values.get("channel", current.channel if current else None)
@@ -233,7 +250,7 @@ def clean(
     duration_field, seconds = c.duration(data)
     if duration_field is not None:
         if channel is not None and channel not in TIMED_CHANNELS:
-            c.fail(duration_field, "Only calls, visits and meetings have a duration.")
+            c.fail(duration_field, Message(N_("Only calls, visits and meetings have a duration.")))
         values["duration_seconds"] = seconds
     elif creating or any(f in data for f in ("duration_seconds", "duration_minutes")):
         values["duration_seconds"] = None
@@ -244,10 +261,10 @@ def clean(
     if creating or "body" in data:
         body = data.get("body")
         if body is not None and not isinstance(body, str):
-            c.fail("body", "Send the body as text or HTML.")
+            c.fail("body", Message(N_("Send the body as text or HTML.")))
             body = None
         if body and len(body) > MAX_BODY_CHARS:
-            c.fail("body", f"Use at most {MAX_BODY_CHARS} characters.")
+            c.fail("body", Message(N_("Use at most %(limit)s characters."), limit=MAX_BODY_CHARS))
             body = None
         values["body_html"], values["body_text"] = sanitise_body(body) if body else (None, None)
     if creating or "participants" in data:
@@ -264,7 +281,7 @@ def clean(
         and channel in WRITTEN_CHANNELS
         and "body" not in c.errors
     ):
-        c.fail("body", "Write what was said.")
+        c.fail("body", Message(N_("Write what was said.")))
     if c.errors:
         raise ValidationFailed(c.errors)
     return values
@@ -336,7 +353,9 @@ def log_communication(
     Its effect on a linked requirement is `workflows.tracking.conversations`' job, and so is
     who may link one: `check_link(requirement_id)` raises before anything is written."""
     if customer.deleted_at is not None:
-        raise ValidationFailed.field("customer", "This customer is in the trash; restore it first.")
+        raise ValidationFailed.field(
+            "customer", Message(N_("This customer is in the trash; restore it first."))
+        )
     values = clean(data, clock=clock, viewer_zone=viewer_zone)
     now = clock.now()
     _check_requirement(session, customer, values.get("requirement_id"))
@@ -365,7 +384,9 @@ def _check_requirement(session: Session, customer: Customer, requirement_id: int
         return
     owner = session.scalar(select(Requirement.customer_id).where(Requirement.id == requirement_id))
     if owner != customer.id:
-        raise ValidationFailed.field("requirement_id", "No such requirement for this customer.")
+        raise ValidationFailed.field(
+            "requirement_id", Message(N_("No such requirement for this customer."))
+        )
 
 
 def update_communication(
@@ -384,7 +405,7 @@ def update_communication(
     if communication.version != expected_version:
         raise StaleEdit(expected_version, communication.version)
     if communication.deleted_at is not None:
-        raise ValidationFailed.field("communication", "This record is deleted.")
+        raise ValidationFailed.field("communication", Message(N_("This record is deleted.")))
     values = clean(data, clock=clock, viewer_zone=viewer_zone, current=communication)
     if "requirement_id" in values:
         customer = session.get(Customer, communication.customer_id)

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from models import CustomFieldDefinition, FieldKind
 from workflows.platform.clock import Clock
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message, message_of
+from workflows.platform.i18n import N_
 
 
 def definitions(session: Session, entity: str) -> list[CustomFieldDefinition]:
@@ -34,28 +36,34 @@ def clean_value(definition: CustomFieldDefinition, value: Any) -> Any:
         return str(value).strip()
     if kind is FieldKind.NUMBER:
         if isinstance(value, bool):
-            raise ValueError("Enter a number.")
+            raise ValueError(Message(N_("Enter a number.")))
         try:
             number = Decimal(str(value).strip())
         except InvalidOperation as exc:
-            raise ValueError("Enter a number.") from exc
+            raise ValueError(Message(N_("Enter a number."))) from exc
         if not number.is_finite():
-            raise ValueError("Enter a number.")
+            raise ValueError(Message(N_("Enter a number.")))
         return int(number) if number == number.to_integral_value() else str(number)
     if kind is FieldKind.DATE:
         try:
             return date.fromisoformat(str(value).strip()).isoformat()
         except ValueError as exc:
-            raise ValueError("Enter a date as YYYY-MM-DD.") from exc
+            raise ValueError(Message(N_("Enter a date as YYYY-MM-DD."))) from exc
     if kind is FieldKind.SINGLE_CHOICE:
         if str(value) not in definition.choices:
-            raise ValueError(f"Choose one of: {', '.join(definition.choices)}.")
+            raise ValueError(
+                Message(N_("Choose one of: %(choices)s."), choices=", ".join(definition.choices))
+            )
         return str(value)
     values = value if isinstance(value, list) else [v for v in str(value).split(",") if v.strip()]
     values = [str(v).strip() for v in values]
     if unknown := [v for v in values if v not in definition.choices]:
         raise ValueError(
-            f"Unknown choices {unknown}; choose from: {', '.join(definition.choices)}."
+            Message(
+                N_("Unknown choices %(unknown)s; choose from: %(choices)s."),
+                unknown=unknown,
+                choices=", ".join(definition.choices),
+            )
         )
     return values
 
@@ -78,7 +86,7 @@ def clean(
     for key, value in values.items():
         definition = known.get(key)
         if definition is None:
-            errors[f"custom.{key}"] = ["There is no such custom field."]
+            errors[f"custom.{key}"] = [Message(N_("There is no such custom field."))]
             continue
         if _blank(value):
             result.pop(key, None)
@@ -86,10 +94,12 @@ def clean(
         try:
             result[key] = clean_value(definition, value)
         except ValueError as exc:
-            errors[f"custom.{key}"] = [str(exc)]
+            errors[f"custom.{key}"] = [message_of(exc)]
     for key, definition in known.items():
         if definition.is_required and _blank(result.get(key)) and f"custom.{key}" not in errors:
-            errors[f"custom.{key}"] = [f"{definition.label} is required."]
+            errors[f"custom.{key}"] = [
+                Message(N_("%(label)s is required."), label=definition.label)
+            ]
     return result, errors
 
 
@@ -103,17 +113,21 @@ def _clean_definition(
     errors: dict[str, list[str]] = {}
     label = (label or "").strip()
     if not label:
-        errors["label"] = ["Give the field a label."]
+        errors["label"] = [Message(N_("Give the field a label."))]
     try:
         kind = FieldKind(kind)
     except ValueError:
-        errors["kind"] = [f"Choose one of: {', '.join(k.value for k in FieldKind)}."]
+        errors["kind"] = [
+            Message(
+                N_("Choose one of: %(choices)s."), choices=", ".join(k.value for k in FieldKind)
+            )
+        ]
         kind = FieldKind.TEXT
     if isinstance(choices, str):
         choices = [c.strip() for c in re.split(r"[,\n]", choices) if c.strip()]
     choices = list(dict.fromkeys(choices or []))
     if kind in (FieldKind.SINGLE_CHOICE, FieldKind.MULTI_CHOICE) and not choices:
-        errors["choices"] = ["A choice field needs at least one choice."]
+        errors["choices"] = [Message(N_("A choice field needs at least one choice."))]
     if kind not in (FieldKind.SINGLE_CHOICE, FieldKind.MULTI_CHOICE):
         choices = []
     return label, kind, choices, errors
@@ -134,15 +148,17 @@ def define_field(
     label, kind, choices, errors = _clean_definition(label, kind, choices)
     key = (key or "").strip().lower()
     if entity not in ENTITIES:
-        errors["entity"] = [f"Choose one of: {', '.join(ENTITIES)}."]
+        errors["entity"] = [Message(N_("Choose one of: %(choices)s."), choices=", ".join(ENTITIES))]
     if not KEY_RE.match(key):
-        errors["key"] = ["Use lower-case letters, digits and _, starting with a letter."]
+        errors["key"] = [
+            Message(N_("Use lower-case letters, digits and _, starting with a letter."))
+        ]
     elif session.scalar(
         select(CustomFieldDefinition.id).where(
             CustomFieldDefinition.entity == entity, CustomFieldDefinition.key == key
         )
     ):
-        errors["key"] = ["This key is taken."]
+        errors["key"] = [Message(N_("This key is taken."))]
     if errors:
         raise ValidationFailed(errors)
     position = len(definitions(session, entity))

@@ -21,6 +21,8 @@ from models import ImportJob
 from workflows.customers import imports
 from workflows.platform.clock import Clock
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 from workflows.platform.publishing import publish_after_commit
 
 DRY_RUN_TASK = "imports.dry_run"
@@ -37,7 +39,7 @@ def request(session: Session, job: ImportJob, *, clock: Clock) -> None:
     """Queue a dry run of a draft job's saved mapping, replacing any earlier result; the task
     is published after commit."""
     if job.status != "draft":
-        raise ValidationFailed.field("job", "This import has started already.")
+        raise ValidationFailed.field("job", Message(N_("This import has started already.")))
     run = int((job.dry_run or {}).get("run", 0)) + 1
     job.dry_run = {
         "run": run,
@@ -164,9 +166,13 @@ def bad_rows(job: ImportJob) -> Iterator[list[str]]:
     problems: dict[int, list[str]] = {}
     for error in (job.dry_run or {}).get("errors", []):
         if error.get("row") is not None:
-            problems.setdefault(int(error["row"]), []).append(
-                f"{error['field']}: {error['message']}"
+            # In the downloader's language: a row error keeps its msgid and values.
+            message = (
+                Message(error["msgid"], **(error.get("values") or {}))
+                if error.get("msgid")
+                else error["message"]
             )
+            problems.setdefault(int(error["row"]), []).append(f"{error['field']}: {message}")
     yield [*header, "error"]
     for number in sorted(problems):
         if 2 <= number < len(rows) + 2:

@@ -33,7 +33,8 @@ from models import Customer, ImportJob, Organisation, User
 from workflows.customers import custom_fields, organisations, profiles
 from workflows.platform.clock import Clock
 from workflows.platform.errors import ValidationFailed
-from workflows.platform.i18n import N_
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_, LazyText
 from workflows.platform.publishing import publish_after_commit
 
 RUN_TASK = "imports.run"
@@ -110,7 +111,11 @@ class RowError:
     message: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "field": self.field, "message": self.message}
+        stored = {"row": self.row, "field": self.field, "message": self.message}
+        if isinstance(self.message, Message):
+            # Kept so that a page shows the stored message in its reader's language.
+            stored |= {"msgid": self.message.msgid, "values": self.message.values}
+        return stored
 
 
 # ---------------------------------------------------------------- parsing and mapping
@@ -119,11 +124,13 @@ class RowError:
 def decode(raw: bytes) -> str:
     """The upload as text (UTF-8, with or without a byte-order mark), or ValidationFailed."""
     if len(raw) > MAX_BYTES:
-        raise ValidationFailed.field("file", f"Upload at most {MAX_BYTES // 1024 // 1024} MB.")
+        raise ValidationFailed.field(
+            "file", Message(N_("Upload at most %(size)s MB."), size=MAX_BYTES // 1024 // 1024)
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValidationFailed.field("file", "Save the file as UTF-8 CSV.") from exc
+        raise ValidationFailed.field("file", Message(N_("Save the file as UTF-8 CSV."))) from exc
 
 
 def _sniffed_rows(content: str) -> Iterator[list[str]]:
@@ -140,24 +147,40 @@ def _sniffed_rows(content: str) -> Iterator[list[str]]:
             if len(row) > MAX_COLUMNS:
                 raise ValidationFailed.field(
                     "file",
-                    f"Row {reader.line_num} has {len(row)} columns; at most {MAX_COLUMNS} "
-                    "can be imported. Remove the columns you do not need.",
+                    Message(
+                        N_(
+                            "Row %(row)s has %(count)s columns; at most %(limit)s can be "
+                            "imported. Remove the columns you do not need."
+                        ),
+                        row=reader.line_num,
+                        count=len(row),
+                        limit=MAX_COLUMNS,
+                    ),
                 )
             if any(cell.strip() for cell in row):
                 count += 1
                 if count > MAX_ROWS + 1:  # the header and MAX_ROWS data rows
                     raise ValidationFailed.field(
                         "file",
-                        f"The file has more than {MAX_ROWS:,} rows; split it into several files.",
+                        Message(
+                            N_(
+                                "The file has more than %(limit)s rows; "
+                                "split it into several files."
+                            ),
+                            limit=f"{MAX_ROWS:,}",
+                        ),
                     )
                 yield row
     except csv.Error as exc:
-        raise ValidationFailed.field("file", f"Not a readable CSV file: {exc}") from exc
+        # Translators: the reason is Python's csv module's English text.
+        raise ValidationFailed.field(
+            "file", Message(N_("Not a readable CSV file: %(reason)s"), reason=str(exc))
+        ) from exc
 
 
 def _split(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
     if not rows:
-        raise ValidationFailed.field("file", "The file is empty.")
+        raise ValidationFailed.field("file", Message(N_("The file is empty.")))
     header = [h.strip() for h in rows[0]]
     width = len(header)
     return header, [row + [""] * (width - len(row)) for row in rows[1:]]
@@ -210,17 +233,25 @@ def check_mapping(session: Session, header: list[str], mapping: dict[str, str]) 
     used: dict[str, str] = {}
     for column, target in mapping.items():
         if column not in header:
-            errors.setdefault("mapping", []).append(f"There is no column {column!r}.")
+            errors.setdefault("mapping", []).append(
+                Message(N_("There is no column %(column)s."), column=repr(column))
+            )
         elif target and target not in choices:
-            errors.setdefault(column, []).append(f"Unknown field {target!r}.")
+            errors.setdefault(column, []).append(
+                Message(N_("Unknown field %(field)s."), field=repr(target))
+            )
         elif target and target not in LIST_FIELDS and target in used:
             errors.setdefault(column, []).append(
-                f"{choices[target]} is already fed by column {used[target]!r}."
+                Message(
+                    N_("%(field)s is already fed by column %(column)s."),
+                    field=LazyText(choices[target]),
+                    column=repr(used[target]),
+                )
             )
         elif target:
             used[target] = column
     if "name" not in used:
-        errors.setdefault("mapping", []).append("Map a column to Name.")
+        errors.setdefault("mapping", []).append(Message(N_("Map a column to Name.")))
     if errors:
         raise ValidationFailed(errors)
 
@@ -274,7 +305,12 @@ def duplicate_email_rows(
     for number, row in enumerate(rows, start=2):
         for email in _emails_of(row_values(header, row, mapping).get("emails")):
             if email in first_seen and first_seen[email] != number:
-                duplicates.setdefault(number, f"{email} is also in row {first_seen[email]}.")
+                duplicates.setdefault(
+                    number,
+                    Message(
+                        N_("%(email)s is also in row %(row)s."), email=email, row=first_seen[email]
+                    ),
+                )
             else:
                 first_seen.setdefault(email, number)
     return duplicates
@@ -358,7 +394,12 @@ def _customer_data(
     errors: list[tuple[str, str]] = []
     if organisation := data.pop("organisation", None):
         if len(organisation) > ORGANISATION_NAME_LIMIT:
-            errors.append(("organisation", f"Use at most {ORGANISATION_NAME_LIMIT} characters."))
+            errors.append(
+                (
+                    "organisation",
+                    Message(N_("Use at most %(limit)s characters."), limit=ORGANISATION_NAME_LIMIT),
+                )
+            )
         else:
             org_id = ctx.organisation_id(organisation, create=write)
             if org_id is not None:
@@ -368,7 +409,7 @@ def _customer_data(
             select(User.id).where(func.lower(User.email) == owner.lower())
         )
         if owner_id is None:
-            errors.append(("owner", f"No user with email {owner}."))
+            errors.append(("owner", Message(N_("No user with email %(email)s."), email=owner)))
         else:
             data["owner_id"] = owner_id
     return data, errors
@@ -459,9 +500,11 @@ def create_job(
 def configure(session: Session, job: ImportJob, mapping: dict[str, str], mode: str) -> None:
     """Save the mapping and mode of a draft job (ValidationFailed if either is wrong)."""
     if job.status != "draft":
-        raise ValidationFailed.field("job", "This import has started already.")
+        raise ValidationFailed.field("job", Message(N_("This import has started already.")))
     if mode not in MODES:
-        raise ValidationFailed.field("mode", f"Choose one of: {', '.join(MODES)}.")
+        raise ValidationFailed.field(
+            "mode", Message(N_("Choose one of: %(choices)s."), choices=", ".join(MODES))
+        )
     header, _ = preview(job.content)
     check_mapping(session, header, mapping)
     job.mapping = dict(mapping)
@@ -472,7 +515,7 @@ def configure(session: Session, job: ImportJob, mapping: dict[str, str], mode: s
 def start(session: Session, job: ImportJob) -> None:
     """Queue a configured draft job; the worker picks it up after commit."""
     if job.status != "draft":
-        raise ValidationFailed.field("job", "This import has started already.")
+        raise ValidationFailed.field("job", Message(N_("This import has started already.")))
     job.status = "pending"
     session.flush()
     publish_after_commit(session, RUN_TASK, job.id)

@@ -169,11 +169,12 @@ def _move_rows(session: Session, survivor_id: int, other_id: int) -> dict[str, i
 
 def _check(survivor: Customer, other: Customer, versions: dict[int, int]) -> None:
     if survivor.id == other.id:
-        raise ValidationFailed.field("survivor", "Choose two different customers.")
+        raise ValidationFailed.field("survivor", Message(N_("Choose two different customers.")))
     for customer in (survivor, other):
         if customer.deleted_at is not None:
             raise ValidationFailed.field(
-                "customer", f"Customer #{customer.id} is in the trash or merged already."
+                "customer",
+                Message(N_("Customer #%(id)s is in the trash or merged already."), id=customer.id),
             )
         expected = versions.get(customer.id)
         if expected is not None and expected != customer.version:
@@ -186,7 +187,9 @@ def _chosen(survivor: Customer, other: Customer, choices: dict[str, int]) -> dic
     for name in CHOOSABLE:
         source = choices.get(name, survivor.id)
         if source not in by_id:
-            raise ValidationFailed.field(name, "Pick the value of one of the two customers.")
+            raise ValidationFailed.field(
+                name, Message(N_("Pick the value of one of the two customers."))
+            )
         picked[name] = by_id[source]
     return picked
 

@@ -45,7 +45,7 @@ def clean(
     ValidationFailed naming each bad field, unknown fields included."""
     errors: dict[str, list[str]] = {}
     for field in sorted(set(data) - set(FIELDS)):
-        errors[field] = ["Unknown field."]
+        errors[field] = [Message(N_("Unknown field."))]
     values: dict[str, Any] = {}
 
     def text(field: str, limit: int) -> str | None:
@@ -75,7 +75,7 @@ def clean(
             try:
                 phone = normalise_phone(phone, default_region)
             except ValueError as exc:
-                errors.setdefault("phone", []).append(str(exc))
+                errors.setdefault("phone", []).append(exc.args[0] if exc.args else str(exc))
         values["phone"] = phone
     if "address" in data:
         values["address"] = text("address", 1000)
@@ -86,7 +86,7 @@ def clean(
     if "custom" in data or current is None:
         raw = data.get("custom") or {}
         if not isinstance(raw, dict):
-            errors["custom"] = ["Send an object of custom field values."]
+            errors["custom"] = [Message(N_("Send an object of custom field values."))]
             raw = {}
         values["custom"], custom_errors = custom_fields.clean(
             session, "organisation", raw, current.custom if current else None
@@ -105,7 +105,7 @@ def _owner(session: Session, value: Any, errors: dict[str, list[str]]) -> int | 
     except (TypeError, ValueError):
         user = None
     if user is None or not user.is_active:
-        errors["owner_id"] = ["Choose an active user."]
+        errors["owner_id"] = [Message(N_("Choose an active user."))]
         return None
     return user.id
 
@@ -190,7 +190,9 @@ def update_organisation(
     if organisation.version != expected_version:
         raise StaleEdit(expected_version, organisation.version)
     if organisation.deleted_at is not None:
-        raise ValidationFailed.field("organisation", "This organisation is in the trash.")
+        raise ValidationFailed.field(
+            "organisation", Message(N_("This organisation is in the trash."))
+        )
     values = clean(session, data, current=organisation, default_region=default_region)
     before = snapshot(organisation)
     for field, value in values.items():

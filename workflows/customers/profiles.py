@@ -65,9 +65,9 @@ def normalise_phone(raw: str, default_region: str | None) -> str:
             text = "+" + text[2:]
         number = phonenumbers.parse(text, None if text.startswith("+") else default_region)
     except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"{raw!r} is not a phone number.") from exc
+        raise ValueError(Message(N_("%(value)s is not a phone number."), value=repr(raw))) from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"{raw!r} is not a valid phone number.")
+        raise ValueError(Message(N_("%(value)s is not a valid phone number."), value=repr(raw)))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -95,7 +95,9 @@ class _Cleaner:
 
     def text(self, value: Any, field: str, limit: int, required: bool = False) -> str | None:
         if value is not None and not isinstance(value, str):
-            self.fail(field, "Send this as text.")  # a list would otherwise be stored as its repr
+            self.fail(
+                field, Message(N_("Send this as text."))
+            )  # a list would otherwise be stored as its repr
             return None
         text = (str(value).strip() if value is not None else "") or None
         if required and not text:
@@ -107,7 +109,7 @@ class _Cleaner:
     def items(self, value: Any, field: str) -> list[str]:
         items = _as_list(value)
         if items is None:
-            self.fail(field, "Send a list of strings (or one comma-separated string).")
+            self.fail(field, Message(N_("Send a list of strings (or one comma-separated string).")))
             return []
         return items
 
@@ -117,7 +119,10 @@ class _Cleaner:
             try:
                 email = validate_email(raw, check_deliverability=False).normalized.lower()
             except EmailNotValidError as exc:
-                self.fail("emails", f"{raw!r}: {exc}")
+                # Translators: the reason is email-validator's English sentence.
+                self.fail(
+                    "emails", Message(N_("%(value)s: %(reason)s"), value=repr(raw), reason=str(exc))
+                )
                 continue
             if email not in result:
                 result.append(email)
@@ -129,7 +134,7 @@ class _Cleaner:
             try:
                 phone = normalise_phone(raw, self.default_region)
             except ValueError as exc:
-                self.fail("phones", str(exc))
+                self.fail("phones", exc.args[0] if exc.args else str(exc))
                 continue
             if phone not in result:
                 result.append(phone)
@@ -163,7 +168,7 @@ class _Cleaner:
                 .where(LifecycleStage.is_active)
                 .order_by(LifecycleStage.position, LifecycleStage.id)
             )
-            self.fail("stage", f"Choose one of: {', '.join(keys)}.")
+            self.fail("stage", Message(N_("Choose one of: %(choices)s."), choices=", ".join(keys)))
             return None
         return stage.id
 
@@ -173,7 +178,10 @@ class _Cleaner:
             try:
                 zoneinfo.ZoneInfo(name)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-                self.fail("time_zone", f"Unknown time zone {name!r} (use an IANA name).")
+                self.fail(
+                    "time_zone",
+                    Message(N_("Unknown time zone %(name)s (use an IANA name)."), name=repr(name)),
+                )
         return name
 
     def pattern(self, value: Any, field: str, regex: re.Pattern[str], message: str) -> str | None:
@@ -187,7 +195,13 @@ class _Cleaner:
         for raw in self.items(value, "tags"):
             name = raw.lower()
             if not TAG_RE.match(name):
-                self.fail("tags", f"{raw!r}: letters, digits, spaces and .&/+- only, 60 at most.")
+                self.fail(
+                    "tags",
+                    Message(
+                        N_("%(value)s: letters, digits, spaces and .&/+- only, 60 at most."),
+                        value=repr(raw),
+                    ),
+                )
             elif name not in names:
                 names.append(name)
         return names
@@ -211,7 +225,7 @@ def clean(
     c = _Cleaner(session, (current.country if current else None) or default_region)
     if unknown := set(data) - set(FIELDS):
         for field in sorted(unknown):
-            c.fail(field, "Unknown field.")
+            c.fail(field, Message(N_("Unknown field.")))
     values: dict[str, Any] = {}
     if "name" in data or current is None:
         values["name"] = c.text(data.get("name"), "name", 200, required=True)
@@ -238,7 +252,10 @@ def clean(
         values["time_zone"] = c.time_zone(data["time_zone"])
     if "language" in data:
         values["language"] = c.pattern(
-            data["language"], "language", LANGUAGE_RE, "Use a language tag such as en or pt-BR."
+            data["language"],
+            "language",
+            LANGUAGE_RE,
+            Message(N_("Use a language tag such as en or pt-BR.")),
         )
     for field, limit in (
         ("address_line", 300),
@@ -256,7 +273,7 @@ def clean(
     if "custom" in data or current is None:
         raw = data.get("custom") or {}
         if not isinstance(raw, dict):
-            c.fail("custom", "Send an object of custom field values.")
+            c.fail("custom", Message(N_("Send an object of custom field values.")))
             raw = {}
         values["custom"], custom_errors = custom_fields.clean(
             session,
@@ -397,7 +414,9 @@ def update_customer(
     if customer.version != expected_version:
         raise StaleEdit(expected_version, customer.version)
     if customer.deleted_at is not None:
-        raise ValidationFailed.field("customer", "This customer is in the trash; restore it first.")
+        raise ValidationFailed.field(
+            "customer", Message(N_("This customer is in the trash; restore it first."))
+        )
     values = clean(session, data, current=customer, default_region=default_region)
     before = snapshot(customer)
     _apply(session, customer, values)
@@ -470,7 +489,9 @@ def purge_customer(
     the entries about the customer, and any value elsewhere that mentions one of their email
     addresses or phone numbers, read "[erased]"."""
     if customer.deleted_at is None:
-        raise ValidationFailed.field("customer", "Move the customer to the trash first.")
+        raise ValidationFailed.field(
+            "customer", Message(N_("Move the customer to the trash first."))
+        )
     identifiers = [e.email for e in customer.emails] + [p.e164 for p in customer.phones]
     held = {field: ERASED for field, value in snapshot(customer).items() if value}
     audit.redact(session, identifiers, entity=("customer", customer.id))
@@ -506,10 +527,14 @@ def set_consent(
         channel = Channel(channel)
     except ValueError as exc:
         allowed = ", ".join(c.value for c in Channel)
-        raise ValidationFailed.field("channel", f"Choose one of: {allowed}.") from exc
+        raise ValidationFailed.field(
+            "channel", Message(N_("Choose one of: %(choices)s."), choices=allowed)
+        ) from exc
     method = (method or "").strip()
     if not method:
-        raise ValidationFailed.field("method", "Say how consent was given or withdrawn.")
+        raise ValidationFailed.field(
+            "method", Message(N_("Say how consent was given or withdrawn."))
+        )
     consent = Consent(
         channel=channel,
         is_granted=granted,

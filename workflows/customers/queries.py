@@ -44,6 +44,8 @@ from models.name_readings import CJK_RUN
 from models.name_readings import fold as fold_for_sorting
 from workflows.customers import custom_fields
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message, message_of
+from workflows.platform.i18n import N_
 from workflows.platform.text_folding import fold, fold_with_positions
 
 Sort = Literal[
@@ -248,14 +250,14 @@ def _custom_condition(session: Session, key: str, value: Any) -> ColumnElement[b
         )
     )
     if definition is None:
-        raise ValidationFailed.field(f"custom.{key}", "There is no such custom field.")
+        raise ValidationFailed.field(f"custom.{key}", Message(N_("There is no such custom field.")))
     kind = definition.kind
     if kind is FieldKind.MULTI_CHOICE:
         choice = value[0] if isinstance(value, list) and len(value) == 1 else value
         try:
             (choice,) = custom_fields.clean_value(definition, [choice])
         except (ValueError, TypeError) as exc:
-            raise ValidationFailed.field(f"custom.{key}", str(exc)) from exc
+            raise ValidationFailed.field(f"custom.{key}", message_of(exc)) from exc
         if _dialect(session) == "postgresql":
             return Customer.custom[key].cast(JSONB).contains([choice])
         each = func.json_each(Customer.custom, f'$."{key}"').table_valued("value")
@@ -263,7 +265,7 @@ def _custom_condition(session: Session, key: str, value: Any) -> ColumnElement[b
     try:
         cleaned = custom_fields.clean_value(definition, value)
     except ValueError as exc:
-        raise ValidationFailed.field(f"custom.{key}", str(exc)) from exc
+        raise ValidationFailed.field(f"custom.{key}", message_of(exc)) from exc
     if kind is FieldKind.NUMBER:
         return Customer.custom[key].as_float() == float(cleaned)
     return Customer.custom[key].as_string() == str(cleaned)
@@ -286,7 +288,7 @@ def _filter_conditions(session: Session, flt: CustomerFilter) -> list[ColumnElem
                     select(LifecycleStage.key).order_by(LifecycleStage.position, LifecycleStage.id)
                 )
             )
-            errors["stage"] = [f"Choose one of: {keys}."]
+            errors["stage"] = [Message(N_("Choose one of: %(choices)s."), choices=keys)]
         conds.append(Customer.stage_id == stage_id)
     if flt.tag:
         tag_id = session.scalar(select(Tag.id).where(Tag.name == flt.tag.strip().lower()))
@@ -364,7 +366,7 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
             raise ValueError
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
         raise ValidationFailed.field(
-            "cursor", "This page link is invalid or belongs to another sort order."
+            "cursor", Message(N_("This page link is invalid or belongs to another sort order."))
         ) from exc
     return value, ident
 
@@ -384,7 +386,9 @@ def _after(col: Any, desc: bool, nullable: bool, value: Any, ident: int) -> Colu
 def resolve_sort(sort: str | None, flt: CustomerFilter) -> str:
     """The sort used: relevance when searching the index, else name; ValidationFailed if unknown."""
     if sort is not None and sort not in SORTS:
-        raise ValidationFailed.field("sort", f"Choose one of: {', '.join(SORTS)}.")
+        raise ValidationFailed.field(
+            "sort", Message(N_("Choose one of: %(choices)s."), choices=", ".join(SORTS))
+        )
     terms = _terms(flt.q)
     searchable = bool(terms.long) and not flt.trash
     if sort is None:
@@ -407,7 +411,7 @@ def list_customers(
     previous page. Raises ValidationFailed naming a bad field (stage, custom.<key>, sort,
     cursor, limit)."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed.field("limit", f"Use 1 to {MAX_LIMIT}.")
+        raise ValidationFailed.field("limit", Message(N_("Use 1 to %(limit)s."), limit=MAX_LIMIT))
     sort = resolve_sort(sort, flt)
     terms = _terms(flt.q)
     search = _search(session, terms, flt.trash)

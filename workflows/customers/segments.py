@@ -12,6 +12,8 @@ from models import Segment
 from workflows.customers.queries import CustomerFilter, matching_ids
 from workflows.platform.clock import Clock
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 
 FILTER_FIELDS = tuple(f.name for f in fields(CustomerFilter))
 _INTS = ("owner_id", "organisation_id")
@@ -39,11 +41,11 @@ def _parse(name: str, value: Any, errors: dict[str, list[str]]) -> Any:
         return None
     if name in _INTS:
         if isinstance(value, bool) or not isinstance(value, int):
-            fail("Use a whole number.")
+            fail(Message(N_("Use a whole number.")))
         return value
     if name in _TEXTS:
         if not isinstance(value, str):
-            fail("Use text.")
+            fail(Message(N_("Use text.")))
         return value
     if name in _TIMES:
         try:
@@ -51,11 +53,11 @@ def _parse(name: str, value: Any, errors: dict[str, list[str]]) -> Any:
         except ValueError:
             moment = None
         if moment is None or moment.tzinfo is None:
-            fail("Use an ISO 8601 date-time with a time zone offset.")
+            fail(Message(N_("Use an ISO 8601 date-time with a time zone offset.")))
         return moment
     if name == "trash":
         if not isinstance(value, bool):
-            fail("Use true or false.")
+            fail(Message(N_("Use true or false.")))
         return value
     # custom: {key: scalar or list of scalars}
     if not isinstance(value, dict) or not all(
@@ -67,19 +69,21 @@ def _parse(name: str, value: Any, errors: dict[str, list[str]]) -> Any:
         and not isinstance(v, bool)
         for k, v in value.items()
     ):
-        fail("Use an object of custom field keys and values.")
+        fail(Message(N_("Use an object of custom field keys and values.")))
     return value
 
 
 def from_definition(definition: Any) -> CustomerFilter:
     """The filter a stored definition means; ValidationFailed naming each bad or unknown key."""
     if not isinstance(definition, dict):
-        raise ValidationFailed.field("definition", "Use an object of filter fields.")
+        raise ValidationFailed.field("definition", Message(N_("Use an object of filter fields.")))
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
     for name, value in definition.items():
         if name not in FILTER_FIELDS:
-            errors[str(name)] = [f"Unknown filter; use: {', '.join(FILTER_FIELDS)}."]
+            errors[str(name)] = [
+                Message(N_("Unknown filter; use: %(choices)s."), choices=", ".join(FILTER_FIELDS))
+            ]
             continue
         values[name] = _parse(name, value, errors)
     if errors:
@@ -99,12 +103,12 @@ def _check(session: Session, name: str, flt: CustomerFilter) -> tuple[str, dict[
     """Validate the name and the filter (values too: stage, custom fields) before writing."""
     errors: dict[str, list[str]] = {}
     if name is not None and not isinstance(name, str):
-        raise ValidationFailed.field("name", "Send the name as text.")
+        raise ValidationFailed.field("name", Message(N_("Send the name as text.")))
     name = (name or "").strip()
     if not name:
-        errors["name"] = ["This field is required."]
+        errors["name"] = [Message(N_("This field is required."))]
     elif len(name) > 120:
-        errors["name"] = ["Use at most 120 characters."]
+        errors["name"] = [Message(N_("Use at most %(limit)s characters."), limit=120)]
     definition = to_definition(flt)
     try:
         from_definition(definition)

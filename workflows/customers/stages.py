@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 from models import LifecycleStage
 from models.customer import DEFAULT_STAGES
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -32,11 +34,13 @@ def create_stage(session: Session, *, key: str, name: str) -> LifecycleStage:
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not KEY_RE.match(key):
-        errors["key"] = ["Use lower-case letters, digits and _, starting with a letter."]
+        errors["key"] = [
+            Message(N_("Use lower-case letters, digits and _, starting with a letter."))
+        ]
     elif session.scalar(select(LifecycleStage.id).where(LifecycleStage.key == key)):
-        errors["key"] = ["This key is taken."]
+        errors["key"] = [Message(N_("This key is taken."))]
     if not name:
-        errors["name"] = ["Give the stage a name."]
+        errors["name"] = [Message(N_("Give the stage a name."))]
     if errors:
         raise ValidationFailed(errors)
     position = (session.scalar(select(func.max(LifecycleStage.position))) or 0) + 1
@@ -52,7 +56,7 @@ def update_stage(
     """Rename, reorder or retire a stage (customers keep a retired stage until changed)."""
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed.field("name", "Give the stage a name.")
+        raise ValidationFailed.field("name", Message(N_("Give the stage a name.")))
     stage.name = name[:80]
     stage.position = position
     stage.is_active = is_active

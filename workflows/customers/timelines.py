@@ -21,6 +21,8 @@ from models import (
     Transaction,
 )
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 
 # Sources of the timeline, in the order they sort among equal times (newest first = descending).
 TIMELINE_KINDS = ("transaction", "communication", "event", "requirement")
@@ -56,7 +58,9 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str, int]:
         if instant.tzinfo is None or kind not in TIMELINE_KINDS or not isinstance(ident, int):
             raise ValueError(cursor)
     except (ValueError, TypeError, binascii.Error) as exc:
-        raise ValidationFailed.field("before", "This cursor is not valid; start again.") from exc
+        raise ValidationFailed.field(
+            "before", Message(N_("This cursor is not valid; start again."))
+        ) from exc
     return instant.astimezone(UTC), kind, ident
 
 
@@ -155,7 +159,12 @@ def _timeline(
     kinds = set(kinds or TIMELINE_KINDS)
     if unknown := kinds - set(TIMELINE_KINDS):
         raise ValidationFailed.field(
-            "kind", f"Unknown kinds {sorted(unknown)}; use {', '.join(TIMELINE_KINDS)}."
+            "kind",
+            Message(
+                N_("Unknown kinds %(unknown)s; use %(choices)s."),
+                unknown=sorted(unknown),
+                choices=", ".join(TIMELINE_KINDS),
+            ),
         )
     cursor = _decode_cursor(before) if before else None
     limit = max(1, min(limit, 200))
@@ -187,7 +196,9 @@ def _timeline_communications(
             wanted = [CommunicationChannel(c) for c in channels]
         except ValueError as exc:
             allowed = ", ".join(c.value for c in CommunicationChannel)
-            raise ValidationFailed.field("channel", f"Choose from: {allowed}.") from exc
+            raise ValidationFailed.field(
+                "channel", Message(N_("Choose from: %(choices)s."), choices=allowed)
+            ) from exc
         query = query.where(Communication.channel.in_(wanted))
     if cursor:
         query = query.where(

@@ -18,6 +18,8 @@ from workflows.customers import sales_rollups
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import StaleEdit, ValidationFailed
+from workflows.platform.field_messages import Message, message_of
+from workflows.platform.i18n import N_
 
 FIELDS = ("kind", "amount", "currency", "occurred_on", "reference", "status")
 # SQLite keeps NUMERIC as a binary double, exact to 15 significant digits: 11 + 4 decimals.
@@ -58,22 +60,24 @@ def parse_amount(value: Any) -> Decimal:
     Floats are refused: 0.1 + 0.2 is not 0.3 in binary, and the client should not have to
     trust that its JSON library printed enough digits."""
     if isinstance(value, bool | float):
-        raise ValueError('Send the amount as a string such as "12.50", not as a JSON number.')
+        raise ValueError(
+            Message(N_('Send the amount as a string such as "12.50", not as a JSON number.'))
+        )
     if isinstance(value, int | Decimal):
         value = str(value)
     if not isinstance(value, str):
-        raise ValueError('Enter an amount such as "12.50".')
+        raise ValueError(Message(N_('Enter an amount such as "12.50".')))
     text = value.strip()
     if text.startswith("-"):
-        raise ValueError("Amounts are never negative; record a refund instead.")
+        raise ValueError(Message(N_("Amounts are never negative; record a refund instead.")))
     if text.startswith("+"):
         text = text[1:]
     if not AMOUNT_RE.match(text):
-        raise ValueError('Enter an amount such as "12.50" (at most 4 decimal places).')
+        raise ValueError(Message(N_('Enter an amount such as "12.50" (at most 4 decimal places).')))
     try:
         return Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the pattern already refused it
-        raise ValueError('Enter an amount such as "12.50".') from exc
+        raise ValueError(Message(N_('Enter an amount such as "12.50".'))) from exc
 
 
 def amount_text(amount: Decimal) -> str:
@@ -89,7 +93,12 @@ def amount_text(amount: Decimal) -> str:
 def parse_currency(value: Any) -> str:
     code = str(value or "").strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code) or pycountry.currencies.get(alpha_3=code) is None:
-        raise ValueError(f"{str(value)!r} is not an ISO 4217 currency code (e.g. EUR, USD).")
+        raise ValueError(
+            Message(
+                N_("%(value)s is not an ISO 4217 currency code (e.g. EUR, USD)."),
+                value=repr(str(value)),
+            )
+        )
     return code
 
 
@@ -100,7 +109,7 @@ def clean(
     ValidationFailed naming each bad field."""
     errors: dict[str, list[str]] = {}
     for field in sorted(set(data) - set(FIELDS)):
-        errors[field] = ["Unknown field."]
+        errors[field] = [Message(N_("Unknown field."))]
     values: dict[str, Any] = {}
     creating = current is None
 
@@ -112,7 +121,9 @@ def clean(
         try:
             values[field] = enum(str(raw).strip().lower())
         except ValueError:
-            errors[field] = [f"Choose one of: {', '.join(m.value for m in enum)}."]
+            errors[field] = [
+                Message(N_("Choose one of: %(choices)s."), choices=", ".join(m.value for m in enum))
+            ]
 
     if creating or "kind" in data:
         choice(TransactionKind, "kind")
@@ -121,12 +132,12 @@ def clean(
     for field, parse in (("amount", parse_amount), ("currency", parse_currency)):
         if creating or field in data:
             if data.get(field) in (None, ""):
-                errors[field] = ["This field is required."]
+                errors[field] = [Message(N_("This field is required."))]
                 continue
             try:
                 values[field] = parse(data[field])
             except ValueError as exc:
-                errors[field] = [str(exc)]
+                errors[field] = [message_of(exc)]
     amount, currency = values.get("amount"), values.get("currency")
     if amount is not None or currency is not None:
         amount = amount if amount is not None else getattr(current, "amount", None)
@@ -134,7 +145,13 @@ def clean(
     if amount is not None and currency and "amount" not in errors:
         places = MINOR_UNITS.get(currency, 2)
         if -amount.normalize().as_tuple().exponent > places:
-            errors["amount"] = [f"{currency} amounts have at most {places} decimal places."]
+            errors["amount"] = [
+                Message(
+                    N_("%(currency)s amounts have at most %(places)s decimal places."),
+                    currency=currency,
+                    places=places,
+                )
+            ]
     if creating or "occurred_on" in data:
         raw = data.get("occurred_on")
         if raw in (None, ""):
@@ -145,11 +162,11 @@ def clean(
             try:
                 values["occurred_on"] = date.fromisoformat(str(raw).strip()[:10])
             except ValueError:
-                errors["occurred_on"] = ["Enter a date as YYYY-MM-DD."]
+                errors["occurred_on"] = [Message(N_("Enter a date as YYYY-MM-DD."))]
     if creating or "reference" in data:
         reference = str(data.get("reference") or "").strip() or None
         if reference and len(reference) > 120:
-            errors["reference"] = ["Use at most 120 characters."]
+            errors["reference"] = [Message(N_("Use at most %(limit)s characters."), limit=120)]
         values["reference"] = reference
     if errors:
         raise ValidationFailed(errors)
@@ -179,7 +196,9 @@ def record_transaction(
 ) -> Transaction:
     """Record an order, invoice, payment or refund; flushes, never commits."""
     if customer.deleted_at is not None:
-        raise ValidationFailed.field("customer", "This customer is in the trash; restore it first.")
+        raise ValidationFailed.field(
+            "customer", Message(N_("This customer is in the trash; restore it first."))
+        )
     values = clean(data, clock=clock)
     now = clock.now()
     transaction = Transaction(customer_id=customer.id, created_at=now, updated_at=now, **values)
@@ -211,7 +230,7 @@ def update_transaction(
     if transaction.version != expected_version:
         raise StaleEdit(expected_version, transaction.version)
     if transaction.deleted_at is not None:
-        raise ValidationFailed.field("transaction", "This transaction is deleted.")
+        raise ValidationFailed.field("transaction", Message(N_("This transaction is deleted.")))
     values = clean(data, clock=clock, current=transaction)
     before = snapshot(transaction)
     for field, value in values.items():

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from models import Customer, Requirement, Segment, Transaction
 from workflows.customers import segments
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 
 
 def _live() -> Any:
@@ -22,7 +24,9 @@ def customer_ids(session: Session, audience: dict[str, Any], now: datetime) -> S
     if kind == "segment":
         segment = session.get(Segment, audience["segment_id"])
         if segment is None:
-            raise ValidationFailed.field("audience.segment_id", "The segment no longer exists.")
+            raise ValidationFailed.field(
+                "audience.segment_id", Message(N_("The segment no longer exists."))
+            )
         return segments.evaluate(session, segment)
     days = timedelta(days=int(audience.get("days") or 0))
     if kind == "requirement_resolved":
@@ -64,4 +68,6 @@ def customer_ids(session: Session, audience: dict[str, Any], now: datetime) -> S
             )
             .distinct()
         )
-    raise ValidationFailed.field("audience.kind", f"Unknown audience {kind!r}.")
+    raise ValidationFailed.field(
+        "audience.kind", Message(N_("Unknown audience %(kind)s."), kind=repr(kind))
+    )

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from models import Calendar, Segment, Team
 from workflows.outreach import templates
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 
 GOAL_KPIS = ("reply_rate", "meeting_booked", "requirement_resolved", "revenue", "reactivation")
 AUDIENCE_KINDS = (
@@ -58,17 +60,17 @@ def _int(
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
-        e.add(field, "Use a whole number.")
+        e.add(field, Message(N_("Use a whole number.")))
         return None
     if not low <= value <= high:
-        e.add(field, f"Use a number from {low} to {high}.")
+        e.add(field, Message(N_("Use a number from %(low)s to %(high)s."), low=low, high=high))
         return None
     return value
 
 
 def _choice(value: Any, field: str, options: tuple[str, ...], e: _Errors) -> str | None:
     if value not in options:
-        e.add(field, f"Choose one of: {', '.join(options)}.")
+        e.add(field, Message(N_("Choose one of: %(choices)s."), choices=", ".join(options)))
         return None
     return str(value)
 
@@ -83,7 +85,7 @@ def _goal(raw: Any, e: _Errors) -> dict[str, Any]:
         try:
             target = float(target)
         except (TypeError, ValueError):
-            e.add("goal.target", "Use a number (a share in %, a count or an amount).")
+            e.add("goal.target", Message(N_("Use a number (a share in %, a count or an amount).")))
             target = None
     days = _int(raw.get("days"), "goal.days", e, low=1, high=3650, default=30)
     return {"kpi": kpi, "target": target, "days": days}
@@ -96,14 +98,17 @@ def _audience(session: Session, raw: Any, e: _Errors) -> dict[str, Any]:
     if kind == "segment":
         segment_id = _int(raw.get("segment_id"), "audience.segment_id", e, low=1, high=2**62)
         if segment_id is not None and session.get(Segment, segment_id) is None:
-            e.add("audience.segment_id", "No such segment.")
+            e.add("audience.segment_id", Message(N_("No such segment.")))
         result["segment_id"] = segment_id
     elif kind is not None:
         result["days"] = _int(raw.get("days"), "audience.days", e, low=0, high=3650, default=7)
         if kind == "requirement_state":
             state = str(raw.get("state") or "").strip()
             if not state:
-                e.add("audience.state", "Name the requirement state (e.g. waiting_on_customer).")
+                e.add(
+                    "audience.state",
+                    Message(N_("Name the requirement state (e.g. waiting_on_customer).")),
+                )
             result["state"] = state
     return result
 
@@ -131,19 +136,19 @@ def _texts(
     for name in names:
         text = str(raw.get(name) or "")
         if name in REQUIRED_TEXTS[channel] and not text.strip():
-            e.add(f"{field}.{name}", "This field is required.")
+            e.add(f"{field}.{name}", Message(N_("This field is required.")))
         else:
             for message in templates.problems(text):
                 e.add(f"{field}.{name}", message)
         result[name] = text
     translations = raw.get("translations") or {}
     if not isinstance(translations, dict):
-        e.add(f"{field}.translations", "Use an object of language → texts.")
+        e.add(f"{field}.translations", Message(N_("Use an object of language → texts.")))
         translations = {}
     cleaned: dict[str, dict[str, str]] = {}
     for language, texts in translations.items():
         if not isinstance(texts, dict):
-            e.add(f"{field}.translations.{language}", "Use an object of texts.")
+            e.add(f"{field}.translations.{language}", Message(N_("Use an object of texts.")))
             continue
         cleaned[str(language)] = {}
         for name in names:
@@ -159,7 +164,7 @@ def _texts(
 def _step(session: Session, raw: Any, index: int, e: _Errors) -> dict[str, Any]:
     field = f"steps.{index}"
     if not isinstance(raw, dict):
-        e.add(field, "Each step is an object.")
+        e.add(field, Message(N_("Each step is an object.")))
         return {}
     channel = _choice(raw.get("channel") or "email", f"{field}.channel", CHANNELS, e) or "email"
     step: dict[str, Any] = {
@@ -179,31 +184,31 @@ def _step(session: Session, raw: Any, index: int, e: _Errors) -> dict[str, Any]:
         if assignee.startswith("team:"):
             team_id = assignee.removeprefix("team:")
             if not team_id.isdigit() or session.get(Team, int(team_id)) is None:
-                e.add(f"{field}.assignee", "No such team.")
+                e.add(f"{field}.assignee", Message(N_("No such team.")))
         elif assignee not in ("owner", "customer_owner"):
-            e.add(f"{field}.assignee", "Use owner, customer_owner or team:<id>.")
+            e.add(f"{field}.assignee", Message(N_("Use owner, customer_owner or team:<id>.")))
         step["assignee"] = assignee
     variants = raw.get("variants") or []
     if not isinstance(variants, list):
-        e.add(f"{field}.variants", "Use a list of variants.")
+        e.add(f"{field}.variants", Message(N_("Use a list of variants.")))
         variants = []
     cleaned = []
     keys: set[str] = set()
     for v_index, variant in enumerate(variants):
         v_field = f"{field}.variants.{v_index}"
         if not isinstance(variant, dict):
-            e.add(v_field, "Each variant is an object.")
+            e.add(v_field, Message(N_("Each variant is an object.")))
             continue
         key = str(variant.get("key") or chr(ord("A") + v_index))[:20]
         if key in keys:
-            e.add(f"{v_field}.key", "Each variant needs its own key.")
+            e.add(f"{v_field}.key", Message(N_("Each variant needs its own key.")))
         keys.add(key)
         weight = _int(variant.get("weight"), f"{v_field}.weight", e, low=1, high=100, default=50)
         cleaned.append(
             {"key": key, "weight": weight, **_texts(session, variant, v_field, channel, e)}
         )
     if len(cleaned) == 1:
-        e.add(f"{field}.variants", "Give at least two variants, or none.")
+        e.add(f"{field}.variants", Message(N_("Give at least two variants, or none.")))
     step["variants"] = cleaned
     return step
 
@@ -215,7 +220,7 @@ def _clock_time(value: Any, field: str, e: _Errors) -> str | None:
     try:
         return time.fromisoformat(text).strftime("%H:%M")
     except ValueError:
-        e.add(field, "Use a time as HH:MM.")
+        e.add(field, Message(N_("Use a time as HH:MM.")))
         return None
 
 
@@ -227,22 +232,27 @@ def _window(session: Session, raw: Any, e: _Errors) -> dict[str, Any]:
         or not weekdays
         or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in weekdays)
     ):
-        e.add("window.weekdays", "Choose at least one weekday (0 = Monday … 6 = Sunday).")
+        e.add(
+            "window.weekdays", Message(N_("Choose at least one weekday (0 = Monday … 6 = Sunday)."))
+        )
         weekdays = []
     start = _clock_time(raw.get("start"), "window.start", e)
     end = _clock_time(raw.get("end"), "window.end", e)
     if start and start == end:
-        e.add("window.end", "The window must end at another time than it starts.")
+        e.add("window.end", Message(N_("The window must end at another time than it starts.")))
     calendar_id = raw.get("calendar_id") or None
     if calendar_id is not None:
         calendar_id = _int(calendar_id, "window.calendar_id", e, low=1, high=2**62)
         if calendar_id is not None and session.get(Calendar, calendar_id) is None:
-            e.add("window.calendar_id", "No such calendar.")
+            e.add("window.calendar_id", Message(N_("No such calendar.")))
     zone = str(raw.get("default_time_zone") or "UTC")
     try:
         zoneinfo.ZoneInfo(zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        e.add("window.default_time_zone", f"Unknown time zone {zone!r} (use an IANA name).")
+        e.add(
+            "window.default_time_zone",
+            Message(N_("Unknown time zone %(name)s (use an IANA name)."), name=repr(zone)),
+        )
     return {
         "weekdays": sorted(set(weekdays)),
         "start": start,
@@ -271,14 +281,14 @@ def _caps(raw: Any, e: _Errors) -> dict[str, Any]:
 def clean(session: Session, raw: Any) -> dict[str, Any]:
     """The stored form of a definition, or ValidationFailed naming every bad field."""
     if not isinstance(raw, dict):
-        raise ValidationFailed.field("definition", "Use an object.")
+        raise ValidationFailed.field("definition", Message(N_("Use an object.")))
     e = _Errors()
     steps_raw = raw.get("steps")
     if not isinstance(steps_raw, list) or not steps_raw:
-        e.add("steps", "Add at least one step.")
+        e.add("steps", Message(N_("Add at least one step.")))
         steps_raw = []
     elif len(steps_raw) > MAX_STEPS:
-        e.add("steps", f"Use at most {MAX_STEPS} steps.")
+        e.add("steps", Message(N_("Use at most %(limit)s steps."), limit=MAX_STEPS))
     stop_on = raw.get("stop_on") if isinstance(raw.get("stop_on"), dict) else {}
     definition = {
         "goal": _goal(raw.get("goal"), e),

@@ -22,6 +22,8 @@ from workflows.outreach import execution, links, stops, templates
 from workflows.outreach.strategies import current_version
 from workflows.platform.clock import Clock
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 
 
 def _rows(session: Session, query: Any) -> list[dict[str, Any]]:
@@ -128,13 +130,15 @@ def preview(
     """A step of the current version rendered for `customer`, in their language."""
     steps = current_version(session, strategy).definition["steps"]
     if not 0 <= step_index < len(steps):
-        raise ValidationFailed.field("step", f"Choose a step from 0 to {len(steps) - 1}.")
+        raise ValidationFailed.field(
+            "step", Message(N_("Choose a step from 0 to %(last)s."), last=len(steps) - 1)
+        )
     step = steps[step_index]
     source: dict[str, Any] = step
     if variant_key:
         matches = [v for v in step.get("variants") or [] if v["key"] == variant_key]
         if not matches:
-            raise ValidationFailed.field("variant", "No such variant.")
+            raise ValidationFailed.field("variant", Message(N_("No such variant.")))
         source = matches[0]
     sender = session.get(User, strategy.owner_id) if strategy.owner_id else None
     address = customer.primary_email or ""

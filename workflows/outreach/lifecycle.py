@@ -5,6 +5,8 @@ from transitions import Machine
 
 from models import Strategy, StrategyStatus
 from workflows.platform.errors import Conflict
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 
 STATES = [s.value for s in StrategyStatus]
 TRANSITIONS = [
@@ -25,8 +27,15 @@ MACHINE = Machine(
 
 class StrategyTransitionRefused(Conflict):
     def __init__(self, status: str, trigger: str, allowed: list[str]) -> None:
-        shown = ", ".join(allowed) or "none"
-        super().__init__(f"A {status} strategy cannot {trigger}; allowed now: {shown}.")
+        shown = ", ".join(allowed) or Message(N_("none"))
+        super().__init__(
+            Message(
+                N_("A %(status)s strategy cannot %(trigger)s; allowed now: %(allowed)s."),
+                status=status,
+                trigger=trigger,
+                allowed=shown,
+            )
+        )
         self.allowed = allowed
 
 

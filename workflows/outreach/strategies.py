@@ -21,6 +21,8 @@ from models import (
 from workflows.outreach import definitions, lifecycle, stops
 from workflows.platform.clock import Clock
 from workflows.platform.errors import Conflict, ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 from workflows.platform.publishing import publish_after_commit, wake_clock_after_commit
 
 ENROL_TASK = "outreach.enrol"
@@ -29,9 +31,11 @@ ENROL_TASK = "outreach.enrol"
 def _name(raw: Any) -> str:
     name = str(raw or "").strip()
     if not name:
-        raise ValidationFailed.field("name", "This field is required.")
+        raise ValidationFailed.field("name", Message(N_("This field is required.")))
     if len(name) > 120:
-        raise ValidationFailed.field("name", "Use at most 120 characters.")
+        raise ValidationFailed.field(
+            "name", Message(N_("Use at most %(limit)s characters."), limit=120)
+        )
     return name
 
 
@@ -50,7 +54,7 @@ def _check_all(
     if owner_id is not None and (
         not isinstance(owner_id, int) or session.get(User, owner_id) is None
     ):
-        errors["owner_id"] = ["No such user."]
+        errors["owner_id"] = [Message(N_("No such user."))]
     definition = None
     if "definition" in data or name_required:
         try:
@@ -112,7 +116,7 @@ def edit(
     """Change name, owner and/or definition. A draft's definition changes in place; an active
     or paused strategy gets a new version that new enrolments take (running ones keep theirs)."""
     if strategy.status == StrategyStatus.ARCHIVED:
-        raise Conflict("An archived strategy cannot change.")
+        raise Conflict(Message(N_("An archived strategy cannot change.")))
     name, definition, owner_id = _check_all(session, data, name_required=False)
     now = clock.now()
     if name is not None:

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from models import Customer, Organisation, Requirement, Transaction, User
 from models.name_readings import greeting_name
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 
 # Every variable a template may use, with its attributes: the context always carries each key
 # (empty when the customer has no organisation, requirement or transaction), so a template
@@ -45,23 +47,42 @@ def problems(text: str) -> list[str]:
     try:
         tree = ENV.parse(text)
     except TemplateSyntaxError as exc:
-        return [f"Template error on line {exc.lineno}: {(exc.message or '').rstrip('.')}."]
+        # Translators: the reason is Jinja's English text.
+        reason = (exc.message or "").rstrip(".")
+        return [
+            Message(
+                N_("Template error on line %(line)s: %(reason)s."), line=exc.lineno, reason=reason
+            )
+        ]
     found: list[str] = []
     unknown = sorted(meta.find_undeclared_variables(tree) - set(VARIABLES))
     if unknown:
-        found.append(f"Unknown variable {', '.join(unknown)}; use: {', '.join(VARIABLES)}.")
+        found.append(
+            Message(
+                N_("Unknown variable %(names)s; use: %(choices)s."),
+                names=", ".join(unknown),
+                choices=", ".join(VARIABLES),
+            )
+        )
     for node in tree.find_all(nodes.Getattr):
         if isinstance(node.node, nodes.Name) and node.node.name in VARIABLES:
             allowed = VARIABLES[node.node.name]
             if node.attr not in allowed:
-                found.append(f"{node.node.name} has no {node.attr!r}; use: {', '.join(allowed)}.")
+                found.append(
+                    Message(
+                        N_("%(name)s has no %(attribute)s; use: %(choices)s."),
+                        name=node.node.name,
+                        attribute=repr(node.attr),
+                        choices=", ".join(allowed),
+                    )
+                )
     if not found:
         try:
             ENV.from_string(text).render(sample_context())
         except TemplateError as exc:
-            found.append(f"Template error: {exc}.")
+            found.append(Message(N_("Template error: %(reason)s."), reason=str(exc)))
         except Exception as exc:  # a sandbox refusal or a bad operation on a sample value
-            found.append(f"Template error: {exc}.")
+            found.append(Message(N_("Template error: %(reason)s."), reason=str(exc)))
     return found
 
 

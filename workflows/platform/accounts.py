@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from models import ApiToken, Role, Team, TeamMembership, User
 from workflows.platform.clock import Clock
 from workflows.platform.errors import StaleEdit, ValidationFailed
-from workflows.platform.i18n import SUPPORTED_LOCALES
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_, SUPPORTED_LOCALES
 from workflows.platform.passwords import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -36,17 +37,22 @@ def normalise_email(email: str) -> str:
 
 def check_time_zone(name: str, field: str = "time_zone") -> str:
     if not isinstance(name, str) or len(name) > 64:  # the column's width; a path too long: OSError
-        raise ValidationFailed.field(field, "Unknown time zone (use an IANA name).")
+        raise ValidationFailed.field(field, Message(N_("Unknown time zone (use an IANA name).")))
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise ValidationFailed.field(field, f"Unknown time zone {name!r}.") from exc
+        raise ValidationFailed.field(
+            field, Message(N_("Unknown time zone %(name)s."), name=repr(name))
+        ) from exc
     return name
 
 
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed.field("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+        raise ValidationFailed.field(
+            "password",
+            Message(N_("Use at least %(limit)s characters."), limit=MIN_PASSWORD_LENGTH),
+        )
     return password
 
 
@@ -66,7 +72,7 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if find_user_by_email(session, email) is not None:
-        raise ValidationFailed.field("email", "A user with this email already exists.")
+        raise ValidationFailed.field("email", Message(N_("A user with this email already exists.")))
     name = name.strip() or email.split("@")[0]
     user = User(
         email=email,
@@ -118,7 +124,10 @@ def set_language(session: Session, user: User, language: str | None) -> None:
     language = language or None
     if language is not None and language not in SUPPORTED_LOCALES:
         raise ValidationFailed.field(
-            "language", f"Choose one of: {', '.join(SUPPORTED_LOCALES)} (or none)."
+            "language",
+            Message(
+                N_("Choose one of: %(choices)s (or none)."), choices=", ".join(SUPPORTED_LOCALES)
+            ),
         )
     session.execute(
         update(User)
@@ -170,7 +179,9 @@ def _digest(secret: str) -> str:
 def issue_token(session: Session, user: User, name: str, *, clock: Clock) -> IssuedToken:
     name = name.strip()
     if not name:
-        raise ValidationFailed.field("name", "Give the token a name, e.g. the script using it.")
+        raise ValidationFailed.field(
+            "name", Message(N_("Give the token a name, e.g. the script using it."))
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
@@ -205,10 +216,10 @@ def user_for_token(session: Session, secret: str, *, clock: Clock) -> User | Non
 def create_team(session: Session, name: str, *, clock: Clock) -> Team:
     name = name.strip()
     if not name:
-        raise ValidationFailed.field("name", "A team needs a name.")
+        raise ValidationFailed.field("name", Message(N_("A team needs a name.")))
     exists = session.scalar(select(Team.id).where(func.lower(Team.name) == name.lower()))
     if exists is not None:
-        raise ValidationFailed.field("name", "A team with this name already exists.")
+        raise ValidationFailed.field("name", Message(N_("A team with this name already exists.")))
     team = Team(name=name, created_at=clock.now())
     session.add(team)
     session.flush()
@@ -223,7 +234,9 @@ def set_team_members(
     wanted = set(member_ids) | supervisors
     found = set(session.scalars(select(User.id).where(User.id.in_(wanted))))
     if missing := wanted - found:
-        raise ValidationFailed.field("members", f"Unknown user ids: {sorted(missing)}.")
+        raise ValidationFailed.field(
+            "members", Message(N_("Unknown user ids: %(ids)s."), ids=sorted(missing))
+        )
     current = {m.user_id: m for m in team.memberships}
     for user_id, membership in current.items():
         if user_id not in wanted:
@@ -242,4 +255,6 @@ def _role(role: Role | str) -> Role:
         return Role(role)
     except ValueError as exc:
         allowed = ", ".join(r.value for r in Role)
-        raise ValidationFailed.field("role", f"Choose one of: {allowed}.") from exc
+        raise ValidationFailed.field(
+            "role", Message(N_("Choose one of: %(choices)s."), choices=allowed)
+        ) from exc

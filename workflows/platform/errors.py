@@ -1,5 +1,8 @@
 """Domain errors; `web/errors.py` maps each to HTTP in one place."""
 
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
+
 
 class DomainError(Exception):
     """Base class of errors a user can act on."""
@@ -12,6 +15,11 @@ class ValidationFailed(DomainError):
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
         self.errors = errors
 
+    def __str__(self) -> str:
+        # Each message in the reader's words (a `Message` shows itself translated; a bare
+        # `join` would take its English): what an error page or a flash shows.
+        return "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in self.errors.items())
+
     @classmethod
     def field(cls, name: str, message: str) -> "ValidationFailed":
         return cls({name: [message]})
@@ -22,8 +30,14 @@ class StaleEdit(DomainError):
 
     def __init__(self, expected_version: int, current_version: int) -> None:
         super().__init__(
-            f"This record changed since you loaded it (your version {expected_version}, "
-            f"current version {current_version})."
+            Message(
+                N_(
+                    "This record changed since you loaded it (your version %(yours)s, "
+                    "current version %(current)s)."
+                ),
+                yours=expected_version,
+                current=current_version,
+            )
         )
         self.expected_version = expected_version
         self.current_version = current_version

@@ -21,6 +21,7 @@ from workflows.customers.subject_data import subject_of
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import Conflict, ValidationFailed
+from workflows.platform.field_messages import Message
 from workflows.platform.i18n import N_
 from workflows.platform.publishing import publish_after_commit
 from workflows.platform.subject_data import ERASED, Subject
@@ -161,7 +162,9 @@ def set_legal_hold(
 ) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed.field("reason", "Say why the customer's data must be kept.")
+        raise ValidationFailed.field(
+            "reason", Message(N_("Say why the customer's data must be kept."))
+        )
     before = {
         "legal_hold_at": customer.legal_hold_at,
         "legal_hold_reason": customer.legal_hold_reason,
@@ -222,7 +225,9 @@ def request_erasure(
 ) -> ErasureJob:
     """Queue the erasure (the worker starts after commit); an active job is returned as is."""
     if customer.legal_hold_at is not None:
-        raise LegalHoldSet("This customer is under a legal hold; lift it before erasing.")
+        raise LegalHoldSet(
+            Message(N_("This customer is under a legal hold; lift it before erasing."))
+        )
     active = session.scalar(
         select(ErasureJob).where(
             ErasureJob.customer_id == customer.id, ErasureJob.status.in_(ACTIVE)

@@ -21,6 +21,8 @@ from models import (
 from workflows.customers import search_index
 from workflows.platform.clock import Clock
 from workflows.platform.errors import Conflict, ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 from workflows.platform.subject_data import ERASED
 from workflows.tracking.requirements import WORKFLOWS
 
@@ -46,22 +48,29 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     target = str(data.get("target") or "")
     if target not in TARGETS:
-        errors["target"] = ["Choose communications or requirements."]
+        errors["target"] = [Message(N_("Choose communications or requirements."))]
     channel = str(data.get("channel") or "")
     if target == "communications" and channel and channel not in set(CommunicationChannel):
-        errors["channel"] = [f"Choose one of: {', '.join(CommunicationChannel)} (or none for all)."]
+        errors["channel"] = [
+            Message(
+                N_("Choose one of: %(choices)s (or none for all)."),
+                choices=", ".join(CommunicationChannel),
+            )
+        ]
     if target == "requirements" and channel:
-        errors["channel"] = ["Requirement policies apply to every channel."]
+        errors["channel"] = [Message(N_("Requirement policies apply to every channel."))]
     try:
         months = int(str(data.get("months", "")).strip())
         if not 1 <= months <= MAX_MONTHS:
             raise ValueError
     except ValueError:
-        errors["months"] = [f"Give a whole number of months from 1 to {MAX_MONTHS}."]
+        errors["months"] = [
+            Message(N_("Give a whole number of months from 1 to %(limit)s."), limit=MAX_MONTHS)
+        ]
         months = 0
     action = str(data.get("action") or "")
     if action not in ACTIONS:
-        errors["action"] = ["Choose delete or anonymise."]
+        errors["action"] = [Message(N_("Choose delete or anonymise."))]
     if errors:
         raise ValidationFailed(errors)
     return {"target": target, "channel": channel, "months": months, "action": action}
@@ -78,7 +87,9 @@ def save(
         )
     )
     if taken is not None and taken is not policy:
-        raise ValidationFailed.field("channel", "A policy for this kind and channel exists.")
+        raise ValidationFailed.field(
+            "channel", Message(N_("A policy for this kind and channel exists."))
+        )
     now = clock.now()
     if policy is None:
         policy = RetentionPolicy(created_at=now, is_enabled=False, last_result={}, **values)
@@ -144,7 +155,9 @@ def preview(session: Session, policy: RetentionPolicy, *, clock: Clock) -> int:
 
 def enable(session: Session, policy: RetentionPolicy, enabled: bool) -> None:
     if enabled and (policy.last_result or {}).get("previewed_settings") != _settings(policy):
-        raise NotPreviewed("Preview this policy (see how many records it touches) first.")
+        raise NotPreviewed(
+            Message(N_("Preview this policy (see how many records it touches) first."))
+        )
     policy.is_enabled = enabled
     session.flush()
 

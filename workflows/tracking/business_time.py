@@ -12,6 +12,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
+
 MAX_DAYS_SEARCHED = 4000  # a calendar with no opening in ~11 years is a configuration error
 
 
@@ -26,9 +29,9 @@ class OpeningPeriod:
 
     def __post_init__(self) -> None:
         if not 0 <= self.weekday <= 6:
-            raise ValueError("weekday is 0 (Monday) to 6 (Sunday)")
+            raise ValueError(Message(N_("weekday is 0 (Monday) to 6 (Sunday)")))
         if self.end != time(0) and self.end <= self.start:
-            raise ValueError("an opening period ends after it starts")
+            raise ValueError(Message(N_("an opening period ends after it starts")))
 
 
 @dataclass(frozen=True)

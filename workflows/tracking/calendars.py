@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from models import Calendar, Holiday, SlaPolicyVersion, WorkingDay
 from workflows.platform.clock import Clock
 from workflows.platform.errors import Conflict, ValidationFailed
+from workflows.platform.field_messages import Message, message_of
+from workflows.platform.i18n import N_
 from workflows.tracking.business_time import (
     BusinessCalendar,
     OpeningPeriod,
@@ -37,28 +39,34 @@ def _parse_time(value: Any, *, allow_24: bool) -> time:
     try:
         return time.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"“{text}” is not a time (HH:MM)") from None
+        raise ValueError(Message(N_("“%(value)s” is not a time (HH:MM)"), value=text)) from None
 
 
 def _clean_periods(raw: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
     if not isinstance(raw, list) or not raw:
-        errors["periods"] = ["Give at least one opening period: weekday, start and end."]
+        errors["periods"] = [
+            Message(N_("Give at least one opening period: weekday, start and end."))
+        ]
         return []
     cleaned = []
     for index, item in enumerate(raw):
         try:
             if not isinstance(item, dict):
-                raise ValueError("each period is an object with weekday, start and end")
+                raise ValueError(
+                    Message(N_("each period is an object with weekday, start and end"))
+                )
             weekday = item.get("weekday")
             if isinstance(weekday, str) and weekday[:3].lower() in WEEKDAYS:
                 weekday = WEEKDAYS.index(weekday[:3].lower())
             if not isinstance(weekday, int) or isinstance(weekday, bool):
-                raise ValueError("weekday is 0 (Monday) to 6 (Sunday)")
+                raise ValueError(Message(N_("weekday is 0 (Monday) to 6 (Sunday)")))
             start = _parse_time(item.get("start"), allow_24=False)
             end = _parse_time(item.get("end"), allow_24=True)
             OpeningPeriod(weekday, start, end)  # checks the range and order
         except ValueError as exc:
-            errors.setdefault("periods", []).append(f"Period {index + 1}: {exc}.")
+            errors.setdefault("periods", []).append(
+                Message(N_("Period %(n)s: %(reason)s."), n=index + 1, reason=message_of(exc))
+            )
             continue
         cleaned.append(OpeningPeriod(weekday, start, end))
     return [
@@ -101,19 +109,21 @@ def _clean_quiet_hours(raw: Any, errors: dict[str, list[str]]) -> list[dict[str,
     if raw in (None, ""):
         return []
     if not isinstance(raw, list):
-        errors["quiet_hours"] = ["Quiet hours are a list of {start, end} times."]
+        errors["quiet_hours"] = [Message(N_("Quiet hours are a list of {start, end} times."))]
         return []
     cleaned = []
     for index, item in enumerate(raw):
         try:
             if not isinstance(item, dict):
-                raise ValueError("each window is an object with start and end")
+                raise ValueError(Message(N_("each window is an object with start and end")))
             start = _parse_time(item.get("start"), allow_24=False)
             end = _parse_time(item.get("end"), allow_24=True)
             if start == end:
-                raise ValueError("a quiet window needs different start and end")
+                raise ValueError(Message(N_("a quiet window needs different start and end")))
         except ValueError as exc:
-            errors.setdefault("quiet_hours", []).append(f"Window {index + 1}: {exc}.")
+            errors.setdefault("quiet_hours", []).append(
+                Message(N_("Window %(n)s: %(reason)s."), n=index + 1, reason=message_of(exc))
+            )
             continue
         cleaned.append({"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")})
     return cleaned
@@ -123,16 +133,18 @@ def _clean_holidays(raw: Any, errors: dict[str, list[str]]) -> dict[date, str]:
     if raw in (None, ""):
         return {}
     if not isinstance(raw, list):
-        errors["holidays"] = ["Holidays are a list of {date, name}."]
+        errors["holidays"] = [Message(N_("Holidays are a list of {date, name}."))]
         return {}
     days: dict[date, str] = {}
     for index, item in enumerate(raw):
         try:
             if not isinstance(item, dict):
-                raise ValueError("each holiday is an object with date and name")
+                raise ValueError(Message(N_("each holiday is an object with date and name")))
             day = date.fromisoformat(str(item.get("date", "")))
         except ValueError as exc:
-            errors.setdefault("holidays", []).append(f"Holiday {index + 1}: {exc}.")
+            errors.setdefault("holidays", []).append(
+                Message(N_("Holiday %(n)s: %(reason)s."), n=index + 1, reason=message_of(exc))
+            )
             continue
         days[day] = str(item.get("name") or "Holiday")[:200]
     return days
@@ -147,11 +159,11 @@ def _clean_day_hours(raw: Any) -> DayHours:
     if raw in (None, "", []):
         return None
     if not isinstance(raw, list):
-        raise ValueError("periods are a list of {start, end}")
+        raise ValueError(Message(N_("periods are a list of {start, end}")))
     cleaned = []
     for item in raw:
         if not isinstance(item, dict):
-            raise ValueError("each period is an object with start and end")
+            raise ValueError(Message(N_("each period is an object with start and end")))
         start = _parse_time(item.get("start"), allow_24=False)
         end = _parse_time(item.get("end"), allow_24=True)
         cleaned.append(OpeningPeriod(0, start, end))  # checks the order
@@ -168,19 +180,25 @@ def _clean_working_days(raw: Any, errors: dict[str, list[str]]) -> dict[date, tu
     if raw in (None, ""):
         return {}
     if not isinstance(raw, list):
-        errors["working_days"] = ["Extra working days are a list of {date, name, periods}."]
+        errors["working_days"] = [
+            Message(N_("Extra working days are a list of {date, name, periods}."))
+        ]
         return {}
     days: dict[date, tuple[str, DayHours]] = {}
     for index, item in enumerate(raw):
         try:
             if not isinstance(item, dict):
-                raise ValueError("each working day is an object with date, name and periods")
+                raise ValueError(
+                    Message(N_("each working day is an object with date, name and periods"))
+                )
             day = date.fromisoformat(str(item.get("date", "")))
             if day in days:
-                raise ValueError(f"{day} is listed twice")
+                raise ValueError(Message(N_("%(day)s is listed twice"), day=day))
             hours = _clean_day_hours(item.get("periods"))
         except ValueError as exc:
-            errors.setdefault("working_days", []).append(f"Working day {index + 1}: {exc}.")
+            errors.setdefault("working_days", []).append(
+                Message(N_("Working day %(n)s: %(reason)s."), n=index + 1, reason=message_of(exc))
+            )
             continue
         days[day] = (str(item.get("name") or "Working day")[:200], hours)
     return days
@@ -193,12 +211,14 @@ def clean(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
     if not partial or "name" in data:
         name = str(data.get("name") or "").strip()
         if not name:
-            errors["name"] = ["Give the calendar a name."]
+            errors["name"] = [Message(N_("Give the calendar a name."))]
         out["name"] = name[:120]
     if not partial or "time_zone" in data:
         zone = str(data.get("time_zone") or "").strip()
         if zone not in zoneinfo.available_timezones():
-            errors["time_zone"] = [f"“{zone}” is not an IANA time zone (e.g. Europe/Berlin)."]
+            errors["time_zone"] = [
+                Message(N_("“%(zone)s” is not an IANA time zone (e.g. Europe/Berlin)."), zone=zone)
+            ]
         out["time_zone"] = zone
     if not partial or "periods" in data:
         out["periods"] = _clean_periods(data.get("periods"), errors)
@@ -211,7 +231,10 @@ def clean(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
         both = sorted(set(out["working_days"]) & set(out.get("holidays", {})))
         if both:
             errors.setdefault("working_days", []).append(
-                f"{', '.join(map(str, both))}: a day is a holiday or a working day, not both."
+                Message(
+                    N_("%(days)s: a day is a holiday or a working day, not both."),
+                    days=", ".join(map(str, both)),
+                )
             )
     if errors:
         raise ValidationFailed(errors)
@@ -221,7 +244,7 @@ def clean(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
 def _check_name_free(session: Session, name: str, calendar_id: int | None) -> None:
     taken = session.scalar(select(Calendar.id).where(Calendar.name == name))
     if taken is not None and taken != calendar_id:
-        raise ValidationFailed.field("name", "Another calendar has this name.")
+        raise ValidationFailed.field("name", Message(N_("Another calendar has this name.")))
 
 
 def create(session: Session, data: dict[str, Any], *, clock: Clock) -> Calendar:
@@ -264,7 +287,7 @@ def delete(session: Session, calendar: Calendar) -> None:
         select(SlaPolicyVersion.id).where(SlaPolicyVersion.calendar_id == calendar.id).limit(1)
     )
     if used is not None:
-        raise CalendarInUse("SLA policies count in this calendar; change them first.")
+        raise CalendarInUse(Message(N_("SLA policies count in this calendar; change them first.")))
     session.delete(calendar)
     session.flush()
 
@@ -289,8 +312,10 @@ def _replace_working_days(
     if clash:
         raise ValidationFailed.field(
             "working_days",
-            f"{', '.join(map(str, clash))}: already a holiday on this calendar; "
-            "remove the holiday first.",
+            Message(
+                N_("%(days)s: already a holiday on this calendar; remove the holiday first."),
+                days=", ".join(map(str, clash)),
+            ),
         )
     for working_day in [w for w in calendar.working_days if w.source == "entered"]:
         calendar.working_days.remove(working_day)
@@ -363,12 +388,18 @@ def import_country_holidays(
     supported = holiday_data.list_supported_countries()
     country = (country or "").strip().upper()
     if country not in supported:
-        errors["country"] = [f"“{country}” is not a supported country code (ISO 3166-1)."]
+        errors["country"] = [
+            Message(
+                N_("“%(country)s” is not a supported country code (ISO 3166-1)."), country=country
+            )
+        ]
     elif subdivision and subdivision not in supported[country]:
-        errors["subdivision"] = [f"Choose one of: {', '.join(supported[country])}."]
+        errors["subdivision"] = [
+            Message(N_("Choose one of: %(choices)s."), choices=", ".join(supported[country]))
+        ]
     years = sorted(set(years))
     if not years or any(not 1900 <= y <= 2200 for y in years):
-        errors["years"] = ["Give the years to import, e.g. [2026, 2027]."]
+        errors["years"] = [Message(N_("Give the years to import, e.g. [2026, 2027]."))]
     if errors:
         raise ValidationFailed(errors)
     table = holiday_data.country_holidays(country, subdiv=subdivision or None, years=years)
@@ -392,7 +423,9 @@ def import_ical(session: Session, calendar: Calendar, content: bytes | str) -> i
     try:
         parsed = icalendar.Calendar.from_ical(content)
     except ValueError as exc:
-        raise ValidationFailed.field("file", f"This is not an iCal file: {exc}") from None
+        raise ValidationFailed.field(
+            "file", Message(N_("This is not an iCal file: %(reason)s"), reason=str(exc))
+        ) from None
     days: list[tuple[date, str]] = []
     for event in parsed.walk("VEVENT"):
         try:
@@ -406,8 +439,11 @@ def import_ical(session: Session, calendar: Calendar, content: bytes | str) -> i
             start = start.date()
         end_day = end.date() if isinstance(end, datetime) else end
         if not isinstance(start, date) or not (end_day is None or isinstance(end_day, date)):
-            name = event.get("SUMMARY") or "an event"
-            raise ValidationFailed.field("file", f"“{name}” has a start or end that is not a date.")
+            name = event.get("SUMMARY") or Message(N_("an event"))
+            raise ValidationFailed.field(
+                "file",
+                Message(N_("“%(name)s” has a start or end that is not a date."), name=name),
+            )
         name = str(event.get("SUMMARY") or "Holiday")
         day = start
         while True:
@@ -415,14 +451,22 @@ def import_ical(session: Session, calendar: Calendar, content: bytes | str) -> i
             if len(days) > MAX_ICAL_DAYS:
                 raise ValidationFailed.field(
                     "file",
-                    f"This file would add more than {MAX_ICAL_DAYS:,} holiday days "
-                    f"(“{name}” alone runs from {start} to {end_day}); import a shorter range.",
+                    Message(
+                        N_(
+                            "This file would add more than %(limit)s holiday days (“%(name)s” "
+                            "alone runs from %(start)s to %(end)s); import a shorter range."
+                        ),
+                        limit=f"{MAX_ICAL_DAYS:,}",
+                        name=name,
+                        start=start,
+                        end=end_day,
+                    ),
                 )
             day += timedelta(days=1)
             if end_day is None or day >= end_day:
                 break
     if not days:
-        raise ValidationFailed.field("file", "The file holds no events.")
+        raise ValidationFailed.field("file", Message(N_("The file holds no events.")))
     return add_holidays(session, calendar, days, source="ical")
 
 

@@ -9,6 +9,8 @@ from models import RequirementCategory
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 
 MAX_NAME = 80
 
@@ -33,7 +35,11 @@ def problems(
     if session.scalar(select(RequirementCategory.id).where(RequirementCategory.name == name)):
         return {}
     known = names(session)
-    hint = f"Choose one of: {', '.join(known)}." if known else "An admin has not listed any yet."
+    hint = (
+        Message(N_("Choose one of: %(choices)s."), choices=", ".join(known))
+        if known
+        else Message(N_("An admin has not listed any yet."))
+    )
     return {"category": [hint]}
 
 
@@ -43,14 +49,16 @@ def create_category(
     """Add `name` (trimmed; unique whatever its case); flushes, never commits."""
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationFailed.field("name", "Give the category a name.")
+        raise ValidationFailed.field("name", Message(N_("Give the category a name.")))
     if len(name) > MAX_NAME:
-        raise ValidationFailed.field("name", f"Use at most {MAX_NAME} characters.")
+        raise ValidationFailed.field(
+            "name", Message(N_("Use at most %(limit)s characters."), limit=MAX_NAME)
+        )
     taken = session.scalar(
         select(RequirementCategory.id).where(func.lower(RequirementCategory.name) == name.lower())
     )
     if taken is not None:
-        raise ValidationFailed.field("name", "That category is already on the list.")
+        raise ValidationFailed.field("name", Message(N_("That category is already on the list.")))
     category = RequirementCategory(name=name, created_at=clock.now())
     session.add(category)
     session.flush()

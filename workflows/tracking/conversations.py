@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from models import Communication, Customer, Direction, Requirement, User
 from workflows.customers import communications
 from workflows.platform.clock import Clock
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 from workflows.tracking import clock_words as words
 from workflows.tracking import requirements, search_index, visibility
 from workflows.tracking.clock_words import say
@@ -44,8 +46,12 @@ def link_check(
             return  # the customers domain names the missing requirement
         if actor is None or not allowed(actor, requirement):
             raise requirements.NotPermitted(
-                "Only the assignee, a supervisor of the requirement's team or an admin may "
-                "link a communication to this requirement."
+                Message(
+                    N_(
+                        "Only the assignee, a supervisor of the requirement's team or an admin "
+                        "may link a communication to this requirement."
+                    )
+                )
             )
 
     return check

@@ -26,6 +26,8 @@ from models import Requirement, Role, SlaClock, SlaStatus, TeamMembership, User
 from models.sla import ESCALATED_PREDICATE
 from workflows.platform.clock import Clock
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_, LazyText
 from workflows.tracking import sla
 from workflows.tracking.requirements import NotPermitted
 
@@ -116,7 +118,7 @@ def parse_cursor(after: str) -> tuple[bool, bool, datetime, int]:
             raise ValueError(after)
         due = _EPOCH + stamp * _MICROSECOND
     except (ValueError, OverflowError, OSError):
-        raise ValidationFailed.field("after", "Not a page of this list.") from None
+        raise ValidationFailed.field("after", Message(N_("Not a page of this list."))) from None
     return bool(acknowledged), bool(not_breached), due, clock_id
 
 
@@ -266,19 +268,28 @@ def acknowledge(session: Session, sla_clock_id: int, *, actor: User, clock: Cloc
     """Acknowledge the clock's current rung; flushes, the caller commits."""
     row = session.get(SlaClock, sla_clock_id)
     if row is None:
-        raise ValidationFailed.field("id", "No such escalation.")
+        raise ValidationFailed.field("id", Message(N_("No such escalation.")))
     requirement = session.get(Requirement, row.requirement_id)
     if not may_acknowledge(session, actor, requirement):
         raise NotPermitted(
-            "Only a supervisor of the requirement's team, its assignee or an admin may acknowledge."
+            Message(
+                N_(
+                    "Only a supervisor of the requirement's team, its assignee or an admin "
+                    "may acknowledge."
+                )
+            )
         )
     if row.status not in sla.COUNTING:
         raise ValidationFailed.field(
-            "id", f"This clock is {row.status}; there is nothing to acknowledge."
+            "id",
+            Message(
+                N_("This clock is %(status)s; there is nothing to acknowledge."),
+                status=LazyText(str(row.status)),  # the clock status words of web/record_words
+            ),
         )
     due = row.due_at is not None and row.due_at <= clock.now()
     if row.warned_at is None and row.breached_at is None and row.rung == 0 and not due:
-        raise ValidationFailed.field("id", "This clock is not at risk yet.")
+        raise ValidationFailed.field("id", Message(N_("This clock is not at risk yet.")))
     if row.acknowledged_rung >= max(row.rung, 1):
         return row  # already acknowledged at this rung: nothing changes
     sla.acknowledge_clock(session, row, requirement, actor_id=actor.id, clock=clock)

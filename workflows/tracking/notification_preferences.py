@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from models import NotificationPreference, User
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,9 @@ def set_preferences(session: Session, user_id: int, chosen: dict[str, Channels])
     """Store the user's channels for the events given; unknown events are refused."""
     unknown = sorted(set(chosen) - set(EVENTS))
     if unknown:
-        raise ValidationFailed({"event": [f"Unknown events: {', '.join(unknown)}."]})
+        raise ValidationFailed(
+            {"event": [Message(N_("Unknown events: %(names)s."), names=", ".join(unknown))]}
+        )
     rows = {
         p.event: p
         for p in session.scalars(

@@ -28,6 +28,8 @@ from models import (
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import DomainError, StaleEdit, ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_, LazyText
 from workflows.platform.publishing import wake_clock_after_commit
 from workflows.tracking import categories, notifications, opportunities, search_index, sla
 from workflows.tracking import clock_words as words
@@ -48,8 +50,20 @@ class TransitionRefused(DomainError):
     """The trigger is not allowed now; names the triggers that are."""
 
     def __init__(self, state: str, trigger: str, allowed: list[str], reasons: list[str]) -> None:
-        why = " ".join(reasons) or f"“{trigger}” is not possible from “{state}”."
-        super().__init__(f"{why} Allowed now: {', '.join(allowed) or 'nothing'}.")
+        why = (
+            Message.joined(" ", reasons)
+            if reasons
+            else Message(
+                N_("“%(trigger)s” is not possible from “%(state)s”."), trigger=trigger, state=state
+            )
+        )
+        super().__init__(
+            Message(
+                N_("%(why)s Allowed now: %(allowed)s."),
+                why=why,
+                allowed=", ".join(allowed) or Message(N_("nothing")),
+            )
+        )
         self.state = state
         self.trigger = trigger
         self.allowed = allowed
@@ -167,19 +181,25 @@ def open_requirement(
         errors.update(categories.problems(session, category))
     title = " ".join((title or "").split())  # one line: it becomes email subjects
     if not title:
-        errors["title"] = ["Give the requirement a title."]
+        errors["title"] = [Message(N_("Give the requirement a title."))]
     if workflow not in WORKFLOWS:
-        errors["workflow"] = [f"Choose one of: {', '.join(WORKFLOWS)}."]
+        errors["workflow"] = [
+            Message(N_("Choose one of: %(choices)s."), choices=", ".join(WORKFLOWS))
+        ]
     try:
         priority = Priority(priority)
     except ValueError:
-        errors["priority"] = [f"Choose one of: {', '.join(p.value for p in Priority)}."]
+        errors["priority"] = [
+            Message(N_("Choose one of: %(choices)s."), choices=", ".join(p.value for p in Priority))
+        ]
     if team_id is not None and session.get(Team, team_id) is None:
-        errors["team_id"] = ["No such team."]
+        errors["team_id"] = [Message(N_("No such team."))]
     if assignee_id is not None:
         assignee = session.get(User, assignee_id)
         if assignee is None or not assignee.is_active:
-            errors["assignee_id"] = ["No such active user."]  # as `update_requirement` says
+            errors["assignee_id"] = [
+                Message(N_("No such active user."))
+            ]  # as `update_requirement` says
     if errors:
         raise ValidationFailed(errors)
     now = clock.now()
@@ -240,18 +260,28 @@ def fire(
         # A typo is bad input (422), unlike a real trigger refused in this state (409).
         raise ValidationFailed.field(
             "trigger",
-            f"“{trigger}” is not a trigger of this workflow. "
-            f"Its triggers: {', '.join(definition.triggers)}.",
+            Message(
+                N_("“%(trigger)s” is not a trigger of this workflow. Its triggers: %(triggers)s."),
+                trigger=trigger,
+                triggers=", ".join(definition.triggers),
+            ),
         )
     allowed = definition.triggers_from(requirement.state, include_timer_triggers=actor is None)
     if actor is not None and not may_act(session, actor, requirement):
         raise NotPermitted(
-            "Only the assignee, a supervisor of the requirement's team or an admin may act."
+            Message(
+                N_("Only the assignee, a supervisor of the requirement's team or an admin may act.")
+            )
         )
     if trigger not in allowed:
         raise TransitionRefused(requirement.state, trigger, allowed, [])
     if actor is not None and not may_fire(actor, definition, trigger):
-        raise NotPermitted(f"Only a {definition.trigger_roles[trigger]} may do this.")
+        raise NotPermitted(
+            Message(
+                N_("Only a %(role)s may do this."),
+                role=LazyText(str(definition.trigger_roles[trigger])),
+            )
+        )
     _transition(
         session, requirement, definition, trigger, allowed, actor, clock, note, timer_id, data
     )
@@ -365,7 +395,12 @@ def update_requirement(
         raise StaleEdit(expected_version, requirement.version)
     if not may_act(session, actor, requirement):
         raise NotPermitted(
-            "Only the assignee, a supervisor of the requirement's team or an admin may edit."
+            Message(
+                N_(
+                    "Only the assignee, a supervisor of the requirement's team or an admin "
+                    "may edit."
+                )
+            )
         )
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -379,18 +414,22 @@ def update_requirement(
     if "title" in values:
         values["title"] = " ".join((values["title"] or "").split())[:300]
         if not values["title"]:
-            errors["title"] = ["Give the requirement a title."]
+            errors["title"] = [Message(N_("Give the requirement a title."))]
     if "priority" in values:
         try:
             values["priority"] = Priority(values["priority"])
         except ValueError:
-            errors["priority"] = [f"Choose one of: {', '.join(p.value for p in Priority)}."]
+            errors["priority"] = [
+                Message(
+                    N_("Choose one of: %(choices)s."), choices=", ".join(p.value for p in Priority)
+                )
+            ]
     if values.get("team_id") is not None and session.get(Team, values["team_id"]) is None:
-        errors["team_id"] = ["No such team."]
+        errors["team_id"] = [Message(N_("No such team."))]
     if values.get("assignee_id") is not None:
         assignee = session.get(User, values["assignee_id"])
         if assignee is None or not assignee.is_active:
-            errors["assignee_id"] = ["No such active user."]
+            errors["assignee_id"] = [Message(N_("No such active user."))]
     money, money_errors = opportunities.clean(
         values, workflow=requirement.workflow, current=requirement
     )
@@ -399,7 +438,7 @@ def update_requirement(
     if "tags" in values:
         tags = values["tags"]
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-            errors["tags"] = ["A list of words."]
+            errors["tags"] = [Message(N_("A list of words."))]
         else:
             values["tags"] = sorted({t.strip() for t in tags if t.strip()})
     if errors:

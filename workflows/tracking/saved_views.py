@@ -13,6 +13,8 @@ from models import Priority, Role, SavedView, Team, User
 from workflows.platform import audit
 from workflows.platform.clock import Clock
 from workflows.platform.errors import ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 from workflows.tracking import visibility
 from workflows.tracking.requirements import WORKFLOWS
 
@@ -25,7 +27,7 @@ MAX_TEXT = 200
 
 def _clean_filters(raw: Any, errors: dict[str, list[str]]) -> dict[str, str]:
     if not isinstance(raw, Mapping):
-        errors["filters"] = ["An object of filter names and values."]
+        errors["filters"] = [Message(N_("An object of filter names and values."))]
         return {}
     allowed: dict[str, Any] = {
         "state": STATES,
@@ -40,19 +42,23 @@ def _clean_filters(raw: Any, errors: dict[str, list[str]]) -> dict[str, str]:
     for key, value in raw.items():
         field = f"filters.{key}"
         if key not in allowed:
-            errors[field] = [f"Unknown filter; use: {', '.join(allowed)}."]
+            errors[field] = [
+                Message(N_("Unknown filter; use: %(choices)s."), choices=", ".join(allowed))
+            ]
             continue
         if value in (None, ""):
             continue
         text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
         if text is None or len(text) > MAX_TEXT:
-            errors[field] = ["Give a short text or a number."]
+            errors[field] = [Message(N_("Give a short text or a number."))]
         elif allowed[key] is not None and text not in allowed[key]:
-            errors[field] = [f"Choose one of: {', '.join(sorted(allowed[key]))}."]
+            errors[field] = [
+                Message(N_("Choose one of: %(choices)s."), choices=", ".join(sorted(allowed[key])))
+            ]
         elif key == "team" and not text.isdigit():
-            errors[field] = ["A team id."]
+            errors[field] = [Message(N_("A team id."))]
         elif key == "assignee" and not (text.isdigit() or text == "none"):
-            errors[field] = ["A user id, or none."]
+            errors[field] = [Message(N_("A user id, or none."))]
         else:
             cleaned[key] = text
     return cleaned
@@ -76,18 +82,18 @@ def create_view(
     errors: dict[str, list[str]] = {}
     name = " ".join((name or "").split())
     if not name:
-        errors["name"] = ["Give the view a name."]
+        errors["name"] = [Message(N_("Give the view a name."))]
     elif len(name) > MAX_NAME:
-        errors["name"] = [f"Use at most {MAX_NAME} characters."]
+        errors["name"] = [Message(N_("Use at most %(limit)s characters."), limit=MAX_NAME)]
     if queue not in QUEUES:
-        errors["queue"] = [f"Choose one of: {', '.join(QUEUES)}."]
+        errors["queue"] = [Message(N_("Choose one of: %(choices)s."), choices=", ".join(QUEUES))]
     elif queue == "all" and not owner.has_role(Role.SUPERVISOR):
         errors["queue"] = ["“all” is for supervisors."]
     cleaned = _clean_filters(filters, errors)
     if team_id is not None and session.get(Team, team_id) is None:
-        errors["team_id"] = ["No such team."]
+        errors["team_id"] = [Message(N_("No such team."))]
     elif team_id is not None and not _may_share_with(session, owner, team_id):
-        errors["team_id"] = ["Share with a team you belong to."]
+        errors["team_id"] = [Message(N_("Share with a team you belong to."))]
     if errors:
         raise ValidationFailed(errors)
     view = SavedView(

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from models import Requirement, SlaClock, SlaPolicy, SlaPolicyVersion
 from workflows.platform.clock import Clock
 from workflows.platform.errors import Conflict, ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 from workflows.platform.publishing import publish_after_commit
 from workflows.tracking import clock_words as words
 from workflows.tracking import sla, sla_policies
@@ -76,7 +78,9 @@ def _rematch_scan(
 
 def _check_mode(mode: str) -> None:
     if mode not in MODES:
-        raise ValidationFailed.field("mode", f"One of: {', '.join(MODES)}.")
+        raise ValidationFailed.field(
+            "mode", Message(N_("One of: %(choices)s."), choices=", ".join(MODES))
+        )
 
 
 def dry_run(
@@ -85,7 +89,7 @@ def dry_run(
     """What applying would do, changing nothing."""
     _check_mode(mode)
     if policy.current_version is None:
-        raise Conflict("The policy has no version to apply.")
+        raise Conflict(Message(N_("The policy has no version to apply.")))
     if mode == REMATCH:
         ids = _rematch_scan(session, policy)[0]
     else:
@@ -114,9 +118,9 @@ def start(
     """Queue the recompute (after commit). Refused while one is running."""
     _check_mode(mode)
     if (policy.recompute or {}).get("status") in ("queued", "running"):
-        raise Conflict("This policy is already being applied; wait for it to finish.")
+        raise Conflict(Message(N_("This policy is already being applied; wait for it to finish.")))
     if policy.current_version is None:
-        raise Conflict("The policy has no version to apply.")
+        raise Conflict(Message(N_("The policy has no version to apply.")))
     if mode == REMATCH:
         total = len(_rematch_scan(session, policy)[0])
     else:

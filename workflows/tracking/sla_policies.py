@@ -24,6 +24,8 @@ from models import (
 )
 from workflows.platform.clock import Clock
 from workflows.platform.errors import StaleEdit, ValidationFailed
+from workflows.platform.field_messages import Message
+from workflows.platform.i18n import N_
 
 SETTINGS = (
     "calendar_id",
@@ -53,30 +55,51 @@ def _clean_targets(raw: Any, errors: dict[str, list[str]]) -> dict[str, dict[str
     allowed_keys = [p.value for p in Priority] + [DEFAULT_TARGET_KEY]
     if not isinstance(raw, dict) or not raw:
         errors["targets"] = [
-            "Give targets in seconds per priority (or “default”), e.g. "
-            '{"default": {"first_response": 3600, "resolution": 86400}}.'
+            Message(
+                N_(
+                    "Give targets in seconds per priority (or “default”), e.g. "
+                    '{"default": {"first_response": 3600, "resolution": 86400}}.'
+                )
+            )
         ]
         return {}
     cleaned: dict[str, dict[str, int]] = {}
     for key, metrics in raw.items():
         if key not in allowed_keys:
             errors.setdefault("targets", []).append(
-                f"“{key}”: use one of {', '.join(allowed_keys)}."
+                Message(
+                    N_("“%(key)s”: use one of %(choices)s."),
+                    key=key,
+                    choices=", ".join(allowed_keys),
+                )
             )
             continue
         if not isinstance(metrics, dict):
-            errors.setdefault("targets", []).append(f"“{key}”: give {{metric: seconds}}.")
+            errors.setdefault("targets", []).append(
+                Message(N_("“%(key)s”: give {metric: seconds}."), key=key)
+            )
             continue
         cleaned[key] = {}
         for metric, seconds in metrics.items():
             number = _int(seconds)
             if metric not in Metric.__members__.values():
                 errors.setdefault("targets", []).append(
-                    f"“{key}.{metric}”: metrics are {', '.join(m.value for m in Metric)}."
+                    Message(
+                        N_("“%(key)s”: %(problem)s"),
+                        key=f"{key}.{metric}",
+                        problem=Message(
+                            N_("metrics are %(choices)s."),
+                            choices=", ".join(m.value for m in Metric),
+                        ),
+                    )
                 )
             elif number is None or not 1 <= number <= MAX_TARGET_SECONDS:
                 errors.setdefault("targets", []).append(
-                    f"“{key}.{metric}”: a whole number of seconds, at least 1."
+                    Message(
+                        N_("“%(key)s”: %(problem)s"),
+                        key=f"{key}.{metric}",
+                        problem=Message(N_("a whole number of seconds, at least 1.")),
+                    )
                 )
             else:
                 cleaned[key][metric] = number
@@ -90,7 +113,7 @@ def _clean_pause_states(raw: Any, errors: dict[str, list[str]]) -> dict[str, lis
         m in Metric.__members__.values() and isinstance(v, list) for m, v in raw.items()
     ):
         errors["pause_states"] = [
-            'Give {metric: [state, …]}, e.g. {"resolution": ["waiting_on_customer"]}.'
+            Message(N_('Give {metric: [state, …]}, e.g. {"resolution": ["waiting_on_customer"]}.'))
         ]
         return {}
     return {m: [str(s) for s in states] for m, states in raw.items()}
@@ -122,43 +145,66 @@ def _clean_ladder(raw: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]
     if raw in (None, ""):
         return []
     if not isinstance(raw, list):
-        errors["ladder"] = ["The ladder is a list of rungs."]
+        errors["ladder"] = [Message(N_("The ladder is a list of rungs."))]
         return []
     rungs = []
     for index, item in enumerate(raw, start=1):
         problems = []
         if not isinstance(item, dict):
-            errors.setdefault("ladder", []).append(f"Rung {index}: give an object.")
+            errors.setdefault("ladder", []).append(
+                Message(
+                    N_("Rung %(n)s: %(problems)s."),
+                    n=index,
+                    problems=Message(N_("give an object")),
+                )
+            )
             continue
         at = item.get("at")
         rung: dict[str, Any] = {"at": at}
         if at not in RUNG_AT:
-            problems.append(f"“at” is one of {', '.join(RUNG_AT)}")
+            problems.append(Message(N_("“at” is one of %(choices)s"), choices=", ".join(RUNG_AT)))
         elif at == "percent":
             value = _int(item.get("value"))
             if value is None or not 1 <= value <= 1000:
-                problems.append("“value” is a percentage of the target, 1 to 1000")
+                problems.append(Message(N_("“value” is a percentage of the target, 1 to 1000")))
             rung["value"] = value
         elif at == "after_breach":
             seconds = _int(item.get("seconds"))
             if seconds is None or not 0 <= seconds <= MAX_TARGET_SECONDS:
-                problems.append("“seconds” after the breach is a whole number, 0 or more")
+                problems.append(
+                    Message(N_("“seconds” after the breach is a whole number, 0 or more"))
+                )
             rung["seconds"] = seconds
         recipients = [_clean_recipient(r) for r in item.get("recipients") or ["assignee"]]
         if None in recipients:
             problems.append(
-                "recipients are assignee, team_supervisors, role:<agent|supervisor|admin> "
-                "or user:<id>"
+                Message(
+                    N_(
+                        "recipients are assignee, team_supervisors, "
+                        "role:<agent|supervisor|admin> or user:<id>"
+                    )
+                )
             )
         actions = [_clean_action(a) for a in item.get("actions") or ["notify"]]
         if None in actions:
             problems.append(
-                "actions are notify, raise_priority, move_to_team:<team id> or reassign:<user id>"
+                Message(
+                    N_(
+                        "actions are notify, raise_priority, move_to_team:<team id> "
+                        "or reassign:<user id>"
+                    )
+                )
             )
         rung["recipients"] = recipients
         rung["actions"] = actions
         if problems:
-            errors.setdefault("ladder", []).append(f"Rung {index}: {'; '.join(problems)}.")
+            errors.setdefault("ladder", []).append(
+                Message(
+                    N_("Rung %(n)s: %(problems)s."),
+                    n=index,
+                    problems=Message.joined("; ", problems),
+                )
+            )
         rungs.append(rung)
     return rungs
 
@@ -174,32 +220,36 @@ def clean(session: Session, data: dict[str, Any], *, partial: bool = False) -> d
     if given("name"):
         out["name"] = str(data.get("name") or "").strip()[:120]
         if not out["name"]:
-            errors["name"] = ["Give the policy a name."]
+            errors["name"] = [Message(N_("Give the policy a name."))]
     if "position" in data:
         out["position"] = _int(data["position"])
         if out["position"] is None:
-            errors["position"] = ["A whole number; lower positions are matched first."]
+            errors["position"] = [Message(N_("A whole number; lower positions are matched first."))]
     if "active" in data:
         if not isinstance(data["active"], bool):
-            errors["active"] = ["true or false."]
+            errors["active"] = [Message(N_("true or false."))]
         out["active"] = bool(data["active"])
     if given("match"):
         match = data.get("match") or {}
         if not isinstance(match, dict) or set(match) - set(MATCH_KEYS):
-            errors["match"] = [f"Match on any of: {', '.join(MATCH_KEYS)} (lists)."]
+            errors["match"] = [
+                Message(N_("Match on any of: %(choices)s (lists)."), choices=", ".join(MATCH_KEYS))
+            ]
         else:
             out["match"] = _clean_match(session, match, errors)
     if given("calendar_id"):
         calendar_id = _int(data.get("calendar_id"))
         if calendar_id is None or session.get(Calendar, calendar_id) is None:
-            errors["calendar_id"] = ["Choose an existing calendar."]
+            errors["calendar_id"] = [Message(N_("Choose an existing calendar."))]
         out["calendar_id"] = calendar_id
     if given("targets"):
         out["targets"] = _clean_targets(data.get("targets"), errors)
     if given("warning_percent"):
         value = _int(data.get("warning_percent", 80))
         if value is None or not 1 <= value <= 100:
-            errors["warning_percent"] = ["A percentage of the target, 1 to 100 (100: no warning)."]
+            errors["warning_percent"] = [
+                Message(N_("A percentage of the target, 1 to 100 (100: no warning)."))
+            ]
         out["warning_percent"] = value
     if given("pause_states"):
         out["pause_states"] = _clean_pause_states(data.get("pause_states"), errors)
@@ -209,7 +259,9 @@ def clean(session: Session, data: dict[str, Any], *, partial: bool = False) -> d
         raw = data.get("follow_up_seconds")
         value = None if raw in (None, "") else _int(raw)
         if raw not in (None, "") and (value is None or value < 1):
-            errors["follow_up_seconds"] = ["Business seconds without agent activity, or null."]
+            errors["follow_up_seconds"] = [
+                Message(N_("Business seconds without agent activity, or null."))
+            ]
         out["follow_up_seconds"] = value
     if errors:
         raise ValidationFailed(errors)
@@ -223,19 +275,19 @@ def _clean_match(
     for key in MATCH_KEYS:
         values = match.get(key) or []
         if not isinstance(values, list):
-            errors.setdefault("match", []).append(f"“{key}” is a list.")
+            errors.setdefault("match", []).append(Message(N_("“%(key)s” is a list."), key=key))
             continue
         if key == "priorities":
             bad = [v for v in values if v not in {p.value for p in Priority}]
             if bad:
                 errors.setdefault("match", []).append(
-                    f"Unknown priorities: {', '.join(map(str, bad))}."
+                    Message(N_("Unknown priorities: %(values)s."), values=", ".join(map(str, bad)))
                 )
         if key == "team_ids":
             ids = [_int(v) for v in values]
             known = set(session.scalars(select(Team.id).where(Team.id.in_([i for i in ids if i]))))
             if None in ids or set(ids) - known:
-                errors.setdefault("match", []).append("Unknown team ids.")
+                errors.setdefault("match", []).append(Message(N_("Unknown team ids.")))
             values = ids
         if values:
             cleaned[key] = [str(v) if key != "team_ids" else v for v in values]
@@ -245,7 +297,7 @@ def _clean_match(
 def _check_name_free(session: Session, name: str, policy_id: int | None) -> None:
     taken = session.scalar(select(SlaPolicy.id).where(SlaPolicy.name == name))
     if taken is not None and taken != policy_id:
-        raise ValidationFailed.field("name", "Another policy has this name.")
+        raise ValidationFailed.field("name", Message(N_("Another policy has this name.")))
 
 
 def create(
@@ -338,7 +390,7 @@ def reorder(session: Session, policy_ids: list[int], *, clock: Clock) -> None:
     """Set positions from an ordered list of ids (every policy, each once)."""
     policies = {p.id: p for p in ordered(session)}
     if sorted(policy_ids) != sorted(policies):
-        raise ValidationFailed.field("order", "List every policy id exactly once.")
+        raise ValidationFailed.field("order", Message(N_("List every policy id exactly once.")))
     for index, policy_id in enumerate(policy_ids):
         policies[policy_id].position = (index + 1) * 10
         policies[policy_id].updated_at = clock.now()

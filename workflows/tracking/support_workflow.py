@@ -9,6 +9,7 @@ from sqlalchemy.orm import object_session
 from transitions import EventData
 
 from models import RequirementEvent
+from workflows.platform.field_messages import Message
 from workflows.platform.i18n import N_
 from workflows.tracking.declaration import TimerSpec, Workflow, refuse
 
@@ -17,12 +18,14 @@ ACTIVE = ["new", "open", "in_progress", "waiting_on_customer"]
 
 
 def has_assignee(event: EventData) -> bool:
-    return event.model.assignee_id is not None or refuse(event, "Assign someone first.")
+    return event.model.assignee_id is not None or refuse(
+        event, Message(N_("Assign someone first."))
+    )
 
 
 def has_resolution_note(event: EventData) -> bool:
     note = (event.kwargs.get("note") or event.model.resolution_note or "").strip()
-    return bool(note) or refuse(event, "Resolving needs a resolution note.")
+    return bool(note) or refuse(event, Message(N_("Resolving needs a resolution note.")))
 
 
 def within_reopen_window(event: EventData) -> bool:
@@ -30,7 +33,13 @@ def within_reopen_window(event: EventData) -> bool:
     now = event.kwargs["clock"].now()
     if resolved_at is not None and now - resolved_at <= REOPEN_WINDOW:
         return True
-    return refuse(event, f"Reopening is possible for {REOPEN_WINDOW.days} days after resolving.")
+    return refuse(
+        event,
+        Message(
+            N_("Reopening is possible for %(days)s days after resolving."),
+            days=REOPEN_WINDOW.days,
+        ),
+    )
 
 
 def within_cancel_reopen_window(event: EventData) -> bool:
@@ -49,20 +58,34 @@ def within_cancel_reopen_window(event: EventData) -> bool:
     if cancelled_at is not None and now - cancelled_at <= REOPEN_WINDOW:
         return True
     return refuse(
-        event, f"A cancelled requirement can be reopened for {REOPEN_WINDOW.days} days only."
+        event,
+        Message(
+            N_("A cancelled requirement can be reopened for %(days)s days only."),
+            days=REOPEN_WINDOW.days,
+        ),
     )
 
 
 def has_merge_target(event: EventData) -> bool:
     target_id = event.kwargs.get("data", {}).get("merge_into_id")
     if not target_id or target_id == event.model.id:
-        return refuse(event, "Name the requirement to merge into.")
+        return refuse(event, Message(N_("Name the requirement to merge into.")))
     session = object_session(event.model)
     target = session.get(type(event.model), target_id) if session is not None else None
     if target is None or target.customer_id != event.model.customer_id:
-        return refuse(event, f"Requirement #{target_id} is not one of this customer's.")
+        return refuse(
+            event,
+            Message(N_("Requirement #%(id)s is not one of this customer's."), id=target_id),
+        )
     if target.state in ("closed", "cancelled", "merged"):
-        return refuse(event, f"Requirement #{target_id} is {target.state}; merge into an open one.")
+        return refuse(
+            event,
+            Message(
+                N_("Requirement #%(id)s is %(state)s; merge into an open one."),
+                id=target_id,
+                state=target.state,
+            ),
+        )
     return True
 
 
