@@ -90,6 +90,19 @@ def amount_text(amount: Decimal) -> str:
     return f"{text}.00"
 
 
+def places_error(amount: Decimal, currency: str) -> Message | None:
+    """The field message for an amount with more decimals than its currency has (JPY none,
+    KWD three, most two), else None."""
+    places = MINOR_UNITS.get(currency, 2)
+    if -amount.normalize().as_tuple().exponent <= places:
+        return None
+    return Message(
+        N_("%(currency)s amounts have at most %(places)s decimal places."),
+        currency=currency,
+        places=places,
+    )
+
+
 def parse_currency(value: Any) -> str:
     code = str(value or "").strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code) or pycountry.currencies.get(alpha_3=code) is None:
@@ -142,16 +155,13 @@ def clean(
     if amount is not None or currency is not None:
         amount = amount if amount is not None else getattr(current, "amount", None)
         currency = currency or getattr(current, "currency", None)
-    if amount is not None and currency and "amount" not in errors:
-        places = MINOR_UNITS.get(currency, 2)
-        if -amount.normalize().as_tuple().exponent > places:
-            errors["amount"] = [
-                Message(
-                    N_("%(currency)s amounts have at most %(places)s decimal places."),
-                    currency=currency,
-                    places=places,
-                )
-            ]
+    too_precise = (
+        places_error(amount, currency)
+        if amount is not None and currency and "amount" not in errors
+        else None
+    )
+    if too_precise is not None:
+        errors["amount"] = [too_precise]
     if creating or "occurred_on" in data:
         raw = data.get("occurred_on")
         if raw in (None, ""):

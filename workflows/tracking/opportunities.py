@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from models import Requirement
-from workflows.customers.transactions import MINOR_UNITS, parse_amount, parse_currency
+from workflows.customers.transactions import parse_amount, parse_currency, places_error
 from workflows.platform.field_messages import Message
 from workflows.platform.i18n import N_
 from workflows.tracking.sales_workflow import SALES
@@ -96,14 +96,6 @@ def clean(
     if "amount" not in errors and "currency" not in errors and amount is not None:
         if currency is None:
             errors["currency"] = [Message(N_("Give the currency of the amount."))]
-        else:
-            places = MINOR_UNITS.get(currency, 2)
-            if -amount.normalize().as_tuple().exponent > places:
-                errors["amount"] = [
-                    Message(
-                        N_("%(currency)s amounts have at most %(places)s decimal places."),
-                        currency=currency,
-                        places=places,
-                    )
-                ]
+        elif (too_precise := places_error(amount, currency)) is not None:
+            errors["amount"] = [too_precise]
     return values, errors
