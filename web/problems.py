@@ -6,6 +6,7 @@ from flask import Response, jsonify
 from flask_babel import lazy_gettext as _l
 from werkzeug.http import HTTP_STATUS_CODES
 
+from web.schema_words import schema_message
 from workflows.platform.field_messages import Message
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -72,7 +73,9 @@ def in_words_all(errors: dict[str, Any]) -> dict[str, Any]:
 
 
 def flatten_webargs_messages(messages: dict[str, Any]) -> dict[str, list[str]]:
-    """webargs groups messages by location (`json`, `query`); a client wants field names."""
+    """webargs groups messages by location (`json`, `query`); a client wants field names.
+    marshmallow's own messages become Messages (`web.schema_words`), shown in the client's
+    language like a workflow's."""
     errors: dict[str, list[str]] = {}
 
     def walk(prefix: str, value: Any) -> None:
@@ -80,7 +83,7 @@ def flatten_webargs_messages(messages: dict[str, Any]) -> dict[str, list[str]]:
             for key, inner in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), inner)
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            errors.setdefault(prefix or "_body", []).extend(value)
+            errors.setdefault(prefix or "_body", []).extend(map(schema_message, value))
         else:
             errors.setdefault(prefix or "_body", []).append(str(value))
 

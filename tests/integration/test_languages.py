@@ -11,6 +11,7 @@ from tests.conftest import csrf_token, login
 from web.clocks import current_clock
 from web.extensions import db
 from web.i18n import duration, money, number
+from workflows.customers.queries import MAX_LIMIT, SORTS
 from workflows.platform import accounts
 
 
@@ -212,3 +213,33 @@ def test_durations_money_and_numbers_in_the_viewers_locale(app: Flask) -> None:
         assert money("1234.5", "CNY") == "CN¥1,234.50"
         unknown = money("5", "XQQ")  # a code Babel has no symbol for: written as the code
         assert "XQQ" in unknown and "5.00" in unknown
+
+
+def test_api_schema_messages_speak_the_clients_language(
+    app: Flask, client: FlaskClient, make_user: Any
+) -> None:
+    """marshmallow's own messages (a query argument that is no number, out of range, not one of
+    the choices) are in the client's language; without Accept-Language, marshmallow's English."""
+    user = make_user()
+    with app.app_context():
+        secret = accounts.issue_token(
+            db.session, db.session.get(User, user.id), "i18n", clock=current_clock()
+        ).secret
+        db.session.commit()
+    bearer = {"Authorization": f"Bearer {secret}"}
+    path = "/api/v1/customers?owner_id=abc&limit=0&sort=height"
+
+    english = client.get(path, headers=bearer)
+    assert english.status_code == 422
+    assert english.get_json()["errors"] == {
+        "owner_id": ["Not a valid integer."],
+        "limit": [f"Must be greater than or equal to 1 and less than or equal to {MAX_LIMIT}."],
+        "sort": [f"Must be one of: {', '.join(SORTS)}."],
+    }
+    chinese = client.get(path, headers={**bearer, "Accept-Language": "zh-CN"})
+    assert chinese.status_code == 422
+    assert chinese.get_json()["errors"] == {
+        "owner_id": ["不是有效的整数。"],
+        "limit": [f"必须大于或等于 1 且小于或等于 {MAX_LIMIT}。"],
+        "sort": [f"必须是以下之一：{', '.join(SORTS)}。"],
+    }
