@@ -164,16 +164,21 @@ def test_the_account_page_and_the_admin_set_the_language(
     assert bad.status_code == 422
 
 
-def test_api_problems_keep_english_codes_and_speak_the_clients_language(
-    app: Flask, client: FlaskClient, make_user: Any
-) -> None:
+def _bearer(app: Flask, make_user: Any) -> dict[str, str]:
+    """An Authorization header with a new user's API token."""
     user = make_user()
     with app.app_context():
         secret = accounts.issue_token(
             db.session, db.session.get(User, user.id), "i18n", clock=current_clock()
         ).secret
         db.session.commit()
-    bearer = {"Authorization": f"Bearer {secret}"}
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_api_problems_keep_english_codes_and_speak_the_clients_language(
+    app: Flask, client: FlaskClient, make_user: Any
+) -> None:
+    bearer = _bearer(app, make_user)
 
     chinese = client.get(
         "/api/v1/requirements/999999", headers={**bearer, "Accept-Language": "zh-CN"}
@@ -220,13 +225,7 @@ def test_api_schema_messages_speak_the_clients_language(
 ) -> None:
     """marshmallow's own messages (a query argument that is no number, out of range, not one of
     the choices) are in the client's language; without Accept-Language, marshmallow's English."""
-    user = make_user()
-    with app.app_context():
-        secret = accounts.issue_token(
-            db.session, db.session.get(User, user.id), "i18n", clock=current_clock()
-        ).secret
-        db.session.commit()
-    bearer = {"Authorization": f"Bearer {secret}"}
+    bearer = _bearer(app, make_user)
     path = "/api/v1/customers?owner_id=abc&limit=0&sort=height"
 
     english = client.get(path, headers=bearer)
