@@ -8,18 +8,19 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from models import Calendar, Metric, Requirement, Role, SlaClock, SlaStatus, Timer, User
 from tests.conftest import csrf_token, login
-from web.clocks import current_clock
+from web.clocks import OFFSET_KEY, current_clock
 from web.extensions import db
 from workflows.customers import profiles
 from workflows.outreach.planning import Planner
 from workflows.platform import accounts
-from workflows.platform.clock import ManualClock
+from workflows.platform.clock import ManualClock, SystemClock
 from workflows.platform.errors import ValidationFailed
 from workflows.tracking import calendars, conversations, requirements, sla_policies
 from workflows.tracking.business_time import add_business_time
@@ -50,6 +51,11 @@ def _china_calendar(clock: ManualClock, **extra: Any) -> Calendar:
 @pytest.fixture
 def china(in_app: Flask, make_user: Any) -> dict[str, Any]:
     clock = ManualClock(shanghai(2025, 9, 1, 9))
+    # The session's clock process, if an earlier test started it, reads the shared test clock:
+    # set it to the same 2025 morning, or it fires this file's 2025 timers as long overdue while
+    # a test moves the same requirement (the `app` fixture resets the offset for the next test).
+    offset = (clock.now() - SystemClock().now()).total_seconds()
+    redis.Redis.from_url(in_app.config["REDIS_URL"]).set(OFFSET_KEY, offset)
     agent = db.session.get(User, make_user(Role.AGENT, email="agent@example.cn").id)
     team = accounts.create_team(db.session, "客服", clock=clock)
     accounts.set_team_members(db.session, team, [agent.id], [])
