@@ -210,6 +210,16 @@ def test_page_and_api_show_the_split_over_time(
     assert 'id="adaptive-split"' in html
     assert 'data-section="split.history"' in html and 'data-chart="line"' in html
     assert 'data-section="split.current"' in html and "Split over time" in html
+    assert "every variant keeps at least 10 %." in html
+    with app.app_context():
+        db.session.get(User, agent.id).language = "zh_Hans"
+        db.session.commit()
+    chinese = client.get(f"/strategies/{strategy_id}").get_data(as_text=True)
+    assert "分配随时间的变化" in chinese and "每个版本至少保留 10 %。" in chinese
+    spec = client.get("/api/v1/openapi.json").get_json()
+    documented = str(spec)
+    assert "split {mode: fixed|adaptive, floor: 0-50}" in documented
+    assert "`split`: the variant split" in documented
 
 
 def test_a_bad_split_is_refused_naming_its_field(
