@@ -29,7 +29,7 @@ def test_the_page_draws_the_split_over_time(
                 db.session, clock=ManualClock(START + timedelta(hours=hours))
             )
         db.session.commit()
-    sign_in(page, live_server, make_user(Role.AGENT))
+    sign_in(page, live_server, make_user(Role.AGENT, time_zone="Asia/Shanghai"))
     page.goto(f"{live_server}/strategies/{strategy_id}")
     page.wait_for_selector("body[data-report-ready]")
     history = page.locator('figure[data-section="split.history"]')
@@ -39,6 +39,10 @@ def test_the_page_draws_the_split_over_time(
     assert len(rows) == 2 and all(float(b) > float(a) for _, a, b in rows)
     history.get_by_role("button", name="Show table").click()
     expect(history.locator(".chart-table tbody tr")).to_have_count(2)
+    # The CSV keeps the moment in UTC; the table shows it in the viewer's zone (UTC+8).
+    assert rows[0][0] == START.isoformat(timespec="seconds")
+    first = history.locator(".chart-table tbody tr").first.locator("td").first
+    expect(first).to_contain_text("18:00")
     current = page.locator('figure[data-section="split.current"] .chart-table')
     expect(current).to_be_visible()
     expect(current.locator("tbody tr")).to_have_count(2)
