@@ -2,7 +2,9 @@
 way the support report reads its range (its drill-down links land here), every state with
 "any, done ones too", a clear message for a bad date, and saved views that keep them."""
 
+import re
 from datetime import UTC, datetime
+from html import unescape
 from typing import Any
 
 import pytest
@@ -124,3 +126,35 @@ def test_a_saved_view_and_the_page_links_keep_the_new_filters(world: World) -> N
     page = text_of(lead.get("/requirements", query_string={"queue": "all", **filters}))
     assert '<input type="hidden" name="created_from" value="2099-01-04">' in page
     assert '<input type="hidden" name="category" value="billing">' in page
+
+
+def test_the_support_reports_created_counts_link_to_the_queue_listing_them(world: World) -> None:
+    _opened_at(world, EVENING_BEFORE, "Evening before", category="billing")
+    first = _opened_at(
+        world,
+        FIRST_MORNING,
+        "First morning",
+        category="billing",
+        assignee_id=world.users["agent"].id,
+    )
+    last = _opened_at(world, LAST_EVENING, "Last evening", category="billing")
+    _opened_at(world, LAST_EVENING, "Other category", category="hardware")
+    _opened_at(world, NEXT_MORNING, "Next morning", category="billing")
+    world.fire(first, "assign", "resolve", note="Fixed")
+    lead = world.client("lead")
+    report = {"start": "2099-01-04", "end": "2099-01-05", "category": "billing"}
+    page = text_of(lead.get("/reports/support", query_string=report))
+    total = re.search(r'<a href="([^"]+)" id="created-total"[^>]*>(\d+)</a>', page)
+    assert total and total.group(2) == "2"
+    listed = text_of(lead.get(unescape(total.group(1))))
+    assert sorted(row_ids(listed)) == [first, last]
+    agents = re.findall(r'<a href="([^"]+)" data-drilldown="agents">(\d+)</a>', page)
+    assert [count for _, count in agents] == ["1", "1"]  # the agent's and the unassigned one
+    by_agent = {tuple(row_ids(text_of(lead.get(unescape(url))))) for url, _ in agents}
+    assert by_agent == {(first,), (last,)}
+    [team_url] = re.findall(r'<a href="([^"]+)" data-drilldown="teams">2</a>', page)
+    assert sorted(row_ids(text_of(lead.get(unescape(team_url))))) == [first, last]
+
+    # The queues have no SLA-policy filter: with one chosen, the counts link nowhere.
+    page = text_of(lead.get("/reports/support", query_string={**report, "sla_policy_id": "1"}))
+    assert 'id="created-total"' not in page and "data-drilldown" not in page

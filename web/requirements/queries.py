@@ -24,11 +24,10 @@ from web.request_cache import once_per_request
 from workflows.tracking import search_index
 from workflows.tracking.queue_order import ACTIVE, NOT_DUE_LAST
 from workflows.tracking.requirements import WORKFLOWS
+from workflows.tracking.saved_views import ANY_STATE
 
 QUEUES = ("mine", "team", "all")
 ALL_STATES = list(dict.fromkeys(s for w in WORKFLOWS.values() for s in w.states))
-# The state filter's value for every state, done ones too (a report's drill-down).
-ANY_STATE = "any"
 SHOWN_CLOCKS = (SlaStatus.RUNNING, SlaStatus.BREACHED, SlaStatus.PAUSED)
 
 

@@ -22,7 +22,9 @@ from workflows.tracking.requirements import WORKFLOWS
 
 QUEUES = ("mine", "team", "all")
 SLA_STATUSES = ("breached", "at_risk", "due_today", "paused")
-STATES = frozenset([*(s for w in WORKFLOWS.values() for s in w.states), "any"])
+# The state filter's value for every state, done ones too (a report's drill-down).
+ANY_STATE = "any"
+STATES = frozenset([*(s for w in WORKFLOWS.values() for s in w.states), ANY_STATE])
 MAX_NAME = 80
 MAX_TEXT = 200
 
