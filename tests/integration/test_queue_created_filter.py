@@ -62,6 +62,7 @@ def test_created_range_is_whole_days_in_the_viewers_zone_and_any_state_lists_don
     assert sorted(row_ids(page)) == [first, last]
     assert 'data-total="2"' in page and "2 requirements match these filters." in page
     assert "whole days in America/New_York" in page
+    assert "<h1>All requirements</h1>" in page  # not only the open ones
     # Without "any", the queue keeps to the open states: the resolved one is left out.
     assert row_ids(_queue(world, **RANGE)[1]) == [last]
     # One bound alone: open-ended on the other side.

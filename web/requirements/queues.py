@@ -163,7 +163,11 @@ def index() -> str | tuple[str, int]:
     page = render_template(
         "requirements/index.html",
         queue=queue,
-        title=QUEUE_TITLES[queue],
+        title=(
+            _("All requirements")
+            if queue == "all" and flt.state == queries.ANY_STATE
+            else QUEUE_TITLES[queue]
+        ),
         rows=rows,
         countdowns={
             r.id: [sla_display.countdown(c, now) for c in clocks.get(r.id, [])] for r in rows
