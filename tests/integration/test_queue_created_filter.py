@@ -159,3 +159,18 @@ def test_the_support_reports_created_counts_link_to_the_queue_listing_them(world
     # The queues have no SLA-policy filter: with one chosen, the counts link nowhere.
     page = text_of(lead.get("/reports/support", query_string={**report, "sla_policy_id": "1"}))
     assert 'id="created-total"' not in page and "data-drilldown" not in page
+
+
+def test_the_next_page_keeps_the_created_range_and_the_category(world: World) -> None:
+    world.clock.set(FIRST_MORNING)
+    for n in range(26):
+        world.open(f"Invoice {n}", category="billing")
+    filters = {**RANGE, "category": "billing", "state": "any"}
+    status, page = _queue(world, **filters)
+    assert status == 200 and len(row_ids(page)) == 25
+    assert "26 requirements match these filters." in page
+    [next_url] = re.findall(r'<a href="([^"]+)" id="next-page"', page)
+    for key, value in filters.items():
+        assert f"{key}={value}" in unescape(next_url)
+    second = text_of(world.client("lead").get(unescape(next_url)))
+    assert len(row_ids(second)) == 1

@@ -90,7 +90,7 @@ def _filter_from_args(errors: dict[str, list[str]]) -> queries.QueueFilter:
     )
 
 
-def created_zone() -> str:
+def _created_zone() -> str:
     """The zone whose days `created_from` and `created_to` name: `time_zone` from the query
     (a report's drill-down link carries the report's), else the viewer's."""
     return request.args.get("time_zone", "").strip() or viewer_zone().key
@@ -100,7 +100,7 @@ def _created_range(errors: dict[str, list[str]]) -> tuple[datetime | None, datet
     """`created_from` and `created_to` (whole local days, both inclusive) as the instants the
     support report counts between: from the first day's start to the start of the day after
     the last."""
-    zone = created_zone()
+    zone = _created_zone()
     try:
         first, last = parse_days(
             request.args.get("created_from"),
@@ -149,7 +149,11 @@ def index() -> str | tuple[str, int]:
     rows, has_next = (
         ([], False) if errors else queries.page_of(db.session, query, page_number, PAGE_SIZE)
     )
-    total = queries.count_of(db.session, query) if not (errors or flt.is_empty) else None
+    total = None
+    if not (errors or flt.is_empty):
+        # One page holds them all: no second query to count them.
+        whole = page_number == 1 and not has_next
+        total = len(rows) if whole else queries.count_of(db.session, query)
     clocks = queries.clocks_of(db.session, (r.id for r in rows))
     memberships = my_memberships(current_user)
     triggers = {
@@ -184,7 +188,7 @@ def index() -> str | tuple[str, int]:
         has_next=has_next,
         total=total,
         errors=errors,
-        created_zone=created_zone(),
+        created_zone=_created_zone(),
         filter_labels=FILTER_LABELS,
         args=args,
         filtered=not flt.is_empty or bool(errors),
