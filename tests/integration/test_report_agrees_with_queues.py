@@ -1,9 +1,10 @@
 """Acceptance: after the demo data, the support report's backlog (open requirements at the end
 of today, per state) equals what the "All open" queue lists for the same filter — per state
-and in total, for an admin and for a team's supervisor (both under the same read policy); its
-counts of requirements created in the range (in total, per agent, per team) link to queue pages
-that list exactly as many; and its SLA counts (clocks met, breached and in progress, breaches
-per rung) equal what the requirements API lists for the same filter."""
+(following the page's "open now" links) and in total, for an admin and for a team's supervisor
+(both under the same read policy); its counts of requirements created in the range (in total,
+per agent, per team) link to queue pages that list exactly as many; and its SLA counts (clocks
+met, breached and in progress, breaches per rung) equal what the requirements API lists for
+the same filter."""
 
 import re
 from collections import Counter
@@ -74,6 +75,16 @@ def test_support_report_backlog_agrees_with_the_queue_pages(app: Flask, make_use
                 assert _listed(client, {**queue_args, "state": state}) == count, (chosen, state)
                 compared += count
             assert _listed(client, queue_args) == sum(at_end.values()), chosen
+            # The page's "open now" links: each state's count, listed by the queue.
+            page = client.get("/reports/support", query_string=chosen).get_data(as_text=True)
+            links = re.findall(
+                r'<a href="([^"]+)" data-drilldown="backlog" data-state="(\w+)">(\d+)</a>', page
+            )
+            assert {state: int(n) for _, state, n in links} == {
+                state: count for state, count in at_end.items() if count
+            }, chosen
+            for url, state, n in links:
+                assert _queue_total(client, unescape(url)) == int(n), (chosen, state)
     assert compared > 0  # the demo left open work to compare
 
 

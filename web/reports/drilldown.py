@@ -3,6 +3,7 @@
 local days in the report's zone (the queue reads them with the report's own `local_midnight`)."""
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from flask import url_for
@@ -19,14 +20,22 @@ QUEUE_ARGS = {
 }
 
 
-def queue_url(report: Mapping[str, Any], **narrower: Any) -> str | None:
-    """The queue page for the report's range and filters, narrowed by `narrower` (queue
-    argument names); None when a filter has no queue counterpart (the SLA policy)."""
+def _queue_args(report: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The report's filters as queue arguments; None when one has no queue counterpart (the
+    SLA policy)."""
     filters = report["filters"]
     if any(name not in QUEUE_ARGS for name in filters):
         return None
+    return {QUEUE_ARGS[name]: value for name, value in filters.items()}
+
+
+def queue_url(report: Mapping[str, Any], **narrower: Any) -> str | None:
+    """The queue page for the report's range and filters, narrowed by `narrower` (queue
+    argument names); None when a filter has no queue counterpart (the SLA policy)."""
+    args = _queue_args(report)
+    if args is None:
+        return None
     days = report["range"]
-    args = {QUEUE_ARGS[name]: value for name, value in filters.items()} | narrower
     return url_for(
         "requirements.index",
         queue="all",
@@ -34,7 +43,7 @@ def queue_url(report: Mapping[str, Any], **narrower: Any) -> str | None:
         created_from=days["start"],
         created_to=days["end"],
         time_zone=days["time_zone"],
-        **args,
+        **(args | narrower),
     )
 
 
@@ -55,3 +64,22 @@ def created_links(report: Mapping[str, Any]) -> dict[str, Any]:
             if row[0] is not None
         },
     }
+
+
+def backlog_links(report: Mapping[str, Any], today: date) -> list[tuple[str, int, str | None]]:
+    """(state, count, queue URL) of the backlog at the end of the range's last day when that
+    day is today: what is open now, which the queue lists by state (no link for none). Empty
+    for a range ending earlier, or with a filter the queues do not have."""
+    args = _queue_args(report)
+    backlog = report["backlog"]
+    if args is None or report["range"]["end"] != today.isoformat() or not backlog["rows"]:
+        return []
+    states, counts = backlog["columns"][1:], backlog["rows"][-1][1:]
+    return [
+        (
+            state,
+            count,
+            url_for("requirements.index", queue="all", state=state, **args) if count else None,
+        )
+        for state, count in zip(states, counts, strict=True)
+    ]
