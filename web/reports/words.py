@@ -66,9 +66,23 @@ COLUMN_WORDS = {
 def column_words_json() -> str:
     """Every code's words in the viewer's language: the columns, the SLA metrics and the
     workflows' states (the support report's series, the sales funnel's stages)."""
+    return json.dumps(_all_words(), ensure_ascii=False)
+
+
+def code_words(code: object, *, heading: bool = False) -> str:
+    """One code's words, as reports.js shows it: a heading without words reads its
+    underscores as spaces, a value without words is shown as it is."""
+    text = str(code)
+    found = _all_words().get(text)
+    if found is not None:
+        return found
+    return text.replace("_", " ") if heading else text
+
+
+def _all_words() -> dict[str, str]:
     words = {code: str(text) for code, text in COLUMN_WORDS.items()}
     words.update({code: str(text) for code, text in METRIC_LABELS.items()})
     for workflow in workflow_words.WORKFLOWS.values():
         for state in workflow.state_labels:
-            words.setdefault(state, workflow_words.state_label(state, workflow))
-    return json.dumps(words, ensure_ascii=False)
+            words.setdefault(state, str(workflow_words.state_label(state, workflow)))
+    return words

@@ -189,7 +189,7 @@
     var tableView = figure.querySelector(".chart-table");
     var toggle = figure.querySelector('[data-action="toggle"]');
     if (!table || !table.columns) { canvas.textContent = words("noData", "No data."); return; }
-    renderTable(tableView, table);
+    if (!tableView.dataset.rendered) renderTable(tableView, table); // else the page drew it, with its links
     var tableOnly = figure.dataset.chart === "table" || !table.rows.length || !window.echarts;
     if (tableOnly) {
       canvas.hidden = true;
