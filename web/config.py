@@ -126,10 +126,11 @@ DEFAULTS: dict[str, Any] = {
     "CLOCK_STALE_AFTER": 10.0,
     # Seconds a claimed Celery message may stay unacknowledged before Redis redelivers it.
     # Recovery after a worker crash does not wait for it: the sweeps free a dead worker's
-    # outbox and timer claims within seconds (DESIGN.md §6).
+    # outbox, timer and outreach due-step claims within seconds (DESIGN.md §6).
     "VISIBILITY_TIMEOUT": 3600,
-    # Seconds between beat's outbox and timer sweeps (expired leases back to pending, due
-    # messages re-published): with 5 s leases, a crashed worker's work resumes within ~8 s.
+    # Seconds between beat's outbox, timer and outreach due-step sweeps (expired leases back to
+    # pending, due messages re-published): with 5 s leases, a crashed worker's work resumes
+    # within ~8 s.
     "SWEEP_INTERVAL": 2.0,
     # SQLite: begin every transaction IMMEDIATE (the worker and clock processes set this; web
     # requests decide by method). See web/database.py.
@@ -142,8 +143,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a web process reuses a supervisor's at-risk/breached counts in the navigation (0:
     # count on every page); the escalation queue and its live updates always count afresh.
     "ESCALATION_NAV_CACHE_SECONDS": 5.0,
-    # Seconds between beat's outreach planning runs (enrol newcomers of active strategies,
-    # release expired leases of due steps); the clock claims due steps within a second anyway.
+    # Seconds between beat's outreach planning runs (enrol newcomers of active strategies, stop
+    # enrolments whose customer replied); the clock claims due steps within a second anyway, and
+    # expired due-step leases are released by the sweep every SWEEP_INTERVAL.
     "OUTREACH_PLAN_INTERVAL": 60.0,
     # Seconds between beat's recomputations of adaptive strategies' variant splits (Thompson
     # sampling over each variant's goal rate); steps planned in between use the latest split.
@@ -253,6 +255,7 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
         "beat_schedule": {
             "outbox-sweep": {"task": "outbox.sweep", "schedule": sweep_interval},
             "timers-sweep": {"task": "timers.sweep", "schedule": sweep_interval},
+            "outreach-sweep": {"task": "outreach.sweep", "schedule": sweep_interval},
             "privacy-retention": {"task": "privacy.retention", "schedule": 3600.0},
             "attachments-sweep": {
                 "task": "attachments.sweep_orphans",

@@ -1,6 +1,7 @@
 """Tasks of the `outreach` queue: enrol a strategy's audience in the background, execute a
-claimed batch of due steps, the beat sweep (enrol newcomers of active strategies, release
-expired leases) and beat's recomputation of adaptive variant splits."""
+claimed batch of due steps, beat's sweep of expired due-step leases (every SWEEP_INTERVAL, as
+timers'), beat's planning (enrol newcomers of active strategies) and beat's recomputation of
+adaptive variant splits."""
 
 import logging
 
@@ -46,6 +47,8 @@ def enrol(strategy_id: int) -> None:
 @shared_task(name="outreach.fire_batch", acks_late=True, ignore_result=True)
 def fire_batch(step_ids: list[int]) -> None:
     """Execute each claimed step once; a redelivered batch finds its rows already taken."""
+    due_steps.hold(db.session, step_ids, clock=current_clock())
+    db.session.commit()  # if this worker dies now, the sweep frees the batch within seconds
     outcome = due_steps.fire_batch(
         db.session,
         step_ids,
@@ -57,18 +60,24 @@ def fire_batch(step_ids: list[int]) -> None:
     log.info("outreach steps: %s", outcome)
 
 
+@shared_task(name="outreach.sweep", acks_late=True, ignore_result=True)
+def sweep() -> None:
+    """Beat: put due steps whose lease expired (worker killed, message lost) back to pending."""
+    released = due_steps.release_expired_leases(db.session, clock=current_clock())
+    db.session.commit()
+    if released:
+        log.warning("released %s outreach steps with expired leases", released)
+
+
 @shared_task(name="outreach.plan", acks_late=True, ignore_result=True)
 def plan() -> None:
-    """Beat: release expired leases; stop enrolments whose customer replied; enrol customers who
-    joined an active strategy's audience (a segment changes, a trigger's day comes). Idempotent,
-    so running it twice is harmless."""
-    released = due_steps.release_expired_leases(db.session, clock=current_clock())
+    """Beat: stop enrolments whose customer replied; enrol customers who joined an active
+    strategy's audience (a segment changes, a trigger's day comes). Idempotent, so running it
+    twice is harmless. (Expired due-step leases are `sweep`'s, every few seconds.)"""
     replied = stops.sweep_replies(db.session, clock=current_clock())
     db.session.commit()
     if replied:
         log.info("stopped %s enrolments whose customer replied", replied)
-    if released:
-        log.warning("released %s outreach steps with expired leases", released)
     # Every active strategy, also one whose enrolment task still says "running": that task may
     # have died with its worker, and enrolling is idempotent.
     active = db.session.scalars(

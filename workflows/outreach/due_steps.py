@@ -1,6 +1,20 @@
 """Due steps from pending to done, as timers go (DESIGN.md §5): the clock claims due rows in
-batches with one UPDATE … RETURNING and publishes them in chunks; a worker takes each chunk with
-one compare-and-set and executes every step once; expired leases go back to pending."""
+batches with one UPDATE … RETURNING and publishes them in chunks; a worker holds its chunk (the
+short running lease), takes it with one compare-and-set and executes every step once; beat's
+sweep, every SWEEP_INTERVAL, puts expired leases back to pending.
+
+A step is sent once even when its lease lapses under a worker that is slow, not dead:
+
+- the compare-and-set in `_take` (enqueued → done) succeeds for one transaction only. A runner
+  that comes second, with the same message or after a sweep and a new claim, finds the row done
+  (or still locked by the first runner's transaction, which it waits for) and skips it;
+- the first runner's transaction holds the rows from `_take` until it commits, so a sweep that
+  finds the lease expired meanwhile waits and then sees them done: it cannot release them;
+- and were a step ever executed again, `Run` finds its `sent` event and skips it, and the outbox
+  row's idempotency key (`outreach:<strategy>:<enrolment>:<step>:<variant>`, the variant stored
+  on the row, so a re-run chooses the same one) is unique: a second insert writes nothing.
+
+Only the message in flight when a worker dies can reach the SMTP server twice (DESIGN.md §6)."""
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -10,12 +24,15 @@ from sqlalchemy.orm import Session
 
 from models import DueStep, DueStepStatus
 from workflows.outreach import execution
-from workflows.platform import outbox
+from workflows.platform import leases, outbox
 from workflows.platform.clock import Clock
 
 CLAIM_LIMIT = 500
 CHUNK = 200
+# A claimed chunk waits in the broker under LEASE (behind other work, maybe minutes of it); once a
+# worker starts it, `hold` shortens the lease to RUNNING_LEASE, as timers do (`leases`).
 LEASE = timedelta(seconds=120)
+RUNNING_LEASE = leases.RUNNING_LEASE
 MAX_ATTEMPTS = 5
 FIRE_TASK = "outreach.fire_batch"
 
@@ -68,22 +85,28 @@ def release_unpublished(session: Session, ids: Sequence[int]) -> int:
     return result.rowcount
 
 
+def hold(session: Session, ids: Sequence[int], *, clock: Clock) -> int:
+    """A worker starts the chunk `ids`: their leases now end RUNNING_LEASE from now. The caller
+    commits before `fire_batch`, so a worker killed inside the chunk delays it by seconds."""
+    return leases.hold(session, DueStep, ids, enqueued=DueStepStatus.ENQUEUED, clock=clock)
+
+
 def release_expired_leases(session: Session, *, clock: Clock) -> int:
     """Claimed steps whose worker never finished go back to pending (safe to run twice)."""
-    result = session.execute(
-        update(DueStep)
-        .where(DueStep.status == DueStepStatus.ENQUEUED, DueStep.lease_until < clock.now())
-        .values(status=DueStepStatus.PENDING, lease_until=None)
-        .execution_options(synchronize_session=False)
+    return leases.release_expired(
+        session,
+        DueStep,
+        enqueued=DueStepStatus.ENQUEUED,
+        pending=DueStepStatus.PENDING,
+        clock=clock,
     )
-    return result.rowcount
 
 
 def _take(session: Session, ids: Sequence[int], now: datetime) -> list[int]:
     """Compare-and-set enqueued → done for the chunk; the ids this transaction took."""
     result = session.execute(
         update(DueStep)
-        .where(DueStep.id.in_(list(ids)), DueStep.status == DueStepStatus.ENQUEUED)
+        .where(leases.among(session, DueStep.id, ids), DueStep.status == DueStepStatus.ENQUEUED)
         .values(status=DueStepStatus.DONE, lease_until=None)
         .returning(DueStep.id)
         .execution_options(synchronize_session=False)

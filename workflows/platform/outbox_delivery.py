@@ -31,7 +31,7 @@ SEND_MARGIN = timedelta(seconds=2)
 
 
 def _among(session: Session, ids: Sequence[int]) -> ColumnElement[bool]:
-    if session.get_bind().dialect.name == "postgresql":  # one array parameter (timers._among)
+    if session.get_bind().dialect.name == "postgresql":  # one array parameter (leases.among)
         return OutboxMessage.id == any_(bindparam("ids", sorted(ids), ARRAY(Integer), unique=True))
     return OutboxMessage.id.in_(list(ids))
 
