@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from models import InboundEmail, Requirement, Role, User
 from tests.services import start_imap
 from web.clocks import current_clock
-from web.config import celery_settings
+from web.config import DEFAULTS, celery_settings
 from web.extensions import db
 from workers.inbound_imap import poll
 from workflows.customers import profiles
@@ -90,9 +90,8 @@ def test_unseen_messages_are_delivered_once_and_flagged(
 
 
 def test_beat_polls_only_when_a_host_is_set() -> None:
-    base = {"REDIS_URL": "redis://x", "VISIBILITY_TIMEOUT": 5, "SWEEP_INTERVAL": 2.0, "CELERY": {}}
-    base["OUTREACH_PLAN_INTERVAL"] = 60.0
-    base["ATTACHMENTS_SWEEP_INTERVAL"] = 3600.0
+    # The defaults, so a new beat entry's interval is there too.
+    base = {**DEFAULTS, "REDIS_URL": "redis://x", "CELERY": {}, "INBOUND_IMAP_HOST": None}
     assert "inbound-imap-poll" not in celery_settings(base)["beat_schedule"]
     polled = celery_settings({**base, "INBOUND_IMAP_HOST": "imap", "INBOUND_IMAP_INTERVAL": 30})
     assert polled["beat_schedule"]["inbound-imap-poll"] == {
