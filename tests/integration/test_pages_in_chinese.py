@@ -11,22 +11,36 @@ built in English and shown translated: they are checked here.
 
 import html as html_module
 import json
-from datetime import UTC, datetime
+import random
+import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from models import RequirementCategory, Role, User
-from tests.i18n_text import english_words, visible_text
+from models import Enrolment, LifecycleStage, RequirementCategory, Role, User
+from tests.i18n_text import english_words, visible_english, visible_text
 from tests.integration.test_customer_pages import signed_in
 from web.extensions import db
-from workflows.customers import communications, organisations, profiles, segments, transactions
+from workflows.channels import canned
+from workflows.customers import (
+    communications,
+    custom_fields,
+    imports,
+    organisations,
+    profiles,
+    segments,
+    transactions,
+)
 from workflows.customers.queries import CustomerFilter
-from workflows.platform import accounts
+from workflows.outreach import enrolments, links, planning, strategies
+from workflows.platform import accounts, invitations
 from workflows.platform.clock import ManualClock
-from workflows.tracking import calendars, requirements, sla_policies
+from workflows.platform.publishing import take_pending
+from workflows.privacy import erasure
+from workflows.tracking import calendars, notifications, requirements, sla_policies
 from workflows.tracking.workflow_words import EVENT_LABELS, WORKFLOWS
 
 START = datetime(2099, 1, 5, 9, tzinfo=UTC)
@@ -46,7 +60,7 @@ def _labels_owned_elsewhere(app: Flask) -> list[str]:
 
 class ChineseWorld:
     def __init__(self, app: Flask, clock: ManualClock, lead: User, agent: User) -> None:
-        self.app = app
+        self.app, self.agent = app, agent
         with app.app_context():
             team = accounts.create_team(db.session, "华东客服组", clock=clock)
             accounts.set_team_members(db.session, team, [agent.id], [lead.id])
@@ -55,7 +69,7 @@ class ChineseWorld:
                 {"name": "全天", "time_zone": "Asia/Shanghai", "periods": ALWAYS},
                 clock=clock,
             )
-            sla_policies.create(
+            policy = sla_policies.create(
                 db.session,
                 {
                     "name": "标准服务",
@@ -80,7 +94,7 @@ class ChineseWorld:
                 actor_id=lead.id,
                 clock=clock,
             )
-            communications.log_communication(
+            note = communications.log_communication(
                 db.session,
                 customer,
                 {"channel": "call", "body": "询问发票抬头", "duration_minutes": 5},
@@ -116,6 +130,116 @@ class ChineseWorld:
             self.customer, self.twin = customer.id, twin.id
             self.organisation, self.segment = organisation.id, segment.id
             self.requirement = requirement.id
+            self.team, self.calendar, self.policy = team.id, calendar.id, policy.id
+            self.communication = note.id
+            self._the_rest(clock, lead, agent, requirement)
+
+    def _the_rest(self, clock: ManualClock, lead: User, agent: User, requirement: Any) -> None:
+        """The rows the other pages show: a canned reply, an import, a custom field, a stage, a
+        strategy with an enrolment, an erasure, a trashed customer, notifications, an invitation
+        and an unsubscribe link. Nothing is published: no worker runs what this world queues."""
+        session = db.session
+        lead_row, agent_row = session.get(User, lead.id), session.get(User, agent.id)
+        self.canned = canned.create_canned(
+            session,
+            {"name": "问候", "body": "您好 {{ customer.name }}", "team_id": None},
+            actor=lead_row,
+            clock=clock,
+        ).id
+        csv = "姓名,邮箱\n李娜,li@example.cn\n"
+        self.import_job = imports.create_job(
+            session, filename="客户.csv", content=csv, created_by_id=lead.id, clock=clock
+        ).id
+        self.field = custom_fields.define_field(
+            session,
+            entity="customer",
+            key="contract_end",
+            label="合同到期",
+            kind="date",
+            clock=clock,
+        ).id
+        self.stage = session.scalars(select(LifecycleStage).order_by(LifecycleStage.id)).first().id
+        reachable = profiles.create_customer(
+            session,
+            {"name": "王小明", "emails": "xiaoming@example.cn", "language": "zh-CN"},
+            actor_id=lead.id,
+            clock=clock,
+        )
+        profiles.set_consent(
+            session,
+            reachable,
+            "email",
+            granted=True,
+            method="网页表单",
+            actor_id=lead.id,
+            clock=clock,
+        )
+        audience = segments.create_segment(
+            session, "回访客户", CustomerFilter(q="王小明"), owner_id=lead.id, clock=clock
+        )
+        strategy = strategies.create(
+            session,
+            {
+                "name": "回访",
+                "definition": {
+                    "audience": {"kind": "segment", "segment_id": audience.id},
+                    "steps": [
+                        {
+                            "channel": "email",
+                            "subject": "您好",
+                            "body": "您好 {{ customer.name }} {{ unsubscribe_url }}",
+                            "delay": {"amount": 0, "unit": "calendar_days"},
+                        }
+                    ],
+                },
+            },
+            actor_id=lead.id,
+            clock=clock,
+        )
+        strategies.transition(session, strategy, "activate", clock=clock)
+        planning.enrol(session, strategy, [reachable.id], clock=clock, rng=random.Random(1))  # noqa: S311
+        self.strategy = strategy.id
+        self.enrolment = session.scalar(
+            select(Enrolment.id).where(Enrolment.strategy_id == strategy.id)
+        )
+        gone = profiles.create_customer(session, {"name": "赵磊"}, actor_id=lead.id, clock=clock)
+        profiles.delete_customer(session, gone, actor_id=lead.id, clock=clock)
+        self.trashed = gone.id
+        erased = profiles.create_customer(session, {"name": "孙丽"}, actor_id=lead.id, clock=clock)
+        self.erased = erased.id
+        self.erasure = erasure.request_erasure(session, erased, actor_id=lead.id, clock=clock).id
+        take_pending(session)
+        session.commit()
+        while erasure.step(session, self.erasure, clock=clock):  # done, as the worker would
+            session.commit()
+        session.commit()
+        enrolments.remove(
+            session, session.get(Enrolment, self.enrolment), actor=lead_row, clock=clock
+        )
+        for event in ("assigned", "mentioned", "at_risk", "breached", "escalated"):
+            notifications.notify(
+                session, event, [lead_row], requirement, clock=clock, actor=agent_row, email=False
+            )
+        invited = accounts.create_user(
+            session,
+            email="chen@example.cn",
+            name="陈静",
+            password=secrets.token_urlsafe(24),
+            role=Role.AGENT,
+            clock=clock,
+        )
+        invitation_settings = invitations.InvitationSettings(
+            secret_key=self.app.config["SECRET_KEY"],
+            expiry=timedelta(hours=float(self.app.config["INVITATION_EXPIRY_HOURS"])),
+        )
+        self.invitation = invitations.token_for(invitation_settings, invited, clock=clock)
+        link_settings = links.LinkSettings(
+            self.app.config["SECRET_KEY"], self.app.config["BASE_URL"]
+        )
+        self.unsubscribe = links.token_for(link_settings, reachable.id)
+        self.reachable, self.invited = reachable.id, invited.id
+        take_pending(session)  # the enrolment, the erasure: not for a worker
+        session.commit()
 
 
 @pytest.fixture
@@ -183,6 +307,99 @@ def test_the_pages_speak_chinese_to_a_chinese_user(app: Flask, chinese: Any) -> 
         words = english_words(html, data=data)
         if words:
             left[path] = sorted(set(words))
+    assert not left, f"English left on the pages: {left}"
+
+
+def _more_pages(world: ChineseWorld) -> list[str]:
+    """The pages besides the customer side's: the account, notifications, canned replies,
+    imports, strategies, reports, the admin's and privacy's."""
+    c, st, p = world.customer, world.strategy, world.policy
+    return [
+        "/",
+        "/account",
+        "/notifications",
+        "/notifications/preferences",
+        "/canned-responses",
+        "/canned-responses/new",
+        f"/canned-responses/{world.canned}",
+        "/imports",
+        f"/imports/{world.import_job}",
+        f"/imports/{world.import_job}/progress",
+        "/strategies",
+        "/strategies/new",
+        f"/strategies/{st}",
+        f"/strategies/{st}/edit",
+        f"/strategies/{st}/preview?customer_id={world.reachable}&step=1",
+        f"/strategies/{st}/enrolments/{world.enrolment}",
+        "/reports/support",
+        "/reports/sales",
+        "/reports/pareto",
+        "/admin/users",
+        "/admin/users/new",
+        f"/admin/users/{world.invited}",
+        "/admin/teams",
+        f"/admin/teams/{world.team}",
+        "/admin/calendars",
+        "/admin/calendars/new",
+        f"/admin/calendars/{world.calendar}",
+        f"/admin/calendars/{world.calendar}/delete",
+        "/admin/sla-policies",
+        "/admin/sla-policies/new",
+        f"/admin/sla-policies/{p}",
+        f"/admin/sla-policies/{p}/versions",
+        f"/admin/sla-policies/{p}/apply",
+        f"/admin/sla-policies/{p}/apply/progress",
+        "/admin/stages",
+        f"/admin/stages/{world.stage}",
+        "/admin/categories",
+        "/admin/custom-fields",
+        f"/admin/custom-fields/{world.field}",
+        "/admin/workflows",
+        "/admin/outbox",
+        "/admin/retention",
+        "/admin/access-log",
+        f"/customers/{c}/erase",
+        f"/customers/{world.trashed}/purge",
+        f"/erasures/{world.erasure}",
+        f"/customers/{world.erased}",
+        f"/customers/{world.reachable}",
+        f"/customers/communications/{world.communication}/edit",
+    ]
+
+
+def _signed_out_pages(world: ChineseWorld) -> list[str]:
+    """The pages of a visitor whose browser asks for Chinese (the unsubscribe page: a Chinese
+    customer's, whatever the browser asks)."""
+    return ["/login", f"/invitation/{world.invitation}", f"/u/{world.unsubscribe}"]
+
+
+def test_every_other_page_speaks_chinese_to_a_chinese_user(app: Flask, chinese: Any) -> None:
+    world, client = chinese
+    data = _labels_owned_elsewhere(app)
+    left: dict[str, list[str]] = {}
+
+    def check(path: str, response: Any, status: int = 200) -> None:
+        assert response.status_code == status, (path, response.status_code)
+        html = response.get_data(as_text=True)
+        assert '<html lang="zh-Hans" ' in html, path
+        if words := visible_english(html, allow=data):
+            left[path] = words
+
+    for path in _more_pages(world):
+        check(path, client.get(path))
+    visitor = app.test_client()
+    chinese_browser = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    for path in _signed_out_pages(world):
+        check(path, visitor.get(path, headers=chinese_browser))
+    forged = f"/invitation/{world.invitation}x"
+    check("a forged invitation", visitor.get(forged, headers=chinese_browser), 404)
+    check("404", client.get("/customers/999999"), 404)
+    agent = signed_in(app, world.agent)
+    check("403", agent.get("/admin/users"), 403)
+    page = client.get(f"/customers/{world.customer}/edit").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    stale = {"csrf_token": token, "version": "0", "name": "王芳"}
+    check("409", client.post(f"/customers/{world.customer}/edit", data=stale), 409)
     assert not left, f"English left on the pages: {left}"
 
 

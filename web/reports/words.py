@@ -5,9 +5,11 @@ the viewer (`<div id="report" data-columns>`). A code not listed is shown as it 
 
 import json
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from web.requirements.sla_display import METRIC_LABELS
+from workflows.analytics import pareto
 from workflows.tracking import workflow_words
 
 COLUMN_WORDS = {
@@ -71,4 +73,14 @@ def column_words_json() -> str:
     for workflow in workflow_words.WORKFLOWS.values():
         for state in workflow.state_labels:
             words.setdefault(state, workflow_words.state_label(state, workflow))
+    for label in pareto.CAUSE_LABELS.values():
+        words.setdefault(label, gettext(label))
     return json.dumps(words, ensure_ascii=False)
+
+
+def bar_label(label: str) -> str:
+    """A Pareto bar's label as a reader sees it: the breach causes and "(none)" (the data's
+    English words) translated, a name (a category, a customer) as it is."""
+    if label == pareto.NONE_LABEL or label in pareto.CAUSE_LABELS.values():
+        return gettext(label)
+    return label
