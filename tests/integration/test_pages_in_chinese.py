@@ -403,6 +403,56 @@ def test_every_other_page_speaks_chinese_to_a_chinese_user(app: Flask, chinese: 
     assert not left, f"English left on the pages: {left}"
 
 
+# GET endpoints that are not pages a person reads: JSON, CSV and files, polled or downloaded.
+NOT_PAGES = {
+    "health.healthz",  # the load balancer's JSON
+    "attachments.show",  # a stored file, as uploaded
+    "imports.export_csv",  # /customers/export.csv
+    "imports.bad_rows_csv",  # an import's rejected rows, as uploaded
+    "imports.status",  # the import progress bar's JSON
+    "privacy.certificate",  # an erasure's certificate.json (a record, English on purpose)
+    "privacy.erasure_status",  # the erasure progress bar's JSON
+    "admin.sla_policy_status",  # the apply-progress bar's JSON
+    "outreach.progress",  # the enrolment progress bar's JSON
+    "outreach.results",  # a strategy's results as JSON (the show page draws them)
+    "reports.data",  # each report's figures as JSON (the pages draw them)
+    "search.suggest",  # the search box's suggestions (JSON)
+    "requirements.mention_suggestions",  # the @-mention list (JSON)
+    "notifications.unread",  # the navigation badge's count (JSON)
+    "escalations.counts",  # the escalation badge's counts (JSON)
+    "escalations.live",  # the escalation page's live rows (JSON)
+    "static",  # CSS, scripts, images
+}
+
+
+class _AnyIds:
+    """A world whose every id is 1 and every token "t": for naming the swept endpoints."""
+
+    def __getattr__(self, name: str) -> Any:
+        return "t" if name in ("invitation", "unsubscribe") else 1
+
+
+def _swept_endpoints(app: Flask) -> set[str]:
+    world: Any = _AnyIds()
+    adapter = app.url_map.bind("localhost")
+    paths = [*_pages(world), *_more_pages(world), *_signed_out_pages(world)]
+    return {adapter.match(path.split("?")[0], method="GET")[0] for path in paths}
+
+
+def test_every_page_is_swept_or_named_as_not_a_page(app: Flask) -> None:
+    """A new page cannot escape the sweep: every GET endpoint outside /api is rendered in
+    Chinese above, or is listed in NOT_PAGES with the reason it is no page."""
+    swept = _swept_endpoints(app)
+    pages = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or ()) and not rule.rule.startswith("/api")
+    }
+    assert not pages - swept - NOT_PAGES, "sweep these pages (or say why they are no page)"
+    assert not swept & NOT_PAGES
+    assert not NOT_PAGES - pages - {"static"}, "gone from the app: remove from NOT_PAGES"
+
+
 def test_the_check_finds_english_on_an_english_page(app: Flask, chinese: Any) -> None:
     world, client = chinese
     with app.app_context():
