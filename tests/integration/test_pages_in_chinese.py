@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the Chinese text uses fullwidth punctuation, as Chinese does
 """The customer, organisation, requirement, escalation, search, duplicate and segment pages for a
 user whose language is Simplified Chinese: no English words left in what a person reads
 (headings, buttons, labels, placeholders, aria-labels, messages), the data aside.
@@ -20,11 +21,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from models import Enrolment, LifecycleStage, RequirementCategory, Role, User
+from models import Communication, Enrolment, LifecycleStage, RequirementCategory, Role, User
 from tests.i18n_text import english_words, visible_english, visible_text
 from tests.integration.test_customer_pages import signed_in
 from web.extensions import db
-from workflows.channels import canned
+from workflows.channels import attachments, canned
+from workflows.channels.attachments import AttachmentPolicy
+from workflows.channels.inbound_parse import ParsedAttachment
 from workflows.customers import (
     communications,
     custom_fields,
@@ -40,7 +43,14 @@ from workflows.platform import accounts, invitations
 from workflows.platform.clock import ManualClock
 from workflows.platform.publishing import take_pending
 from workflows.privacy import erasure
-from workflows.tracking import calendars, notifications, requirements, sla_policies
+from workflows.tracking import (
+    calendars,
+    clock_words,
+    notifications,
+    requirements,
+    sla_policies,
+    timers,
+)
 from workflows.tracking.workflow_words import EVENT_LABELS, WORKFLOWS
 
 START = datetime(2099, 1, 5, 9, tzinfo=UTC)
@@ -75,6 +85,18 @@ class ChineseWorld:
                     "name": "标准服务",
                     "calendar_id": calendar.id,
                     "targets": {"normal": {"first_response": 3600, "resolution": 7200}},
+                    "ladder": [
+                        {
+                            "at": "breach",
+                            "recipients": ["assignee"],
+                            "actions": [
+                                "notify",
+                                "raise_priority",
+                                f"move_to_team:{team.id}",
+                                f"reassign:{agent.id}",
+                            ],
+                        }
+                    ],
                 },
                 actor=None,
                 clock=clock,
@@ -238,6 +260,49 @@ class ChineseWorld:
         )
         self.unsubscribe = links.token_for(link_settings, reachable.id)
         self.reachable, self.invited = reachable.id, invited.id
+        self._history(lead, agent, requirement)
+
+    def _history(self, lead: User, agent: User, requirement: Any) -> None:
+        """What happened two days before: a requirement escalated past its breach, one that
+        follows a closed one, a file that was not kept. Its own clock, so the timers of the
+        world's requirement (due after START) stay pending."""
+        session = db.session
+        past = ManualClock(START - timedelta(days=2))
+        escalated = requirements.open_requirement(
+            session,
+            customer_id=self.customer,
+            title="催退款",
+            team_id=self.team,
+            assignee_id=lead.id,
+            assign_now=True,
+            clock=past,
+            actor=session.get(User, agent.id),
+        )
+        take_pending(session)
+        session.commit()
+        for _hour in range(4):  # at risk, breached, escalated: moved, reassigned, priority up
+            past.advance(timedelta(hours=1))
+            ids = timers.claim_due(session, clock=past)
+            session.commit()
+            timers.fire_batch(session, ids, clock=past)
+            take_pending(session)
+            session.commit()
+        follower = requirements.open_requirement(
+            session,
+            customer_id=self.customer,
+            title="发票开错了",
+            description=clock_words.say(clock_words.FOLLOWS, id=requirement.id, state="closed"),
+            team_id=self.team,
+            clock=past,
+            actor=None,
+        )
+        note = session.get(Communication, self.communication)
+        too_large = AttachmentPolicy(max_bytes=1024, allowed_types=["*/*"])
+        big = ParsedAttachment("合同.pdf", "application/pdf", b"x" * 2048)
+        attachments.keep(session, None, note, [big], policy=too_large, clock=past)
+        take_pending(session)
+        session.commit()
+        self.escalated, self.follower = escalated.id, follower.id
         take_pending(session)  # the enrolment, the erasure: not for a worker
         session.commit()
 
@@ -363,6 +428,8 @@ def _more_pages(world: ChineseWorld) -> list[str]:
         f"/erasures/{world.erasure}",
         f"/customers/{world.erased}",
         f"/customers/{world.reachable}",
+        f"/requirements/{world.escalated}",
+        f"/requirements/{world.follower}",
         f"/customers/communications/{world.communication}/edit",
     ]
 
@@ -451,6 +518,23 @@ def test_every_page_is_swept_or_named_as_not_a_page(app: Flask) -> None:
     assert not pages - swept - NOT_PAGES, "sweep these pages (or say why they are no page)"
     assert not swept & NOT_PAGES
     assert not NOT_PAGES - pages - {"static"}, "gone from the app: remove from NOT_PAGES"
+
+
+def test_stored_sentences_read_in_chinese_with_names_and_the_viewers_time(chinese: Any) -> None:
+    """What the system stored in English, shown translated: an at-risk note's due time in the
+    viewer's zone (not UTC), a rung's actions with the team's and the user's names (not ids),
+    a follower's description, a refused file's reason, an erased customer's name."""
+    world, client = chinese
+    html = client.get(f"/requirements/{world.escalated}").get_data(as_text=True)
+    assert "首次响应有超时风险：到期时间 2099-01-03 18:00 CST" in html  # 10:00 UTC
+    assert "已移交团队 华东客服组；已改派给用户 张伟" in html
+    assert "定时器“" in html
+    html = client.get(f"/requirements/{world.follower}").get_data(as_text=True)
+    assert f"接续 #{world.requirement}（该需求当时为已关闭）。" in html
+    html = client.get(f"/customers/{world.customer}").get_data(as_text=True)
+    assert '合同.pdf <span class="muted">(未保存：大于 1 KiB)' in html
+    html = client.get(f"/customers/{world.erased}").get_data(as_text=True)
+    assert f"已删除数据的客户 {world.erased}" in html and "Erased customer" not in html
 
 
 def test_the_check_finds_english_on_an_english_page(app: Flask, chinese: Any) -> None:
