@@ -537,6 +537,25 @@ def test_stored_sentences_read_in_chinese_with_names_and_the_viewers_time(chines
     assert f"已删除数据的客户 {world.erased}" in html and "Erased customer" not in html
 
 
+def test_a_default_stage_is_edited_in_the_readers_words_and_keeps_its_seeded_name(
+    app: Flask, chinese: Any
+) -> None:
+    world, client = chinese
+    with app.app_context():
+        stage = db.session.get(LifecycleStage, world.stage)
+        assert (stage.key, stage.name) == ("lead", "Lead")
+    path = f"/admin/stages/{world.stage}"
+    page = client.get(path).get_data(as_text=True)
+    assert 'value="线索"' in page and 'value="Lead"' not in page
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    saved = {"csrf_token": token, "name": "线索", "position": "5", "is_active": "y"}
+    response = client.post(path, data=saved, follow_redirects=True)
+    assert "阶段“线索”已保存。" in response.get_data(as_text=True)
+    with app.app_context():
+        stage = db.session.get(LifecycleStage, world.stage)
+        assert (stage.name, stage.position) == ("Lead", 5)  # unchanged name: the seeded one
+
+
 def test_the_check_finds_english_on_an_english_page(app: Flask, chinese: Any) -> None:
     world, client = chinese
     with app.app_context():
