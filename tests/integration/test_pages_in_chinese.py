@@ -76,6 +76,8 @@ class ChineseWorld:
     def __init__(self, app: Flask, clock: ManualClock, lead: User, agent: User) -> None:
         self.app, self.agent = app, agent
         with app.app_context():
+            for user in (lead, agent):  # the notices the timers write go to Chinese readers
+                db.session.get(User, user.id).language = "zh_Hans"
             team = accounts.create_team(db.session, "华东客服组", clock=clock)
             accounts.set_team_members(db.session, team, [agent.id], [lead.id])
             calendar = calendars.create(
