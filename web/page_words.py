@@ -77,7 +77,7 @@ CODE_WORDS = {
     "skipped": _l("skipped"),
     "sent": _l("sent"),
     "removed": _l("removed"),
-    "replied": _l("the customer replied"),
+    "replied": _l("replied"),
     "requirement": _l("a requirement was opened"),
     "goal_reached": _l("goal reached"),
     "customer_deleted": _l("customer deleted"),
