@@ -319,6 +319,30 @@ class ChineseWorld:
             clock=past,
             actor=None,
         )
+        sale = requirements.open_requirement(
+            session,
+            customer_id=self.customer,
+            title="采购五十台设备",
+            workflow="sales",
+            amount="50000",
+            currency="CNY",
+            expected_close_on="2099-02-01",
+            assignee_id=agent.id,
+            assign_now=True,
+            team_id=self.team,
+            clock=past,
+            actor=session.get(User, lead.id),
+        )
+        task = requirements.open_requirement(
+            session,
+            customer_id=self.customer,
+            title="回电确认地址",
+            workflow="task",
+            team_id=self.team,
+            clock=past,
+            actor=session.get(User, lead.id),
+        )
+        self.sale, self.task = sale.id, task.id
         note = session.get(Communication, self.communication)
         too_large = AttachmentPolicy(max_bytes=1024, allowed_types=["*/*"])
         big = ParsedAttachment("合同.pdf", "application/pdf", b"x" * 2048)
@@ -453,6 +477,9 @@ def _more_pages(world: ChineseWorld) -> list[str]:
         f"/customers/{world.reachable}",
         f"/requirements/{world.escalated}",
         f"/requirements/{world.follower}",
+        f"/requirements/{world.sale}",
+        f"/requirements/{world.task}",
+        "/requirements?queue=all&workflow=sales",
         f"/customers/communications/{world.communication}/edit",
     ]
 

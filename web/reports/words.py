@@ -75,6 +75,9 @@ def column_words_json() -> str:
             words.setdefault(state, workflow_words.state_label(state, workflow))
     for label in pareto.CAUSE_LABELS.values():
         words.setdefault(label, gettext(label))
+    # A flag's cell (a pipeline month's "overdue"): JavaScript writes true/false, shown in words.
+    words.setdefault("true", gettext("yes"))
+    words.setdefault("false", gettext("no"))
     return json.dumps(words, ensure_ascii=False)
 
 
