@@ -522,6 +522,12 @@ def test_every_other_page_speaks_chinese_to_a_chinese_user(app: Flask, chinese: 
     check("403", agent.get("/admin/users"), 403)
     page = client.get(f"/customers/{world.customer}/edit").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    for asked in (  # the pages that ask before a POST does something for good
+        f"/strategies/{world.strategy}/archive",
+        f"/canned-responses/{world.canned}/delete",
+        f"/admin/users/{world.invited}/reset-password",
+    ):
+        check(asked, client.post(asked, data={"csrf_token": token}))
     stale = {"csrf_token": token, "version": "0", "name": "王芳"}
     check("409", client.post(f"/customers/{world.customer}/edit", data=stale), 409)
     assert not left, f"English left on the pages: {left}"
