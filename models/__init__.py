@@ -32,6 +32,7 @@ from models.outreach import (
     Strategy,
     StrategyStatus,
     StrategyVersion,
+    VariantSplit,
     sync_delivery,
 )
 from models.privacy import CustomerAccess, ErasureJob, RetentionPolicy
@@ -129,6 +130,7 @@ __all__ = [
     "TransactionStatus",
     "UTCDateTime",
     "User",
+    "VariantSplit",
     "WorkingDay",
     "customer_tags",
     "sync_delivery",

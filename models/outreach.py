@@ -155,6 +155,9 @@ class DueStep(Base):
     lease_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(2000))
+    # The step's variant, chosen once when the step is planned (`workflows.outreach.splits`):
+    # a re-run sends the same variant, so the same outbox key, whatever the split became.
+    variant: Mapped[str | None] = mapped_column(String(20))
 
 
 class EnrolmentEvent(Base):
@@ -211,6 +214,27 @@ class EnrolmentEvent(Base):
     # (the server accepted it) or `dead` (failed for good, or bounced), else NULL: the results
     # read it from `ix_outreach_events_strategy_kind` instead of joining every step's outbox row.
     delivery: Mapped[str | None] = mapped_column(String(10))
+
+
+class VariantSplit(Base):
+    """An adaptive strategy's split of one step at `computed_at` (beat,
+    `workflows.analytics.variant_splits`): each variant's share of the steps planned from then
+    on, and the goal counts it came from. The latest row is in effect; the rows are its history."""
+
+    __tablename__ = "outreach_variant_splits"
+    __table_args__ = (
+        Index("ix_outreach_variant_splits_step", "strategy_id", "step_index", "computed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    strategy_id: Mapped[int] = mapped_column(
+        ForeignKey("outreach_strategies.id", ondelete="CASCADE")
+    )
+    step_index: Mapped[int]
+    computed_at: Mapped[datetime]
+    shares: Mapped[dict[str, float]] = mapped_column(JSON)  # variant key -> share, adding to 1
+    successes: Mapped[dict[str, int]] = mapped_column(JSON)  # reached the goal
+    trials: Mapped[dict[str, int]] = mapped_column(JSON)  # were sent the variant
 
 
 DELIVERY_STATES = (OutboxStatus.SENT, OutboxStatus.DEAD)

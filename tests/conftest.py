@@ -326,10 +326,12 @@ def worker(session_app: Flask, app_config: dict[str, Any], services_dir: Path) -
     process.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def clock_process(
     session_app: Flask, app_config: dict[str, Any], services_dir: Path
 ) -> Iterator[Process]:
+    """The clock process for one module's tests. Not for the session: left running, it would fire
+    the timers that later modules plan at fixed dates now past, in the middle of their tests."""
     process = start_clock(service_env(app_config), services_dir / "clock.log")
     yield process
     process.stop()

@@ -145,6 +145,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds between beat's outreach planning runs (enrol newcomers of active strategies,
     # release expired leases of due steps); the clock claims due steps within a second anyway.
     "OUTREACH_PLAN_INTERVAL": 60.0,
+    # Seconds between beat's recomputations of adaptive strategies' variant splits (Thompson
+    # sampling over each variant's goal rate); steps planned in between use the latest split.
+    "OUTREACH_SPLIT_INTERVAL": 3600.0,
     # Extra Celery settings, merged over the derived ones.
     "CELERY": {},
     # Instance folder (SQLite file, secret key, beat schedule); default: ./instance.
@@ -258,6 +261,10 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
             "outreach-plan": {
                 "task": "outreach.plan",
                 "schedule": float(config["OUTREACH_PLAN_INTERVAL"]),
+            },
+            "outreach-adapt-splits": {
+                "task": "outreach.adapt_splits",
+                "schedule": float(config["OUTREACH_SPLIT_INTERVAL"]),
             },
         },
         "worker_hijack_root_logger": False,

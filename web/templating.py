@@ -102,4 +102,5 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["layout_for"] = addresses.layout_for
     app.jinja_env.globals["address_parts"] = addresses.PARTS
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["viewer_zone_name"] = lambda: viewer_zone().key
     app.jinja_env.globals["all_time_zones"] = lambda: sorted(zoneinfo.available_timezones())

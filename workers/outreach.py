@@ -1,6 +1,6 @@
 """Tasks of the `outreach` queue: enrol a strategy's audience in the background, execute a
-claimed batch of due steps, and the beat sweep (enrol newcomers of active strategies, release
-expired leases)."""
+claimed batch of due steps, the beat sweep (enrol newcomers of active strategies, release
+expired leases) and beat's recomputation of adaptive variant splits."""
 
 import logging
 
@@ -11,6 +11,7 @@ from models import Strategy, StrategyStatus
 from web.clocks import current_clock
 from web.extensions import db
 from web.outreach.settings import execution_settings
+from workflows.analytics import variant_splits
 from workflows.outreach import activation, due_steps, stops
 
 log = logging.getLogger("rapport.outreach")
@@ -79,3 +80,13 @@ def plan() -> None:
     db.session.commit()
     for strategy_id in active:
         enrol.run(strategy_id)
+
+
+@shared_task(name="outreach.adapt_splits", acks_late=True, ignore_result=True)
+def adapt_splits() -> None:
+    """Beat: store a new variant split for each step with variants of every active adaptive
+    strategy. Running it twice adds a second row with the same shares: harmless."""
+    stored = variant_splits.compute_all(db.session, clock=current_clock())
+    db.session.commit()
+    if stored:
+        log.info("stored %s adaptive variant splits", stored)

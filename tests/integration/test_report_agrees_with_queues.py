@@ -1,13 +1,17 @@
 """Acceptance: after the demo data, the support report's backlog (open requirements at the end
 of today, per state) equals what the "All open" queue lists for the same filter — per state
-and in total, for an admin and for a team's supervisor (both under the same read policy); and
-its other counts (created in the range, per agent and team, SLA clocks met, breached and in
-progress, breaches per rung) equal what the requirements API lists for the same filter."""
+(following the page's "open now" links) and in total, for an admin and for a team's supervisor
+(both under the same read policy); its counts of requirements created in the range (in total,
+per agent, per team) link to queue pages that list exactly as many; and its SLA counts (clocks
+met, breached and in progress, breaches per rung) equal what the requirements API lists for
+the same filter."""
 
 import re
 from collections import Counter
 from datetime import date, datetime, time, timedelta
+from html import unescape
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -28,7 +32,7 @@ def _listed(client: FlaskClient, args: dict[str, Any]) -> int:
     """Rows of the "All open" queue over all its pages."""
     count, page = 0, 1
     while True:
-        html = client.get("/requirements", query_string={**args, "queue": "all", "page": page})
+        html = client.get("/requirements", query_string={"queue": "all", **args, "page": page})
         assert html.status_code == 200
         text = html.get_data(as_text=True)
         count += len(re.findall(r'<tr data-id="\d+"', text))
@@ -71,7 +75,36 @@ def test_support_report_backlog_agrees_with_the_queue_pages(app: Flask, make_use
                 assert _listed(client, {**queue_args, "state": state}) == count, (chosen, state)
                 compared += count
             assert _listed(client, queue_args) == sum(at_end.values()), chosen
+            # The page's "open now" links: each state's count, listed by the queue.
+            page = client.get("/reports/support", query_string=chosen).get_data(as_text=True)
+            links = re.findall(
+                r'<a href="([^"]+)" data-drilldown="backlog" data-state="(\w+)">(\d+)</a>', page
+            )
+            assert {state: int(n) for _, state, n in links} == {
+                state: count for state, count in at_end.items() if count
+            }, chosen
+            for url, state, n in links:
+                assert _queue_total(client, unescape(url)) == int(n), (chosen, state)
     assert compared > 0  # the demo left open work to compare
+
+
+def _drilldowns(client: FlaskClient, chosen: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
+    """The support page's links from its created counts: (queue URL, the count shown), for the
+    total and each row of the per-agent and per-team tables."""
+    html = client.get("/reports/support", query_string=chosen).get_data(as_text=True)
+    found = {"total": re.findall(r'<a href="([^"]+)" id="created-total"[^>]*>(\d+)</a>', html)}
+    for side in ("agents", "teams"):
+        found[side] = re.findall(rf'<a href="([^"]+)" data-drilldown="{side}">(\d+)</a>', html)
+    return {key: [(unescape(url), int(n)) for url, n in links] for key, links in found.items()}
+
+
+def _queue_total(client: FlaskClient, url: str) -> int:
+    """The total the queue page shows for the link's filters (all its pages)."""
+    page = client.get(url)
+    assert page.status_code == 200, url
+    shown = re.search(r'id="queue-total" data-total="(\d+)"', page.get_data(as_text=True))
+    assert shown, url
+    return int(shown.group(1))
 
 
 def _api_listed(client: FlaskClient, bearer: dict[str, str], args: dict[str, Any]) -> list[dict]:
@@ -108,11 +141,12 @@ def _clock_outcome(clock: dict[str, Any]) -> str | None:
     return "met" if clock["status"] == "met" else "in_progress"
 
 
-def test_support_report_counts_agree_with_the_requirements_api(app: Flask, make_user: Any):
-    """For each filter: the requirements created in the range (in total, per agent, per team),
-    their SLA clocks per metric (met, breached, in progress) and the breaches per rung the
-    report counts are the ones the requirements API lists, and the backlog at the end of today
-    is what it lists as open now, per state."""
+def test_support_report_counts_agree_with_the_queues_and_the_api(app: Flask, make_user: Any):
+    """For each filter: each count of requirements created in the range (in total, per agent,
+    per team) on the report page links to the queue page listing exactly as many; the SLA
+    clocks per metric (met, breached, in progress) and the breaches per rung the report counts
+    are those of the requirements the API lists as created in the range, and the backlog at the
+    end of today is what it lists as open now, per state."""
     loaded = app.test_cli_runner().invoke(args=["demo", "load", "--history-days", "5"])
     assert loaded.exit_code == 0, loaded.output
     admin = make_user(Role.ADMIN)
@@ -133,6 +167,8 @@ def test_support_report_counts_agree_with_the_requirements_api(app: Flask, make_
         ]
     bearer = {"Authorization": f"Bearer {secret}"}
     client = app.test_client()
+    pages = app.test_client()
+    login(pages, admin.email)
     compared = Counter()
     for chosen in filters:
         report = client.get(
@@ -148,11 +184,21 @@ def test_support_report_counts_agree_with_the_requirements_api(app: Flask, make_
         created = [
             item for item in listed if start <= datetime.fromisoformat(item["created_at"]) < end
         ]
-        assert report["requirements"] == len(created), chosen
-        for side, key in (("agents", "assignee_id"), ("teams", "team_id")):
-            per = Counter(item[key] for item in created)
-            shown = {row[0]: row[2] for row in report[side]["rows"]}
-            assert shown == dict(per), (chosen, side)
+        links = _drilldowns(pages, chosen)
+        assert [count for _, count in links["total"]] == [report["requirements"]], chosen
+        [(total_url, _)] = links["total"]
+        assert _listed(pages, dict(parse_qs(urlsplit(total_url).query))) == len(created), chosen
+        for side, arg in (("agents", "assignee"), ("teams", "team")):
+            shown = {
+                str(ident) if ident is not None else "none": count
+                for ident, _, count, *_ in report[side]["rows"]
+                if ident is not None or side == "agents"  # no queue filter for "no team"
+            }
+            linked = {parse_qs(urlsplit(url).query)[arg][0]: count for url, count in links[side]}
+            assert linked == shown, (chosen, side)
+            for url, count in links[side]:
+                assert _queue_total(pages, url) == count, (chosen, side, url)
+                compared["drilldowns"] += 1
 
         outcomes: Counter = Counter()
         rungs: Counter = Counter()
@@ -177,4 +223,4 @@ def test_support_report_counts_agree_with_the_requirements_api(app: Flask, make_
             created=len(created), breached=sum(rungs.values()), open=sum(open_now.values())
         )
     # The demo history leaves something of each to compare.
-    assert all(compared[k] > 0 for k in ("created", "breached", "open")), compared
+    assert all(compared[k] > 0 for k in ("created", "breached", "open", "drilldowns")), compared

@@ -88,6 +88,10 @@ def definition_from(form: MultiDict[str, str]) -> dict[str, Any]:
         "holdout_percent": _number(form, "holdout_percent") or 0,
         "consent": _text(form, "consent") or "granted",
         "stop_on": {"requirement": form.get("stop_on_requirement") == "on"},
+        "split": {
+            "mode": _text(form, "split_mode") or "fixed",
+            "floor": _number(form, "split_floor"),
+        },
     }
 
 
@@ -116,6 +120,8 @@ def form_values(name: str, definition: dict[str, Any]) -> dict[str, Any]:
         "holdout_percent": definition.get("holdout_percent", 0),
         "consent": definition.get("consent") or "granted",
         "stop_on_requirement": (definition.get("stop_on") or {}).get("requirement", True),
+        "split_mode": (definition.get("split") or {}).get("mode") or "fixed",
+        "split_floor": (definition.get("split") or {}).get("floor", 10),
         "steps": [],
     }
     steps = definition.get("steps") or []

@@ -67,6 +67,7 @@ def _builder(
             "units": definitions.DELAY_UNITS,
             "conditions": definitions.CONDITIONS,
             "consents": definitions.CONSENT_RULES,
+            "splits": definitions.SPLIT_MODES,
         },
     ), status
 

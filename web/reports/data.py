@@ -33,11 +33,11 @@ def viewer_zone_name(args: Mapping[str, Any], user: User | None) -> str:
 
 def day_range(args: Mapping[str, Any], user: User | None) -> DayRange:
     zone = viewer_zone_name(args, user)
-    today = _today(zone)
+    today = today_in(zone)
     return parse_range(args.get("start"), args.get("end"), zone, today=today)
 
 
-def _today(zone: str) -> date:
+def today_in(zone: str) -> date:
     try:
         return current_clock().now().astimezone(zoneinfo.ZoneInfo(zone)).date()
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -87,7 +87,7 @@ def build(kind: str, args: Mapping[str, Any], user: User | None) -> dict[str, An
             db.session,
             days,
             filters,
-            today=_today(days.time_zone),
+            today=today_in(days.time_zone),
             dormant_days=int(raw) if raw else sales.DEFAULT_DORMANT_DAYS,
         )
     dimension = str(args.get("dimension") or "").strip() or pareto.DIMENSIONS[0]

@@ -9,7 +9,8 @@ from models import Priority, Role, SlaPolicy, Team, User
 from web.access import acting_user, role_required
 from web.extensions import db
 from web.reports import bp
-from web.reports.data import build, viewer_zone_name
+from web.reports.data import build, today_in, viewer_zone_name
+from web.reports.drilldown import backlog_links, created_links
 from workflows.analytics import pareto
 from workflows.tracking.requirements import WORKFLOWS
 
@@ -35,6 +36,12 @@ def _page(kind: str) -> str:
         f"reports/{kind}.html",
         kind=kind,
         report=report,
+        links=created_links(report) if kind == "support" else None,
+        open_now=(
+            backlog_links(report, today_in(report["range"]["time_zone"]))
+            if kind == "support"
+            else None
+        ),
         args=request.args,
         zone=viewer_zone_name(request.args, acting_user()),
         **_choices(),

@@ -20,6 +20,7 @@ COLUMN_WORDS = {
     "bucket": _l("Range"),
     "buckets": _l("Ranges"),
     "clocks_met": _l("Clocks met"),
+    "clocks_breached": _l("Clocks breached"),
     "compliance": _l("Compliance"),
     "conversion_from_previous": _l("Conversion from the previous stage"),
     "created": _l("Requirements created"),
@@ -68,17 +69,31 @@ COLUMN_WORDS = {
 def column_words_json() -> str:
     """Every code's words in the viewer's language: the columns, the SLA metrics and the
     workflows' states (the support report's series, the sales funnel's stages)."""
+    return json.dumps(_all_words(), ensure_ascii=False)
+
+
+def code_words(code: object, *, heading: bool = False) -> str:
+    """One code's words, as reports.js shows it: a heading without words reads its
+    underscores as spaces, a value without words is shown as it is."""
+    text = str(code)
+    found = _all_words().get(text)
+    if found is not None:
+        return found
+    return text.replace("_", " ") if heading else text
+
+
+def _all_words() -> dict[str, str]:
     words = {code: str(text) for code, text in COLUMN_WORDS.items()}
     words.update({code: str(text) for code, text in METRIC_LABELS.items()})
     for workflow in workflow_words.WORKFLOWS.values():
         for state in workflow.state_labels:
-            words.setdefault(state, workflow_words.state_label(state, workflow))
+            words.setdefault(state, str(workflow_words.state_label(state, workflow)))
     for label in pareto.CAUSE_LABELS.values():
         words.setdefault(label, gettext(label))
     # A flag's cell (a pipeline month's "overdue"): JavaScript writes true/false, shown in words.
     words.setdefault("true", gettext("yes"))
     words.setdefault("false", gettext("no"))
-    return json.dumps(words, ensure_ascii=False)
+    return words
 
 
 def bar_label(label: str) -> str:

@@ -24,6 +24,7 @@ from web.request_cache import once_per_request
 from workflows.tracking import search_index
 from workflows.tracking.queue_order import ACTIVE, NOT_DUE_LAST
 from workflows.tracking.requirements import WORKFLOWS
+from workflows.tracking.saved_views import ANY_STATE
 
 QUEUES = ("mine", "team", "all")
 ALL_STATES = list(dict.fromkeys(s for w in WORKFLOWS.values() for s in w.states))
@@ -39,6 +40,11 @@ class QueueFilter:
     workflow: str | None = None
     q: str | None = None
     sla: str | None = None  # one of SLA_STATUSES
+    category: str | None = None
+    # Created at or after / before these instants: the viewer's local days as the support
+    # report turns them into instants (`workflows.analytics.ranges.local_midnight`).
+    created_from: datetime | None = None
+    created_before: datetime | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -95,9 +101,9 @@ def queue_query(
         query = query.where(Requirement.assignee_id == user_id)
     elif queue == "team":
         query = query.where(Requirement.team_id.in_(team_ids))
-    if flt.state:
+    if flt.state and flt.state != ANY_STATE:
         query = query.where(Requirement.state == flt.state)
-    elif match is None:
+    elif not flt.state and match is None:
         query = query.where(ACTIVE)
     if flt.priority:
         query = query.where(Requirement.priority == flt.priority)
@@ -109,6 +115,12 @@ def queue_query(
         query = query.where(Requirement.assignee_id == int(flt.assignee))
     if flt.workflow:
         query = query.where(Requirement.workflow == flt.workflow)
+    if flt.category:
+        query = query.where(Requirement.category == flt.category)
+    if flt.created_from is not None:
+        query = query.where(Requirement.created_at >= flt.created_from)
+    if flt.created_before is not None:
+        query = query.where(Requirement.created_at < flt.created_before)
     if flt.sla in SLA_STATUSES and now is not None:
         query = query.where(sla_condition(flt.sla, now, day_end or now))
     if flt.q and match is None:
@@ -132,6 +144,11 @@ def page_of(
     """One page (1-based) and whether another follows."""
     rows = list(session.scalars(query.offset((page - 1) * size).limit(size + 1)))
     return rows[:size], len(rows) > size
+
+
+def count_of(session: Session, query: Select[Any]) -> int:
+    """How many requirements the whole queue holds, over all its pages."""
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
 def clocks_of(session: Session, requirement_ids: Iterable[int]) -> dict[int, list[SlaClock]]:

@@ -2,9 +2,10 @@
 their bulk actions: each selected row in its own savepoint, so one refusal undoes no other."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -24,7 +25,8 @@ from web.requirements import assignment, bp, confirmations, queries, sla_display
 from web.requirements.access import my_memberships, readable, team_ids_of
 from web.requirements.views import view_url
 from web.templating import viewer_zone
-from workflows.platform.errors import DomainError
+from workflows.analytics.ranges import local_midnight, parse_days
+from workflows.platform.errors import DomainError, ValidationFailed
 from workflows.tracking import requirements, saved_views, search_index, workflow_words
 from workflows.tracking.requirements import TransitionRefused
 
@@ -41,25 +43,79 @@ SLA_CHOICES = [
     ("due_today", _l("due today")),
     ("paused", _l("paused")),
 ]
-FILTER_ARGS = ("state", "priority", "team", "assignee", "workflow", "q", "sla")
+FILTER_ARGS = (
+    "state",
+    "priority",
+    "team",
+    "assignee",
+    "workflow",
+    "q",
+    "sla",
+    "category",
+    "created_from",
+    "created_to",
+    "time_zone",
+)
+# The names of the filters a message may be about.
+FILTER_LABELS = {
+    "created_from": _l("Created from"),
+    "created_to": _l("Created until"),
+    "time_zone": _l("Time zone"),
+}
 # Triggers a bulk action cannot offer: "assign" has its own button, "merge" needs a target each.
 NOT_IN_BULK = frozenset({"assign", "merge"})
 MAX_BULK = 200
 
 
-def _filter_from_args() -> queries.QueueFilter:
+def _filter_from_args(errors: dict[str, list[str]]) -> queries.QueueFilter:
+    """The filter the query string asks for; a bad created date (or zone) is named in `errors`
+    and left out."""
+
     def arg(name: str, allowed: Any = None) -> str | None:
         value = request.args.get(name, "").strip()
         return value if value and (allowed is None or value in allowed) else None
 
+    created_from, created_before = _created_range(errors)
     return queries.QueueFilter(
-        state=arg("state", queries.ALL_STATES),
+        state=arg("state", {*queries.ALL_STATES, queries.ANY_STATE}),
         priority=arg("priority", set(Priority)),
         team_id=request.args.get("team", type=int),
         assignee=arg("assignee"),
         workflow=arg("workflow", requirements.WORKFLOWS),
         q=arg("q"),
         sla=arg("sla", queries.SLA_STATUSES),
+        category=arg("category"),
+        created_from=created_from,
+        created_before=created_before,
+    )
+
+
+def _created_zone() -> str:
+    """The zone whose days `created_from` and `created_to` name: `time_zone` from the query
+    (a report's drill-down link carries the report's), else the viewer's."""
+    return request.args.get("time_zone", "").strip() or viewer_zone().key
+
+
+def _created_range(errors: dict[str, list[str]]) -> tuple[datetime | None, datetime | None]:
+    """`created_from` and `created_to` (whole local days, both inclusive) as the instants the
+    support report counts between: from the first day's start to the start of the day after
+    the last."""
+    zone = _created_zone()
+    try:
+        first, last = parse_days(
+            request.args.get("created_from"),
+            request.args.get("created_to"),
+            zone,
+            fields=("created_from", "created_to", "time_zone"),
+        )
+    except ValidationFailed as exc:
+        for field, messages in exc.errors.items():
+            errors[field] = [str(m) for m in messages]
+        return None, None
+    tz = ZoneInfo(zone)
+    return (
+        local_midnight(first, tz) if first else None,
+        local_midnight(last + timedelta(days=1), tz) if last else None,
     )
 
 
@@ -70,13 +126,14 @@ def _end_of_viewers_day(now: datetime) -> datetime:
 
 @bp.get("/requirements")
 @role_required(Role.AGENT)
-def index() -> str:
+def index() -> str | tuple[str, int]:
     queue = request.args.get("queue", "mine")
     if queue not in queries.QUEUES:
         abort(404)
     if queue == "all" and not can(current_user, Role.SUPERVISOR):
         abort(403, "“All open” needs the supervisor role.")
-    flt = _filter_from_args()
+    errors: dict[str, list[str]] = {}
+    flt = _filter_from_args(errors)
     page_number = max(request.args.get("page", 1, type=int), 1)
     my_teams = team_ids_of(db.session, current_user)
     now = current_clock().now()
@@ -89,7 +146,14 @@ def index() -> str:
         now=now,
         day_end=_end_of_viewers_day(now),
     ).where(readable())
-    rows, has_next = queries.page_of(db.session, query, page_number, PAGE_SIZE)
+    rows, has_next = (
+        ([], False) if errors else queries.page_of(db.session, query, page_number, PAGE_SIZE)
+    )
+    total = None
+    if not (errors or flt.is_empty):
+        # One page holds them all: no second query to count them.
+        whole = page_number == 1 and not has_next
+        total = len(rows) if whole else queries.count_of(db.session, query)
     clocks = queries.clocks_of(db.session, (r.id for r in rows))
     memberships = my_memberships(current_user)
     triggers = {
@@ -100,10 +164,14 @@ def index() -> str:
     views = saved_views.visible_to(db.session, current_user)
     team_names = dict(queries.team_choices(db.session))
     is_admin = can(current_user, Role.ADMIN)
-    return render_template(
+    page = render_template(
         "requirements/index.html",
         queue=queue,
-        title=QUEUE_TITLES[queue],
+        title=(
+            _("All requirements")
+            if queue == "all" and flt.state == queries.ANY_STATE
+            else QUEUE_TITLES[queue]
+        ),
         rows=rows,
         countdowns={
             r.id: [sla_display.countdown(c, now) for c in clocks.get(r.id, [])] for r in rows
@@ -118,12 +186,19 @@ def index() -> str:
         ),
         page=page_number,
         has_next=has_next,
+        total=total,
+        errors=errors,
+        created_zone=_created_zone(),
+        filter_labels=FILTER_LABELS,
         args=args,
-        filtered=not flt.is_empty,
+        filtered=not flt.is_empty or bool(errors),
         now=now,
         viewer_zone=viewer_zone().key,
         has_teams=bool(my_teams),
-        state_choices=[(s, workflow_words.state_label(s)) for s in queries.ALL_STATES],
+        state_choices=[
+            *[(s, workflow_words.state_label(s)) for s in queries.ALL_STATES],
+            (queries.ANY_STATE, _("any, done ones too")),
+        ],
         priority_choices=[(p.value, ENUM_LABELS[p.value]) for p in Priority],
         team_choices=queries.team_choices(db.session),
         user_choices=queries.user_choices(db.session),
@@ -134,6 +209,7 @@ def index() -> str:
         team_names=team_names,
         my_team_choices=[(i, n) for i, n in team_names.items() if i in my_teams or is_admin],
     )
+    return (page, 422) if errors else page
 
 
 def _back() -> str:

@@ -15,7 +15,19 @@ from web.requirements import bp
 from workflows.platform.errors import ValidationFailed
 from workflows.tracking import saved_views
 
-VIEW_FILTERS = ("state", "priority", "team", "assignee", "workflow", "q", "sla")
+VIEW_FILTERS = (
+    "state",
+    "priority",
+    "team",
+    "assignee",
+    "workflow",
+    "q",
+    "sla",
+    "category",
+    "created_from",
+    "created_to",
+    "time_zone",
+)
 
 
 def view_url(view: SavedView) -> str:

@@ -26,7 +26,25 @@
   try { codeWords = JSON.parse(holder.dataset.columns || "{}"); } catch (e) {}
   function label(code) {
     var text = String(code);
+    if (STAMP.test(text)) return moment(text);
     return Object.prototype.hasOwnProperty.call(codeWords, text) ? codeWords[text] : text.replace(/_/g, " ");
+  }
+
+  // A moment in the JSON (ISO 8601 with its offset, e.g. a split's computed_at) is shown in the
+  // viewer's zone (#report's data-zone) and language; the CSV keeps the ISO text.
+  var STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)$/;
+  var stampFormat = null;
+  function moment(text) {
+    if (!stampFormat) {
+      var options = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+      try {
+        stampFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, Object.assign({ timeZone: holder.dataset.zone || "UTC" }, options));
+      } catch (e) {
+        stampFormat = new Intl.DateTimeFormat(undefined, Object.assign({ timeZone: "UTC" }, options));
+      }
+    }
+    var parsed = new Date(text);
+    return isNaN(parsed) ? text : stampFormat.format(parsed);
   }
 
   function column(table, name) {
@@ -136,6 +154,7 @@
       var tr = body.insertRow();
       row.forEach(function (value) {
         var text = value === null ? "" : String(value);
+        if (STAMP.test(text)) text = moment(text);
         tr.insertCell().textContent = Object.prototype.hasOwnProperty.call(codeWords, text) ? codeWords[text] : text;
       });
     });
@@ -174,7 +193,7 @@
     var tableView = figure.querySelector(".chart-table");
     var toggle = figure.querySelector('[data-action="toggle"]');
     if (!table || !table.columns) { canvas.textContent = words("noData", "No data."); return; }
-    renderTable(tableView, table);
+    if (!tableView.dataset.rendered) renderTable(tableView, table); // else the page drew it, with its links
     var tableOnly = figure.dataset.chart === "table" || !table.rows.length || !window.echarts;
     if (tableOnly) {
       canvas.hidden = true;

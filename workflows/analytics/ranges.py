@@ -40,8 +40,7 @@ class DayRange:
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
 
     def midnight(self, day: date) -> datetime:
-        """The UTC instant a local day starts (zoneinfo resolves a skipped midnight forward)."""
-        return datetime.combine(day, datetime.min.time(), tzinfo=self.zone).astimezone(UTC)
+        return local_midnight(day, self.zone)
 
     @property
     def start(self) -> datetime:
@@ -84,6 +83,13 @@ class DayRange:
         return changes
 
 
+def local_midnight(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
+    """The UTC instant `day` starts in `zone` (zoneinfo resolves a skipped midnight forward):
+    the one conversion of local days to instants, for the reports and the queues' created
+    range alike."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=zone).astimezone(UTC)
+
+
 def _offset(zone: zoneinfo.ZoneInfo, instant: datetime) -> int:
     return int(instant.astimezone(zone).utcoffset().total_seconds())
 
@@ -91,26 +97,9 @@ def _offset(zone: zoneinfo.ZoneInfo, instant: datetime) -> int:
 def parse_range(start: str | None, end: str | None, time_zone: str, *, today: date) -> DayRange:
     """From ISO dates (either may be missing: the last `DEFAULT_DAYS` days up to `today`);
     ValidationFailed naming the field that is wrong."""
-    errors: dict[str, list[str]] = {}
-    try:
-        zoneinfo.ZoneInfo(time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        errors["time_zone"] = [
-            Message(
-                N_("%(zone)s is not an IANA time zone (e.g. Europe/Berlin)."), zone=repr(time_zone)
-            )
-        ]
-    days: dict[str, date] = {}
-    for field, raw in (("start", start), ("end", end)):
-        if raw:
-            try:
-                days[field] = date.fromisoformat(raw.strip())
-            except ValueError:
-                errors[field] = [Message(N_("Enter a date as YYYY-MM-DD."))]
-    if errors:
-        raise ValidationFailed(errors)
-    last = days.get("end", today)
-    first = days.get("start", last - timedelta(days=DEFAULT_DAYS - 1))
+    first, last = parse_days(start, end, time_zone)
+    last = last or today
+    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
         raise ValidationFailed.field("end", Message(N_("The end comes before the start.")))
     if (last - first).days + 1 > MAX_DAYS:
@@ -118,6 +107,40 @@ def parse_range(start: str | None, end: str | None, time_zone: str, *, today: da
             "start", Message(N_("Choose at most %(limit)s days."), limit=MAX_DAYS)
         )
     return DayRange(first, last, time_zone)
+
+
+def parse_days(
+    start: str | None,
+    end: str | None,
+    time_zone: str,
+    *,
+    fields: tuple[str, str, str] = ("start", "end", "time_zone"),
+) -> tuple[date | None, date | None]:
+    """Two optional ISO dates and a zone, checked as a report checks its range (the end may
+    not come before the start); ValidationFailed names each bad one by its name in `fields`."""
+    start_field, end_field, zone_field = fields
+    errors: dict[str, list[str]] = {}
+    try:
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        errors[zone_field] = [
+            Message(
+                N_("%(zone)s is not an IANA time zone (e.g. Europe/Berlin)."), zone=repr(time_zone)
+            )
+        ]
+    days: dict[str, date] = {}
+    for field, raw in ((start_field, start), (end_field, end)):
+        if raw and raw.strip():
+            try:
+                days[field] = date.fromisoformat(raw.strip())
+            except ValueError:
+                errors[field] = [Message(N_("Enter a date as YYYY-MM-DD."))]
+    if errors:
+        raise ValidationFailed(errors)
+    first, last = days.get(start_field), days.get(end_field)
+    if first and last and first > last:
+        raise ValidationFailed.field(end_field, Message(N_("The end comes before the start.")))
+    return first, last
 
 
 def epoch_seconds(column: Any, dialect: str) -> ColumnElement[Any]:

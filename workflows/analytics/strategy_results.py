@@ -41,7 +41,7 @@ from models import (
     Strategy,
     SuppressionReason,
 )
-from workflows.analytics import stats
+from workflows.analytics import split_history, stats
 from workflows.analytics.strategy_before_after import COLUMNS as BEFORE_AFTER_COLUMNS
 from workflows.analytics.strategy_before_after import before_after
 from workflows.analytics.strategy_revenue import revenue_effect
@@ -115,14 +115,7 @@ def strategy_results(
     definition = current_version(session, strategy).definition
     goal_definition = definition.get("goal") or {}
     kpi = goal_definition.get("kpi") or "reply_rate"
-    replied = outcomes.replied(Enrolment.customer_id, Enrolment.enrolled_at)
-    goal = (
-        None
-        if kpi == "reply_rate"
-        else outcomes.goal_reached(kpi, Enrolment.customer_id, Enrolment.enrolled_at)
-    )
-    per_enrolment = _outcomes(strategy.id, replied, goal)
-    groups, variants = _counts(session, strategy.id, per_enrolment)
+    groups, variants = _counts(session, strategy.id, _per_enrolment(strategy.id, kpi))
     arms = [_arm(name, None, None, None, *groups.get(name, NONE)) for name in (CONTACTED, HOLDOUT)]
     for step, key, channel, counts in variants:
         name = gettext(locale, N_("step %(n)s · %(variant)s"), n=step + 1, variant=key)
@@ -144,7 +137,30 @@ def strategy_results(
                 session, strategy.id, int(goal_definition.get("days") or 30), clock=clock
             )
         ),
+        "split": split_history.split_section(session, strategy.id, definition),
     }
+
+
+def variant_counts(
+    session: Session, strategy_id: int, definition: dict[str, Any]
+) -> dict[tuple[int, str], tuple[int, int]]:
+    """Per (step, variant key): how many enrolments were sent that variant of that step and how
+    many of them reached the goal — the variant arms of the results, from the same single
+    counting statement (`_counts`)."""
+    _without_jit(session)
+    kpi = (definition.get("goal") or {}).get("kpi") or "reply_rate"
+    _groups, variants = _counts(session, strategy_id, _per_enrolment(strategy_id, kpi))
+    return {(step, key): (counts[0], counts[3]) for step, key, _channel, counts in variants}
+
+
+def _per_enrolment(strategy_id: int, kpi: str) -> Any:
+    replied = outcomes.replied(Enrolment.customer_id, Enrolment.enrolled_at)
+    goal = (
+        None
+        if kpi == "reply_rate"
+        else outcomes.goal_reached(kpi, Enrolment.customer_id, Enrolment.enrolled_at)
+    )
+    return _outcomes(strategy_id, replied, goal)
 
 
 def _without_jit(session: Session) -> None:

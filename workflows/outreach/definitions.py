@@ -36,6 +36,9 @@ DEFAULT_WINDOW = {
     "default_time_zone": "UTC",
 }
 DEFAULT_CAPS = {"per_customer_per_week": 3, "per_channel_per_minute": 600}
+SPLIT_MODES = ("fixed", "adaptive")  # fixed: the variants' weights; adaptive: follow the results
+DEFAULT_SPLIT = {"mode": "fixed", "floor": 10}
+MAX_SPLIT_FLOOR = 50  # percent of new steps each variant keeps, whatever the results say
 
 
 class _Errors:
@@ -278,6 +281,37 @@ def _caps(raw: Any, e: _Errors) -> dict[str, Any]:
     }
 
 
+def _split(raw: Any, steps: list[dict[str, Any]], e: _Errors) -> dict[str, Any]:
+    """How the variants of each step share the enrolments: by their fixed weights, or adaptive
+    (Thompson sampling over the goal rate, see `workflows.analytics.variant_splits`) with a
+    floor in percent that every variant keeps."""
+    raw = {**DEFAULT_SPLIT, **(raw if isinstance(raw, dict) else {})}
+    mode = _choice(raw.get("mode") or "fixed", "split.mode", SPLIT_MODES, e)
+    floor = _int(
+        raw.get("floor"),
+        "split.floor",
+        e,
+        low=0,
+        high=MAX_SPLIT_FLOOR,
+        default=DEFAULT_SPLIT["floor"],
+    )
+    most = max((len(step.get("variants") or []) for step in steps), default=0)
+    if mode == "adaptive" and floor is not None and floor * most > 100:
+        e.add(
+            "split.floor",
+            Message(
+                N_("A floor of %(floor)s %% cannot hold for %(count)s variants."),
+                floor=floor,
+                count=most,
+            ),
+        )
+    return {"mode": mode, "floor": floor}
+
+
+def is_adaptive(definition: dict[str, Any]) -> bool:
+    return (definition.get("split") or {}).get("mode") == "adaptive"
+
+
 def clean(session: Session, raw: Any) -> dict[str, Any]:
     """The stored form of a definition, or ValidationFailed naming every bad field."""
     if not isinstance(raw, dict):
@@ -304,6 +338,7 @@ def clean(session: Session, raw: Any) -> dict[str, Any]:
         # unless the strategy says otherwise (a nudge about that very requirement would not).
         "stop_on": {"requirement": bool(stop_on.get("requirement", True))},
     }
+    definition["split"] = _split(raw.get("split"), definition["steps"], e)
     if e.errors:
         raise ValidationFailed(e.errors)
     return definition

@@ -4,7 +4,6 @@ send time, not only at enrolment — then send on the step's channel, record it 
 timelines and plan the next step. Anything that is not yet allowed puts the row back with a
 later due time; nothing is sent outside the window."""
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +26,16 @@ from models import (
     StrategyVersion,
     User,
 )
-from workflows.outreach import channels, eligibility, events, links, stops, suppressions, templates
+from workflows.outreach import (
+    channels,
+    eligibility,
+    events,
+    links,
+    splits,
+    stops,
+    suppressions,
+    templates,
+)
 from workflows.outreach.planning import Planner, plan_next
 from workflows.outreach.windows import zone_of
 from workflows.platform import outbox
@@ -45,21 +53,6 @@ class Settings:
     # Where a customer's answer goes: Rapport's inbound address, so it comes back in, lands on
     # the customer's timeline and stops the enrolment (None: answers go to the From address).
     reply_to: str | None = None
-
-
-def choose_variant(step: dict[str, Any], enrolment_id: int, step_index: int) -> dict[str, Any]:
-    """The enrolment's variant of the step: drawn by weight from a hash of the enrolment and
-    step, so planning again picks the same one (and the same outbox key)."""
-    variants = step.get("variants") or []
-    if not variants:
-        return {"key": "-"}
-    digest = hashlib.sha256(f"{enrolment_id}:{step_index}".encode()).digest()
-    point = int.from_bytes(digest[:8], "big") % sum(v["weight"] for v in variants)
-    for variant in variants:
-        point -= variant["weight"]
-        if point < 0:
-            return variant
-    return variants[-1]
 
 
 def outbox_key(strategy_id: int, enrolment_id: int, step_index: int, variant: str) -> str:
@@ -139,7 +132,7 @@ class Run:
         if self._already_sent(enrolment.id, row.step_index):
             self._advance(enrolment, row.step_index, planner, zone)
             return "skipped"
-        variant = choose_variant(step, enrolment.id, row.step_index)
+        variant = self._variant(row, step)
         self._send(strategy, enrolment, customer, step, variant, row.step_index)
         self._advance(enrolment, row.step_index, planner, zone)
         return "sent"
@@ -241,6 +234,17 @@ class Run:
                 )
             )
         )
+
+    def _variant(self, row: DueStep, step: dict[str, Any]) -> dict[str, Any]:
+        """The variant stored when the step was planned (`workflows.outreach.splits`: a re-run
+        sends the same one); a row planned before variants were stored chooses by the weights,
+        the same on every attempt, and records it."""
+        stored = splits.variant_of(step, row.variant) if row.variant else None
+        if stored is not None:
+            return stored
+        variant = splits.choose_variant(step, row.enrolment_id, row.step_index)
+        row.variant = variant["key"]
+        return variant
 
     # ------------------------------------------------------------------ effects
 

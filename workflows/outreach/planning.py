@@ -28,7 +28,7 @@ from models import (
     StrategyVersion,
     WorkingDay,
 )
-from workflows.outreach import eligibility, windows
+from workflows.outreach import definitions, eligibility, splits, windows
 from workflows.outreach.sql import among
 from workflows.platform.clock import Clock
 from workflows.platform.publishing import wake_clock_after_commit
@@ -216,6 +216,8 @@ def enrol(
         )
     ).all()
     planner = Planner.load(session, definition)
+    adaptive = created and definitions.is_adaptive(definition)
+    shares = splits.latest_shares(session, strategy.id, 0) if adaptive else {}
     due_rows = []
     event_rows = []
     for enrolment_id, customer_id, status in created:
@@ -240,6 +242,9 @@ def enrol(
                     "due_at": planner.due_at(0, now, zones[customer_id]),
                     "status": DueStepStatus.PENDING,
                     "attempts": 0,
+                    "variant": splits.planned_variant(
+                        session, definition, strategy.id, enrolment_id, 0, shares
+                    ),
                 }
             )
     if event_rows:
@@ -276,6 +281,9 @@ def plan_next(
         due_at=planner.due_at(step_index, after, zone),
         status=DueStepStatus.PENDING,
         attempts=0,
+        variant=splits.planned_variant(
+            session, planner.definition, enrolment.strategy_id, enrolment.id, step_index
+        ),
     )
     session.add(row)
     return row

@@ -3,7 +3,9 @@ team they belong to. Each user sees their own views and those shared with their 
 the owner (or an admin) deletes one. The filters are the queue page's own arguments, checked
 against the names and values it knows, so a view never holds anything the page would not take."""
 
+import zoneinfo
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -20,7 +22,9 @@ from workflows.tracking.requirements import WORKFLOWS
 
 QUEUES = ("mine", "team", "all")
 SLA_STATUSES = ("breached", "at_risk", "due_today", "paused")
-STATES = frozenset(s for w in WORKFLOWS.values() for s in w.states)
+# The state filter's value for every state, done ones too (a report's drill-down).
+ANY_STATE = "any"
+STATES = frozenset([*(s for w in WORKFLOWS.values() for s in w.states), ANY_STATE])
 MAX_NAME = 80
 MAX_TEXT = 200
 
@@ -37,6 +41,10 @@ def _clean_filters(raw: Any, errors: dict[str, list[str]]) -> dict[str, str]:
         "team": None,
         "assignee": None,
         "q": None,
+        "category": None,
+        "created_from": None,
+        "created_to": None,
+        "time_zone": None,
     }
     cleaned: dict[str, str] = {}
     for key, value in raw.items():
@@ -59,9 +67,33 @@ def _clean_filters(raw: Any, errors: dict[str, list[str]]) -> dict[str, str]:
             errors[field] = [Message(N_("A team id."))]
         elif key == "assignee" and not (text.isdigit() or text == "none"):
             errors[field] = [Message(N_("A user id, or none."))]
+        elif key in ("created_from", "created_to") and not _is_date(text):
+            errors[field] = [Message(N_("Enter a date as YYYY-MM-DD."))]
+        elif key == "time_zone" and not _is_zone(text):
+            errors[field] = [
+                Message(
+                    N_("%(zone)s is not an IANA time zone (e.g. Europe/Berlin)."), zone=repr(text)
+                )
+            ]
         else:
             cleaned[key] = text
     return cleaned
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_zone(text: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _may_share_with(session: Session, owner: User, team_id: int) -> bool:

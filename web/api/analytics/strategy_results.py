@@ -38,7 +38,12 @@ class StrategyResults(MethodView):
         "95 % interval (`method`: BCa bootstrap, or normal above 1,000 customers); "
         "`before_after`, only for a strategy without a holdout (weaker evidence): per currency, "
         "revenue per customer and how many bought in the goal's window (days) before enrolment "
-        "and after it, for enrolments whose window has closed, and the paired difference."
+        "and after it, for enrolments whose window has closed, and the paired difference; "
+        "`split`: the variant split (`mode`: fixed|adaptive, `floor` in %), for an adaptive "
+        "strategy `current` (per step and variant the share of the steps planned from now on, "
+        "successes: enrolments sent it that reached the goal, trials: enrolments sent it, "
+        "goal_rate, computed_at) and `history` (one row per computation, `computed_at` then one "
+        "column `step_<n>_<variant>` per step and variant with its share)."
     )
     def get(self, strategy_id: int) -> Any:
         strategy = db.session.get(Strategy, strategy_id)

@@ -35,7 +35,9 @@ DEFINITION_DOC = {
     "requirement_open|goal_not_reached, variants [{key, weight, subject, body}], due_hours, "
     "assignee}]; window {weekdays [0-6], start, end, calendar_id, default_time_zone}; caps "
     "{per_customer_per_week, per_channel_per_minute}; holdout_percent; consent: granted|"
-    "not_withdrawn; stop_on {requirement}.",
+    "not_withdrawn; stop_on {requirement}; split {mode: fixed|adaptive, floor: 0-50} (fixed: "
+    "the variants' weights; adaptive: the variants share new steps by Thompson sampling over "
+    "their goal rate, each keeping at least `floor` %; see `/strategies/{id}/results` `split`).",
 }
 
 
