@@ -5,9 +5,11 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort, g
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import Role, User
+from web.i18n import ROLE_LABELS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,7 +33,8 @@ def role_required(role: Role) -> Callable[[F], F]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not can(acting_user(), role):
-                abort(403, f"This page needs the {role.value} role.")
+                role_name = ROLE_LABELS.get(role, role.value)
+                abort(403, _("This page needs the %(role)s role.", role=role_name))
             return view(*args, **kwargs)
 
         return login_required(wrapped)  # type: ignore[return-value]

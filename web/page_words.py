@@ -3,8 +3,10 @@ and job statuses, strategy triggers, retention targets, priorities): the codes s
 in the database, the API and the CSS hooks, and each page shows these words, translated for the
 viewer. An unknown code is shown as it is. Jinja globals (registered with the admin blueprint)."""
 
+import re
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 FIELD_KIND_WORDS = {
@@ -70,6 +72,22 @@ CODE_WORDS = {
     "export": _l("export"),
     "reveal": _l("reveal"),
     "erase": _l("erase"),
+    # An enrolment's timeline (workflows.outreach.events) and why it stopped (stops.py).
+    "enrolled": _l("enrolled"),
+    "skipped": _l("skipped"),
+    "sent": _l("sent"),
+    "removed": _l("removed"),
+    "replied": _l("replied"),
+    "requirement": _l("a requirement was opened"),
+    "goal_reached": _l("goal reached"),
+    "customer_deleted": _l("customer deleted"),
+    "unsubscribed": _l("unsubscribed"),
+    "bounced": _l("email bounced"),
+    "complaint": _l("complaint"),
+    "manual": _l("suppressed by hand"),
+    # What an API read of a customer looked at (the access log's detail).
+    "transactions": _l("transactions"),
+    "timeline": _l("timeline"),
 }
 
 
@@ -137,6 +155,38 @@ METRIC_WORDS = {
 }
 
 
+# The details an enrolment's timeline (workflows.outreach.planning, execution, enrolments) and
+# the access log (workflows.privacy.erasure, web.privacy) store in English, read back into
+# words; anything else (a subject) is data.
+_VERSION_RE = re.compile(r"version (\d+)")
+_ERASURE_JOB_RE = re.compile(r"erasure job (\d+)")
+_BYTES_RE = re.compile(r"(\d+) bytes")
+_CONDITION_RE = re.compile(r"condition (\w+)")
+_REMOVED_BY_RE = re.compile(r"removed by (.+)", re.S)
+_TASK_RE = re.compile(r"task #(\d+)")
+
+
+def detail_words(detail: str | None) -> str:
+    """An enrolment event's or an access log entry's stored detail in the reader's language."""
+    if not detail:
+        return ""
+    if match := _VERSION_RE.fullmatch(detail):
+        return gettext("version %(n)s", n=match.group(1))
+    if match := _CONDITION_RE.fullmatch(detail):
+        return gettext("condition: %(condition)s", condition=option_words(match.group(1)))
+    if match := _REMOVED_BY_RE.fullmatch(detail):
+        return gettext("removed by %(name)s", name=match.group(1))
+    if match := _TASK_RE.fullmatch(detail):
+        return gettext("task #%(id)s", id=match.group(1))
+    if match := _ERASURE_JOB_RE.fullmatch(detail):
+        return gettext("erasure job %(id)s", id=match.group(1))
+    if match := _BYTES_RE.fullmatch(detail):
+        return gettext("%(n)s bytes", n=match.group(1))
+    if detail in CODE_WORDS:
+        return str(CODE_WORDS[detail])
+    return detail
+
+
 def _words(table: dict[str, Any]) -> Any:
     def words(code: Any) -> str:
         key = getattr(code, "value", code)
@@ -146,6 +196,7 @@ def _words(table: dict[str, Any]) -> Any:
 
 
 code_words = _words(CODE_WORDS)
+option_words = _words(OPTION_WORDS)
 JINJA_GLOBALS = {
     "kind_words": _words(FIELD_KIND_WORDS),
     "entity_words": _words(ENTITY_WORDS),
@@ -157,5 +208,6 @@ JINJA_GLOBALS = {
     "reason_words": _words(REASON_WORDS),
     "dimension_words": _words(DIMENSION_WORDS),
     "metric_words": _words(METRIC_WORDS),
-    "option_words": _words(OPTION_WORDS),
+    "option_words": option_words,
+    "detail_words": detail_words,
 }

@@ -3,6 +3,7 @@
 import re
 import zoneinfo
 from datetime import UTC, date, datetime
+from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import format_date
@@ -11,7 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from models import Role
-from workflows.customers import addresses
+from workflows.customers import addresses, subject_data
 
 
 def viewer_zone() -> zoneinfo.ZoneInfo:
@@ -82,7 +83,18 @@ def message_body(safe_html: str | None) -> Markup:
     ).format(Markup(held), _("Show images (%(n)s)", n=count))  # noqa: S704 (nh3-sanitised when saved)
 
 
+def shown(value: Any) -> Any:
+    """Jinja's `finalize`: what every `{{ … }}` prints. An erased customer's stored English
+    name ("Erased customer 7") in the reader's language; anything else as it is."""
+    if type(value) is str and value.startswith("Erased customer "):
+        match = subject_data.ERASED_NAME_RE.fullmatch(value)
+        if match:
+            return _(subject_data.ERASED_NAME, id=match.group(1))
+    return value
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.finalize = shown
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["date_words"] = date_words
     app.jinja_env.filters["message_body"] = message_body

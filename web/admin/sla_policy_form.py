@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from models import Metric, Priority, SlaPolicy
+from web.record_words import enum_label
 from workflows.platform.field_messages import Message
 from workflows.tracking import sla_policies, workflow_words
 from workflows.tracking.requirements import WORKFLOWS
@@ -340,7 +341,9 @@ def match_in_words(match: dict[str, list[Any]], names: dict[str, dict[str, str]]
     teams = names.get("team", {})
 
     def shown(key: str, value: Any) -> str:
-        return teams.get(str(value), str(value)) if key == "team_ids" else str(value)
+        if key == "team_ids":
+            return teams.get(str(value), str(value))
+        return str(enum_label(value)) if key == "priorities" else str(value)
 
     criteria = [
         f"{label} {', '.join(shown(key, v) for v in match[key])}"
@@ -357,7 +360,7 @@ def match_in_words(match: dict[str, list[Any]], names: dict[str, dict[str, str]]
 
 def _targets_in_words(targets: dict[str, dict[str, Any]]) -> str:
     return "; ".join(
-        f"{_('default') if row == sla_policies.DEFAULT_TARGET_KEY else row}: "
+        f"{_('default') if row == sla_policies.DEFAULT_TARGET_KEY else enum_label(row)}: "
         + ", ".join(
             f"{METRIC_LABELS.get(m, m).lower()} {_seconds_in_words(s)}" for m, s in metrics.items()
         )

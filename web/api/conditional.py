@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Response, abort, make_response, request
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +18,7 @@ from models import IdempotencyRecord, Role
 from web.access import acting_user, can
 from web.clocks import current_clock
 from web.extensions import db
+from web.i18n import ROLE_LABELS
 from web.problems import problem
 from workflows.platform.errors import StaleEdit
 
@@ -71,7 +73,7 @@ def expected_version(current_version: int) -> int:
 
 def require_role(role: Role) -> None:
     if not can(acting_user(), role):
-        abort(403, f"This needs the {role.value} role.")
+        abort(403, _("This needs the %(role)s role.", role=ROLE_LABELS.get(role, role.value)))
 
 
 def _digest() -> str:

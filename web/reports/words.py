@@ -5,9 +5,11 @@ the viewer (`<div id="report" data-columns>`). A code not listed is shown as it 
 
 import json
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from web.requirements.sla_display import METRIC_LABELS
+from workflows.analytics import pareto
 from workflows.tracking import workflow_words
 
 COLUMN_WORDS = {
@@ -18,6 +20,7 @@ COLUMN_WORDS = {
     "bucket": _l("Range"),
     "buckets": _l("Ranges"),
     "clocks_met": _l("Clocks met"),
+    "clocks_breached": _l("Clocks breached"),
     "compliance": _l("Compliance"),
     "conversion_from_previous": _l("Conversion from the previous stage"),
     "created": _l("Requirements created"),
@@ -85,4 +88,17 @@ def _all_words() -> dict[str, str]:
     for workflow in workflow_words.WORKFLOWS.values():
         for state in workflow.state_labels:
             words.setdefault(state, str(workflow_words.state_label(state, workflow)))
+    for label in pareto.CAUSE_LABELS.values():
+        words.setdefault(label, gettext(label))
+    # A flag's cell (a pipeline month's "overdue"): JavaScript writes true/false, shown in words.
+    words.setdefault("true", gettext("yes"))
+    words.setdefault("false", gettext("no"))
     return words
+
+
+def bar_label(label: str) -> str:
+    """A Pareto bar's label as a reader sees it: the breach causes and "(none)" (the data's
+    English words) translated, a name (a category, a customer) as it is."""
+    if label == pareto.NONE_LABEL or label in pareto.CAUSE_LABELS.values():
+        return gettext(label)
+    return label

@@ -10,11 +10,17 @@ none of them (a note a person typed) is shown as it is.
 import functools
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from models import Team, User
 from web import i18n
+from web.extensions import db
 from web.record_words import enum_label
+from web.templating import viewer_zone
+from workflows.channels import attachments
 from workflows.tracking import clock_words, workflow_words
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
@@ -69,6 +75,30 @@ def _state(text: str) -> str:
     return workflow_words.state_label(text.replace(" ", "_"))
 
 
+def _named(model: type[Team] | type[User]) -> Callable[[str], str]:
+    """A stored id ("moved to team 3") as the row's name, or as it is when the row is gone."""
+
+    def name(text: str) -> str:
+        row = db.session.get(model, int(text)) if text.isdigit() else None
+        return row.name if row is not None else text
+
+    return name
+
+
+def _due(text: str) -> str:
+    """A stored UTC time ("2099-01-05 09:30:00") in the viewer's zone, with the zone's name."""
+    try:
+        at = datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return text
+    local = at.astimezone(viewer_zone())
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+# Sentences shown in other words than they are stored in: the due time is the viewer's, not UTC.
+_SHOWN_AS = {clock_words.AT_RISK_DUE: _l("%(metric)s at risk: due %(due)s")}
+
+
 def _sentence(text: str) -> str:
     """A nested sentence (a reason inside a reason), or several joined with "; "."""
     return in_words(text, clock_words.WHY)
@@ -86,6 +116,9 @@ _VALUES: dict[str, Callable[[str], str]] = {
     "channel": lambda code: str(enum_label(code)),
     "priority": lambda code: str(enum_label(code)),
     "metric": _metric,
+    "team": _named(Team),
+    "user": _named(User),
+    "due": _due,
 }
 
 
@@ -99,6 +132,8 @@ def in_words(text: str, msgids: tuple[str, ...]) -> str:
             values = {
                 name: _VALUES.get(name, str)(value) for name, value in match.groupdict().items()
             }
+            if msgid in _SHOWN_AS:
+                return str(_SHOWN_AS[msgid]) % values
             return _(msgid, **values) if values else _(msgid)
     if "; " in text:  # several reasons in one (an escalation rung's actions)
         return _("; ").join(in_words(part, msgids) for part in text.split("; "))
@@ -115,3 +150,14 @@ def why(text: str) -> str:
 
 def note(text: str | None) -> str | None:
     return in_words(text, clock_words.NOTES) if text else text
+
+
+def description(text: str | None) -> str | None:
+    """A requirement's description: the one the system wrote for a follower in the reader's
+    words, a typed one as it is."""
+    return in_words(text, (clock_words.FOLLOWS,)) if text else text
+
+
+def refusal(text: str | None) -> str | None:
+    """Why an attachment was not kept (stored in English) in the reader's words."""
+    return in_words(text, attachments.REFUSALS) if text else text

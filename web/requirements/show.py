@@ -80,6 +80,19 @@ def event_note(note: str | None) -> str | None:
     return clock_texts.note(note)
 
 
+@bp.app_template_filter("description_words")
+def description_words(text: str | None) -> str | None:
+    """A requirement's description: the sentence the system wrote for a follower in the
+    reader's words, a typed one as it is."""
+    return clock_texts.description(text)
+
+
+@bp.app_template_filter("refusal_words")
+def refusal_words(text: str | None) -> str | None:
+    """Why an attachment was not kept, in the reader's words."""
+    return clock_texts.refusal(text)
+
+
 @bp.app_template_filter("timer_label")
 def timer_label(kind: str, workflow: Workflow | str | None = None) -> str:
     return workflow_words.timer_label(kind, workflow)
@@ -375,10 +388,10 @@ def _who(
     actor_id: int | None, timer_id: int | None, users: dict[int, str], timers: dict[int, str]
 ) -> str:
     if actor_id is not None:
-        return users.get(actor_id, f"user #{actor_id}")
+        return users.get(actor_id, _("user #%(id)s", id=actor_id))
     if timer_id is not None:
-        return f"timer “{timer_label(timers.get(timer_id, str(timer_id)))}”"
-    return "the system"
+        return _("timer “%(name)s”", name=timer_label(timers.get(timer_id, str(timer_id))))
+    return _("the system")
 
 
 def _describe_changes(changes: dict[str, Any]) -> str:

@@ -96,7 +96,11 @@
       grid: { left: 8, right: 8, bottom: 8, top: 36, containLabel: true },
     };
     if (figure.dataset.chart === "pareto") {
-      var labels = column(table, "label").map(String);
+      // A bar's label is data (a name) or one of the data's English words ("(none)", a cause).
+      var labels = column(table, "label").map(function (value) {
+        var text = String(value);
+        return Object.prototype.hasOwnProperty.call(codeWords, text) ? codeWords[text] : text;
+      });
       base.xAxis = { type: "category", data: labels, axisLabel: { hideOverlap: true, rotate: labels.length > 6 ? 30 : 0 } };
       base.yAxis = [{ type: "value", name: label("value") }, { type: "value", name: "%", min: 0, max: 100 }];
       base.series = [

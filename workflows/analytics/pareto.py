@@ -34,15 +34,17 @@ DIMENSIONS = (
     "revenue_by_organisation",
     *reply_sources.DIMENSIONS,
 )
+# The bars' labels stay English in the data (the CSV, the JSON); pages show them translated
+# (web/reports/words.py `bar_label`, reports.js through the page's words).
 CAUSE_LABELS = {
-    breach_causes.POLICY_CHANGED: "policy changed",
-    breach_causes.REOPENED: "reopened",
-    breach_causes.OUTSIDE_HOURS: "arrived outside opening hours",
-    breach_causes.WAITED_UNASSIGNED: "waited unassigned",
-    breach_causes.WAITING_ON_CUSTOMER: "time waiting on the customer",
-    breach_causes.OTHER: "none of these (handling took too long)",
+    breach_causes.POLICY_CHANGED: N_("policy changed"),
+    breach_causes.REOPENED: N_("reopened"),
+    breach_causes.OUTSIDE_HOURS: N_("arrived outside opening hours"),
+    breach_causes.WAITED_UNASSIGNED: N_("waited unassigned"),
+    breach_causes.WAITING_ON_CUSTOMER: N_("time waiting on the customer"),
+    breach_causes.OTHER: N_("none of these (handling took too long)"),
 }
-NONE_LABEL = "(none)"
+NONE_LABEL = N_("(none)")
 
 
 def pareto_report(

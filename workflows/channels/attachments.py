@@ -111,6 +111,13 @@ def _mtime(path: Path) -> float:
         return float("inf")  # gone already: neither stale nor to delete
 
 
+# Why a file was not kept: stored in English on the attachment (`refusal`), shown in the
+# reader's words (web/requirements/clock_texts.py `refusal`).
+TOO_LARGE = N_("larger than %(size)s KiB")
+TYPE_NOT_ALLOWED = N_("type %(type)s not allowed")
+REFUSALS = (TOO_LARGE, TYPE_NOT_ALLOWED)
+
+
 @dataclass(frozen=True)
 class AttachmentPolicy:
     max_bytes: int
@@ -119,9 +126,9 @@ class AttachmentPolicy:
     def refusal(self, content_type: str, size: int) -> str | None:
         """Why a file may not be kept, or None."""
         if size > self.max_bytes:
-            return Message(N_("larger than %(size)s KiB"), size=self.max_bytes // 1024)
+            return Message(TOO_LARGE, size=self.max_bytes // 1024)
         if not any(fnmatch.fnmatch(content_type.lower(), p) for p in self.allowed_types):
-            return Message(N_("type %(type)s not allowed"), type=content_type)
+            return Message(TYPE_NOT_ALLOWED, type=content_type)
         return None
 
 

@@ -3,6 +3,7 @@ points, address, notes, tags, custom fields), consent history, communications an
 Erasing keeps what aggregates need (transaction amounts, currencies, dates and kinds; when a
 communication happened and on which channel) and removes what identifies the person."""
 
+import re
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
@@ -21,6 +22,7 @@ from models import (
 )
 from workflows.platform.audit import plain
 from workflows.platform.clock import Clock
+from workflows.platform.i18n import N_
 from workflows.platform.subject_data import ERASED, Section, Subject, register
 
 PROFILE_FIELDS = (
@@ -199,6 +201,11 @@ def export_audit(session: Session, subject: Subject) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- erase
 
+# An erased customer's name: stored in English (the API, exports and searches read it as it
+# is); pages show it in the reader's language (web/templating.py `shown`).
+ERASED_NAME = N_("Erased customer %(id)s")
+ERASED_NAME_RE = re.compile(r"Erased customer (\d+)")
+
 
 def erase_profile(session: Session, subject: Subject, clock: Clock) -> dict[str, int]:
     ids = subject.customer_ids
@@ -211,7 +218,7 @@ def erase_profile(session: Session, subject: Subject, clock: Clock) -> dict[str,
     )
     customers = 0
     for customer in session.scalars(select(Customer).where(Customer.id.in_(ids))):
-        customer.name = f"Erased customer {customer.id}"
+        customer.name = ERASED_NAME % {"id": customer.id}
         for name in (
             "primary_email",
             "time_zone",

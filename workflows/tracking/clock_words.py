@@ -52,6 +52,10 @@ ESCALATION_RUNG = N_("%(metric)s escalation rung %(rung)s")
 ESCALATION_RUNG_DONE = N_("%(metric)s escalation rung %(rung)s: %(actions)s")
 ESCALATION_ACKNOWLEDGED = N_("%(metric)s escalation acknowledged at rung %(rung)s")
 
+# The description of a requirement opened because a customer wrote on a closed one
+# (`workflows.tracking.conversations`); `state` a state code.
+FOLLOWS = N_("Follows #%(id)s, which was %(state)s.")
+
 WHAT = (
     STARTED,
     PAUSED,

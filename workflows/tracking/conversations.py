@@ -171,7 +171,7 @@ def requirement_for_reply(
         priority=requirement.priority,
         team_id=requirement.team_id,
         origin_channel="email",
-        description=f"Follows #{requirement.id}, which was {requirement.state}.",
+        description=say(words.FOLLOWS, id=requirement.id, state=requirement.state),
     )
     follower.extra = {**(follower.extra or {}), "follows_requirement_id": requirement.id}
     session.flush()
