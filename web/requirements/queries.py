@@ -31,6 +31,22 @@ ALL_STATES = list(dict.fromkeys(s for w in WORKFLOWS.values() for s in w.states)
 SHOWN_CLOCKS = (SlaStatus.RUNNING, SlaStatus.BREACHED, SlaStatus.PAUSED)
 
 
+# The query-string arguments of a queue page that filter it (a saved view keeps the same).
+FILTER_ARGS = (
+    "state",
+    "priority",
+    "team",
+    "assignee",
+    "workflow",
+    "q",
+    "sla",
+    "category",
+    "created_from",
+    "created_to",
+    "time_zone",
+)
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     state: str | None = None

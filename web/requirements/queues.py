@@ -43,19 +43,6 @@ SLA_CHOICES = [
     ("due_today", _l("due today")),
     ("paused", _l("paused")),
 ]
-FILTER_ARGS = (
-    "state",
-    "priority",
-    "team",
-    "assignee",
-    "workflow",
-    "q",
-    "sla",
-    "category",
-    "created_from",
-    "created_to",
-    "time_zone",
-)
 # The names of the filters a message may be about.
 FILTER_LABELS = {
     "created_from": _l("Created from"),
@@ -160,7 +147,7 @@ def index() -> str | tuple[str, int]:
         r.id: requirements.allowed_triggers(db.session, r, current_user, memberships) for r in rows
     }
     bulk_triggers = sorted({t for ts in triggers.values() for t in ts} - NOT_IN_BULK)
-    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
+    args = {k: v for k, v in request.args.items() if k in queries.FILTER_ARGS and v}
     views = saved_views.visible_to(db.session, current_user)
     team_names = dict(queries.team_choices(db.session))
     is_admin = can(current_user, Role.ADMIN)

@@ -12,22 +12,9 @@ from web.clocks import current_clock
 from web.extensions import db
 from web.forms import int_or_zero
 from web.requirements import bp
+from web.requirements.queries import FILTER_ARGS
 from workflows.platform.errors import ValidationFailed
 from workflows.tracking import saved_views
-
-VIEW_FILTERS = (
-    "state",
-    "priority",
-    "team",
-    "assignee",
-    "workflow",
-    "q",
-    "sla",
-    "category",
-    "created_from",
-    "created_to",
-    "time_zone",
-)
 
 
 def view_url(view: SavedView) -> str:
@@ -38,7 +25,7 @@ def view_url(view: SavedView) -> str:
 @role_required(Role.AGENT)
 def save_view() -> Response:
     queue = request.form.get("queue", "mine")
-    filters = {k: request.form.get(k, "") for k in VIEW_FILTERS if request.form.get(k)}
+    filters = {k: request.form.get(k, "") for k in FILTER_ARGS if request.form.get(k)}
     team_id = int_or_zero(request.form.get("team_id")) or None
     try:
         view = saved_views.create_view(
