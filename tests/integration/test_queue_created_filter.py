@@ -14,6 +14,7 @@ from models import Role
 from tests.conftest import csrf_token
 from tests.integration.test_customer_pages import text_of
 from tests.integration.test_requirement_pages import World, row_ids
+from web.requirements import queries, queues
 from workflows.platform.clock import ManualClock
 
 # New York is UTC-5 in January: its 4 and 5 January run from 05:00 UTC on the 4th to 05:00
@@ -174,3 +175,19 @@ def test_the_next_page_keeps_the_created_range_and_the_category(world: World) ->
         assert f"{key}={value}" in unescape(next_url)
     second = text_of(world.client("lead").get(unescape(next_url)))
     assert len(row_ids(second)) == 1
+
+
+def test_a_large_match_is_counted_up_to_the_cap(world: World, monkeypatch: Any) -> None:
+    """The total of a filtered queue longer than a page is counted, but only up to the cap:
+    beyond it the page says "more than" (a filter matching most of 100,000 stays cheap)."""
+    for n, instant in enumerate((FIRST_MORNING, LAST_EVENING, LAST_EVENING, LAST_EVENING)):
+        _opened_at(world, instant, f"Requirement {n}")
+    monkeypatch.setattr(queues, "PAGE_SIZE", 1)
+    status, page = _queue(world, **RANGE)
+    assert status == 200 and 'data-total="4"' in page
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    page = _queue(world, **RANGE)[1]
+    assert "data-total" not in page and 'data-more-than="3"' in page
+    assert "More than 3 requirements match these filters." in page
+    monkeypatch.setattr(queries, "COUNT_CAP", 4)  # exactly the cap: still exact
+    assert 'data-total="4"' in _queue(world, **RANGE)[1]

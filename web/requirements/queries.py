@@ -162,9 +162,16 @@ def page_of(
     return rows[:size], len(rows) > size
 
 
-def count_of(session: Session, query: Select[Any]) -> int:
-    """How many requirements the whole queue holds, over all its pages."""
-    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+# A filtered queue counts its rows up to this many, then says "more than": the count stays
+# bounded however many of 100,000 requirements a filter matches.
+COUNT_CAP = 10_000
+
+
+def count_of(session: Session, query: Select[Any], cap: int) -> int:
+    """How many requirements the whole queue holds, over all its pages, counted up to `cap + 1`
+    (more than `cap` reads as `cap + 1`)."""
+    bounded = query.order_by(None).limit(cap + 1).subquery()
+    return session.scalar(select(func.count()).select_from(bounded)) or 0
 
 
 def clocks_of(session: Session, requirement_ids: Iterable[int]) -> dict[int, list[SlaClock]]:

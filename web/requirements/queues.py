@@ -140,7 +140,7 @@ def index() -> str | tuple[str, int]:
     if not (errors or flt.is_empty):
         # One page holds them all: no second query to count them.
         whole = page_number == 1 and not has_next
-        total = len(rows) if whole else queries.count_of(db.session, query)
+        total = len(rows) if whole else queries.count_of(db.session, query, queries.COUNT_CAP)
     clocks = queries.clocks_of(db.session, (r.id for r in rows))
     memberships = my_memberships(current_user)
     triggers = {
@@ -174,6 +174,7 @@ def index() -> str | tuple[str, int]:
         page=page_number,
         has_next=has_next,
         total=total,
+        count_cap=queries.COUNT_CAP,
         errors=errors,
         created_zone=_created_zone(),
         filter_labels=FILTER_LABELS,
