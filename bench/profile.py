@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -137,6 +138,11 @@ def _targets(app: Flask) -> dict[str, int]:
         }
 
 
+def _created_since(days: int) -> str:
+    first = (NOW - timedelta(days=days)).date().isoformat()
+    return f"/requirements?queue=all&state=any&created_from={first}&created_to={NOW.date()}"
+
+
 def pages(ids: dict[str, int], role: Role) -> list[tuple[str, str, bool]]:
     """(name, path, is_api) for every page and API list of a working day."""
     r, c, o = ids["requirement"], ids["customer"], ids["organisation"]
@@ -169,6 +175,10 @@ def pages(ids: dict[str, int], role: Role) -> list[tuple[str, str, bool]]:
         found[2:2] = [
             ("queue: all open", "/requirements?queue=all", False),
             ("queue: all, search", f"/requirements?queue=all&q={REQUIREMENT_WORD}", False),
+            # The support report's drill-down: every state, created in a range (a total counted).
+            ("queue: all, created 30 days", _created_since(30), False),
+            ("queue: all, created 180 days (count capped)", _created_since(180), False),
+            ("queue: all, created 30 days, one team", _created_since(30) + "&team=1", False),
         ]
         found += [
             ("escalations", "/escalations", False),

@@ -107,7 +107,7 @@ def queue_query(
 ) -> Select[Any]:
     """The queue's requirements, nearest SLA due time first (none last), then oldest first; the
     team queue puts unassigned work on top. With a search (`q`), the matches in every state
-    (unless a state is chosen), best first."""
+    (unless a state is chosen), best first; with every state asked for, newest first."""
     query = select(Requirement)
     terms = search_index.terms_of(flt.q)
     match = search_index.match(session, terms) if terms else None
@@ -144,6 +144,10 @@ def queue_query(
         query = query.where(func.lower(Requirement.title).contains(flt.q.lower(), autoescape=True))
     if match is not None:
         return query.order_by(match.rank, Requirement.id.desc())
+    if flt.state == ANY_STATE:
+        # Every state, done ones too (the report's drill-down): newest first, along
+        # ix_requirements_created_at, which also serves a created range, so a page stops early.
+        return query.order_by(Requirement.created_at.desc(), Requirement.id.desc())
     # Each queue's WHERE and ORDER BY repeat the expressions of its index (migration
     # c4a8e2f61d07: ix_requirements_queue_all, _mine, _team) so both databases walk the index
     # in order and stop after a page instead of sorting the queue's active requirements.
@@ -170,7 +174,7 @@ COUNT_CAP = 10_000
 def count_of(session: Session, query: Select[Any], cap: int) -> int:
     """How many requirements the whole queue holds, over all its pages, counted up to `cap + 1`
     (more than `cap` reads as `cap + 1`)."""
-    bounded = query.order_by(None).limit(cap + 1).subquery()
+    bounded = query.order_by(None).with_only_columns(Requirement.id).limit(cap + 1).subquery()
     return session.scalar(select(func.count()).select_from(bounded)) or 0
 
 
